@@ -1,0 +1,51 @@
+// Bundles the extension client, the language server, the CLI and the webviews.
+import * as esbuild from 'esbuild';
+import { chmodSync, existsSync, readdirSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // Native or optional modules stay outside the bundle.
+  external: ['vscode', '@resvg/resvg-js'],
+  loader: { '.arl': 'text' },
+};
+
+const webviewEntries = existsSync('webviews/src')
+  ? readdirSync('webviews/src').filter((f) => /^[a-z-]+\.main\.ts$/.test(f)).map((f) => `webviews/src/${f}`)
+  : [];
+
+const builds = [
+  { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.cjs' },
+  { ...node, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.cjs' },
+  { ...node, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/arl.cjs', banner: { js: '#!/usr/bin/env node' } },
+].filter((b) => existsSync(b.entryPoints[0]));
+
+if (webviewEntries.length) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: webviewEntries,
+    outdir: 'dist/webviews',
+    entryNames: '[name]',
+  });
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  if (existsSync('dist/arl.cjs')) chmodSync('dist/arl.cjs', 0o755);
+}

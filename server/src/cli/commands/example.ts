@@ -1,0 +1,42 @@
+// `arl example stockout DIR`: writes the bundled example (rules and generated data) to DIR.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeStockoutCsv } from '../../../../examples/stockout/generate';
+import stockoutRules from '../../../../examples/stockout/stockout.arl';
+import { UsageError, write, type Command } from '../command';
+
+export const exampleCommand: Command = {
+  name: 'example',
+  summary: 'Write a bundled example (rules and a generated labelled dataset) to a folder',
+  usage: `Usage: arl example stockout [DIR] [--products N] [--seed S] [--if-missing]
+
+Writes DIR/stockout.arl and DIR/stockout.csv: a deterministic weekly out-of-stock dataset
+(10,000 products x 53 weeks by default, the last week labelled).
+
+Options:
+  --products N   number of products (default 10000)
+  --seed S       random seed (default 20251124)
+  --if-missing   do nothing when DIR/stockout.csv already exists`,
+  options: {
+    products: { type: 'string' },
+    seed: { type: 'string' },
+    'if-missing': { type: 'boolean' },
+  },
+  async run(positionals, values, io) {
+    const [name, dirArg] = positionals;
+    if (name !== 'stockout') throw new UsageError(name ? `unknown example '${name}'; the bundled one is 'stockout'.` : 'name an example: stockout.');
+    const dir = resolve(io.cwd, dirArg ?? 'stockout');
+    const products = values.products === undefined ? 10000 : Number(values.products);
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    if (!Number.isInteger(products) || products < 1) throw new UsageError('--products takes a whole number of at least 1.');
+    if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed takes a whole number.');
+    const csv = join(dir, 'stockout.csv');
+    const arl = join(dir, 'stockout.arl');
+    if (values['if-missing'] && existsSync(csv)) return 0;
+    mkdirSync(dir, { recursive: true });
+    if (!existsSync(arl)) writeFileSync(arl, stockoutRules);
+    const r = await writeStockoutCsv(csv, { products, seed });
+    write(io.stderr, `Wrote ${csv}: ${r.rows} rows, ${products} products, ${r.anomalies} labelled anomalies.`);
+    return 0;
+  },
+};

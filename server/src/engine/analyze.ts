@@ -1,0 +1,219 @@
+// One rule file, end to end: parse, check, load its dataset, compile, evaluate, score.
+// The language server, the CLI and the tests all go through here.
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { check, type CheckResult } from '../../../grammar/src/check';
+import { issue, type Issue } from '../../../grammar/src/issues';
+import { parse, type ParseResult } from '../../../grammar/src/parse';
+import type { DataError } from './csv';
+import { schemaOf } from './frame';
+import { TRUE, type Bool } from './kernels';
+import { score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
+import { compile, type PlanNode, type Program } from './plan';
+import type { DataSession, DatasetStore } from './store';
+
+export interface Timings {
+  /** Reading the dataset (0 when it was already loaded). */
+  load: number;
+  /** Computing the windowed and derived columns the rules use. */
+  features: number;
+  /** Evaluating the conditions and scoring them. */
+  evaluate: number;
+}
+
+export interface Analysis {
+  /** The .arl file, when it has a path on disk. */
+  path?: string;
+  parse: ParseResult;
+  check: CheckResult;
+  program: Program;
+  datasetPath?: string;
+  data?: DataSession;
+  dataError?: DataError;
+  /** Aligned with program.rules and program.excludes. */
+  ruleFlags: NamedFlags[];
+  excludeFlags: NamedFlags[];
+  issues: Issue[];
+  timings: Timings;
+  /** Metrics on a split, computed on first request. */
+  scores(split: ScoreSplit): FileScores | undefined;
+  shares: [number, number, number];
+}
+
+export interface AnalyzeOptions {
+  store: DatasetStore;
+  /** Overrides the dataset the file names (`arl run --data`). */
+  dataPath?: string;
+  /** Throws (any error) to abandon the work, e.g. when a newer edit arrived. */
+  checkCancelled?: () => void;
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
+  const parsed = parse(text);
+  let checked = check(parsed);
+  const spec = checked.dataset;
+  const timings: Timings = { load: 0, features: 0, evaluate: 0 };
+  let datasetPath: string | undefined;
+  let data: DataSession | undefined;
+  let dataError: DataError | undefined;
+  const rawPath = opts.dataPath ?? spec.path;
+  if (rawPath) {
+    datasetPath = isAbsolute(rawPath) || !path ? resolve(rawPath) : resolve(dirname(path), rawPath);
+    const t0 = performance.now();
+    const r = await opts.store.get(datasetPath, spec.columns, { onProgress: opts.onProgress, signal: opts.signal });
+    opts.checkCancelled?.();
+    if (r.ok) {
+      data = r.session;
+      timings.load = r.fresh ? performance.now() - t0 : 0;
+      checked = check(parsed, schemaOf(data.frame));
+    } else {
+      dataError = r.error;
+    }
+  }
+  const program = compile(checked);
+  const issues = [...checked.issues, ...datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined)];
+  let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
+  let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
+  if (data) {
+    const ev = data.evaluator;
+    const t1 = performance.now();
+    for (const d of [...program.rules, ...program.excludes]) if (d.node) computeFeatures(d.node, ev);
+    opts.checkCancelled?.();
+    const t2 = performance.now();
+    const flags = (d: { name: string; node?: PlanNode }): NamedFlags => ({ name: d.name, flags: d.node ? (ev.column(d.node) as Bool) : undefined });
+    ruleFlags = program.rules.map(flags);
+    excludeFlags = program.excludes.map(flags);
+    issues.push(...firingIssues(program, ruleFlags, excludeFlags, data));
+    timings.features = t2 - t1;
+    timings.evaluate = performance.now() - t2;
+  }
+  const shares = checked.dataset.split;
+  const memo = new Map<ScoreSplit, FileScores>();
+  return {
+    path,
+    parse: parsed,
+    check: checked,
+    program,
+    datasetPath,
+    data,
+    dataError,
+    ruleFlags,
+    excludeFlags,
+    issues,
+    timings,
+    shares,
+    scores(split) {
+      if (!data) return undefined;
+      let s = memo.get(split);
+      if (!s) {
+        const t = performance.now();
+        s = score(data.scoring(shares), split, ruleFlags, excludeFlags);
+        timings.evaluate += performance.now() - t;
+        memo.set(split, s);
+      }
+      return s;
+    },
+  };
+}
+
+/** Computes the function calls under a node (the "features"), leaving the logic for later. */
+function computeFeatures(node: PlanNode, ev: DataSession['evaluator']): void {
+  if (node.op === 'call') {
+    ev.values(node);
+    return;
+  }
+  for (const a of node.args) computeFeatures(a, ev);
+}
+
+function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError | undefined, overridden: boolean): Issue[] {
+  const spec = checked.dataset;
+  const f = parsed.file;
+  if (!spec.path && !overridden) {
+    const first = f.rules[0];
+    if (!first) return [];
+    return [
+      issue('no-dataset', 'info', 'No dataset: add a `dataset "file.csv" { ... }` block to see precision, recall and F1 for every rule.', first.keyword),
+    ];
+  }
+  if (!err) return [];
+  const at = spec.pathSpan ?? f.dataset?.keyword ?? { start: 0, end: 0 };
+  const where = err.line ? `${err.file}:${err.line}${err.column ? `:${err.column}` : ''}: ` : '';
+  // A missing column named in the dataset block is reported on the setting itself.
+  if (err.code === 'missing-column') {
+    const role = (['series', 'time', 'label', 'reason'] as const).find((r) => err.message.includes(`\`${spec.columns[r]}\``) && spec.spans[r]);
+    if (role) return [issue('missing-column', 'error', err.message, spec.spans[role]!, { file: err.file, line: err.line, column: err.column })];
+  }
+  return [issue('dataset-error', 'error', `${where}${err.message}`, at, { file: err.file, line: err.line, column: err.column })];
+}
+
+/** Evaluation-based warnings: rules that never fire, fire everywhere, or are covered by another. */
+function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlags[], data: DataSession): Issue[] {
+  const out: Issue[] = [];
+  const label = data.frame.label;
+  const fired: (Uint8Array | undefined)[] = [];
+  rules.forEach((r, k) => {
+    const decl = program.rules[k].decl;
+    const at = decl.name ?? decl.keyword;
+    if (!r.flags) return fired.push(undefined);
+    let fires = 0;
+    let labelled = 0;
+    let labelledFired = 0;
+    const f = r.flags;
+    for (let i = 0; i < f.length; i++) {
+      const on = f[i] === TRUE;
+      if (on) fires++;
+      if (label && label[i] === label[i]) {
+        labelled++;
+        if (on) labelledFired++;
+      }
+    }
+    fired.push(f);
+    if (fires === 0) {
+      out.push(issue('never-fires', 'warning', `\`${r.name}\` never fires on the ${data.frame.length} points of the dataset. Loosen its thresholds, or check that its windows fit the series.`, at, { rule: r.name }));
+    } else if (labelled > 0 && labelledFired === labelled) {
+      out.push(issue('always-fires', 'warning', `\`${r.name}\` fires on every labelled point (${labelled}), normal ones included: it cannot tell anomalies apart. Tighten it.`, at, { rule: r.name }));
+    }
+  });
+  // Redundant: every point where rule a fires, rule b fires too.
+  for (let a = 0; a < rules.length; a++) {
+    const fa = fired[a];
+    if (!fa) continue;
+    for (let b = 0; b < rules.length; b++) {
+      const fb = fired[b];
+      if (a === b || !fb) continue;
+      let any = false;
+      let subset = true;
+      let equal = true;
+      for (let i = 0; i < fa.length && subset; i++) {
+        const ia = fa[i] === TRUE;
+        const ib = fb[i] === TRUE;
+        if (ia) any = true;
+        if (ia && !ib) subset = false;
+        if (ib && !ia) equal = false;
+      }
+      // For identical rules, report only the later one.
+      if (any && subset && !(equal && a < b)) {
+        const decl = program.rules[a].decl;
+        out.push(
+          issue('redundant-rule', 'warning', `\`${rules[a].name}\` is redundant: wherever it fires, \`${rules[b].name}\` fires too. Remove it or make it catch something new.`, decl.name ?? decl.keyword, {
+            rule: rules[a].name,
+            coveredBy: rules[b].name,
+          }),
+        );
+        break;
+      }
+    }
+  }
+  excludes.forEach((e, k) => {
+    if (!e.flags) return;
+    let fires = 0;
+    for (let i = 0; i < e.flags.length; i++) if (e.flags[i] === TRUE) fires++;
+    if (fires === 0) {
+      const decl = program.excludes[k].decl;
+      out.push(issue('never-fires', 'warning', `The exclude \`${e.name}\` never applies on this dataset.`, decl.name ?? decl.keyword, { rule: e.name }));
+    }
+  });
+  return out;
+}
+

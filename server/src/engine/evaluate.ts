@@ -1,0 +1,221 @@
+// The in-memory backend: runs a plan over a frame, one column at a time. Results are cached by the
+// plan node's structural key, so an edit to one rule recomputes only the nodes that changed.
+import type { Frame } from './frame';
+import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
+import type { PlanNode } from './plan';
+
+/** A column of numbers, a column of conditions, or a constant. */
+export type Values = Num | Bool | number;
+
+interface Entry {
+  values: Num | Bool;
+  bytes: number;
+  used: number;
+}
+
+/** Computed columns by plan key, least recently used evicted past a byte budget. */
+export class FeatureCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  private tick = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly budgetBytes = 512 * 1024 * 1024) {}
+
+  get(key: string): Num | Bool | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    e.used = ++this.tick;
+    return e.values;
+  }
+
+  set(key: string, values: Num | Bool): void {
+    const bytes = values.byteLength;
+    this.entries.set(key, { values, bytes, used: ++this.tick });
+    this.bytes += bytes;
+    if (this.bytes > this.budgetBytes) this.evict();
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private evict(): void {
+    const byAge = [...this.entries].sort((a, b) => a[1].used - b[1].used);
+    for (const [k, e] of byAge) {
+      if (this.bytes <= this.budgetBytes * 0.75) break;
+      this.entries.delete(k);
+      this.bytes -= e.bytes;
+    }
+  }
+}
+
+export class Evaluator {
+  /** Nodes computed (not found in the cache) since creation: for tests and benchmarks. */
+  computed = 0;
+
+  constructor(
+    readonly frame: Frame,
+    readonly cache = new FeatureCache(),
+  ) {}
+
+  values(node: PlanNode): Values {
+    if (node.op === 'num' || node.op === 'bool') return node.value!;
+    if (node.op === 'col') return this.frame.columns.get(node.name!) ?? new Float64Array(this.frame.length).fill(Number.NaN);
+    const hit = this.cache.get(node.key);
+    if (hit) {
+      this.cache.hits++;
+      return hit;
+    }
+    const args = node.args.map((a) => this.values(a));
+    const out = this.compute(node, args);
+    if (typeof out !== 'number') {
+      this.cache.misses++;
+      this.computed++;
+      this.cache.set(node.key, out);
+    }
+    return out;
+  }
+
+  /** Values as a column (constants repeated). */
+  column(node: PlanNode): Num | Bool {
+    const v = this.values(node);
+    if (typeof v !== 'number') return v;
+    return node.kind === 'boolean' ? new Uint8Array(this.frame.length).fill(v) : new Float64Array(this.frame.length).fill(v);
+  }
+
+  private compute(node: PlanNode, args: Values[]): Values {
+    const n = this.frame.length;
+    switch (node.op) {
+      case 'neg':
+        return map1(args[0], n, (x) => -x);
+      case 'not':
+        return not(args[0], n);
+      case 'arith':
+        return arith(node.fn, args[0], args[1], n);
+      case 'cmp':
+        return compare(node.fn, args[0], args[1], n);
+      case 'logic':
+        return logic(node.fn, args[0], args[1], n);
+      case 'call': {
+        const cols = args.map((a, i) => (typeof a === 'number' ? this.column(node.args[i]) : a));
+        return kernels[node.fn](cols, node.consts, this.frame);
+      }
+      default:
+        throw new Error(`unknown plan op ${node.op}`);
+    }
+  }
+}
+
+function map1(a: Values, n: number, f: (x: number) => number): Values {
+  if (typeof a === 'number') return f(a);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = f(a[i]);
+  return out;
+}
+
+function not(a: Values, n: number): Values {
+  if (typeof a === 'number') return a === UNKNOWN ? UNKNOWN : a === TRUE ? FALSE : TRUE;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    out[i] = v === UNKNOWN ? UNKNOWN : v === TRUE ? FALSE : TRUE;
+  }
+  return out;
+}
+
+function divide(x: number, y: number): number {
+  return y === 0 ? Number.NaN : x / y;
+}
+
+function arith(op: string, a: Values, b: Values, n: number): Values {
+  const f = op === '+' ? (x: number, y: number) => x + y : op === '-' ? (x: number, y: number) => x - y : op === '*' ? (x: number, y: number) => x * y : divide;
+  if (typeof a === 'number' && typeof b === 'number') return f(a, b);
+  const out = new Float64Array(n);
+  if (typeof b === 'number') for (let i = 0; i < n; i++) out[i] = f((a as Num)[i], b);
+  else if (typeof a === 'number') for (let i = 0; i < n; i++) out[i] = f(a, b[i]);
+  else for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+  return out;
+}
+
+function compare(op: string, a: Values, b: Values, n: number): Values {
+  const test = (x: number, y: number): number => {
+    if (x !== x || y !== y) return UNKNOWN;
+    switch (op) {
+      case '<':
+        return x < y ? TRUE : FALSE;
+      case '<=':
+        return x <= y ? TRUE : FALSE;
+      case '>':
+        return x > y ? TRUE : FALSE;
+      case '>=':
+        return x >= y ? TRUE : FALSE;
+      case '==':
+        return x === y ? TRUE : FALSE;
+      default:
+        return x !== y ? TRUE : FALSE;
+    }
+  };
+  if (typeof a === 'number' && typeof b === 'number') return test(a, b);
+  const out = new Uint8Array(n);
+  if (typeof b === 'number') compareScalar(op, a as Num, b, out);
+  else if (typeof a === 'number') for (let i = 0; i < n; i++) out[i] = test(a, b[i]);
+  else for (let i = 0; i < n; i++) out[i] = test(a[i], b[i]);
+  return out;
+}
+
+/** The common case, `column op constant`, without a call per point. */
+function compareScalar(op: string, a: Num, y: number, out: Bool): void {
+  const n = out.length;
+  if (y !== y) {
+    out.fill(UNKNOWN);
+    return;
+  }
+  switch (op) {
+    case '<':
+      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] < y ? TRUE : FALSE;
+      break;
+    case '<=':
+      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] <= y ? TRUE : FALSE;
+      break;
+    case '>':
+      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] > y ? TRUE : FALSE;
+      break;
+    case '>=':
+      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] >= y ? TRUE : FALSE;
+      break;
+    case '==':
+      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] === y ? TRUE : FALSE;
+      break;
+    default:
+      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] !== y ? TRUE : FALSE;
+  }
+}
+
+/** Kleene logic: false and unknown = false, true or unknown = true, otherwise unknown stays. */
+export function and3(x: number, y: number): number {
+  return x === FALSE || y === FALSE ? FALSE : x === TRUE && y === TRUE ? TRUE : UNKNOWN;
+}
+export function or3(x: number, y: number): number {
+  return x === TRUE || y === TRUE ? TRUE : x === FALSE && y === FALSE ? FALSE : UNKNOWN;
+}
+
+function logic(op: string, a: Values, b: Values, n: number): Values {
+  const f = op === 'and' ? and3 : or3;
+  if (typeof a === 'number' && typeof b === 'number') return f(a, b);
+  const out = new Uint8Array(n);
+  if (typeof a !== 'number' && typeof b !== 'number') {
+    if (op === 'and') for (let i = 0; i < n; i++) out[i] = and3(a[i], b[i]);
+    else for (let i = 0; i < n; i++) out[i] = or3(a[i], b[i]);
+  } else {
+    const col = (typeof a === 'number' ? b : a) as Bool;
+    const k = (typeof a === 'number' ? a : b) as number;
+    for (let i = 0; i < n; i++) out[i] = f(col[i], k);
+  }
+  return out;
+}

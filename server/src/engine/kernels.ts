@@ -1,0 +1,324 @@
+// Column-at-a-time implementations of the ARL functions, series-aware and causal.
+// Numbers: Float64Array with NaN for missing. Conditions: Uint8Array, 0 false, 1 true, 2 unknown
+// (a comparison with a missing value); unknown never fires and `not unknown` stays unknown.
+
+export interface Layout {
+  seriesStart: Int32Array;
+  length: number;
+}
+
+export const FALSE = 0;
+export const TRUE = 1;
+export const UNKNOWN = 2;
+
+export type Num = Float64Array;
+export type Bool = Uint8Array;
+export type Consts = Record<string, number>;
+
+function forSeries(L: Layout, f: (a: number, b: number) => void): void {
+  const s = L.seriesStart;
+  for (let i = 0; i + 1 < s.length; i++) if (s[i + 1] > s[i]) f(s[i], s[i + 1]);
+}
+
+function nans(n: number): Float64Array {
+  return new Float64Array(n).fill(Number.NaN);
+}
+
+/** Applies `f` to the present values of each window [j - w + 1, j], j = i - offset. */
+function windowed(x: Num, L: Layout, w: number, offset: number, f: (buf: Float64Array, n: number) => number): Num {
+  const out = nans(L.length);
+  const buf = new Float64Array(w);
+  forSeries(L, (a, b) => {
+    for (let i = a + w - 1 + offset; i < b; i++) {
+      const j = i - offset;
+      let n = 0;
+      for (let t = j - w + 1; t <= j; t++) {
+        const v = x[t];
+        if (v === v) buf[n++] = v;
+      }
+      if (n > 0) out[i] = f(buf, n);
+    }
+  });
+  return out;
+}
+
+function sumOf(buf: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += buf[i];
+  return s;
+}
+
+function meanOf(buf: Float64Array, n: number): number {
+  return sumOf(buf, n) / n;
+}
+
+/** Sample standard deviation; NaN below two values. */
+function stdOf(buf: Float64Array, n: number): number {
+  if (n < 2) return Number.NaN;
+  const m = meanOf(buf, n);
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (buf[i] - m) * (buf[i] - m);
+  return Math.sqrt(ss / (n - 1));
+}
+
+/** The k-th smallest (0-based) of buf[0..n), reordering buf (quickselect). */
+function select(buf: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = buf[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (buf[i] < pivot) i++;
+      while (buf[j] > pivot) j--;
+      if (i <= j) {
+        const t = buf[i];
+        buf[i] = buf[j];
+        buf[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return buf[k];
+  }
+  return buf[k];
+}
+
+/** Linear-interpolation quantile (numpy's default). */
+function quantileOf(buf: Float64Array, n: number, q: number): number {
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos);
+  const vlo = select(buf, n, lo);
+  if (pos === lo) return vlo;
+  // After select, the next order statistic is the smallest value right of lo.
+  let vhi = Infinity;
+  for (let i = lo + 1; i < n; i++) if (buf[i] < vhi) vhi = buf[i];
+  return vlo + (vhi - vlo) * (pos - lo);
+}
+
+function slopeOf(x: Num, j0: number, j1: number): number {
+  let n = 0;
+  let st = 0;
+  let sv = 0;
+  for (let t = j0; t <= j1; t++) {
+    const v = x[t];
+    if (v === v) {
+      n++;
+      st += t - j0;
+      sv += v;
+    }
+  }
+  if (n < 2) return Number.NaN;
+  const mt = st / n;
+  const mv = sv / n;
+  let num = 0;
+  let den = 0;
+  for (let t = j0; t <= j1; t++) {
+    const v = x[t];
+    if (v === v) {
+      num += (t - j0 - mt) * (v - mv);
+      den += (t - j0 - mt) * (t - j0 - mt);
+    }
+  }
+  return num / den;
+}
+
+/** Value `k` points back in the same series. */
+export function lag(x: Num, L: Layout, k: number): Num {
+  const out = nans(L.length);
+  forSeries(L, (a, b) => {
+    for (let i = a + k; i < b; i++) out[i] = x[i - k];
+  });
+  return out;
+}
+
+function countBool(x: Bool, L: Layout, w: number, offset: number): Num {
+  const out = nans(L.length);
+  forSeries(L, (a, b) => {
+    for (let i = a + w - 1 + offset; i < b; i++) {
+      let c = 0;
+      for (let t = i - offset - w + 1; t <= i - offset; t++) if (x[t] === TRUE) c++;
+      out[i] = c;
+    }
+  });
+  return out;
+}
+
+/** now compared with the w points before it: (x - centre) / scale; NaN when scale is 0. */
+function baseline(x: Num, L: Layout, w: number, offset: number, robust: boolean): Num {
+  const out = nans(L.length);
+  const buf = new Float64Array(w);
+  forSeries(L, (a, b) => {
+    for (let i = a + w + offset; i < b; i++) {
+      const j = i - offset;
+      const cur = x[j];
+      if (cur !== cur) continue;
+      let n = 0;
+      for (let t = j - w; t < j; t++) {
+        const v = x[t];
+        if (v === v) buf[n++] = v;
+      }
+      let centre: number;
+      let scale: number;
+      if (robust) {
+        if (n < 1) continue;
+        centre = quantileOf(buf, n, 0.5);
+        for (let t = 0; t < n; t++) buf[t] = Math.abs(buf[t] - centre);
+        scale = 1.4826 * quantileOf(buf, n, 0.5);
+      } else {
+        if (n < 2) continue;
+        centre = meanOf(buf, n);
+        scale = stdOf(buf, n);
+      }
+      if (scale > 0) out[i] = (cur - centre) / scale;
+    }
+  });
+  return out;
+}
+
+function ewma(x: Num, L: Layout, w: number, offset: number): Num {
+  const r = nans(L.length);
+  const alpha = 2 / (w + 1);
+  forSeries(L, (a, b) => {
+    let e = Number.NaN;
+    for (let j = a; j < b; j++) {
+      const v = x[j];
+      if (v === v) e = e === e ? alpha * v + (1 - alpha) * e : v;
+      if (j - a + 1 >= w) r[j] = e;
+    }
+  });
+  return offset ? lag(r, L, offset) : r;
+}
+
+/** Kleene `and` of the conditions at i, i-1, ..., i-k+1 (`step` compares consecutive points). */
+function run(L: Layout, k: number, first: number, at: (i: number) => number): Bool {
+  const out = new Uint8Array(L.length).fill(UNKNOWN);
+  forSeries(L, (a, b) => {
+    for (let i = a + first; i < b; i++) {
+      let v = TRUE;
+      for (let j = 0; j < k && v !== FALSE; j++) {
+        const c = at(i - j);
+        if (c === FALSE) v = FALSE;
+        else if (c === UNKNOWN) v = UNKNOWN;
+      }
+      out[i] = v;
+    }
+  });
+  return out;
+}
+
+function trend(x: Num, L: Layout, k: number, up: boolean): Bool {
+  return run(L, k, k, (i) => {
+    const now = x[i];
+    const before = x[i - 1];
+    if (now !== now || before !== before) return UNKNOWN;
+    return (up ? now > before : now < before) ? TRUE : FALSE;
+  });
+}
+
+function pointwise(x: Num, f: (v: number) => number): Num {
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+  return out;
+}
+
+/** Missing for inputs outside the domain. */
+const guarded = (f: (v: number) => number, ok: (v: number) => boolean) => (v: number) => (ok(v) ? f(v) : Number.NaN);
+
+type Kernel = (args: (Num | Bool)[], c: Consts, L: Layout) => Num | Bool;
+
+const win = (f: (buf: Float64Array, n: number, c: Consts) => number): Kernel => (args, c, L) =>
+  windowed(args[0] as Num, L, c.w, c.offset, (buf, n) => f(buf, n, c));
+
+export const kernels: Record<string, Kernel> = {
+  lag: ([x], c, L) => lag(x as Num, L, c.k),
+  diff: ([x], c, L) => {
+    const p = lag(x as Num, L, c.k);
+    const xs = x as Num;
+    for (let i = 0; i < p.length; i++) p[i] = xs[i] - p[i];
+    return p;
+  },
+  pct_change: ([x], c, L) => {
+    const p = lag(x as Num, L, c.k);
+    const xs = x as Num;
+    for (let i = 0; i < p.length; i++) p[i] = p[i] === 0 ? Number.NaN : (xs[i] - p[i]) / p[i];
+    return p;
+  },
+  mean: win(meanOf),
+  sum: win(sumOf),
+  median: win((buf, n) => quantileOf(buf, n, 0.5)),
+  quantile: win((buf, n, c) => quantileOf(buf, n, c.q)),
+  min: win((buf, n) => {
+    let m = buf[0];
+    for (let i = 1; i < n; i++) if (buf[i] < m) m = buf[i];
+    return m;
+  }),
+  max: win((buf, n) => {
+    let m = buf[0];
+    for (let i = 1; i < n; i++) if (buf[i] > m) m = buf[i];
+    return m;
+  }),
+  std: win(stdOf),
+  zero_rate: win((buf, n) => {
+    let z = 0;
+    for (let i = 0; i < n; i++) if (buf[i] === 0) z++;
+    return z / n;
+  }),
+  count: ([x], c, L) => {
+    if (x instanceof Uint8Array) return countBool(x, L, c.w, c.offset);
+    const out = nans(L.length);
+    forSeries(L, (a, b) => {
+      for (let i = a + c.w - 1 + c.offset; i < b; i++) {
+        let n = 0;
+        for (let t = i - c.offset - c.w + 1; t <= i - c.offset; t++) if (x[t] === x[t]) n++;
+        out[i] = n;
+      }
+    });
+    return out;
+  },
+  slope: ([x], c, L) => {
+    const out = nans(L.length);
+    forSeries(L, (a, b) => {
+      for (let i = a + c.w - 1 + c.offset; i < b; i++) out[i] = slopeOf(x as Num, i - c.offset - c.w + 1, i - c.offset);
+    });
+    return out;
+  },
+  ewma: ([x], c, L) => ewma(x as Num, L, c.w, c.offset),
+  zscore: ([x], c, L) => baseline(x as Num, L, c.w, c.offset, false),
+  robust_z: ([x], c, L) => baseline(x as Num, L, c.w, c.offset, true),
+  rising: ([x], c, L) => trend(x as Num, L, c.k, true),
+  falling: ([x], c, L) => trend(x as Num, L, c.k, false),
+  persist: ([x], c, L) => run(L, c.k, c.k - 1, (i) => (x as Bool)[i]),
+  abs: ([x]) => pointwise(x as Num, Math.abs),
+  log1p: ([x]) => pointwise(x as Num, guarded(Math.log1p, (v) => v > -1)),
+  sqrt: ([x]) => pointwise(x as Num, guarded(Math.sqrt, (v) => v >= 0)),
+  log: ([x]) => pointwise(x as Num, guarded(Math.log, (v) => v > 0)),
+  least: (args) => extreme(args as Num[], Math.min),
+  greatest: (args) => extreme(args as Num[], Math.max),
+  coalesce: ([x, d]) => {
+    const xs = x as Num;
+    const ds = d as Num;
+    const out = new Float64Array(xs.length);
+    for (let i = 0; i < xs.length; i++) out[i] = xs[i] === xs[i] ? xs[i] : ds[i];
+    return out;
+  },
+  is_missing: ([x]) => {
+    const xs = x as Num;
+    const out = new Uint8Array(xs.length);
+    for (let i = 0; i < xs.length; i++) out[i] = xs[i] === xs[i] ? FALSE : TRUE;
+    return out;
+  },
+};
+
+/** Point-by-point min or max; missing if any argument is. */
+function extreme(args: Num[], f: (a: number, b: number) => number): Num {
+  const out = Float64Array.from(args[0]);
+  for (let k = 1; k < args.length; k++) {
+    const y = args[k];
+    for (let i = 0; i < out.length; i++) out[i] = f(out[i], y[i]);
+  }
+  return out;
+}

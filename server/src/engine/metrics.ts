@@ -1,0 +1,274 @@
+// Scoring: confusion matrices per rule and for the file, on one split, at labelled points.
+// Backend-independent: it reads flag columns, whoever computed them.
+import type { Frame } from './frame';
+import { TRUE, UNKNOWN, type Bool } from './kernels';
+import { splitIndex, type SplitName, type Splits } from './split';
+
+export type ScoreSplit = SplitName | 'all';
+
+export interface Scores {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  /** Points (labelled or not) in the split where it fires. */
+  fires: number;
+  /** Labelled points where it could not decide (a missing value). */
+  unjudged: number;
+  /** NaN when undefined (nothing fired, no anomalies). */
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Runs of consecutive labelled anomalies, and how many have a flagged point. */
+  events: number;
+  eventsCaught: number;
+  eventRecall: number;
+}
+
+export interface RuleScores extends Scores {
+  name: string;
+  /** Anomalies it catches that no other rule does. */
+  uniqueTp: number;
+  /** Points where it and each other rule both fire. */
+  overlap: Record<string, number>;
+}
+
+export interface ExcludeScores {
+  name: string;
+  /** Anomalies the rules caught that this exclude removes (they become misses). */
+  removedTp: number;
+  /** False alarms it removes. */
+  removedFp: number;
+  fires: number;
+}
+
+export interface FileScores {
+  split: ScoreSplit;
+  points: number;
+  series: number;
+  labelled: number;
+  anomalies: number;
+  /** Some anomaly runs are longer than one point: event-wise recall is meaningful. */
+  hasEvents: boolean;
+  file: Scores;
+  rules: RuleScores[];
+  excludes: ExcludeScores[];
+}
+
+/** What scoring needs of a frame and its splits, computed once per split. */
+export class ScoringIndex {
+  private readonly bySplit = new Map<ScoreSplit, SplitIndex>();
+
+  constructor(
+    readonly frame: Frame,
+    readonly splits: Splits,
+  ) {}
+
+  get(split: ScoreSplit): SplitIndex {
+    let s = this.bySplit.get(split);
+    if (!s) {
+      s = buildSplitIndex(this.frame, this.splits, split);
+      this.bySplit.set(split, s);
+    }
+    return s;
+  }
+}
+
+export interface SplitIndex {
+  split: ScoreSplit;
+  /** Points in the split (labelled or not), as a bit set. */
+  mask: Uint32Array;
+  points: number;
+  series: number;
+  /** Labelled points in the split, and their labels. */
+  labelled: Int32Array;
+  isAnomaly: Uint8Array;
+  anomalies: number;
+  /** Runs of consecutive anomalies: [start, end) point indices. */
+  runs: Int32Array;
+}
+
+function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): SplitIndex {
+  const n = frame.length;
+  const want = split === 'all' ? -1 : splitIndex[split];
+  const mask = new Uint32Array((n + 31) >>> 5);
+  const labelled: number[] = [];
+  const runs: number[] = [];
+  const seriesSeen = new Set<number>();
+  let points = 0;
+  const label = frame.label;
+  for (let s = 0; s < frame.seriesIds.length; s++) {
+    let runStart = -1;
+    for (let i = frame.seriesStart[s]; i < frame.seriesStart[s + 1]; i++) {
+      const inSplit = want < 0 || splits.of[i] === want;
+      const y = label ? label[i] : Number.NaN;
+      if (inSplit) {
+        mask[i >>> 5] |= 1 << (i & 31);
+        points++;
+        seriesSeen.add(s);
+        if (y === y) labelled.push(i);
+      }
+      if (inSplit && y === 1) {
+        if (runStart < 0) runStart = i;
+      } else if (runStart >= 0) {
+        runs.push(runStart, i);
+        runStart = -1;
+      }
+    }
+    if (runStart >= 0) runs.push(runStart, frame.seriesStart[s + 1]);
+  }
+  const lab = Int32Array.from(labelled);
+  const isAnomaly = new Uint8Array(lab.length);
+  let anomalies = 0;
+  for (let k = 0; k < lab.length; k++) if (label![lab[k]] === 1) (isAnomaly[k] = 1), anomalies++;
+  return { split, mask, points, series: seriesSeen.size, labelled: lab, isAnomaly, anomalies, runs: Int32Array.from(runs) };
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Bit set of points where `flags` is true and no exclude is, within the split. */
+function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array): Uint32Array {
+  const bits = new Uint32Array(mask.length);
+  const n = flags.length;
+  for (let w = 0; w < mask.length; w++) {
+    const m = mask[w];
+    if (m === 0) continue;
+    let word = 0;
+    const base = w << 5;
+    const end = Math.min(32, n - base);
+    for (let b = 0; b < end; b++) if (flags[base + b] === TRUE) word |= 1 << b;
+    bits[w] = word & m & ~(excluded ? excluded[w] : 0);
+  }
+  return bits;
+}
+
+function has(bits: Uint32Array, i: number): boolean {
+  return (bits[i >>> 5] & (1 << (i & 31))) !== 0;
+}
+
+function count(bits: Uint32Array): number {
+  let c = 0;
+  for (let w = 0; w < bits.length; w++) if (bits[w]) c += popcount(bits[w]);
+  return c;
+}
+
+function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex): Scores {
+  let tp = 0;
+  let fp = 0;
+  let unjudged = 0;
+  const lab = idx.labelled;
+  for (let k = 0; k < lab.length; k++) {
+    const i = lab[k];
+    if (has(bits, i)) {
+      if (idx.isAnomaly[k]) tp++;
+      else fp++;
+    } else if (raw && raw[i] === UNKNOWN) unjudged++;
+  }
+  const fn = idx.anomalies - tp;
+  const tn = lab.length - idx.anomalies - fp;
+  let caught = 0;
+  const runs = idx.runs;
+  for (let r = 0; r < runs.length; r += 2) {
+    for (let i = runs[r]; i < runs[r + 1]; i++) {
+      if (has(bits, i)) {
+        caught++;
+        break;
+      }
+    }
+  }
+  const events = runs.length / 2;
+  return {
+    tp,
+    fp,
+    fn,
+    tn,
+    fires: count(bits),
+    unjudged,
+    precision: tp + fp ? tp / (tp + fp) : Number.NaN,
+    recall: idx.anomalies ? tp / idx.anomalies : Number.NaN,
+    f1: 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN,
+    events,
+    eventsCaught: caught,
+    eventRecall: events ? caught / events : Number.NaN,
+  };
+}
+
+export interface NamedFlags {
+  name: string;
+  /** Undefined for a declaration that could not be evaluated. */
+  flags?: Bool;
+}
+
+export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[]): FileScores {
+  const idx = index.get(split);
+  const n = index.frame.length;
+  const words = idx.mask.length;
+  const excludeBits = excludes.map((e) => (e.flags ? firedBits(e.flags, undefined, idx.mask) : new Uint32Array(words)));
+  let excluded: Uint32Array | undefined;
+  if (excludeBits.length) {
+    excluded = new Uint32Array(words);
+    for (const b of excludeBits) for (let w = 0; w < words; w++) excluded[w] |= b[w];
+  }
+  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, idx.mask) : new Uint32Array(words)));
+  const rawUnion = new Uint32Array(words);
+  for (const r of rules) {
+    if (!r.flags) continue;
+    const b = firedBits(r.flags, undefined, idx.mask);
+    for (let w = 0; w < words; w++) rawUnion[w] |= b[w];
+  }
+  const fileBits = new Uint32Array(words);
+  for (const b of ruleBits) for (let w = 0; w < words; w++) fileBits[w] |= b[w];
+
+  // The file is unjudged at a point when no rule fires and some rule could not decide.
+  const anyUnknown = new Uint8Array(n);
+  for (const r of rules) if (r.flags) for (const i of idx.labelled) if (r.flags[i] === UNKNOWN) anyUnknown[i] = UNKNOWN;
+
+  const ruleScores: RuleScores[] = rules.map((r, k) => {
+    const s = scores(ruleBits[k], r.flags, idx);
+    let uniqueTp = 0;
+    for (let j = 0; j < idx.labelled.length; j++) {
+      const i = idx.labelled[j];
+      if (!idx.isAnomaly[j] || !has(ruleBits[k], i)) continue;
+      if (!ruleBits.some((b, o) => o !== k && has(b, i))) uniqueTp++;
+    }
+    const overlap: Record<string, number> = {};
+    rules.forEach((o, m) => {
+      if (m === k) return;
+      let c = 0;
+      for (let w = 0; w < words; w++) if (ruleBits[k][w] & ruleBits[m][w]) c += popcount(ruleBits[k][w] & ruleBits[m][w]);
+      overlap[o.name] = c;
+    });
+    return { ...s, name: r.name, uniqueTp, overlap };
+  });
+
+  const excludeScores: ExcludeScores[] = excludes.map((e, k) => {
+    let removedTp = 0;
+    let removedFp = 0;
+    for (let j = 0; j < idx.labelled.length; j++) {
+      const i = idx.labelled[j];
+      if (!has(rawUnion, i) || !has(excludeBits[k], i)) continue;
+      if (idx.isAnomaly[j]) removedTp++;
+      else removedFp++;
+    }
+    return { name: e.name, removedTp, removedFp, fires: count(excludeBits[k]) };
+  });
+
+  let hasEvents = false;
+  for (let r = 0; r < idx.runs.length && !hasEvents; r += 2) hasEvents = idx.runs[r + 1] - idx.runs[r] > 1;
+
+  return {
+    split,
+    points: idx.points,
+    series: idx.series,
+    labelled: idx.labelled.length,
+    anomalies: idx.anomalies,
+    hasEvents,
+    file: scores(fileBits, anyUnknown, idx),
+    rules: ruleScores,
+    excludes: excludeScores,
+  };
+}

@@ -1,0 +1,58 @@
+// Train / validation / test assignment. Many series: by a hash of the series id, so a series never
+// straddles splits. Few series: by time within each series (the labelled points' order).
+import type { Frame } from './frame';
+
+export type SplitName = 'train' | 'validation' | 'test';
+export const splitNames: SplitName[] = ['train', 'validation', 'test'];
+export const splitIndex: Record<SplitName, number> = { train: 0, validation: 1, test: 2 };
+
+/** Below this many series, splitting by series would leave splits empty or lopsided. */
+export const minSeriesForHashSplit = 20;
+
+export interface Splits {
+  /** Split of every point: 0 train, 1 validation, 2 test. */
+  of: Uint8Array;
+  shares: [number, number, number];
+  by: 'series' | 'time';
+}
+
+/** FNV-1a, 32 bits: stable across runs, machines and engines (SQL can compute it too). */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+function bucket(u: number, shares: [number, number, number]): number {
+  return u < shares[0] ? 0 : u < shares[0] + shares[1] ? 1 : 2;
+}
+
+export function assignSplits(frame: Frame, shares: [number, number, number]): Splits {
+  const of = new Uint8Array(frame.length);
+  const nSeries = frame.seriesIds.length;
+  if (nSeries >= minSeriesForHashSplit) {
+    for (let s = 0; s < nSeries; s++) {
+      of.fill(bucket(fnv1a(frame.seriesIds[s]) / 2 ** 32, shares), frame.seriesStart[s], frame.seriesStart[s + 1]);
+    }
+    return { of, shares, by: 'series' };
+  }
+  // By time: the first shares[0] of the labelled points (and all points before the cut) are train.
+  for (let s = 0; s < nSeries; s++) {
+    const a = frame.seriesStart[s];
+    const b = frame.seriesStart[s + 1];
+    const labelled: number[] = [];
+    for (let i = a; i < b; i++) if (frame.label && frame.label[i] === frame.label[i]) labelled.push(i);
+    if (labelled.length === 0) continue; // all train
+    const cut1 = labelled[Math.min(labelled.length - 1, Math.floor(shares[0] * labelled.length))];
+    const cut2 = labelled[Math.min(labelled.length - 1, Math.floor((shares[0] + shares[1]) * labelled.length))];
+    const n1 = Math.floor(shares[0] * labelled.length);
+    const n2 = Math.floor((shares[0] + shares[1]) * labelled.length);
+    for (let i = a; i < b; i++) {
+      of[i] = n1 >= labelled.length || i < cut1 ? 0 : n2 >= labelled.length || i < cut2 ? 1 : 2;
+    }
+  }
+  return { of, shares, by: 'time' };
+}
