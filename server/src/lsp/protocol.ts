@@ -1,0 +1,57 @@
+// Custom LSP messages between the ARL client and server. Both sides import this file.
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { ExcludeScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
+
+export type { ScoreSplit } from '../engine/metrics';
+
+/** Metrics of one file on one split (the lenses show train; other splits on request). */
+export interface MetricsParams {
+  uri: string;
+  split: ScoreSplit;
+}
+
+export interface DatasetSummary {
+  /** Absolute path of the dataset file. */
+  path: string;
+  series: number;
+  points: number;
+  labelled: number;
+  anomalies: number;
+}
+
+export interface MetricsResult {
+  uri: string;
+  split: ScoreSplit;
+  dataset: DatasetSummary;
+  file: Scores;
+  rules: RuleScores[];
+  excludes: ExcludeScores[];
+  /** Milliseconds spent on the last analysis. */
+  timings: { load: number; features: number; evaluate: number };
+}
+
+export const MetricsRequest = new RequestType<MetricsParams, MetricsResult | null, void>('arl/metrics');
+
+/** Sent after each analysis, for the status bar. */
+export interface FileStatus {
+  uri: string;
+  state: 'ok' | 'loading' | 'no-dataset' | 'data-error' | 'errors';
+  split: ScoreSplit;
+  /** File F1 on `split`, when there is one. */
+  f1?: number;
+  message?: string;
+}
+
+export const FileStatusNotification = new NotificationType<FileStatus>('arl/fileStatus');
+
+/** Client commands the server's lenses and code actions invoke. */
+export const ClientCommands = {
+  /** Arguments: PreviewRuleArgs. Shows a rule's (or the file's) outcomes; a panel may take it over. */
+  previewRule: 'arl.previewRule',
+} as const;
+
+export interface PreviewRuleArgs {
+  uri: string;
+  /** Absent: the whole file. */
+  rule?: string;
+}
