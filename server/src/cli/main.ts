@@ -1,9 +1,14 @@
 // The `arl` command line: the same engine as the language server, for CI and production.
 import { parseArgs } from 'node:util';
 import { UsageError, write, type Command, type Io } from './command';
+import { checkCommand } from './commands/check';
+import { evalCommand } from './commands/eval';
 import { exampleCommand } from './commands/example';
+import { lspCommand } from './commands/lsp';
+import { runCommand } from './commands/run';
+import { testCommand } from './commands/test';
 
-const commands: Command[] = [exampleCommand];
+const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, exampleCommand, lspCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -47,6 +47,8 @@ export interface AnalyzeOptions {
   checkCancelled?: () => void;
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
+  /** Production data: the label and reason columns are not needed (`arl run`). */
+  unlabelled?: boolean;
 }
 
 export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
@@ -61,7 +63,8 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   if (rawPath) {
     datasetPath = isAbsolute(rawPath) || !path ? resolve(rawPath) : resolve(dirname(path), rawPath);
     const t0 = performance.now();
-    const r = await opts.store.get(datasetPath, spec.columns, { onProgress: opts.onProgress, signal: opts.signal });
+    const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : spec.columns;
+    const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal });
     opts.checkCancelled?.();
     if (r.ok) {
       data = r.session;

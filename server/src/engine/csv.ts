@@ -80,6 +80,9 @@ class TableBuilder {
   private timeKind: TimeKind = 'row';
   rows = 0;
   error?: Pending;
+  /** A blank line between rows or a line break inside a field: a row's line is not its index + 2. */
+  irregular = false;
+  private blankSeen = false;
 
   constructor(
     private readonly source: string,
@@ -89,7 +92,11 @@ class TableBuilder {
   /** Returns false to stop reading. */
   row(fields: string[], start: number): boolean {
     if (this.header.length === 0) return this.setHeader(fields);
-    if (fields.length === 1 && fields[0] === '') return true; // blank line
+    if (fields.length === 1 && fields[0] === '') {
+      this.blankSeen = true; // a blank line
+      return true;
+    }
+    if (this.blankSeen || fields.some((f) => f.includes('\n') || f.includes('\r'))) this.irregular = true;
     const r = this.rows;
     if (fields.length !== this.header.length) {
       return this.fail('bad-row', r, Math.min(fields.length, this.header.length) - 1, `This row has ${fields.length} fields but the header has ${this.header.length}. Fix the row (a missing or extra delimiter, or an unquoted comma).`);
@@ -141,7 +148,9 @@ class TableBuilder {
       }
       this.idx[role] = i;
     }
-    this.cols = this.header.map((_, i) => (i === this.idx.series || i === this.idx.reason ? undefined : new GrowableF64()));
+    // Labels are read by readLabel (which also takes true / false), not as numbers.
+    const own = [this.idx.series, this.idx.reason, this.idx.label];
+    this.cols = this.header.map((_, i) => (own.includes(i) ? undefined : new GrowableF64()));
     return true;
   }
 
@@ -220,6 +229,7 @@ class TableBuilder {
       const col = this.cols[c];
       if (col && c !== this.idx.label) columns.set(name, permute(col.view()));
       const bad = this.nonNumeric.get(c);
+      if (c === this.idx.label) return { name, numeric: true };
       const note = bad ? `line ${lineOf(bad.row)} holds "${bad.cell}"` : col ? undefined : 'a text column';
       return { name, numeric: !!col, note };
     });
@@ -273,7 +283,7 @@ function finish(b: TableBuilder, source: string, text: () => Promise<string> | s
     ok: false,
     error: { code: p.code, file: source, ...where(t, p.row, p.field), message: p.message },
   });
-  const done = (t: string | undefined): LoadResult => {
+  const done = (t: string | undefined): LoadResult | Promise<LoadResult> => {
     if (b.error) return fail(t!, b.error);
     if (b.header.length === 0 || b.rows === 0) {
       return {
@@ -285,15 +295,20 @@ function finish(b: TableBuilder, source: string, text: () => Promise<string> | s
     const built = b.build(lineOf);
     if ('frame' in built) return { ok: true, frame: built.frame };
     const [r1, r2] = built.clash;
-    return fail(t!, {
-      code: 'duplicate-time',
-      row: r2,
-      field: -1,
-      message: `This row repeats the time of line ${lineOf(r1)} in the same series. Each series needs one row per time: remove or merge one of them.`,
-    });
+    const clash = (t: string): LoadResult =>
+      fail(t, {
+        code: 'duplicate-time',
+        row: r2,
+        field: -1,
+        message: `This row repeats the time of line ${where(t, r1, 0).line} in the same series. Each series needs one row per time: remove or merge one of them.`,
+      });
+    // A clash is found only after reading: the text is needed now to place it.
+    if (t !== undefined) return clash(t);
+    const later = text();
+    return typeof later === 'string' ? clash(later) : later.then(clash);
   };
-  // The text is read again only to place an error or a non-numeric cell exactly.
-  const needText = b.error || b.hasNonNumeric || b.rows === 0;
+  // The text is read again only to place an error, a non-numeric cell or irregular lines exactly.
+  const needText = b.error || b.hasNonNumeric || b.irregular || b.rows === 0;
   if (!needText) return done(undefined);
   const t = text();
   return typeof t === 'string' ? done(t) : t.then(done);

@@ -1,0 +1,81 @@
+// `arl eval FILE`: per-rule and file metrics on a split, as a table or JSON.
+import { relative } from 'node:path';
+import type { FileScores, ScoreSplit } from '../../engine/metrics';
+import { UsageError, write, type Command } from '../command';
+import { analyzeFile, fmt, printIssues, readRuleFile, table } from '../shared';
+
+const splits: ScoreSplit[] = ['train', 'validation', 'test', 'all'];
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'Precision, recall and F1 of every rule against the labelled dataset',
+  usage: `Usage: arl eval FILE [--split train|validation|test|all] [--json] [--min-f1 X]
+
+Scores every rule alone and the file as a whole (a point is flagged when any rule holds and no
+exclude does) on one split of the labelled dataset the file names.
+
+Options:
+  --split S    train (default), validation, test, or all labelled points
+  --json       machine-readable output, with timings in ms (load, features, evaluate)
+  --min-f1 X   exit 1 when the file's F1 on the split is below X (a CI gate)`,
+  options: { split: { type: 'string' }, json: { type: 'boolean' }, 'min-f1': { type: 'string' } },
+  async run(positionals, values, io) {
+    const split = (values.split ?? 'train') as ScoreSplit;
+    if (!splits.includes(split)) throw new UsageError(`--split takes one of ${splits.join(', ')}.`);
+    const minF1 = values['min-f1'] === undefined ? undefined : Number(values['min-f1']);
+    if (minF1 !== undefined && !(minF1 >= 0 && minF1 <= 1)) throw new UsageError('--min-f1 takes a number between 0 and 1.');
+    const file = await readRuleFile(positionals[0], io);
+    const a = await analyzeFile(file, io);
+    const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error' || i.severity === 'warning'), io);
+    const scores = a.scores(split);
+    if (!scores) {
+      write(io.stderr, errors ? 'Fix the errors above to see metrics.' : 'No labelled dataset: add a `dataset "file.csv" { ... }` block with a label column.');
+      return 1;
+    }
+    if (values.json) {
+      const out = { file: relative(io.cwd, file.path), dataset: a.datasetPath && relative(io.cwd, a.datasetPath), split, timings: roundTimings(a.timings), scores };
+      write(io.stdout, JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    } else {
+      write(io.stdout, report(scores, a.datasetPath ? relative(io.cwd, a.datasetPath) : ''));
+    }
+    if (errors) return 1;
+    if (minF1 !== undefined && !(scores.file.f1 >= minF1)) {
+      write(io.stderr, `F1 on ${split} is ${fmt(scores.file.f1)}, below --min-f1 ${minF1}.`);
+      return 1;
+    }
+    return 0;
+  },
+};
+
+function report(s: FileScores, dataset: string): string {
+  const events = s.hasEvents;
+  const head = ['rule', 'P', 'R', 'F1', 'TP', 'FP', 'FN', 'fires', 'unjudged', 'unique TP', ...(events ? ['event R'] : [])];
+  const row = (name: string, r: FileScores['file'], unique: string) => [
+    name,
+    fmt(r.precision),
+    fmt(r.recall),
+    fmt(r.f1),
+    String(r.tp),
+    String(r.fp),
+    String(r.fn),
+    String(r.fires),
+    String(r.unjudged),
+    unique,
+    ...(events ? [fmt(r.eventRecall)] : []),
+  ];
+  const rows = s.rules.map((r) => row(r.name, r, String(r.uniqueTp)));
+  rows.push(row('(file)', s.file, ''));
+  const lines = [
+    `${dataset}: ${s.series} series, ${s.points} points, ${s.labelled} labelled, ${s.anomalies} anomalies (split: ${s.split})`,
+    '',
+    table(head, rows),
+  ];
+  if (s.excludes.length) {
+    lines.push('', table(['exclude', 'fires', 'removed TP', 'removed FP'], s.excludes.map((e) => [e.name, String(e.fires), String(e.removedTp), String(e.removedFp)])));
+  }
+  return lines.join('\n');
+}
+
+function roundTimings(t: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+}

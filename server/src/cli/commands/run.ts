@@ -1,0 +1,65 @@
+// `arl run FILE`: every flagged point, for production alerting. Labels are not needed.
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { severities, type Severity } from '../../../../grammar/src/ast';
+import { formatTime } from '../../engine/frame';
+import { TRUE } from '../../engine/kernels';
+import { write, type Command } from '../command';
+import { analyzeFile, printIssues, readRuleFile } from '../shared';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'Evaluate the rules on data and write every flagged point (production alerts)',
+  usage: `Usage: arl run FILE [--data CSV] [--out alerts.csv]
+
+Evaluates the rules at every point of the dataset the file names (or of --data, which needs the
+series and time columns and every column the rules use, but no labels) and writes one CSV row per
+flagged point: series, time, rules, category, severity.
+
+Options:
+  --data CSV   evaluate this file instead of the one the rule file names
+  --out FILE   write the alerts there instead of to standard output`,
+  options: { data: { type: 'string' }, out: { type: 'string' } },
+  async run(positionals, values, io) {
+    const file = await readRuleFile(positionals[0], io);
+    const dataPath = typeof values.data === 'string' ? resolve(io.cwd, values.data) : undefined;
+    const a = await analyzeFile(file, io, { dataPath, unlabelled: true });
+    const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error'), io);
+    if (errors || !a.data) {
+      if (!a.data && !errors) write(io.stderr, 'No dataset: name one in the file or pass --data.');
+      return 1;
+    }
+    const frame = a.data.frame;
+    const rules = a.program.rules.map((r, k) => ({ r, f: a.ruleFlags[k].flags }));
+    const excludes = a.excludeFlags.map((e) => e.flags).filter((f) => f !== undefined);
+    const out = typeof values.out === 'string' ? createWriteStream(resolve(io.cwd, values.out)) : io.stdout;
+    const lines: string[] = ['series,time,rules,category,severity'];
+    let alerts = 0;
+    for (let i = 0; i < frame.length; i++) {
+      if (excludes.some((f) => f[i] === TRUE)) continue;
+      const fired = rules.filter((x) => x.f && x.f[i] === TRUE);
+      if (!fired.length) continue;
+      alerts++;
+      let top = fired[0].r;
+      for (const x of fired) if (rank(x.r.severity) > rank(top.severity)) top = x.r;
+      const category = top.title ?? top.name;
+      lines.push([frame.seriesIds[frame.seriesOf[i]], formatTime(frame, frame.time[i]), fired.map((x) => x.r.name).join(' '), category, top.severity].map(csvCell).join(','));
+      if (lines.length >= 4096) {
+        out.write(lines.join('\n') + '\n');
+        lines.length = 0;
+      }
+    }
+    out.write(lines.length ? lines.join('\n') + '\n' : '');
+    if (out !== io.stdout) await new Promise<void>((res, rej) => (out as NodeJS.WritableStream).end(() => res()).on?.('error', rej));
+    write(io.stderr, `${alerts} alerts on ${frame.length} points of ${frame.seriesIds.length} series.`);
+    return 0;
+  },
+};
+
+function rank(s: Severity): number {
+  return severities.indexOf(s);
+}
+
+function csvCell(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}

@@ -1,0 +1,61 @@
+// What several commands share: reading a rule file, analysing it with a progress bar, printing issues.
+import { promises as fs } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { LineIndex, type Issue } from '../../../grammar/src/issues';
+import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
+import { DatasetStore } from '../engine/store';
+import { UsageError, write, type Io } from './command';
+import { progressBar } from './progress';
+
+export interface RuleFile {
+  path: string;
+  text: string;
+}
+
+export async function readRuleFile(arg: string | undefined, io: Io): Promise<RuleFile> {
+  if (!arg) throw new UsageError('name a rule file, e.g. examples/stockout/stockout.arl.');
+  const path = resolve(io.cwd, arg);
+  try {
+    return { path, text: await fs.readFile(path, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
+    throw new UsageError(`cannot read ${arg}: ${why}.`);
+  }
+}
+
+/** Analyses a rule file, with a progress bar on stderr while a large dataset loads. */
+export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeOptions> = {}): Promise<Analysis> {
+  const bar = progressBar(io.stderr, 'loading data');
+  try {
+    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, ...opts });
+  } finally {
+    bar.done();
+  }
+}
+
+/** `file:line:col: severity: message`, as compilers print it. */
+export function formatIssue(file: RuleFile, index: LineIndex, i: Issue, cwd: string): string {
+  const p = index.position(i.start);
+  const name = relative(cwd, file.path) || file.path;
+  return `${name}:${p.line + 1}:${p.character + 1}: ${i.severity}: ${i.message}`;
+}
+
+/** Prints issues sorted by position; returns how many are errors. */
+export function printIssues(file: RuleFile, issues: Issue[], io: Io, stream = io.stderr): number {
+  const index = new LineIndex(file.text);
+  const sorted = [...issues].sort((a, b) => a.start - b.start);
+  for (const i of sorted) write(stream, formatIssue(file, index, i, io.cwd));
+  return issues.filter((i) => i.severity === 'error').length;
+}
+
+export function fmt(x: number, digits = 3): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : '-';
+}
+
+/** A plain text table, columns right-aligned except the first. */
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,95 @@
+// Runs a rule file's `test` blocks: each block is a small one-series dataset, evaluated with the
+// file's rules and excludes; a point is flagged when any rule holds and no exclude does.
+import type { TestDecl } from '../../../grammar/src/ast';
+import { check, type ColumnInfo } from '../../../grammar/src/check';
+import type { Issue } from '../../../grammar/src/issues';
+import type { ParseResult } from '../../../grammar/src/parse';
+import { Evaluator } from './evaluate';
+import { newFrameId, schemaOf, type Frame } from './frame';
+import { TRUE } from './kernels';
+import { compile } from './plan';
+
+export interface TestFailure {
+  /** Zero-based position in the test's values. */
+  at: number;
+  expected: 'anomaly' | 'normal';
+  /** Which rules fired and which excludes applied there. */
+  rules: string[];
+  excludes: string[];
+}
+
+export interface TestOutcome {
+  decl: TestDecl;
+  title: string;
+  passed: boolean;
+  failures: TestFailure[];
+  /** Errors that stop the test from running (in the test or in the rules). */
+  errors: Issue[];
+}
+
+function testFrame(t: TestDecl, used: Set<string>): Frame {
+  const n = t.columns[0]?.values.length ?? 0;
+  const columns = new Map<string, Float64Array>();
+  for (const c of t.columns) columns.set(c.name.name, Float64Array.from(c.values));
+  // Columns the rules use but the test leaves out are missing everywhere.
+  for (const name of used) if (!columns.has(name)) columns.set(name, new Float64Array(n).fill(Number.NaN));
+  const columnInfo: ColumnInfo[] = [...columns.keys()].map((name) => ({ name, numeric: true }));
+  return {
+    source: t.title?.value ?? 'test',
+    id: newFrameId(),
+    seriesIds: ['test'],
+    seriesStart: Int32Array.from([0, n]),
+    seriesOf: new Int32Array(n),
+    length: n,
+    time: Float64Array.from({ length: n }, (_, i) => i),
+    timeKind: 'row',
+    columns,
+    columnInfo,
+    text: new Map(),
+    lineOf: () => 0,
+  };
+}
+
+export function runTests(parsed: ParseResult): TestOutcome[] {
+  const outline = check(parsed);
+  return parsed.file.tests.map((t) => {
+    const title = t.title?.value ?? `test at offset ${t.start}`;
+    const frame = testFrame(t, outline.columnsUsed);
+    const checked = check(parsed, schemaOf(frame));
+    const errors = checked.issues.filter((i) => i.severity === 'error' && i.start >= t.start && i.end <= t.end);
+    const program = compile(checked);
+    const broken = [...program.rules, ...program.excludes].filter((d) => !d.node);
+    for (const d of broken) {
+      const own = checked.issues.find((i) => i.severity === 'error' && i.start >= d.decl.start && i.end <= d.decl.end);
+      if (own) errors.push(own);
+    }
+    if (errors.length || frame.length === 0) return { decl: t, title, passed: false, failures: [], errors };
+    const ev = new Evaluator(frame);
+    const ruleCols = program.rules.map((r) => ({ name: r.name, col: ev.column(r.node!) }));
+    const exclCols = program.excludes.map((r) => ({ name: r.name, col: ev.column(r.node!) }));
+    const failures: TestFailure[] = [];
+    for (const ex of t.expects) {
+      const points = ex.at.length ? ex.at : [frame.length - 1];
+      for (const at of points) {
+        if (at < 0 || at >= frame.length) continue;
+        const rules = ruleCols.filter((r) => r.col[at] === TRUE).map((r) => r.name);
+        const excludes = exclCols.filter((r) => r.col[at] === TRUE).map((r) => r.name);
+        const flagged = rules.length > 0 && excludes.length === 0;
+        if (flagged !== (ex.outcome === 'anomaly')) failures.push({ at, expected: ex.outcome, rules, excludes });
+      }
+    }
+    return { decl: t, title, passed: failures.length === 0, failures, errors };
+  });
+}
+
+/** "expected an anomaly at 4, got normal: no rule fired" */
+export function describeFailure(f: TestFailure): string {
+  const got = f.expected === 'anomaly' ? 'normal' : 'anomaly';
+  let why: string;
+  if (f.expected === 'anomaly') {
+    why = f.rules.length ? `${f.rules.join(', ')} fired but ${f.excludes.join(', ')} excluded it` : 'no rule fired';
+  } else {
+    why = `${f.rules.join(', ')} fired`;
+  }
+  return `expected ${f.expected === 'anomaly' ? 'an anomaly' : 'normal'} at ${f.at}, got ${got}: ${why}`;
+}

@@ -1,0 +1,160 @@
+// The ARL language server: documents, settings and one provider per feature. Transport-agnostic:
+// main.ts (IPC or stdio), `arl lsp` and the tests each hand it a connection.
+import {
+  CodeLensRefreshRequest,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type Connection,
+  type InitializeResult,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { parse } from '../../../grammar/src/parse';
+import type { Analysis } from '../engine/analyze';
+import type { ScoreSplit } from '../engine/metrics';
+import { toDiagnostics } from './diagnostics';
+import { makeHandler } from './handler';
+import { FileStatusNotification, MetricsRequest, type FileStatus } from './protocol';
+import { quickFixes } from './providers/codeActions';
+import { completions } from './providers/completion';
+import { formatting } from './providers/formatting';
+import { hover } from './providers/hover';
+import { codeLenses } from './providers/lenses';
+import { metrics } from './providers/metrics';
+import { definition, prepareRename, references, rename } from './providers/navigation';
+import { semanticLegend, semanticTokens } from './providers/semanticTokens';
+import { signatureHelp } from './providers/signature';
+import { documentSymbols, foldingRanges } from './providers/symbols';
+import { URI } from './uri';
+import { Workspace } from './workspace';
+
+export interface Settings {
+  debounceMs: number;
+  lensSplit: ScoreSplit;
+}
+
+const splits: ScoreSplit[] = ['train', 'validation', 'test', 'all'];
+
+export function startServer(connection: Connection): { workspace: Workspace } {
+  const documents = new TextDocuments(TextDocument);
+  const settings: Settings = { debounceMs: 150, lensSplit: 'train' };
+  let pullConfig = false;
+  let lensRefresh = false;
+  let watchRegistration = false;
+
+  const workspace = new Workspace((uri) => documents.get(uri), {
+    analyzed(doc, a) {
+      connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: toDiagnostics(a.issues, a.parse.text) });
+      connection.sendNotification(FileStatusNotification, status(doc.uri, a));
+      if (lensRefresh) connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+    },
+    loading(doc) {
+      connection.sendNotification(FileStatusNotification, { uri: doc.uri, state: 'loading', split: settings.lensSplit });
+    },
+    error(doc, e) {
+      connection.console.error(`arl: analysing ${doc.uri} failed: ${(e as Error).stack ?? e}`);
+    },
+  });
+
+  function status(uri: string, a: Analysis): FileStatus {
+    const split = settings.lensSplit;
+    if (a.issues.some((i) => i.severity === 'error' && i.code !== 'dataset-error' && i.code !== 'missing-column')) {
+      return { uri, state: 'errors', split, message: 'The file has errors.' };
+    }
+    if (a.dataError) return { uri, state: 'data-error', split, message: a.dataError.message };
+    const s = a.scores(split);
+    if (!s) return { uri, state: 'no-dataset', split };
+    return { uri, state: 'ok', split, f1: Number.isFinite(s.file.f1) ? s.file.f1 : undefined };
+  }
+
+  async function loadSettings(initial?: Partial<Settings>): Promise<void> {
+    let raw: { evaluation?: { debounceMs?: number }; lens?: { split?: string } } | undefined;
+    if (pullConfig) raw = await connection.workspace.getConfiguration('arl').catch(() => undefined);
+    const debounce = raw?.evaluation?.debounceMs ?? initial?.debounceMs;
+    const split = raw?.lens?.split ?? initial?.lensSplit;
+    if (typeof debounce === 'number' && debounce >= 0) settings.debounceMs = debounce;
+    if (typeof split === 'string' && splits.includes(split as ScoreSplit)) settings.lensSplit = split as ScoreSplit;
+    workspace.debounceMs = settings.debounceMs;
+  }
+
+  connection.onInitialize((params): InitializeResult => {
+    const caps = params.capabilities;
+    pullConfig = !!caps.workspace?.configuration;
+    lensRefresh = !!caps.workspace?.codeLens?.refreshSupport;
+    watchRegistration = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    const init = (params.initializationOptions ?? {}) as Partial<Settings>;
+    void loadSettings(init);
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        codeLensProvider: { resolveProvider: false },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: ['(', ',', ' ', '='], resolveProvider: false },
+        signatureHelpProvider: { triggerCharacters: ['(', ','], retriggerCharacters: [' '] },
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        documentSymbolProvider: true,
+        documentFormattingProvider: true,
+        foldingRangeProvider: true,
+        semanticTokensProvider: { legend: semanticLegend, full: true },
+        codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite'] },
+      },
+      serverInfo: { name: 'arl-language-server', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (pullConfig) connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
+    if (watchRegistration) {
+      connection.client
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,tsv,txt}' }] })
+        .catch(() => undefined);
+    }
+    void loadSettings().then(() => workspace.refreshAll());
+  });
+
+  connection.onDidChangeConfiguration(async (change) => {
+    const s = (change.settings as { arl?: { evaluation?: { debounceMs?: number }; lens?: { split?: string } } } | undefined)?.arl;
+    await loadSettings(s ? { debounceMs: s.evaluation?.debounceMs, lensSplit: s.lens?.split as ScoreSplit } : undefined);
+    workspace.refreshAll();
+  });
+
+  connection.onDidChangeWatchedFiles((p) => {
+    for (const c of p.changes) {
+      const path = URI.toPath(c.uri);
+      if (path) workspace.datasetChanged(path);
+    }
+  });
+
+  documents.onDidOpen((e) => workspace.changed(e.document, 0));
+  documents.onDidChangeContent((e) => workspace.changed(e.document));
+  documents.onDidClose((e) => {
+    workspace.closed(e.document.uri);
+    connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  const handle = makeHandler(connection, documents, workspace);
+  connection.onCodeLens(handle('codeLens', [], async (p, c) => codeLenses(await c.analysis(), p.textDocument.uri, settings.lensSplit)));
+  connection.onHover(handle('hover', null, async (p, c) => hover(await c.analysis(), p.position, settings.lensSplit)));
+  connection.onCompletion(
+    handle('completion', [], (p, c) => completions(parse(c.doc.getText()), c.doc.offsetAt(p.position), workspace.latest(c.doc.uri))),
+  );
+  connection.onSignatureHelp(handle('signatureHelp', null, (p, c) => signatureHelp(parse(c.doc.getText()), c.doc.offsetAt(p.position))));
+  connection.onDefinition(handle('definition', null, async (p, c) => definition(await c.analysis(), p.textDocument.uri, p.position)));
+  connection.onReferences(handle('references', [], async (p, c) => references(await c.analysis(), p.textDocument.uri, p.position, p.context.includeDeclaration)));
+  connection.onPrepareRename(handle('prepareRename', null, async (p, c) => prepareRename(await c.analysis(), p.position)));
+  connection.onRenameRequest(handle('rename', null, async (p, c) => rename(await c.analysis(), p.textDocument.uri, p.position, p.newName)));
+  connection.onDocumentSymbol(handle('documentSymbol', [], (_p, c) => documentSymbols(parse(c.doc.getText()))));
+  connection.onFoldingRanges(handle('foldingRange', [], (_p, c) => foldingRanges(parse(c.doc.getText()))));
+  connection.onDocumentFormatting(handle('formatting', [], (_p, c) => formatting(c.doc.getText())));
+  connection.languages.semanticTokens.on(handle('semanticTokens', { data: [] }, async (_p, c) => semanticTokens((await c.analysis()).check)));
+  connection.onCodeAction(handle('codeAction', [], (p, c) => quickFixes(p, c.doc.getText())));
+  const metricsHandler = handle('metrics', null, async (p: { split: ScoreSplit; textDocument: { uri: string } }, c) => metrics(await c.analysis(), p.textDocument.uri, p.split));
+  connection.onRequest(MetricsRequest, (p, token) => metricsHandler({ split: p.split, textDocument: { uri: p.uri } }, token));
+
+  documents.listen(connection);
+  connection.listen();
+  return { workspace };
+}
