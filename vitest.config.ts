@@ -7,5 +7,6 @@ export default defineConfig({
     testTimeout: 60000,
     hookTimeout: 120000,
     pool: 'forks',
+    globalSetup: ['test/support/build.ts'],
   },
 });

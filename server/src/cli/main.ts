@@ -5,10 +5,11 @@ import { checkCommand } from './commands/check';
 import { evalCommand } from './commands/eval';
 import { exampleCommand } from './commands/example';
 import { lspCommand } from './commands/lsp';
+import { plotCommand } from './commands/plot';
 import { runCommand } from './commands/run';
 import { testCommand } from './commands/test';
 
-const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, exampleCommand, lspCommand];
+const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, exampleCommand, lspCommand, plotCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -75,7 +75,10 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     }
   }
   const program = compile(checked);
-  const issues = [...checked.issues, ...datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined)];
+  const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason] : [];
+  // Production data has no labels: a missing label or reason column is not a problem then.
+  const own = checked.issues.filter((i) => !(i.code === 'missing-column' && unused.some((s) => s && s.start === i.start)));
+  const issues = [...own, ...datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined)];
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data) {
@@ -159,19 +162,8 @@ function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlag
     const decl = program.rules[k].decl;
     const at = decl.name ?? decl.keyword;
     if (!r.flags) return fired.push(undefined);
-    let fires = 0;
-    let labelled = 0;
-    let labelledFired = 0;
-    const f = r.flags;
-    for (let i = 0; i < f.length; i++) {
-      const on = f[i] === TRUE;
-      if (on) fires++;
-      if (label && label[i] === label[i]) {
-        labelled++;
-        if (on) labelledFired++;
-      }
-    }
-    fired.push(f);
+    const { fires, labelled, labelledFired } = firingStats(r.flags, label);
+    fired.push(r.flags);
     if (fires === 0) {
       out.push(issue('never-fires', 'warning', `\`${r.name}\` never fires on the ${data.frame.length} points of the dataset. Loosen its thresholds, or check that its windows fit the series.`, at, { rule: r.name }));
     } else if (labelled > 0 && labelledFired === labelled) {
@@ -185,16 +177,7 @@ function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlag
     for (let b = 0; b < rules.length; b++) {
       const fb = fired[b];
       if (a === b || !fb) continue;
-      let any = false;
-      let subset = true;
-      let equal = true;
-      for (let i = 0; i < fa.length && subset; i++) {
-        const ia = fa[i] === TRUE;
-        const ib = fb[i] === TRUE;
-        if (ia) any = true;
-        if (ia && !ib) subset = false;
-        if (ib && !ia) equal = false;
-      }
+      const { any, subset, equal } = coverage(fa, fb);
       // For identical rules, report only the later one.
       if (any && subset && !(equal && a < b)) {
         const decl = program.rules[a].decl;
@@ -210,9 +193,7 @@ function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlag
   }
   excludes.forEach((e, k) => {
     if (!e.flags) return;
-    let fires = 0;
-    for (let i = 0; i < e.flags.length; i++) if (e.flags[i] === TRUE) fires++;
-    if (fires === 0) {
+    if (firingStats(e.flags, undefined).fires === 0) {
       const decl = program.excludes[k].decl;
       out.push(issue('never-fires', 'warning', `The exclude \`${e.name}\` never applies on this dataset.`, decl.name ?? decl.keyword, { rule: e.name }));
     }
@@ -220,3 +201,45 @@ function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlag
   return out;
 }
 
+// Flag columns of unchanged rules are the same arrays after an edit (the feature cache), so their
+// statistics are remembered rather than recounted over every point.
+const statsCache = new WeakMap<Bool, { fires: number; labelled: number; labelledFired: number }>();
+const coverCache = new WeakMap<Bool, WeakMap<Bool, { any: boolean; subset: boolean; equal: boolean }>>();
+
+function firingStats(f: Bool, label: Float64Array | undefined): { fires: number; labelled: number; labelledFired: number } {
+  let s = statsCache.get(f);
+  if (s) return s;
+  let fires = 0;
+  let labelled = 0;
+  let labelledFired = 0;
+  for (let i = 0; i < f.length; i++) {
+    const on = f[i] === TRUE;
+    if (on) fires++;
+    if (label && label[i] === label[i]) {
+      labelled++;
+      if (on) labelledFired++;
+    }
+  }
+  statsCache.set(f, (s = { fires, labelled, labelledFired }));
+  return s;
+}
+
+/** Whether rule a fires anywhere, only where b fires (subset), and exactly where b fires. */
+function coverage(fa: Bool, fb: Bool): { any: boolean; subset: boolean; equal: boolean } {
+  let m = coverCache.get(fa);
+  if (!m) coverCache.set(fa, (m = new WeakMap()));
+  let c = m.get(fb);
+  if (c) return c;
+  let any = false;
+  let subset = true;
+  let equal = true;
+  for (let i = 0; i < fa.length && subset; i++) {
+    const ia = fa[i] === TRUE;
+    const ib = fb[i] === TRUE;
+    if (ia) any = true;
+    if (ia && !ib) subset = false;
+    if (ib && !ia) equal = false;
+  }
+  m.set(fb, (c = { any, subset, equal }));
+  return c;
+}

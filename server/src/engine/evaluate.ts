@@ -2,6 +2,7 @@
 // plan node's structural key, so an edit to one rule recomputes only the nodes that changed.
 import type { Frame } from './frame';
 import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
+import { evaluateFused, fusedSize } from './fuse';
 import type { PlanNode } from './plan';
 
 /** A column of numbers, a column of conditions, or a constant. */
@@ -58,6 +59,8 @@ export class FeatureCache {
 export class Evaluator {
   /** Nodes computed (not found in the cache) since creation: for tests and benchmarks. */
   computed = 0;
+  /** Evaluate operator by operator (for tests comparing both paths). */
+  noFusion = false;
 
   constructor(
     readonly frame: Frame,
@@ -72,8 +75,11 @@ export class Evaluator {
       this.cache.hits++;
       return hit;
     }
-    const args = node.args.map((a) => this.values(a));
-    const out = this.compute(node, args);
+    // Trees of element-wise operators run as one fused loop; their leaves are cached as usual.
+    const out =
+      fusedSize(node) > 1 && !this.noFusion
+        ? evaluateFused(node, this.frame.length, (leaf) => this.values(leaf))
+        : this.compute(node, node.args.map((a) => this.values(a)));
     if (typeof out !== 'number') {
       this.cache.misses++;
       this.computed++;

@@ -24,11 +24,14 @@ function nans(n: number): Float64Array {
   return new Float64Array(n).fill(Number.NaN);
 }
 
-/** Applies `f` to the present values of each window [j - w + 1, j], j = i - offset. */
-function windowed(x: Num, L: Layout, w: number, offset: number, f: (buf: Float64Array, n: number) => number): Num {
+/** Reduces the present values of each window [j - w + 1, j], j = i - offset. */
+function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: number): Num {
   const out = nans(L.length);
   const buf = new Float64Array(w);
-  forSeries(L, (a, b) => {
+  const starts = L.seriesStart;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const a = starts[s];
+    const b = starts[s + 1];
     for (let i = a + w - 1 + offset; i < b; i++) {
       const j = i - offset;
       let n = 0;
@@ -36,9 +39,9 @@ function windowed(x: Num, L: Layout, w: number, offset: number, f: (buf: Float64
         const v = x[t];
         if (v === v) buf[n++] = v;
       }
-      if (n > 0) out[i] = f(buf, n);
+      if (n > 0) out[i] = reduce(r, buf, n, q);
     }
-  });
+  }
   return out;
 }
 
@@ -91,6 +94,16 @@ function select(buf: Float64Array, n: number, k: number): number {
 function quantileOf(buf: Float64Array, n: number, q: number): number {
   const pos = q * (n - 1);
   const lo = Math.floor(pos);
+  if (n <= 24) {
+    // Short windows (the common case): insertion sort beats selection.
+    for (let i = 1; i < n; i++) {
+      const key = buf[i];
+      let j = i - 1;
+      while (j >= 0 && buf[j] > key) buf[j + 1] = buf[j--];
+      buf[j + 1] = key;
+    }
+    return pos === lo ? buf[lo] : buf[lo] + (buf[lo + 1] - buf[lo]) * (pos - lo);
+  }
   const vlo = select(buf, n, lo);
   if (pos === lo) return vlo;
   // After select, the next order statistic is the smallest value right of lo.
@@ -211,12 +224,23 @@ function run(L: Layout, k: number, first: number, at: (i: number) => number): Bo
 }
 
 function trend(x: Num, L: Layout, k: number, up: boolean): Bool {
-  return run(L, k, k, (i) => {
-    const now = x[i];
-    const before = x[i - 1];
-    if (now !== now || before !== before) return UNKNOWN;
-    return (up ? now > before : now < before) ? TRUE : FALSE;
+  const out = new Uint8Array(L.length).fill(UNKNOWN);
+  forSeries(L, (a, b) => {
+    for (let i = a + k; i < b; i++) {
+      let v = TRUE;
+      for (let j = 0; j < k; j++) {
+        const now = x[i - j];
+        const before = x[i - j - 1];
+        if (now !== now || before !== before) v = UNKNOWN;
+        else if (up ? !(now > before) : !(now < before)) {
+          v = FALSE;
+          break;
+        }
+      }
+      out[i] = v;
+    }
   });
+  return out;
 }
 
 function pointwise(x: Num, f: (v: number) => number): Num {
@@ -230,8 +254,40 @@ const guarded = (f: (v: number) => number, ok: (v: number) => boolean) => (v: nu
 
 type Kernel = (args: (Num | Bool)[], c: Consts, L: Layout) => Num | Bool;
 
-const win = (f: (buf: Float64Array, n: number, c: Consts) => number): Kernel => (args, c, L) =>
-  windowed(args[0] as Num, L, c.w, c.offset, (buf, n) => f(buf, n, c));
+type Reducer = 'mean' | 'sum' | 'median' | 'quantile' | 'min' | 'max' | 'std' | 'zero_rate';
+
+/** One switch instead of a callback per window keeps the hot loop monomorphic. */
+function reduce(r: Reducer, buf: Float64Array, n: number, q: number): number {
+  switch (r) {
+    case 'mean':
+      return meanOf(buf, n);
+    case 'sum':
+      return sumOf(buf, n);
+    case 'median':
+      return quantileOf(buf, n, 0.5);
+    case 'quantile':
+      return quantileOf(buf, n, q);
+    case 'min': {
+      let m = buf[0];
+      for (let i = 1; i < n; i++) if (buf[i] < m) m = buf[i];
+      return m;
+    }
+    case 'max': {
+      let m = buf[0];
+      for (let i = 1; i < n; i++) if (buf[i] > m) m = buf[i];
+      return m;
+    }
+    case 'std':
+      return stdOf(buf, n);
+    case 'zero_rate': {
+      let z = 0;
+      for (let i = 0; i < n; i++) if (buf[i] === 0) z++;
+      return z / n;
+    }
+  }
+}
+
+const win = (r: Reducer): Kernel => (args, c, L) => windowed(args[0] as Num, L, c.w, c.offset, r, c.q ?? 0.5);
 
 export const kernels: Record<string, Kernel> = {
   lag: ([x], c, L) => lag(x as Num, L, c.k),
@@ -247,26 +303,14 @@ export const kernels: Record<string, Kernel> = {
     for (let i = 0; i < p.length; i++) p[i] = p[i] === 0 ? Number.NaN : (xs[i] - p[i]) / p[i];
     return p;
   },
-  mean: win(meanOf),
-  sum: win(sumOf),
-  median: win((buf, n) => quantileOf(buf, n, 0.5)),
-  quantile: win((buf, n, c) => quantileOf(buf, n, c.q)),
-  min: win((buf, n) => {
-    let m = buf[0];
-    for (let i = 1; i < n; i++) if (buf[i] < m) m = buf[i];
-    return m;
-  }),
-  max: win((buf, n) => {
-    let m = buf[0];
-    for (let i = 1; i < n; i++) if (buf[i] > m) m = buf[i];
-    return m;
-  }),
-  std: win(stdOf),
-  zero_rate: win((buf, n) => {
-    let z = 0;
-    for (let i = 0; i < n; i++) if (buf[i] === 0) z++;
-    return z / n;
-  }),
+  mean: win('mean'),
+  sum: win('sum'),
+  median: win('median'),
+  quantile: win('quantile'),
+  min: win('min'),
+  max: win('max'),
+  std: win('std'),
+  zero_rate: win('zero_rate'),
   count: ([x], c, L) => {
     if (x instanceof Uint8Array) return countBool(x, L, c.w, c.offset);
     const out = nans(L.length);

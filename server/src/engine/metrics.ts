@@ -130,8 +130,29 @@ function popcount(x: number): number {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+// Flag columns come from the feature cache, so an unchanged rule hands in the same array after an
+// edit elsewhere: its bit set is remembered per split instead of being rebuilt.
+const bitsCache = new WeakMap<Bool, WeakMap<Uint32Array, Uint32Array>>();
+
+function cachedBits(flags: Bool, mask: Uint32Array): Uint32Array {
+  let perMask = bitsCache.get(flags);
+  if (!perMask) bitsCache.set(flags, (perMask = new WeakMap()));
+  let bits = perMask.get(mask);
+  if (!bits) perMask.set(mask, (bits = firedBits(flags, undefined, mask)));
+  return bits;
+}
+
 /** Bit set of points where `flags` is true and no exclude is, within the split. */
 function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array): Uint32Array {
+  if (!excluded) {
+    const cached = bitsCache.get(flags)?.get(mask);
+    if (cached) return cached;
+  } else {
+    const raw = cachedBits(flags, mask);
+    const out = new Uint32Array(raw.length);
+    for (let w = 0; w < raw.length; w++) out[w] = raw[w] & ~excluded[w];
+    return out;
+  }
   const bits = new Uint32Array(mask.length);
   const n = flags.length;
   for (let w = 0; w < mask.length; w++) {
@@ -207,7 +228,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   const idx = index.get(split);
   const n = index.frame.length;
   const words = idx.mask.length;
-  const excludeBits = excludes.map((e) => (e.flags ? firedBits(e.flags, undefined, idx.mask) : new Uint32Array(words)));
+  const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, idx.mask) : new Uint32Array(words)));
   let excluded: Uint32Array | undefined;
   if (excludeBits.length) {
     excluded = new Uint32Array(words);
@@ -217,7 +238,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   const rawUnion = new Uint32Array(words);
   for (const r of rules) {
     if (!r.flags) continue;
-    const b = firedBits(r.flags, undefined, idx.mask);
+    const b = cachedBits(r.flags, idx.mask);
     for (let w = 0; w < words; w++) rawUnion[w] |= b[w];
   }
   const fileBits = new Uint32Array(words);

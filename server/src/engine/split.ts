@@ -26,6 +26,22 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
+/**
+ * The hash a series' split is drawn from: FNV-1a, then murmur3's finaliser. FNV-1a alone spreads
+ * ids that differ only in their last characters (SKU1, SKU2, ...) unevenly over the range, which
+ * left whole splits empty; the finaliser mixes every bit into the top ones. Integer-only, so SQL
+ * can compute it too.
+ */
+export function seriesHash(id: string): number {
+  let h = fnv1a(id);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 function bucket(u: number, shares: [number, number, number]): number {
   return u < shares[0] ? 0 : u < shares[0] + shares[1] ? 1 : 2;
 }
@@ -35,7 +51,7 @@ export function assignSplits(frame: Frame, shares: [number, number, number]): Sp
   const nSeries = frame.seriesIds.length;
   if (nSeries >= minSeriesForHashSplit) {
     for (let s = 0; s < nSeries; s++) {
-      of.fill(bucket(fnv1a(frame.seriesIds[s]) / 2 ** 32, shares), frame.seriesStart[s], frame.seriesStart[s + 1]);
+      of.fill(bucket(seriesHash(frame.seriesIds[s]) / 2 ** 32, shares), frame.seriesStart[s], frame.seriesStart[s + 1]);
     }
     return { of, shares, by: 'series' };
   }

@@ -128,7 +128,6 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     }
   });
 
-  documents.onDidOpen((e) => workspace.changed(e.document, 0));
   documents.onDidChangeContent((e) => workspace.changed(e.document));
   documents.onDidClose((e) => {
     workspace.closed(e.document.uri);

@@ -33,8 +33,10 @@ export class Workspace {
   ) {}
 
   /** Re-analyse after the debounce (an edit). */
-  changed(doc: TextDocument, delay = this.debounceMs): void {
+  changed(doc: TextDocument, delay?: number): void {
     const s = this.state(doc.uri);
+    // A file seen for the first time is analysed at once; edits wait for the debounce.
+    delay ??= s.done || s.running ? this.debounceMs : 0;
     if (s.timer) clearTimeout(s.timer);
     s.timer = setTimeout(() => {
       s.timer = undefined;

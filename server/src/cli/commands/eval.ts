@@ -76,6 +76,6 @@ function report(s: FileScores, dataset: string): string {
   return lines.join('\n');
 }
 
-function roundTimings(t: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+function roundTimings(t: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(t as Record<string, number>).map(([k, v]) => [k, Math.round(v * 10) / 10]));
 }

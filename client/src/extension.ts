@@ -1,0 +1,72 @@
+// The VS Code side: starts the language server over IPC, shows the active file's F1 in the status
+// bar, and hosts the commands and panels. Everything about rules lives in the server.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { FileStatusNotification, MetricsRequest, type FileStatus, type ScoreSplit } from '../../server/src/lsp/protocol';
+import { StatusBar } from './statusBar';
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('ARL', { log: true });
+  context.subscriptions.push(output);
+  const serverModule = context.asAbsolutePath('dist/server.cjs');
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const config = vscode.workspace.getConfiguration('arl');
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'arl' },
+      { scheme: 'untitled', language: 'arl' },
+    ],
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,txt}') },
+    initializationOptions: { debounceMs: config.get('evaluation.debounceMs'), lensSplit: config.get('lens.split') },
+    outputChannel: output,
+  };
+  client = new LanguageClient('arl', 'ARL Language Server', serverOptions, clientOptions);
+
+  const status = new StatusBar();
+  context.subscriptions.push(status);
+  context.subscriptions.push(
+    client.onNotification(FileStatusNotification, (s: FileStatus) => status.update(s)),
+    vscode.window.onDidChangeActiveTextEditor((e) => status.show(e?.document.uri.toString())),
+    vscode.commands.registerCommand('arl.restartServer', async () => {
+      await client?.restart();
+      output.info('Language server restarted.');
+    }),
+    vscode.commands.registerCommand('arl.showMetrics', () => showMetrics(output)),
+    vscode.commands.registerCommand('arl.selectLensSplit', async () => {
+      const pick = await vscode.window.showQuickPick(['train', 'validation', 'test', 'all'], { placeHolder: 'Split the lenses show (tuning reads train and validation only)' });
+      if (pick) await vscode.workspace.getConfiguration('arl').update('lens.split', pick, vscode.ConfigurationTarget.Workspace);
+    }),
+  );
+  await client.start();
+  status.show(vscode.window.activeTextEditor?.document.uri.toString());
+}
+
+async function showMetrics(output: vscode.LogOutputChannel): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!client || editor?.document.languageId !== 'arl') {
+    void vscode.window.showInformationMessage('Open an .arl file to see its metrics.');
+    return;
+  }
+  const split = (await vscode.window.showQuickPick(['train', 'validation', 'test', 'all'], { placeHolder: 'Metrics on which split?' })) as ScoreSplit | undefined;
+  if (!split) return;
+  const m = await client.sendRequest(MetricsRequest, { uri: editor.document.uri.toString(), split });
+  if (!m) {
+    void vscode.window.showWarningMessage('No metrics: the file names no labelled dataset, or it has errors.');
+    return;
+  }
+  const f = (x: number | null) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(3));
+  output.info(`${editor.document.fileName} on ${split}: ${m.dataset.series} series, ${m.dataset.labelled} labelled, ${m.dataset.anomalies} anomalies`);
+  for (const r of m.rules) output.info(`  ${r.name}: P ${f(r.precision)} R ${f(r.recall)} F1 ${f(r.f1)} TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
+  output.info(`  file: P ${f(m.file.precision)} R ${f(m.file.recall)} F1 ${f(m.file.f1)}`);
+  output.show(true);
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

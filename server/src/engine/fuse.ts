@@ -1,0 +1,129 @@
+// Fused evaluation of element-wise expressions: a tree of arithmetic, comparisons and Kleene logic
+// over columns becomes one loop, compiled once per shape. Only operator names from a fixed table
+// and argument indexes reach the generated code: column values and constants are arguments, so
+// no text from a rule file (or from an LLM) is ever part of it.
+import type { PlanNode } from './plan';
+
+type Kernel = (n: number, inputs: (Float64Array | Uint8Array | number)[], out: Float64Array | Uint8Array) => void;
+
+const elementwise = new Set(['neg', 'not', 'arith', 'cmp', 'logic']);
+const arithOps: Record<string, string> = { '+': '+', '-': '-', '*': '*' };
+const cmpOps: Record<string, string> = { '<': '<', '<=': '<=', '>': '>', '>=': '>=', '==': '===' };
+
+export function isElementwise(node: PlanNode): boolean {
+  return elementwise.has(node.op);
+}
+
+/** How many element-wise operators the fused loop would replace. */
+export function fusedSize(node: PlanNode): number {
+  if (!isElementwise(node)) return 0;
+  let s = 1;
+  for (const a of node.args) s += fusedSize(a);
+  return s;
+}
+
+interface Shape {
+  code: string;
+  /** Leaves in argument order: columns, calls and constants. */
+  leaves: PlanNode[];
+}
+
+function shapeOf(root: PlanNode): Shape {
+  const leaves: PlanNode[] = [];
+  const leafIndex = new Map<string, number>();
+  const leaf = (n: PlanNode, kind: 'n' | 'b'): string => {
+    let k = leafIndex.get(n.key);
+    if (k === undefined) {
+      k = leaves.length;
+      leafIndex.set(n.key, k);
+      leaves.push(n);
+    }
+    return `${kind}${k}`;
+  };
+  const num = (n: PlanNode): string => {
+    switch (n.op) {
+      case 'neg':
+        return `(-${num(n.args[0])})`;
+      case 'arith': {
+        const [a, b] = [num(n.args[0]), num(n.args[1])];
+        if (n.fn === '/') return `div(${a}, ${b})`;
+        const op = arithOps[n.fn];
+        if (!op) throw new Error(`unknown operator ${n.fn}`);
+        return `(${a} ${op} ${b})`;
+      }
+      default:
+        return leaf(n, 'n');
+    }
+  };
+  const bool = (n: PlanNode): string => {
+    switch (n.op) {
+      case 'not':
+        return `NOT[${bool(n.args[0])}]`;
+      case 'logic': {
+        const table = n.fn === 'and' ? 'AND' : n.fn === 'or' ? 'OR' : undefined;
+        if (!table) throw new Error(`unknown operator ${n.fn}`);
+        return `${table}[${bool(n.args[0])} * 3 + ${bool(n.args[1])}]`;
+      }
+      case 'cmp': {
+        const [a, b] = [num(n.args[0]), num(n.args[1])];
+        if (n.fn === '!=') return `ne(${a}, ${b})`;
+        const op = cmpOps[n.fn];
+        if (!op) throw new Error(`unknown operator ${n.fn}`);
+        return `cmp${Object.keys(cmpOps).indexOf(n.fn)}(${a}, ${b})`;
+      }
+      default:
+        return leaf(n, 'b');
+    }
+  };
+  const body = root.kind === 'boolean' ? bool(root) : num(root);
+  return { code: body, leaves };
+}
+
+const compiled = new Map<string, Kernel>();
+
+function compile(shape: Shape): Kernel {
+  // Constants and columns load differently: both are part of the shape.
+  const key = `${shape.code}|${shape.leaves.map((l) => (l.op === 'num' || l.op === 'bool' ? 'c' : 'a')).join('')}`;
+  let k = compiled.get(key);
+  if (k) return k;
+  const loads = shape.leaves
+    .map((l, i) => {
+      const v = l.op === 'num' || l.op === 'bool' ? `const ${l.kind === 'boolean' ? 'b' : 'n'}${i}c = inputs[${i}];` : `const ${l.kind === 'boolean' ? 'b' : 'n'}${i}a = inputs[${i}];`;
+      return v;
+    })
+    .join('\n');
+  // Inside the loop each leaf is read once per point.
+  const reads = shape.leaves
+    .map((l, i) => {
+      const name = `${l.kind === 'boolean' ? 'b' : 'n'}${i}`;
+      return l.op === 'num' || l.op === 'bool' ? `const ${name} = ${name}c;` : `const ${name} = ${name}a[i];`;
+    })
+    .join(' ');
+  const cmpFns = Object.values(cmpOps)
+    .map((op, i) => `const cmp${i} = (x, y) => (x !== x || y !== y) ? 2 : (x ${op} y) ? 1 : 0;`)
+    .join('\n');
+  const src = `"use strict";
+const AND = new Uint8Array([0, 0, 0, 0, 1, 2, 0, 2, 2]);
+const OR = new Uint8Array([0, 1, 2, 1, 1, 1, 2, 1, 2]);
+const NOT = new Uint8Array([1, 0, 2]);
+const div = (x, y) => (y === 0 ? NaN : x / y);
+const ne = (x, y) => (x !== x || y !== y) ? 2 : (x !== y ? 1 : 0);
+${cmpFns}
+return function fused(n, inputs, out) {
+${loads}
+for (let i = 0; i < n; i++) { ${reads} out[i] = ${shape.code}; }
+};`;
+  k = new Function(src)() as Kernel;
+  compiled.set(key, k);
+  return k;
+}
+
+/** Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. */
+export function evaluateFused(root: PlanNode, n: number, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
+  const shape = shapeOf(root);
+  const kernel = compile(shape);
+  const inputs = shape.leaves.map(leaf);
+  const out = root.kind === 'boolean' ? new Uint8Array(n) : new Float64Array(n);
+  kernel(n, inputs, out);
+  return out;
+}

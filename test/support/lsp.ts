@@ -1,0 +1,78 @@
+// An in-process language server and a client talking to it over real JSON-RPC streams.
+import { PassThrough } from 'node:stream';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  InitializeRequest,
+  InitializedNotification,
+  DidOpenTextDocumentNotification,
+  DidChangeTextDocumentNotification,
+  PublishDiagnosticsNotification,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type ClientCapabilities,
+} from 'vscode-languageserver-protocol/node';
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { startServer } from '../../server/src/lsp/server';
+import type { Workspace } from '../../server/src/lsp/workspace';
+
+export interface TestClient {
+  conn: ProtocolConnection;
+  workspace: Workspace;
+  open(uri: string, text: string): Promise<PublishDiagnosticsParams>;
+  change(uri: string, text: string): Promise<PublishDiagnosticsParams>;
+  /** The next diagnostics published for `uri` (with a version >= `version` when given). */
+  diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
+  close(): void;
+}
+
+export async function startTestServer(capabilities: ClientCapabilities = {}, initializationOptions: object = { debounceMs: 0 }): Promise<TestClient> {
+  const up = new PassThrough();
+  const down = new PassThrough();
+  const serverConn = createConnection(ProposedFeatures.all, new StreamMessageReader(down), new StreamMessageWriter(up));
+  const { workspace } = startServer(serverConn);
+  const conn = createProtocolConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
+  const waiting: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    for (let i = 0; i < waiting.length; i++) {
+      const w = waiting[i];
+      if (w.uri === p.uri && (w.version === undefined || (p.version ?? 0) >= w.version)) {
+        waiting.splice(i--, 1);
+        w.resolve(p);
+      }
+    }
+  });
+  conn.onRequest('workspace/configuration', () => [{}]);
+  conn.onRequest('client/registerCapability', () => null);
+  conn.onRequest('workspace/codeLens/refresh', () => null);
+  conn.listen();
+  await conn.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities, initializationOptions });
+  await conn.sendNotification(InitializedNotification.type, {});
+  const versions = new Map<string, number>();
+  const diagnostics = (uri: string, version?: number) => new Promise<PublishDiagnosticsParams>((resolve) => waiting.push({ uri, version, resolve }));
+  return {
+    conn,
+    workspace,
+    diagnostics,
+    async open(uri, text) {
+      versions.set(uri, 1);
+      const d = diagnostics(uri, 1);
+      await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'arl', version: 1, text } });
+      return d;
+    },
+    async change(uri, text) {
+      const v = (versions.get(uri) ?? 1) + 1;
+      versions.set(uri, v);
+      const d = diagnostics(uri, v);
+      await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: v }, contentChanges: [{ text }] });
+      return d;
+    },
+    close() {
+      conn.dispose();
+      serverConn.dispose();
+      up.destroy();
+      down.destroy();
+    },
+  };
+}
