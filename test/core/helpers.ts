@@ -1,0 +1,101 @@
+// Test plumbing: hand-written series to a frame, an expression to its column of values.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { check } from '../../grammar/src/check';
+import { parse } from '../../grammar/src/parse';
+import { analyze, type Analysis } from '../../server/src/engine/analyze';
+import { loadCsvText } from '../../server/src/engine/csv';
+import { Evaluator } from '../../server/src/engine/evaluate';
+import { schemaOf, type Frame } from '../../server/src/engine/frame';
+import { compile } from '../../server/src/engine/plan';
+import { DatasetStore } from '../../server/src/engine/store';
+
+/** A hand series: column name to values, `null` for a blank cell. */
+export type HandSeries = Record<string, (number | null)[]>;
+
+/** The CSV text of several series (long format: `id,t,<columns>`); `t` counts 0, 1, 2... per series. */
+export function csvOf(series: Record<string, HandSeries>): string {
+  const ids = Object.keys(series);
+  const cols = Object.keys(series[ids[0]]);
+  let out = `id,t,${cols.join(',')}\n`;
+  for (const id of ids) {
+    const s = series[id];
+    const n = s[cols[0]].length;
+    for (let t = 0; t < n; t++) out += `${id},${t},${cols.map((c) => (s[c][t] === null ? '' : String(s[c][t]))).join(',')}\n`;
+  }
+  return out;
+}
+
+/** Loads hand series into a frame; a column named `label` becomes the label. */
+export function frameOf(series: Record<string, HandSeries>): Frame {
+  const first = series[Object.keys(series)[0]];
+  const r = loadCsvText(csvOf(series), 'hand.csv', { roles: { series: 'id', time: 't', label: 'label' in first ? 'label' : undefined } });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.frame;
+}
+
+/** Evaluates one ARL expression over a frame; throws on any checker error. */
+export function evalExpr(frame: Frame, expr: string, evaluator = new Evaluator(frame)): Float64Array | Uint8Array {
+  const text = `let __v = ${expr}\n`;
+  const checked = check(parse(text), schemaOf(frame));
+  const errors = checked.issues.filter((i) => i.severity === 'error');
+  if (errors.length) throw new Error(`${expr}: ${errors.map((e) => e.message).join(' / ')}`);
+  const node = compile(checked).lets.get('__v');
+  if (!node) throw new Error(`${expr}: did not compile`);
+  return evaluator.column(node);
+}
+
+/** Numbers as a plain array, NaN kept (toEqual treats NaN as equal to NaN). */
+export function num(frame: Frame, expr: string): number[] {
+  const v = evalExpr(frame, expr);
+  if (!(v instanceof Float64Array)) throw new Error(`${expr} is a condition, not a number`);
+  return Array.from(v);
+}
+
+/** Conditions as 'T' / 'F' / '?' (unknown), easy to write by hand. */
+export function cond(frame: Frame, expr: string): string {
+  const v = evalExpr(frame, expr);
+  if (!(v instanceof Uint8Array)) throw new Error(`${expr} is a number, not a condition`);
+  return Array.from(v, (b) => (b === 0 ? 'F' : b === 1 ? 'T' : '?')).join('');
+}
+
+const made: string[] = [];
+// Registered in every test file that imports these helpers.
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed after the test file's tests. */
+export function tempDir(prefix = 'arl-test-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+/** Writes `csv` and an .arl file naming it into a temp dir and analyzes the file end to end. */
+export async function analyzeWith(csv: string, arl: string, store = new DatasetStore()): Promise<Analysis> {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'data.csv'), csv);
+  const path = join(dir, 'rules.arl');
+  writeFileSync(path, arl);
+  return analyze(arl, path, { store });
+}
+
+/** Element-wise equality up to rounding, NaN equal to NaN; the message shows both arrays. */
+export function expectClose(actual: ArrayLike<number>, expected: number[], what = ''): void {
+  const a = Array.from(actual);
+  const ok =
+    a.length === expected.length &&
+    a.every((v, i) => {
+      const e = expected[i];
+      if (Number.isNaN(e) || Number.isNaN(v)) return Number.isNaN(e) && Number.isNaN(v);
+      return Math.abs(v - e) <= 1e-9 * Math.max(1, Math.abs(e));
+    });
+  if (!ok) throw new Error(`${what}\n  expected ${fmt(expected)}\n  actual   ${fmt(a)}`);
+}
+
+function fmt(xs: number[]): string {
+  return `[${xs.map((x) => (Number.isNaN(x) ? 'NaN' : String(Math.round(x * 1e6) / 1e6))).join(', ')}]`;
+}
