@@ -2,7 +2,8 @@
 // bar, and hosts the commands and panels. Everything about rules lives in the server.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { FileStatusNotification, MetricsRequest, type FileStatus, type ScoreSplit } from '../../server/src/lsp/protocol';
+import { FileStatusNotification, MetricsRequest, type FileStatus, type PreviewRuleArgs, type ScoreSplit } from '../../server/src/lsp/protocol';
+import { PreviewPanels } from './previewPanel';
 import { StatusBar } from './statusBar';
 
 let client: LanguageClient | undefined;
@@ -28,9 +29,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = new LanguageClient('arl', 'ARL Language Server', serverOptions, clientOptions);
 
   const status = new StatusBar();
-  context.subscriptions.push(status);
+  const previews = new PreviewPanels(context, client, output);
+  context.subscriptions.push(status, previews);
   context.subscriptions.push(
-    client.onNotification(FileStatusNotification, (s: FileStatus) => status.update(s)),
+    client.onNotification(FileStatusNotification, (s: FileStatus) => {
+      status.update(s);
+      if (s.state !== 'loading') previews.changed(s.uri);
+    }),
+    vscode.commands.registerCommand('arl.previewRule', (args?: PreviewRuleArgs) => previews.show(args)),
     vscode.window.onDidChangeActiveTextEditor((e) => status.show(e?.document.uri.toString())),
     vscode.commands.registerCommand('arl.restartServer', async () => {
       await client?.restart();

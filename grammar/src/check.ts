@@ -454,7 +454,7 @@ class Checker {
         const idx = spec.params.findIndex((p) => p.name === a.name!.name);
         if (idx < 0) {
           const near = closestNames(a.name.name, spec.params.map((p) => p.name));
-          this.err('named-arg', a.name, `${name} has no parameter \`${a.name.name}\`${near.length ? `: did you mean \`${near[0]}\`?` : ''}. It takes ${signatureLabel(spec)}.`, {
+          this.err('named-arg', a.name, `${name} has no parameter \`${a.name.name}\`${near.length ? `: did you mean \`${near[0]}\`?` : '.'} It takes ${signatureLabel(spec)}.`, {
             replacements: near,
           });
           this.infer(a.value);

@@ -1,7 +1,7 @@
 // End to end in a real VS Code (code-server), driven by Debian's Chromium through playwright-core:
 // the packaged .vsix installed, the example workspace open, six scenarios, a screenshot each.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -25,6 +25,9 @@ let failed = 0;
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   page.setDefaultTimeout(30000);
+  const consoleLog = [];
+  page.on('console', (m) => consoleLog.push(`[${m.type()}] ${m.location().url}: ${m.text()}`));
+  process.on('exit', () => writeFileSync(join(artifacts, 'console.log'), consoleLog.join('\n')));
   await page.goto(server.url);
   await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
   const ctx = { page, workspace, evalJson, original: readFileSync(join(workspace, 'stockout.arl'), 'utf8') };

@@ -175,8 +175,9 @@ export const scenarios = [
         }
         return undefined;
       }, 60000);
-      const text = await frame.evaluate(() => document.body.textContent ?? '');
-      assert.match(text, /false positives/i);
+      const text = await frame.evaluate(() => document.documentElement.innerText ?? '');
+      assert.match(text, new RegExp(`False alarms \\(FP\\)\\s*${critical.fp}`));
+      assert.match(text, new RegExp(`Missed anomalies \\(FN\\)\\s*${critical.fn}`));
     },
   },
   {

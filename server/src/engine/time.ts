@@ -26,8 +26,11 @@ export function parseNumber(s: string): number {
   const c = s.charCodeAt(0);
   // Fast reject of text: a number starts with a digit, a sign or a dot.
   if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 32)) return Number.NaN;
-  const v = Number(s);
+  // Number(' ') is 0: a cell of spaces is blank, not zero. Padding would also hide ' 0x10'.
+  const t = c === 32 ? s.trim() : s;
+  if (t.length === 0) return Number.NaN;
+  const v = Number(t);
   if (!Number.isFinite(v)) return Number.NaN;
-  if (s.length > 1 && (s[1] === 'x' || s[1] === 'X' || s[1] === 'b' || s[1] === 'o')) return Number.NaN;
+  if (t.length > 1 && (t[1] === 'x' || t[1] === 'X' || t[1] === 'b' || t[1] === 'o')) return Number.NaN;
   return v;
 }

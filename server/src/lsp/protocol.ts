@@ -1,6 +1,7 @@
 // Custom LSP messages between the ARL client and server. Both sides import this file.
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { ExcludeScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
+import type { PreviewData } from '../preview/types';
 
 export type { ScoreSplit } from '../engine/metrics';
 
@@ -55,3 +56,16 @@ export interface PreviewRuleArgs {
   /** Absent: the whole file. */
   rule?: string;
 }
+
+/** The anomaly preview of one file (the panel asks; the server builds it from its analysis). */
+export interface PreviewRequestParams {
+  uri: string;
+  rule: string | null;
+  split: ScoreSplit;
+  series?: string;
+  maxPoints?: number;
+  let?: string | null;
+}
+
+/** Errors carry `data: { code }` (PreviewErrorCode) so the panel can fall back by itself. */
+export const PreviewRequest = new RequestType<PreviewRequestParams, PreviewData, { code: string }>('arl/preview');

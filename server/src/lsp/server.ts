@@ -2,6 +2,8 @@
 // main.ts (IPC or stdio), `arl lsp` and the tests each hand it a connection.
 import {
   CodeLensRefreshRequest,
+  ErrorCodes,
+  ResponseError,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
@@ -15,13 +17,14 @@ import type { Analysis } from '../engine/analyze';
 import type { ScoreSplit } from '../engine/metrics';
 import { toDiagnostics } from './diagnostics';
 import { makeHandler } from './handler';
-import { FileStatusNotification, MetricsRequest, type FileStatus } from './protocol';
+import { FileStatusNotification, MetricsRequest, PreviewRequest, type FileStatus, type PreviewRequestParams } from './protocol';
 import { quickFixes } from './providers/codeActions';
 import { completions } from './providers/completion';
 import { formatting } from './providers/formatting';
 import { hover } from './providers/hover';
 import { codeLenses } from './providers/lenses';
 import { metrics } from './providers/metrics';
+import { preview } from './providers/preview';
 import { definition, prepareRename, references, rename } from './providers/navigation';
 import { semanticLegend, semanticTokens } from './providers/semanticTokens';
 import { signatureHelp } from './providers/signature';
@@ -152,6 +155,14 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   connection.onCodeAction(handle('codeAction', [], (p, c) => quickFixes(p, c.doc.getText())));
   const metricsHandler = handle('metrics', null, async (p: { split: ScoreSplit; textDocument: { uri: string } }, c) => metrics(await c.analysis(), p.textDocument.uri, p.split));
   connection.onRequest(MetricsRequest, (p, token) => metricsHandler({ split: p.split, textDocument: { uri: p.uri } }, token));
+
+  const previewHandler = handle('preview', null, async (p: PreviewRequestParams & { textDocument: { uri: string } }, c) => preview(await c.analysis(), p));
+  connection.onRequest(PreviewRequest, async (p, token) => {
+    const r = await previewHandler({ ...p, textDocument: { uri: p.uri } }, token);
+    if (r === null) throw new ResponseError(ErrorCodes.InvalidRequest, `${p.uri} is not open.`);
+    if (r instanceof ResponseError) throw r;
+    return r;
+  });
 
   documents.listen(connection);
   connection.listen();

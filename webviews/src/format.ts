@@ -1,0 +1,19 @@
+// Numbers for people.
+
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function score(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3);
+}
+
+export function percent(x: number | null | undefined, digits = 1): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
+}
+
+/** A margin (relative distance to deciding otherwise) as a percentage; ∞ when none applies. */
+export function margin(m: number | null): string {
+  if (m === null) return '∞';
+  return `${(m * 100).toFixed(m < 0.1 ? 1 : 0)}%`;
+}
