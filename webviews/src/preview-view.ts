@@ -143,7 +143,7 @@ export class PreviewPage {
     }
     this.plotTitle.textContent = s.id;
     fill(this.plotNote, seriesNote(s));
-    const width = Math.max(240, this.plot.clientWidth || this.root.clientWidth - 260);
+    const width = Math.max(240, (this.plot.clientWidth || this.root.clientWidth - 260) - 70); // room for the axes
     const spec = seriesSpec(s, { timeKind: d.dataset.timeKind, theme: readTheme(), width, height: 280 });
     this.plotView = await mountView(this.plot, spec, this.plotView);
   }

@@ -35,7 +35,7 @@ export function themeConfig(theme: Theme): VlSpec {
       titleFontSize: theme.fontSize,
       titleFontWeight: 'normal',
     },
-    legend: { ...text, labelFontSize: theme.fontSize - 1, titleFontSize: theme.fontSize, titleFontWeight: 'normal', orient: 'top', symbolStrokeWidth: 2 },
+    legend: { ...text, labelFontSize: theme.fontSize - 1, titleFontSize: theme.fontSize, titleFontWeight: 'normal', orient: 'top', symbolStrokeWidth: 2, columns: 3 },
     title: { color: theme.foreground, subtitleColor: theme.muted, font: theme.font, subtitleFont: theme.font, fontSize: theme.fontSize + 1, anchor: 'start' },
     text: { color: theme.foreground, font: theme.font, fontSize: theme.fontSize - 1 },
   };
