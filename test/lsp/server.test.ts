@@ -45,7 +45,7 @@ function pos(t: string, needle: string, delta = 0): { line: number; character: n
 const lensTitles = (lenses: CodeLens[] | null) => (lenses ?? []).map((l) => l.command?.title ?? '');
 
 beforeAll(async () => {
-  ex = await exampleDir(400);
+  ex = await exampleDir(1000);
   uri = pathToFileURL(ex.arl).href;
   text = readFileSync(ex.arl, 'utf8');
   client = await startTestServer();
@@ -165,6 +165,34 @@ describe('language server', () => {
     const actions = await client.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] } });
     const fix = (actions as { title: string; edit?: { changes?: Record<string, { newText: string }[]> } }[]).find((a) => a.title.includes('oos_ratio'));
     expect(fix?.edit?.changes?.[uri][0].newText).toBe('oos_ratio');
+    await client.change(uri, text);
+  });
+
+  it('offers verified offline proposals on a weak rule, and its behaviour as a diagnostic', async () => {
+    const weak = text.replace('oos_ratio >= 45', 'oos_ratio >= 5');
+    await client.change(uri, weak);
+    const withBehaviour = await client.diagnostics(uri);
+    const b = withBehaviour.diagnostics.find((d) => d.code === 'behaviour' && (d.data as { rule: string }).rule === 'escalating');
+    expect(b?.message).toMatch(/^escalating is [a-z-]+: /);
+    expect((b?.data as { kinds: string[] }).kinds).toContain('over-aggressive');
+    expect(b?.severity).toBe(3);
+    const at = pos(weak, 'rule escalating', 6);
+    const actions = (await client.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: at, end: at }, context: { diagnostics: [b!] } })) as {
+      title: string;
+      edit?: { changes: Record<string, { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]> };
+      command?: { command: string };
+    }[];
+    const proposals = actions.filter((x) => x.edit);
+    expect(proposals.length).toBeGreaterThan(0);
+    expect(proposals[0].title).toMatch(/F1 [\d.]+ -> [\d.]+, val [\d.]+/);
+    expect(actions.some((x) => x.command?.command === 'arl.refineWithLlm')).toBe(true);
+    // Applying the first proposal really improves the file's train F1.
+    const e = proposals[0].edit!.changes[uri][0];
+    const lines = weak.split('\n');
+    const off = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+    const applied = weak.slice(0, off(e.range.start)) + e.newText + weak.slice(off(e.range.end));
+    const f1 = async (t: string) => (await analyze(t, ex.arl, { store: new DatasetStore() })).scores('train')!.file.f1;
+    expect(await f1(applied)).toBeGreaterThan(await f1(weak));
     await client.change(uri, text);
   });
 

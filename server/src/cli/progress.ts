@@ -4,8 +4,8 @@ export interface Progress {
   done(): void;
 }
 
-export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, label: string): Progress {
-  if (!stream.isTTY) return { update() {}, done() {} };
+export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, label: string, enabled = true): Progress {
+  if (!enabled || !stream.isTTY) return { update() {}, done() {} };
   let shown = false;
   let last = -1;
   return {

@@ -26,7 +26,8 @@ export async function readRuleFile(arg: string | undefined, io: Io): Promise<Rul
 
 /** Analyses a rule file, with a progress bar on stderr while a large dataset loads. */
 export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeOptions> = {}): Promise<Analysis> {
-  const bar = progressBar(io.stderr, 'loading data');
+  // Only for people at a terminal: not when the output goes to a file or another program.
+  const bar = progressBar(io.stderr, 'loading data', io.stdout.isTTY === true);
   try {
     return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, ...opts });
   } finally {

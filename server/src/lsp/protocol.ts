@@ -49,6 +49,12 @@ export const FileStatusNotification = new NotificationType<FileStatus>('arl/file
 export const ClientCommands = {
   /** Arguments: PreviewRuleArgs. Shows a rule's (or the file's) outcomes; a panel may take it over. */
   previewRule: 'arl.previewRule',
+  /** Arguments: { uri, rule }. Asks the LLM for better versions of a rule. */
+  refineWithLlm: 'arl.refineWithLlm',
+  /** Arguments: { uri, rule? }. Opens the trajectory panel. */
+  showTrajectory: 'arl.showTrajectory',
+  /** Arguments: RecordAttemptParams. Runs after an offline proposal was applied. */
+  recordAttempt: 'arl.recordAttempt',
 } as const;
 
 export interface PreviewRuleArgs {

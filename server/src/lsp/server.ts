@@ -12,13 +12,17 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Issue } from '../../../grammar/src/issues';
 import { parse } from '../../../grammar/src/parse';
 import type { Analysis } from '../engine/analyze';
 import type { ScoreSplit } from '../engine/metrics';
 import { toDiagnostics } from './diagnostics';
 import { makeHandler } from './handler';
 import { FileStatusNotification, MetricsRequest, PreviewRequest, type FileStatus, type PreviewRequestParams } from './protocol';
+import { behaviourIssues } from './providers/behaviour';
 import { quickFixes } from './providers/codeActions';
+import { refineActions } from './providers/refineActions';
+import { RefineService } from './refine';
 import { completions } from './providers/completion';
 import { formatting } from './providers/formatting';
 import { hover } from './providers/hover';
@@ -35,6 +39,7 @@ import { Workspace } from './workspace';
 export interface Settings {
   debounceMs: number;
   lensSplit: ScoreSplit;
+  maxGap?: number;
 }
 
 const splits: ScoreSplit[] = ['train', 'validation', 'test', 'all'];
@@ -49,6 +54,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   const workspace = new Workspace((uri) => documents.get(uri), {
     analyzed(doc, a) {
       connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: toDiagnostics(a.issues, a.parse.text) });
+      scheduleBehaviours(doc.uri, doc.version, a);
       connection.sendNotification(FileStatusNotification, status(doc.uri, a));
       if (lensRefresh) connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
     },
@@ -59,6 +65,35 @@ export function startServer(connection: Connection): { workspace: Workspace } {
       connection.console.error(`arl: analysing ${doc.uri} failed: ${(e as Error).stack ?? e}`);
     },
   });
+
+  const refine = new RefineService();
+
+  /**
+   * Behaviour findings as information diagnostics. They take a few hundred ms per rule, so they
+   * wait until typing pauses, run one rule at a time, and stop as soon as the text changes.
+   */
+  const behaviourTimers = new Map<string, NodeJS.Timeout>();
+  function scheduleBehaviours(uri: string, version: number, a: Analysis): void {
+    clearTimeout(behaviourTimers.get(uri));
+    const current = () => documents.get(uri)?.version === version;
+    behaviourTimers.set(
+      uri,
+      setTimeout(async () => {
+        behaviourTimers.delete(uri);
+        const found: Issue[] = [];
+        try {
+          for (const r of a.program.rules) {
+            await new Promise((res) => setImmediate(res));
+            if (!current()) return;
+            found.push(...behaviourIssues(a, refine, r.name));
+          }
+        } catch (e) {
+          connection.console.error(`arl: behavioural analysis failed: ${(e as Error).stack ?? e}`);
+        }
+        if (found.length && current()) connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics([...a.issues, ...found], a.parse.text) });
+      }, Math.max(settings.debounceMs, 600)),
+    );
+  }
 
   function status(uri: string, a: Analysis): FileStatus {
     const split = settings.lensSplit;
@@ -72,12 +107,14 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   }
 
   async function loadSettings(initial?: Partial<Settings>): Promise<void> {
-    let raw: { evaluation?: { debounceMs?: number }; lens?: { split?: string } } | undefined;
+    let raw: { evaluation?: { debounceMs?: number }; lens?: { split?: string }; refine?: { maxGap?: number } } | undefined;
     if (pullConfig) raw = await connection.workspace.getConfiguration('arl').catch(() => undefined);
     const debounce = raw?.evaluation?.debounceMs ?? initial?.debounceMs;
     const split = raw?.lens?.split ?? initial?.lensSplit;
     if (typeof debounce === 'number' && debounce >= 0) settings.debounceMs = debounce;
     if (typeof split === 'string' && splits.includes(split as ScoreSplit)) settings.lensSplit = split as ScoreSplit;
+    const gap = raw?.refine?.maxGap ?? initial?.maxGap;
+    if (typeof gap === 'number' && gap >= 0) refine.maxGap = gap;
     workspace.debounceMs = settings.debounceMs;
   }
 
@@ -139,7 +176,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
 
   const handle = makeHandler(connection, documents, workspace);
   connection.onCodeLens(handle('codeLens', [], async (p, c) => codeLenses(await c.analysis(), p.textDocument.uri, settings.lensSplit)));
-  connection.onHover(handle('hover', null, async (p, c) => hover(await c.analysis(), p.position, settings.lensSplit)));
+  connection.onHover(handle('hover', null, async (p, c) => hover(await c.analysis(), p.position, settings.lensSplit, refine)));
   connection.onCompletion(
     handle('completion', [], (p, c) => completions(parse(c.doc.getText()), c.doc.offsetAt(p.position), workspace.latest(c.doc.uri))),
   );
@@ -152,7 +189,9 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   connection.onFoldingRanges(handle('foldingRange', [], (_p, c) => foldingRanges(parse(c.doc.getText()))));
   connection.onDocumentFormatting(handle('formatting', [], (_p, c) => formatting(c.doc.getText())));
   connection.languages.semanticTokens.on(handle('semanticTokens', { data: [] }, async (_p, c) => semanticTokens((await c.analysis()).check)));
-  connection.onCodeAction(handle('codeAction', [], (p, c) => quickFixes(p, c.doc.getText())));
+  connection.onCodeAction(
+    handle('codeAction', [], async (p, c) => [...quickFixes(p, c.doc.getText()), ...(await refineActions(await c.analysis(), p, refine, c.token))]),
+  );
   const metricsHandler = handle('metrics', null, async (p: { split: ScoreSplit; textDocument: { uri: string } }, c) => metrics(await c.analysis(), p.textDocument.uri, p.split));
   connection.onRequest(MetricsRequest, (p, token) => metricsHandler({ split: p.split, textDocument: { uri: p.uri } }, token));
 

@@ -7,6 +7,8 @@ import { LineIndex } from '../../../../grammar/src/issues';
 import type { Analysis } from '../../engine/analyze';
 import type { ScoreSplit } from '../../engine/metrics';
 import { distribution, type Summary } from '../../engine/stats';
+import { behaviourMarkdown } from '../../refine/behaviour';
+import type { RefineService } from '../refine';
 import { metricsTitle } from './lenses';
 
 const g = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString()) : '–');
@@ -25,7 +27,7 @@ function distributionTable(values: ArrayLike<number>, a: Analysis, split: ScoreS
   ].join('\n');
 }
 
-export function hover(a: Analysis, pos: Position, split: ScoreSplit): Hover | null {
+export function hover(a: Analysis, pos: Position, split: ScoreSplit, refine?: RefineService): Hover | null {
   const index = new LineIndex(a.parse.text);
   const offset = index.offset(pos);
   const ref = a.check.references.find((r) => r.start <= offset && offset <= r.end);
@@ -54,16 +56,16 @@ export function hover(a: Analysis, pos: Position, split: ScoreSplit): Hover | nu
         return { contents: { kind: 'markdown', value: `${head}\n${distributionTable(values, a, split)}` }, range };
       }
       case 'rule':
-        return { contents: { kind: 'markdown', value: ruleHover(a, sym.name, split) }, range };
+        return { contents: { kind: 'markdown', value: ruleHover(a, sym.name, split, refine) }, range };
     }
   }
   // On the `rule` keyword or anywhere in a rule's header.
   const decl = [...a.parse.file.rules, ...a.parse.file.excludes].find((d) => d.keyword.start <= offset && offset <= (d.when?.end ?? d.keyword.end));
-  if (decl?.name) return { contents: { kind: 'markdown', value: ruleHover(a, decl.name.name, split) }, range: index.range(decl.keyword.start, decl.keyword.end) };
+  if (decl?.name) return { contents: { kind: 'markdown', value: ruleHover(a, decl.name.name, split, refine) }, range: index.range(decl.keyword.start, decl.keyword.end) };
   return null;
 }
 
-function ruleHover(a: Analysis, name: string, split: ScoreSplit): string {
+function ruleHover(a: Analysis, name: string, split: ScoreSplit, refine?: RefineService): string {
   const k = a.program.rules.findIndex((r) => r.name === name);
   const e = a.program.excludes.findIndex((r) => r.name === name);
   const decl = k >= 0 ? a.program.rules[k].decl : e >= 0 ? a.program.excludes[e].decl : undefined;
@@ -75,6 +77,8 @@ function ruleHover(a: Analysis, name: string, split: ScoreSplit): string {
     const r = s.rules[k];
     parts.push('', `${metricsTitle(r)} (${split})`, '', `Fires on ${r.fires.toLocaleString('en-US')} points; catches ${r.uniqueTp} anomalies no other rule does.`);
     if (r.unjudged) parts.push(`${r.unjudged} labelled points could not be judged (a missing value).`);
+    const b = refine?.behaviour(a, name);
+    if (b) parts.push('', '---', '', behaviourMarkdown(b));
   }
   if (s && e >= 0 && a.excludeFlags[e].flags) {
     const x = s.excludes[e];
