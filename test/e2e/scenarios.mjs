@@ -134,24 +134,39 @@ export const scenarios = [
     file: '4-quickfix',
     async run({ page, original }) {
       await openRules(page);
-      const before = fileF1(await lenses(page));
-      const [line, col] = lineCol(original, 'rule escalating', 'rule '.length + 2);
+      const good = fileF1(await lenses(page));
+      // Weaken a rule first, so that there is something to fix.
+      const [line, col] = lineCol(original, 'oos_ratio >= 45', 'oos_ratio >= '.length);
       await goTo(page, line, col);
-      await page.keyboard.press('Control+.');
-      const item = await until('a tuning proposal in the lightbulb menu', async () => {
-        const rows = await page.$$('.action-widget .monaco-list-row');
-        for (const r of rows) if (/F1 [\d.]+ → [\d.]+/.test((await r.textContent()) ?? '')) return r;
-        return undefined;
-      });
-      await item.click();
-      const after = await until('the file lens to improve', async () => {
+      await page.keyboard.press('Shift+ArrowRight');
+      await page.keyboard.press('Shift+ArrowRight');
+      await page.keyboard.type('5');
+      const weak = await until('the file lens to drop', async () => {
         const f = fileF1(await lenses(page));
-        return f !== undefined && f > before ? f : undefined;
+        return f !== undefined && f < good ? f : undefined;
       });
-      assert.ok(after > before);
+      const [rl, rc] = lineCol(original, 'rule escalating', 'rule '.length + 2);
+      await goTo(page, rl, rc);
+      await page.keyboard.press('Control+.');
+      await until('the lightbulb menu', async () => (await page.$$('.action-widget .monaco-list-row')).length > 0);
+      // Move the focus to the first verified proposal and apply it with the keyboard.
+      let chosen = '';
+      for (let i = 0; i < 10 && !chosen; i++) {
+        const focused = (await page.textContent('.action-widget .monaco-list-row.focused').catch(() => '')) ?? '';
+        if (/F1 [\d.]+ -> [\d.]+, val/.test(focused)) chosen = focused;
+        else await page.keyboard.press('ArrowDown');
+      }
+      assert.ok(chosen, 'no verified proposal in the lightbulb menu');
+      await page.keyboard.press('Enter');
+      await until('the file lens to improve', async () => {
+        const f = fileF1(await lenses(page));
+        return f !== undefined && f > weak;
+      });
       await focusEditor(page);
       await page.keyboard.press('Control+Z');
-      await until('undo to restore the lens', async () => fileF1(await lenses(page)) === before);
+      await until('undo to bring back the weak rule', async () => fileF1(await lenses(page)) === weak);
+      await page.keyboard.press('Control+Z');
+      await until('the original lens', async () => fileF1(await lenses(page)) === good);
     },
   },
   {

@@ -45,13 +45,20 @@ const scenarios = {
   },
   async 'offline quick-fix improves the file F1'({ uri, doc }) {
     const f1 = (titles) => Number(/file P [\d.–]+ · R [\d.–]+ · F1 ([\d.]+)/.exec(titles.find((t) => t.includes('series ·')))?.[1]);
-    const before = f1(await lensTitles(uri));
+    const weakAt = doc.getText().indexOf('oos_ratio >= 45') + 'oos_ratio >= '.length;
+    await vscode.window.activeTextEditor.edit((e) => e.replace(new vscode.Range(doc.positionAt(weakAt), doc.positionAt(weakAt + 2)), '5'));
+    const good = f1(await lensTitles(uri));
+    const before = await until('a weaker file F1', async () => {
+      const f = f1(await lensTitles(uri));
+      return f < good ? f : undefined;
+    });
     const at = doc.positionAt(doc.getText().indexOf('rule escalating') + 6);
     const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, new vscode.Range(at, at));
-    const tune = actions.find((a) => /F1 [\d.]+ → [\d.]+/.test(a.title) && a.edit);
+    const tune = actions.find((a) => /F1 [\d.]+ -> [\d.]+, val/.test(a.title) && a.edit);
     assert.ok(tune, `a proposal among: ${actions.map((a) => a.title).join(' | ')}`);
     await vscode.workspace.applyEdit(tune.edit);
     await until('a better file F1', async () => f1(await lensTitles(uri)) > before);
+    await vscode.commands.executeCommand('undo');
     await vscode.commands.executeCommand('undo');
   },
   async 'preview opens beside the editor'() {
