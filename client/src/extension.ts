@@ -2,9 +2,11 @@
 // bar, and hosts the commands and panels. Everything about rules lives in the server.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { FileStatusNotification, MetricsRequest, type FileStatus, type PreviewRuleArgs, type ScoreSplit } from '../../server/src/lsp/protocol';
+import { ClientCommands, FileStatusNotification, MetricsRequest, type FileStatus, type PreviewRuleArgs, type ScoreSplit } from '../../server/src/lsp/protocol';
+import { LlmCommands, secretKey } from './llm';
 import { PreviewPanels } from './previewPanel';
 import { StatusBar } from './statusBar';
+import { TrajectoryPanels } from './trajectoryPanel';
 
 let client: LanguageClient | undefined;
 
@@ -12,9 +14,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel('ARL', { log: true });
   context.subscriptions.push(output);
   const serverModule = context.asAbsolutePath('dist/server.cjs');
+  // The server's environment carries the API key (from secret storage) in trusted workspaces only.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const setKeyEnv = async () => {
+    const key = vscode.workspace.isTrusted ? await context.secrets.get(secretKey) : undefined;
+    if (key) env.ANTHROPIC_API_KEY = key;
+    else if (!vscode.workspace.isTrusted) delete env.ANTHROPIC_API_KEY;
+    else if (process.env.ANTHROPIC_API_KEY) env.ANTHROPIC_API_KEY = process.env.ANTHROPIC_API_KEY;
+    else delete env.ANTHROPIC_API_KEY;
+  };
+  await setKeyEnv();
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { env } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const config = vscode.workspace.getConfiguration('arl');
   const clientOptions: LanguageClientOptions = {
@@ -23,21 +35,40 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'untitled', language: 'arl' },
     ],
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,txt}') },
-    initializationOptions: { debounceMs: config.get('evaluation.debounceMs'), lensSplit: config.get('lens.split') },
+    initializationOptions: { debounceMs: config.get('evaluation.debounceMs'), lensSplit: config.get('lens.split'), maxGap: config.get('refine.maxGap') },
     outputChannel: output,
+    middleware: {
+      // No LLM actions in untrusted workspaces.
+      async provideCodeActions(document, range, ctx, token, next) {
+        const actions = await next(document, range, ctx, token);
+        if (vscode.workspace.isTrusted || !actions) return actions;
+        return actions.filter((a) => !('command' in a && (a.command as vscode.Command | undefined)?.command === ClientCommands.refineWithLlm));
+      },
+    },
   };
   client = new LanguageClient('arl', 'ARL Language Server', serverOptions, clientOptions);
+  const current = () => client!;
 
   const status = new StatusBar();
   const previews = new PreviewPanels(context, client, output);
-  context.subscriptions.push(status, previews);
+  const trajectories = new TrajectoryPanels(context, output);
+  const llm = new LlmCommands(context, current, async () => {
+    await setKeyEnv();
+    await client?.restart();
+  }, output);
+  context.subscriptions.push(status, previews, trajectories, ...llm.register());
   context.subscriptions.push(
     client.onNotification(FileStatusNotification, (s: FileStatus) => {
       status.update(s);
       if (s.state !== 'loading') previews.changed(s.uri);
     }),
-    vscode.commands.registerCommand('arl.previewRule', (args?: PreviewRuleArgs) => previews.show(args)),
     vscode.window.onDidChangeActiveTextEditor((e) => status.show(e?.document.uri.toString())),
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      await setKeyEnv();
+      await client?.restart();
+    }),
+    vscode.commands.registerCommand('arl.previewRule', (args?: PreviewRuleArgs) => previews.show(args)),
+    vscode.commands.registerCommand('arl.showTrajectory', (args?: { uri?: string; rule?: string }) => trajectories.show(args)),
     vscode.commands.registerCommand('arl.restartServer', async () => {
       await client?.restart();
       output.info('Language server restarted.');

@@ -1,5 +1,5 @@
 // Custom LSP messages between the ARL client and server. Both sides import this file.
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, type Range } from 'vscode-languageserver-protocol';
 import type { ExcludeScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
 import type { PreviewData } from '../preview/types';
 
@@ -75,3 +75,51 @@ export interface PreviewRequestParams {
 
 /** Errors carry `data: { code }` (PreviewErrorCode) so the panel can fall back by itself. */
 export const PreviewRequest = new RequestType<PreviewRequestParams, PreviewData, { code: string }>('arl/preview');
+
+/** A proposal as the editor offers it: a title with the verified effect, and the edit. */
+export interface OfferedProposal {
+  title: string;
+  /** Replaces the rule's declaration. */
+  range: Range;
+  newText: string;
+  rule: string;
+  before: string;
+}
+
+/**
+ * Asks the LLM for better versions of a rule. The API key is not a parameter (message traces would
+ * show it): the client starts the server with it in the environment (ANTHROPIC_API_KEY).
+ */
+export interface RefineLlmParams {
+  uri: string;
+  rule: string;
+  model: string;
+  baseUrl?: string;
+}
+
+export interface RefineLlmResult {
+  proposals: OfferedProposal[];
+  /** Candidates that were invalid ARL, did not improve train F1, or widened the gap. */
+  rejected: { title: string; reason: string }[];
+  rationale: string;
+  tokens: { input: number; output: number };
+  /** Set when the exchange failed (rate limit, network, malformed answer...). */
+  error?: { code: string; message: string };
+}
+
+export const RefineLlmRequest = new RequestType<RefineLlmParams, RefineLlmResult, void>('arl/refineLlm');
+
+/** Exactly what "Refine with LLM" would send for a rule (without the key). */
+export const LlmPromptRequest = new RequestType<{ uri: string; rule: string; model: string }, { text: string }, void>('arl/llmPrompt');
+
+/** An applied proposal, appended to the trajectory. */
+export interface RecordAttemptParams {
+  uri: string;
+  rule: string;
+  proposer: string;
+  title: string;
+  before: string;
+  after: string;
+}
+
+export const RecordAttemptRequest = new RequestType<RecordAttemptParams, void, void>('arl/recordAttempt');

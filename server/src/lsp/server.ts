@@ -2,6 +2,7 @@
 // main.ts (IPC or stdio), `arl lsp` and the tests each hand it a connection.
 import {
   CodeLensRefreshRequest,
+  type CancellationToken,
   ErrorCodes,
   ResponseError,
   DidChangeConfigurationNotification,
@@ -17,8 +18,19 @@ import { parse } from '../../../grammar/src/parse';
 import type { Analysis } from '../engine/analyze';
 import type { ScoreSplit } from '../engine/metrics';
 import { toDiagnostics } from './diagnostics';
-import { makeHandler } from './handler';
-import { FileStatusNotification, MetricsRequest, PreviewRequest, type FileStatus, type PreviewRequestParams } from './protocol';
+import { makeHandler, type Context } from './handler';
+import {
+  FileStatusNotification,
+  LlmPromptRequest,
+  MetricsRequest,
+  PreviewRequest,
+  RecordAttemptRequest,
+  RefineLlmRequest,
+  type FileStatus,
+  type PreviewRequestParams,
+  type RecordAttemptParams,
+  type RefineLlmParams,
+} from './protocol';
 import { behaviourIssues } from './providers/behaviour';
 import { quickFixes } from './providers/codeActions';
 import { refineActions } from './providers/refineActions';
@@ -26,6 +38,7 @@ import { RefineService } from './refine';
 import { completions } from './providers/completion';
 import { formatting } from './providers/formatting';
 import { hover } from './providers/hover';
+import { llmPrompt, recordAttempt, refineWithLlm } from './providers/llm';
 import { codeLenses } from './providers/lenses';
 import { metrics } from './providers/metrics';
 import { preview } from './providers/preview';
@@ -202,6 +215,31 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     if (r instanceof ResponseError) throw r;
     return r;
   });
+
+  // Requests that name their document by `uri` go through the same wrapper.
+  const byUri = <P extends { uri: string }, R>(name: string, fn: (p: P, c: Context) => Promise<R>) => {
+    const h = handle(name, null, (p: P & { textDocument: { uri: string } }, c) => fn(p, c));
+    return async (p: P, token: CancellationToken): Promise<R> => {
+      const r = await h({ ...p, textDocument: { uri: p.uri } }, token);
+      if (r === null) throw new ResponseError(ErrorCodes.InvalidRequest, `${p.uri} is not open.`);
+      if (r instanceof ResponseError) throw r;
+      return r as R;
+    };
+  };
+  connection.onRequest(
+    RefineLlmRequest,
+    byUri('refineWithLlm', async (p: RefineLlmParams, c) => {
+      const controller = new AbortController();
+      const sub = c.token.onCancellationRequested(() => controller.abort());
+      try {
+        return await refineWithLlm(await c.analysis(), p, refine, controller.signal);
+      } finally {
+        sub.dispose();
+      }
+    }),
+  );
+  connection.onRequest(LlmPromptRequest, byUri('llmPrompt', async (p: { uri: string; rule: string; model: string }, c) => ({ text: await llmPrompt(await c.analysis(), p.rule, p.model, refine) })));
+  connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine)));
 
   documents.listen(connection);
   connection.listen();
