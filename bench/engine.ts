@@ -38,13 +38,11 @@ function engineFlags(f: Frame): Uint8Array {
   const ev = new Evaluator(f, new FeatureCache());
   const rules = program.rules.map((r) => ev.column(r.node!));
   const excl = program.excludes.map((r) => ev.column(r.node!));
+  // Flagged: any rule true and no exclude true, a column at a time like the rest of the engine.
   const out = new Uint8Array(f.length);
-  for (let i = 0; i < f.length; i++) {
-    let hit = 0;
-    for (const r of rules) if (r[i] === TRUE) hit = 1;
-    for (const e of excl) if (e[i] === TRUE) hit = 0;
-    out[i] = hit;
-  }
+  const n = f.length;
+  for (const r of rules) for (let i = 0; i < n; i++) out[i] |= r[i] === TRUE ? 1 : 0;
+  for (const e of excl) for (let i = 0; i < n; i++) if (e[i] === TRUE) out[i] = 0;
   return out;
 }
 

@@ -1,10 +1,11 @@
 // Small helpers for the benchmarks: repeated timing and medians.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { writeStockoutCsv } from '../examples/stockout/generate';
 
-export const exampleArl = fileURLToPath(new URL('../examples/stockout/stockout.arl', import.meta.url));
-export const exampleCsv = fileURLToPath(new URL('../examples/stockout/stockout.csv', import.meta.url));
+// Run from the repository root (npm run bench does).
+export const exampleArl = resolve('examples/stockout/stockout.arl');
+export const exampleCsv = resolve('examples/stockout/stockout.csv');
 
 export async function ensureExample(): Promise<void> {
   if (!existsSync(exampleCsv)) await writeStockoutCsv(exampleCsv, {});

@@ -154,11 +154,22 @@ class TableBuilder {
     return true;
   }
 
+  // Long-format files repeat the same few dates on every series: parse each text once.
+  private readonly dates = new Map<string, number>();
+  private parseDate(s: string): number {
+    let t = this.dates.get(s);
+    if (t === undefined) {
+      t = parseIsoTime(s);
+      if (this.dates.size < 100_000) this.dates.set(s, t);
+    }
+    return t;
+  }
+
   private readTime(cell: string, r: number): boolean {
     const s = cell.trim();
     if (s === '') return this.fail('bad-time', r, this.idx.time, `The time cell is empty. Every row needs a time (a number or an ISO date like 2025-01-06).`);
     if (this.timeKind === 'row') this.timeKind = parseNumber(s) === parseNumber(s) ? 'number' : 'date';
-    const t = this.timeKind === 'number' ? parseNumber(s) : parseIsoTime(s);
+    const t = this.timeKind === 'number' ? parseNumber(s) : this.parseDate(s);
     if (t !== t) {
       const want = this.timeKind === 'number' ? 'a number, like the rows above it' : 'an ISO date or date-time like 2025-01-06 or 2025-01-06T12:00:00, like the rows above it';
       return this.fail('bad-time', r, this.idx.time, `"${s}" is not a time: expected ${want}.`);

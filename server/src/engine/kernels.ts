@@ -15,10 +15,6 @@ export type Num = Float64Array;
 export type Bool = Uint8Array;
 export type Consts = Record<string, number>;
 
-function forSeries(L: Layout, f: (a: number, b: number) => void): void {
-  const s = L.seriesStart;
-  for (let i = 0; i + 1 < s.length; i++) if (s[i + 1] > s[i]) f(s[i], s[i + 1]);
-}
 
 function nans(n: number): Float64Array {
   return new Float64Array(n).fill(Number.NaN);
@@ -39,7 +35,31 @@ function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: n
         const v = x[t];
         if (v === v) buf[n++] = v;
       }
-      if (n > 0) out[i] = reduce(r, buf, n, q);
+      if (n === 0) continue;
+      if (r === 'median' && n <= 4) {
+        // Median of up to 4 values with min/max (no unpredictable branches), exactly as sorting would.
+        const v0 = buf[0];
+        if (n === 1) out[i] = v0;
+        else if (n === 2) out[i] = (v0 + buf[1]) / 2;
+        else if (n === 3) {
+          const v1 = buf[1];
+          out[i] = Math.max(Math.min(v0, v1), Math.min(Math.max(v0, v1), buf[2]));
+        } else {
+          const v1 = buf[1];
+          const v2 = buf[2];
+          const v3 = buf[3];
+          out[i] = (Math.max(Math.min(v0, v1), Math.min(v2, v3)) + Math.min(Math.max(v0, v1), Math.max(v2, v3))) / 2;
+        }
+      } else if (r === 'median' && n <= 8) {
+        // The common short median, sorted in place without a call.
+        for (let p = 1; p < n; p++) {
+          const key = buf[p];
+          let k = p - 1;
+          while (k >= 0 && buf[k] > key) buf[k + 1] = buf[k--];
+          buf[k + 1] = key;
+        }
+        out[i] = n & 1 ? buf[n >> 1] : (buf[(n >> 1) - 1] + buf[n >> 1]) / 2;
+      } else out[i] = reduce(r, buf, n, q);
     }
   }
   return out;
@@ -142,21 +162,25 @@ function slopeOf(x: Num, j0: number, j1: number): number {
 /** Value `k` points back in the same series. */
 export function lag(x: Num, L: Layout, k: number): Num {
   const out = nans(L.length);
-  forSeries(L, (a, b) => {
+  for (let s = 0; s + 1 < L.seriesStart.length; s++) {
+    const a = L.seriesStart[s];
+    const b = L.seriesStart[s + 1];
     for (let i = a + k; i < b; i++) out[i] = x[i - k];
-  });
+  }
   return out;
 }
 
 function countBool(x: Bool, L: Layout, w: number, offset: number): Num {
   const out = nans(L.length);
-  forSeries(L, (a, b) => {
+  for (let s = 0; s + 1 < L.seriesStart.length; s++) {
+    const a = L.seriesStart[s];
+    const b = L.seriesStart[s + 1];
     for (let i = a + w - 1 + offset; i < b; i++) {
       let c = 0;
       for (let t = i - offset - w + 1; t <= i - offset; t++) if (x[t] === TRUE) c++;
       out[i] = c;
     }
-  });
+  }
   return out;
 }
 
@@ -164,7 +188,9 @@ function countBool(x: Bool, L: Layout, w: number, offset: number): Num {
 function baseline(x: Num, L: Layout, w: number, offset: number, robust: boolean): Num {
   const out = nans(L.length);
   const buf = new Float64Array(w);
-  forSeries(L, (a, b) => {
+  for (let s = 0; s + 1 < L.seriesStart.length; s++) {
+    const a = L.seriesStart[s];
+    const b = L.seriesStart[s + 1];
     for (let i = a + w + offset; i < b; i++) {
       const j = i - offset;
       const cur = x[j];
@@ -188,28 +214,32 @@ function baseline(x: Num, L: Layout, w: number, offset: number, robust: boolean)
       }
       if (scale > 0) out[i] = (cur - centre) / scale;
     }
-  });
+  }
   return out;
 }
 
 function ewma(x: Num, L: Layout, w: number, offset: number): Num {
   const r = nans(L.length);
   const alpha = 2 / (w + 1);
-  forSeries(L, (a, b) => {
+  for (let s = 0; s + 1 < L.seriesStart.length; s++) {
+    const a = L.seriesStart[s];
+    const b = L.seriesStart[s + 1];
     let e = Number.NaN;
     for (let j = a; j < b; j++) {
       const v = x[j];
       if (v === v) e = e === e ? alpha * v + (1 - alpha) * e : v;
       if (j - a + 1 >= w) r[j] = e;
     }
-  });
+  }
   return offset ? lag(r, L, offset) : r;
 }
 
 /** Kleene `and` of the conditions at i, i-1, ..., i-k+1 (`step` compares consecutive points). */
 function run(L: Layout, k: number, first: number, at: (i: number) => number): Bool {
   const out = new Uint8Array(L.length).fill(UNKNOWN);
-  forSeries(L, (a, b) => {
+  for (let s = 0; s + 1 < L.seriesStart.length; s++) {
+    const a = L.seriesStart[s];
+    const b = L.seriesStart[s + 1];
     for (let i = a + first; i < b; i++) {
       let v = TRUE;
       for (let j = 0; j < k && v !== FALSE; j++) {
@@ -219,27 +249,31 @@ function run(L: Layout, k: number, first: number, at: (i: number) => number): Bo
       }
       out[i] = v;
     }
-  });
+  }
   return out;
 }
 
+const AND3 = new Uint8Array([FALSE, FALSE, FALSE, FALSE, TRUE, UNKNOWN, FALSE, UNKNOWN, UNKNOWN]);
+
+/** Rose (or fell) at each of the last k steps: each step scored once, then k of them combined. */
 function trend(x: Num, L: Layout, k: number, up: boolean): Bool {
-  const out = new Uint8Array(L.length).fill(UNKNOWN);
-  forSeries(L, (a, b) => {
+  const n = L.length;
+  const step = new Uint8Array(n);
+  for (let i = 1; i < n; i++) {
+    const now = x[i];
+    const before = x[i - 1];
+    step[i] = now !== now || before !== before ? UNKNOWN : +(up ? now > before : now < before);
+  }
+  const out = new Uint8Array(n).fill(UNKNOWN);
+  for (let s = 0; s + 1 < L.seriesStart.length; s++) {
+    const a = L.seriesStart[s];
+    const b = L.seriesStart[s + 1];
     for (let i = a + k; i < b; i++) {
-      let v = TRUE;
-      for (let j = 0; j < k; j++) {
-        const now = x[i - j];
-        const before = x[i - j - 1];
-        if (now !== now || before !== before) v = UNKNOWN;
-        else if (up ? !(now > before) : !(now < before)) {
-          v = FALSE;
-          break;
-        }
-      }
+      let v: number = TRUE;
+      for (let j = 0; j < k; j++) v = AND3[v * 3 + step[i - j]];
       out[i] = v;
     }
-  });
+  }
   return out;
 }
 
@@ -314,20 +348,24 @@ export const kernels: Record<string, Kernel> = {
   count: ([x], c, L) => {
     if (x instanceof Uint8Array) return countBool(x, L, c.w, c.offset);
     const out = nans(L.length);
-    forSeries(L, (a, b) => {
+    for (let s = 0; s + 1 < L.seriesStart.length; s++) {
+    const a = L.seriesStart[s];
+    const b = L.seriesStart[s + 1];
       for (let i = a + c.w - 1 + c.offset; i < b; i++) {
         let n = 0;
         for (let t = i - c.offset - c.w + 1; t <= i - c.offset; t++) if (x[t] === x[t]) n++;
         out[i] = n;
       }
-    });
+    }
     return out;
   },
   slope: ([x], c, L) => {
     const out = nans(L.length);
-    forSeries(L, (a, b) => {
+    for (let s = 0; s + 1 < L.seriesStart.length; s++) {
+    const a = L.seriesStart[s];
+    const b = L.seriesStart[s + 1];
       for (let i = a + c.w - 1 + c.offset; i < b; i++) out[i] = slopeOf(x as Num, i - c.offset - c.w + 1, i - c.offset);
-    });
+    }
     return out;
   },
   ewma: ([x], c, L) => ewma(x as Num, L, c.w, c.offset),
