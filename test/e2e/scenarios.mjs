@@ -217,4 +217,20 @@ export const scenarios = [
       assert.match(hover, /normal/);
     },
   },
+  {
+    name: '7. the trajectory panel shows the attempt the quick-fix recorded',
+    file: '7-trajectory',
+    async run({ page }) {
+      await openRules(page);
+      await focusEditor(page);
+      await palette(page, 'ARL: Show Refinement Trajectory');
+      await until('a webview with the trajectory chart', async () => {
+        for (const f of page.frames()) {
+          const t = await f.evaluate(() => (document.querySelector('svg') ? document.documentElement.innerText : '')).catch(() => '');
+          if (/escalating/.test(t) && /offline|applied/i.test(t)) return true;
+        }
+        return false;
+      }, 60000);
+    },
+  },
 ];
