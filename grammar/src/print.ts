@@ -23,6 +23,22 @@ const binaryLevel: Record<A.BinaryOp, Level> = {
   '/': Level.Mul,
 };
 
+/** How tightly an expression binds (1: `or` ... 8: a name, number, call or parenthesis). */
+export function precedence(e: A.Expr): number {
+  return level(e);
+}
+
+/**
+ * How tightly an expression must bind to stand as `child` of `parent` without parentheses
+ * (parent absent: at the top, in parentheses or as a call argument, where anything goes).
+ */
+export function requiredPrecedence(parent: A.Expr | undefined, child: A.Expr): number {
+  if (!parent) return 0;
+  if (parent.kind === 'binary') return parent.left === child ? binaryLevel[parent.op] : binaryLevel[parent.op] + 1;
+  if (parent.kind === 'unary') return parent.op === 'not' ? Level.Not : Level.Unary;
+  return 0;
+}
+
 function level(e: A.Expr): Level {
   switch (e.kind) {
     case 'number':

@@ -1,0 +1,237 @@
+// What refinement works on: a rule file and its loaded, labelled dataset. Candidate texts are
+// evaluated against the same DataSession (its feature cache makes re-scoring cheap), and only on
+// the train and validation splits: nothing here reads the test split.
+import { check, type CheckResult, type Schema } from '../../../grammar/src/check';
+import type { Issue } from '../../../grammar/src/issues';
+import { parse, type ParseResult } from '../../../grammar/src/parse';
+import type * as A from '../../../grammar/src/ast';
+import type { Analysis } from '../engine/analyze';
+import { schemaOf } from '../engine/frame';
+import { TRUE, type Bool } from '../engine/kernels';
+import { score, type FileScores, type NamedFlags, type RuleScores, type SplitIndex } from '../engine/metrics';
+import { compile, type PlanNode, type Program } from '../engine/plan';
+import type { DataSession } from '../engine/store';
+import { PointEvaluator, type PointValues } from './points';
+
+/** The splits refinement may read. Test is read only by the final selection in learn.ts. */
+export type TuneSplit = 'train' | 'validation';
+
+/** A refinement failure with a message for people (no data, no labels, unknown rule...). */
+export class RefineError extends Error {}
+
+export interface RefineContext {
+  /** The rule file as it is now, and its path when it has one. */
+  text: string;
+  path?: string;
+  data: DataSession;
+  shares: [number, number, number];
+  schema: Schema;
+  /** Dataset column roles (series, time, label, reason) from the file's dataset block. */
+  roles: CheckResult['dataset']['columns'];
+  /** Evaluates plans at the labelled train and validation points (train first). */
+  points: PointEvaluator;
+  /** Where each split's labelled points start and end in `points`. */
+  ranges: Record<TuneSplit, [number, number]>;
+}
+
+/** A context from an analysis that loaded its dataset; throws RefineError otherwise. */
+export function contextFromAnalysis(a: Analysis): RefineContext {
+  if (!a.data) {
+    const why = a.dataError ? a.dataError.message : 'the file names no dataset';
+    throw new RefineError(`Cannot refine without labelled data: ${why}. Add a \`dataset "file.csv" { ... label = column }\` block.`);
+  }
+  return createContext(a.parse.text, a.path, a.data, a.shares);
+}
+
+export function createContext(text: string, path: string | undefined, data: DataSession, shares: [number, number, number]): RefineContext {
+  const roles = check(parse(text)).dataset.columns;
+  if (!data.frame.label) throw new RefineError('The dataset has no label column: name it in the dataset block, e.g. `label = is_anomaly`.');
+  const scoring = data.scoring(shares);
+  const train = scoring.get('train').labelled;
+  const validation = scoring.get('validation').labelled;
+  if (!train.length) throw new RefineError('The train split has no labelled points: label more points, or give train a larger share (`split = 60/20/20`).');
+  const all = new Int32Array(train.length + validation.length);
+  all.set(train);
+  all.set(validation, train.length);
+  const ranges: Record<TuneSplit, [number, number]> = { train: [0, train.length], validation: [train.length, all.length] };
+  return { text, path, data, shares, schema: schemaOf(data.frame), roles, points: new PointEvaluator(data.evaluator, all), ranges };
+}
+
+/** The same data, another version of the file. */
+export function withText(ctx: RefineContext, text: string): RefineContext {
+  return { ...ctx, text };
+}
+
+/** Counts at labelled points, file level (any rule fires and no exclude does). */
+export interface Figures {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  /** NaN when undefined. */
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export type SplitFigures = Record<TuneSplit, Figures>;
+
+export function figures(tp: number, fp: number, anomalies: number, labelled: number): Figures {
+  const fn = anomalies - tp;
+  return {
+    tp,
+    fp,
+    fn,
+    tn: labelled - anomalies - fp,
+    precision: tp + fp ? tp / (tp + fp) : Number.NaN,
+    recall: anomalies ? tp / anomalies : Number.NaN,
+    f1: 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN,
+  };
+}
+
+/** F1 with NaN read as 0, for comparisons. */
+export function f1Of(f: Figures): number {
+  return Number.isNaN(f.f1) ? 0 : f.f1;
+}
+
+/** Train F1 minus validation F1: how much better the rules look on the data they were tuned on. */
+export function gapOf(s: SplitFigures): number {
+  return f1Of(s.train) - f1Of(s.validation);
+}
+
+/** One version of the rule file, parsed, checked, compiled and evaluated on the loaded data. */
+export interface Evaluation {
+  ctx: RefineContext;
+  text: string;
+  parse: ParseResult;
+  check: CheckResult;
+  program: Program;
+  /** Error-severity issues of the file. */
+  errors: Issue[];
+  /** Labelled points of a split, and their labels. */
+  index(split: TuneSplit): SplitIndex;
+  /** A plan node's values at the labelled points of a split (aligned with index(split).labelled). */
+  at(node: PlanNode, split: TuneSplit): PointValues;
+  /** Whether each rule fires (after excludes) at the labelled points of a split. */
+  ruleFired(split: TuneSplit): Uint8Array[];
+  /** Whether the file flags each labelled point of the split. */
+  fired(split: TuneSplit): Uint8Array;
+  figures(split: TuneSplit): Figures;
+  split(): SplitFigures;
+  /** Per-rule figures at the labelled points of a split, aligned with program.rules. */
+  ruleFigures(split: TuneSplit): RuleFigures[];
+  /** Full-length flag columns of the rules and excludes (computed on first use). */
+  flags(): { rules: NamedFlags[]; excludes: NamedFlags[] };
+  /** Full metrics (per rule, excludes, events), as the editor shows them. */
+  scores(split: TuneSplit): FileScores;
+  /** The rule declaration named `name`, if the file has one. */
+  rule(name: string): A.RuleDecl | undefined;
+}
+
+/** A rule's own figures at labelled points; `fires` counts labelled points where it fires. */
+export type RuleFigures = Pick<RuleScores, 'name' | 'tp' | 'fp' | 'fn' | 'tn' | 'precision' | 'recall' | 'f1' | 'fires' | 'uniqueTp'>;
+
+export function evaluate(ctx: RefineContext, text: string): Evaluation {
+  const parsed = parse(text);
+  const checked = check(parsed, ctx.schema);
+  const program = compile(checked);
+  const scoring = ctx.data.scoring(ctx.shares);
+  const pv = ctx.points;
+  const slice = (v: PointValues, split: TuneSplit, n: number): ArrayLike<number> => {
+    if (typeof v === 'number') return new Uint8Array(n).fill(v);
+    const [a, b] = ctx.ranges[split];
+    return v.subarray(a, b);
+  };
+  const memo = new Map<string, unknown>();
+  const once = <T>(key: string, f: () => T): T => {
+    if (!memo.has(key)) memo.set(key, f());
+    return memo.get(key) as T;
+  };
+  const self: Evaluation = {
+    ctx,
+    text,
+    parse: parsed,
+    check: checked,
+    program,
+    errors: checked.issues.filter((i) => i.severity === 'error'),
+    index: (split) => scoring.get(split),
+    at(node, split) {
+      const v = pv.values(node);
+      if (typeof v === 'number') return v;
+      const [a, b] = ctx.ranges[split];
+      return v.subarray(a, b);
+    },
+    ruleFired: (split) =>
+      once(`rules:${split}`, () => {
+        const n = scoring.get(split).labelled.length;
+        const excluded = new Uint8Array(n);
+        for (const e of program.excludes) {
+          if (!e.node) continue;
+          const f = slice(pv.values(e.node), split, n);
+          for (let k = 0; k < n; k++) if (f[k] === TRUE) excluded[k] = 1;
+        }
+        return program.rules.map((r) => {
+          const out = new Uint8Array(n);
+          if (!r.node) return out;
+          const f = slice(pv.values(r.node), split, n);
+          for (let k = 0; k < n; k++) out[k] = f[k] === TRUE && !excluded[k] ? 1 : 0;
+          return out;
+        });
+      }),
+    fired: (split) =>
+      once(`fired:${split}`, () => {
+        const out = new Uint8Array(scoring.get(split).labelled.length);
+        for (const r of self.ruleFired(split)) for (let k = 0; k < out.length; k++) out[k] |= r[k];
+        return out;
+      }),
+    figures(split) {
+      const idx = scoring.get(split);
+      const f = self.fired(split);
+      let tp = 0;
+      let fp = 0;
+      for (let k = 0; k < f.length; k++) if (f[k]) idx.isAnomaly[k] ? tp++ : fp++;
+      return figures(tp, fp, idx.anomalies, idx.labelled.length);
+    },
+    split: () => ({ train: self.figures('train'), validation: self.figures('validation') }),
+    ruleFigures: (split) =>
+      once(`ruleFigures:${split}`, () => {
+        const idx = scoring.get(split);
+        const all = self.ruleFired(split);
+        return all.map((mine, r) => {
+          let tp = 0;
+          let fp = 0;
+          let uniqueTp = 0;
+          for (let k = 0; k < mine.length; k++) {
+            if (!mine[k]) continue;
+            if (!idx.isAnomaly[k]) fp++;
+            else {
+              tp++;
+              if (!all.some((o, m) => m !== r && o[k])) uniqueTp++;
+            }
+          }
+          return { ...figures(tp, fp, idx.anomalies, idx.labelled.length), name: program.rules[r].name, fires: tp + fp, uniqueTp };
+        });
+      }),
+    flags: () =>
+      once('flags', () => {
+        const ev = ctx.data.evaluator;
+        const flags = (d: Program['rules'][number]): NamedFlags => ({ name: d.name, flags: d.node ? (ev.column(d.node) as Bool) : undefined });
+        return { rules: program.rules.map(flags), excludes: program.excludes.map(flags) };
+      }),
+    scores: (split) =>
+      once(`scores:${split}`, () => {
+        const f = self.flags();
+        return score(scoring, split, f.rules, f.excludes);
+      }),
+    rule: (name) => parsed.file.rules.find((r) => r.name?.name === name),
+  };
+  return self;
+}
+
+/** The rule named `name`, or a RefineError listing the rules there are. */
+export function requireRule(ev: Evaluation, name: string): A.RuleDecl {
+  const r = ev.rule(name);
+  if (r) return r;
+  const names = ev.parse.file.rules.flatMap((d) => (d.name ? [d.name.name] : []));
+  throw new RefineError(`No rule \`${name}\` in this file${names.length ? `; its rules: ${names.join(', ')}` : ''}.`);
+}

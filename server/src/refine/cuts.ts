@@ -1,0 +1,183 @@
+// Cut points on one feature: the exact F1-best threshold (a sweep over the sorted values) and the
+// Gini-best split (decision-stump style, as RuAG turns continuous attributes into predicates).
+
+/**
+ * The roundest number between lo and hi (either may be infinite), nearest the middle among equals.
+ * The ends are excluded unless `loIn` / `hiIn` say otherwise.
+ */
+export function niceBetween(lo: number, hi: number, loIn = false, hiIn = false): number {
+  if (lo === -Infinity && hi === Infinity) return 0;
+  if (lo === -Infinity) return niceBetween(hi - Math.max(1, Math.abs(hi)), hi, false, hiIn);
+  if (hi === Infinity) return niceBetween(lo, lo + Math.max(1, Math.abs(lo)), loIn, false);
+  if (!(hi > lo)) return lo;
+  const mid = (lo + hi) / 2;
+  const ok = (c: number) => (c > lo || (loIn && c === lo)) && (c < hi || (hiIn && c === hi));
+  for (let k = Math.ceil(Math.log10(hi - lo)) + 1; k >= -10; k--) {
+    const step = 10 ** k;
+    const digits = Math.max(0, -k);
+    let best: number | undefined;
+    for (let m = Math.floor(lo / step); m <= Math.ceil(hi / step); m++) {
+      const c = Number((m * step).toFixed(digits));
+      if (ok(c) && (best === undefined || Math.abs(c - mid) < Math.abs(best - mid))) best = c;
+    }
+    if (best !== undefined) return best;
+  }
+  // Two values a rounding error apart: the rounded middle is the honest answer.
+  return Number(mid.toPrecision(10));
+}
+
+export type CutOp = '>=' | '>' | '<' | '<=';
+
+export interface SweepPoints {
+  /** The compared value at each labelled point (NaN: missing). */
+  values: ArrayLike<number>;
+  /** Whether the file flags the point when the comparison holds, and when it does not. */
+  whenTrue: ArrayLike<number>;
+  whenFalse: ArrayLike<number>;
+  /** Whether the file flags the point when the value is missing (the comparison is unknown). */
+  whenMissing: ArrayLike<number>;
+  isAnomaly: ArrayLike<number>;
+  /** Anomalies among the labelled points. */
+  anomalies: number;
+}
+
+export interface SweepResult {
+  /** A threshold giving the best F1 (the current one when it is among the best). */
+  value: number;
+  f1: number;
+  tp: number;
+  fp: number;
+}
+
+/**
+ * The threshold t maximising file F1 when the comparison is `value op t`. Only points where the
+ * comparison decides (whenTrue differs from whenFalse) move; the rest are counted as they are.
+ * Exact: every distinct value is tried. Ties go to the threshold nearest `current`.
+ */
+export function sweep(p: SweepPoints, op: CutOp, current?: number): SweepResult | undefined {
+  let tp0 = 0;
+  let fp0 = 0;
+  const dep: number[] = [];
+  const n = p.values.length;
+  for (let k = 0; k < n; k++) {
+    const v = p.values[k];
+    const fire = v !== v ? p.whenMissing[k] : p.whenTrue[k] === p.whenFalse[k] ? p.whenTrue[k] : -1;
+    if (fire === -1) {
+      dep.push(k);
+      // Start with the comparison false everywhere; holding moves a point to whenTrue.
+      if (p.whenFalse[k]) p.isAnomaly[k] ? tp0++ : fp0++;
+    } else if (fire) p.isAnomaly[k] ? tp0++ : fp0++;
+  }
+  if (!dep.length) return undefined;
+  const up = op === '>=' || op === '>';
+  // Points enter the "holds" set from the top (>=, >) or from the bottom (<, <=).
+  dep.sort((a, b) => (up ? p.values[b] - p.values[a] : p.values[a] - p.values[b]));
+  const f1 = (tp: number, fp: number) => {
+    const d = tp + fp + p.anomalies;
+    return d ? (2 * tp) / d : 0;
+  };
+  type Option = { lo: number; hi: number; f1: number; tp: number; fp: number };
+  const options: Option[] = [];
+  let tp = tp0;
+  let fp = fp0;
+  // Holds nowhere: the threshold is beyond every value.
+  const first = p.values[dep[0]];
+  options.push(up ? { lo: first, hi: Infinity, f1: f1(tp, fp), tp, fp } : { lo: -Infinity, hi: first, f1: f1(tp, fp), tp, fp });
+  for (let j = 0; j < dep.length; ) {
+    const v = p.values[dep[j]];
+    while (j < dep.length && p.values[dep[j]] === v) {
+      const k = dep[j++];
+      const d = p.whenTrue[k] - p.whenFalse[k];
+      if (p.isAnomaly[k]) tp += d;
+      else fp += d;
+    }
+    const next = j < dep.length ? p.values[dep[j]] : up ? -Infinity : Infinity;
+    options.push(up ? { lo: next, hi: v, f1: f1(tp, fp), tp, fp } : { lo: v, hi: next, f1: f1(tp, fp), tp, fp });
+  }
+  const inside = (o: Option, t: number) => {
+    // The thresholds that give option o's set of points: (lo, hi] or [lo, hi).
+    if (op === '>=') return t > o.lo && t <= o.hi;
+    if (op === '>') return t >= o.lo && t < o.hi;
+    if (op === '<') return t > o.lo && t <= o.hi;
+    return t >= o.lo && t < o.hi;
+  };
+  let best: Option | undefined;
+  let bestDist = Infinity;
+  for (const o of options) {
+    const dist = current === undefined ? 0 : inside(o, current) ? -1 : Math.min(Math.abs(current - o.lo), Math.abs(current - o.hi));
+    if (!best || o.f1 > best.f1 + 1e-12 || (Math.abs(o.f1 - best.f1) <= 1e-12 && dist < bestDist)) {
+      best = o;
+      bestDist = dist;
+    }
+  }
+  const b = best!;
+  const hiIn = op === '>=' || op === '<';
+  const value = current !== undefined && inside(b, current) ? current : niceBetween(b.lo, b.hi, !hiIn, hiIn);
+  return { value, f1: b.f1, tp: b.tp, fp: b.fp };
+}
+
+export interface GiniCut {
+  /** Keep points with value >= cut (`>=`) or below it (`<`). */
+  op: '>=' | '<';
+  cut: number;
+  /** Weighted Gini impurity of the split, and its decrease from the unsplit set. */
+  impurity: number;
+  gain: number;
+  /** Points and anomalies on the kept side. */
+  kept: number;
+  keptAnomalies: number;
+}
+
+function gini(pos: number, n: number): number {
+  if (!n) return 0;
+  const p = pos / n;
+  return 2 * p * (1 - p);
+}
+
+/**
+ * The split of `points` by value that minimises Gini impurity; the kept side is the one with the
+ * higher anomaly rate. Missing values go to the side that is not kept.
+ */
+export function giniCut(values: ArrayLike<number>, isAnomaly: ArrayLike<number>, points?: ArrayLike<number>): GiniCut | undefined {
+  const idx: number[] = [];
+  let missing = 0;
+  let missingPos = 0;
+  const m = points ? points.length : values.length;
+  for (let j = 0; j < m; j++) {
+    const k = points ? points[j] : j;
+    if (values[k] === values[k]) idx.push(k);
+    else {
+      missing++;
+      if (isAnomaly[k]) missingPos++;
+    }
+  }
+  if (idx.length < 2) return undefined;
+  idx.sort((a, b) => values[a] - values[b]);
+  const n = idx.length + missing;
+  let totalPos = missingPos;
+  for (const k of idx) if (isAnomaly[k]) totalPos++;
+  const parent = gini(totalPos, n);
+  let best: GiniCut | undefined;
+  let belowN = 0;
+  let belowPos = 0;
+  for (let j = 0; j < idx.length - 1; j++) {
+    belowN++;
+    if (isAnomaly[idx[j]]) belowPos++;
+    const v = values[idx[j]];
+    const next = values[idx[j + 1]];
+    if (next === v) continue;
+    const aboveN = idx.length - belowN;
+    const abovePos = totalPos - missingPos - belowPos;
+    // The kept side excludes the missing points; they join the other side.
+    const upKeep = abovePos / aboveN >= belowPos / belowN;
+    const keptN = upKeep ? aboveN : belowN;
+    const keptPos = upKeep ? abovePos : belowPos;
+    const restN = n - keptN;
+    const restPos = totalPos - keptPos;
+    const impurity = (keptN * gini(keptPos, keptN) + restN * gini(restPos, restN)) / n;
+    if (!best || impurity < best.impurity - 1e-15) {
+      best = { op: upKeep ? '>=' : '<', cut: niceBetween(v, next, false, true), impurity, gain: parent - impurity, kept: keptN, keptAnomalies: keptPos };
+    }
+  }
+  return best;
+}

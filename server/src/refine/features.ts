@@ -1,0 +1,91 @@
+// Features: numeric quantities a rule can compare with a threshold. Each is ARL text (a column, a
+// let, an expression), compiled against the file so that it shares the engine's feature cache.
+import * as A from '../../../grammar/src/ast';
+import { writeName } from '../../../grammar/src/lexer';
+import { printExpr } from '../../../grammar/src/print';
+import type { PlanNode } from '../engine/plan';
+import { evaluate, type Evaluation } from './context';
+
+export interface Feature {
+  /** ARL text: `oos_ratio`, `z`, `zscore(oos_ratio, 52)`. */
+  text: string;
+  source: 'column' | 'let' | 'expression' | 'derived';
+  /** The text, parsed: for building conditions on the feature. */
+  expr: A.Expr;
+  node: PlanNode;
+}
+
+const prefix = '__arl_feature_';
+
+/** Compiles ARL expressions in the context of the file (its lets resolve); those with errors are left out. */
+export function compileFeatures(ev: Evaluation, items: { text: string; source: Feature['source'] }[]): Feature[] {
+  if (!items.length) return [];
+  const extra = items.map((f, k) => `\nlet ${prefix}${k} = ${f.text}`).join('');
+  const withLets = evaluate(ev.ctx, ev.text + extra);
+  const out: Feature[] = [];
+  const seen = new Set<string>();
+  items.forEach((f, k) => {
+    const node = withLets.program.lets.get(`${prefix}${k}`);
+    const expr = withLets.check.lets.get(`${prefix}${k}`)?.expr;
+    if (!node || !expr || node.kind !== 'number' || seen.has(node.key)) return;
+    seen.add(node.key);
+    out.push({ ...f, expr, node });
+  });
+  return out;
+}
+
+/** Numeric dataset columns other than the series, time and label columns. */
+export function featureColumns(ev: Evaluation): string[] {
+  const roles = new Set(Object.values(ev.ctx.roles));
+  return [...ev.ctx.data.frame.columns.keys()].filter((c) => !roles.has(c));
+}
+
+const fileMemo = new WeakMap<Evaluation, Feature[]>();
+
+/** The file's own vocabulary: numeric columns, number lets, and number-valued calls in rules and excludes. */
+export function fileFeatures(ev: Evaluation): Feature[] {
+  let f = fileMemo.get(ev);
+  if (!f) fileMemo.set(ev, (f = collectFileFeatures(ev)));
+  return f;
+}
+
+function collectFileFeatures(ev: Evaluation): Feature[] {
+  const items: { text: string; source: Feature['source'] }[] = featureColumns(ev).map((c) => ({ text: writeName(c), source: 'column' }));
+  for (const l of ev.parse.file.lets) {
+    if (l.name && l.expr && ev.check.kinds.get(l.expr) === 'number' && !ev.check.broken.has(l)) items.push({ text: writeName(l.name.name), source: 'let' });
+  }
+  for (const d of [...ev.parse.file.rules, ...ev.parse.file.excludes]) {
+    if (ev.check.broken.has(d)) continue;
+    A.walkExpr(d.expr, (e) => {
+      if (e.kind === 'call' && ev.check.kinds.get(e) === 'number') items.push({ text: printExpr(e), source: 'expression' });
+    });
+  }
+  return compileFeatures(ev, items);
+}
+
+/** Standard derived features of each numeric column, the statistics drafting starts from. */
+export function derivedFeatures(ev: Evaluation): Feature[] {
+  const maxLen = ev.ctx.schema.maxSeriesLength;
+  const items: { text: string; source: Feature['source'] }[] = [];
+  for (const col of featureColumns(ev)) {
+    const c = writeName(col);
+    const w = Math.min(52, maxLen - 1);
+    items.push({ text: c, source: 'column' });
+    if (w >= 3) items.push({ text: `zscore(${c}, ${w})`, source: 'derived' });
+    if (maxLen > 5) items.push({ text: `median(${c}, 4, offset = 1)`, source: 'derived' });
+    if (maxLen > 2) items.push({ text: `${c} / lag(${c}, 1)`, source: 'derived' }, { text: `diff(${c}, 1)`, source: 'derived' });
+    if (maxLen > 9) items.push({ text: `zero_rate(${c}, 8, offset = 1)`, source: 'derived' });
+    if (maxLen > 4) items.push({ text: `slope(${c}, 4)`, source: 'derived' });
+  }
+  for (const l of ev.parse.file.lets) {
+    if (l.name && l.expr && ev.check.kinds.get(l.expr) === 'number' && !ev.check.broken.has(l)) items.push({ text: writeName(l.name.name), source: 'let' });
+  }
+  return compileFeatures(ev, items);
+}
+
+/** A number node's values at the labelled train points. */
+export function trainValues(ev: Evaluation, node: PlanNode): Float64Array {
+  const v = ev.at(node, 'train');
+  const n = ev.index('train').labelled.length;
+  return typeof v === 'number' ? new Float64Array(n).fill(v) : (v as Float64Array);
+}

@@ -1,0 +1,282 @@
+// The offline proposer: deterministic edits of one rule, scored on the loaded data. Thresholds are
+// set to their exact train optimum; structure changes add a conjunct (features ranked by Gini
+// impurity), drop one, change an operator or a window. No network, same answer every time.
+import * as A from '../../../grammar/src/ast';
+import { paramAt } from '../../../grammar/src/check';
+import { printExpr } from '../../../grammar/src/print';
+import { evaluate, RefineError, requireRule, type Evaluation, type RefineContext, type SplitFigures } from './context';
+import { giniCut, sweep, type CutOp } from './cuts';
+import { binary, boolExpr, chain, insideCall, literalValue, numberExpr, short, sourceOf, spliceRule, thresholdOf, withThreshold } from './edit';
+import { fileFeatures, trainValues } from './features';
+import { byMerit, isProposal, judge, type Candidate, type Proposal, type Rejected } from './proposal';
+
+export interface OfflineOptions {
+  /** Largest train-validation F1 gap a proposal may leave (default 0.1). */
+  maxGap?: number;
+  /** Proposals returned, best first (default 5). */
+  limit?: number;
+  /** Features tried as a new conjunct, the best by Gini impurity (default 4). */
+  features?: number;
+  signal?: AbortSignal;
+  /** An evaluation of ctx.text already made. */
+  ev?: Evaluation;
+}
+
+export interface ProposeResult {
+  rule: string;
+  /** File-level figures of ctx.text. */
+  before: SplitFigures;
+  /** Offered proposals, best first. */
+  proposals: Proposal[];
+  /** Everything else that was tried, and why it is not offered. */
+  rejected: Rejected[];
+  /** Candidates scored. */
+  tried: number;
+  /** The signal stopped the search before it was done: the lists hold what was scored. */
+  cancelled: boolean;
+}
+
+/** Proposes better versions of rule `name` of ctx.text. */
+export async function proposeOffline(ctx: RefineContext, name: string, opts: OfflineOptions = {}): Promise<ProposeResult> {
+  const base = opts.ev ?? evaluate(ctx, ctx.text);
+  const rule = requireRule(base, name);
+  if (!base.program.rules.find((r) => r.decl === rule)?.node) throw new RefineError(`\`${name}\` has errors: fix them before refining it.`);
+  const out: ProposeResult = { rule: name, before: base.split(), proposals: [], rejected: [], tried: 0, cancelled: false };
+  const seen = new Set<string>([norm(base.text.slice(rule.start, rule.end))]);
+  let last = performance.now();
+  const consider = async (c: Candidate) => {
+    if (opts.signal?.aborted) return;
+    const key = norm(c.ruleText);
+    if (seen.has(key)) return;
+    seen.add(key);
+    const r = judge(ctx, base, name, c, { maxGap: opts.maxGap });
+    out.tried++;
+    if (isProposal(r)) out.proposals.push(r);
+    else out.rejected.push(r);
+    // Let other work (a cancellation, a newer request) in now and then.
+    if (performance.now() - last > 30) {
+      await new Promise((r) => setImmediate(r));
+      last = performance.now();
+    }
+  };
+  const gen = new Generator(ctx, base, rule, opts.features ?? 4);
+  for (const step of [gen.thresholds, gen.conjuncts, gen.drops, gen.operators, gen.windows, gen.literals]) {
+    for (const c of step.call(gen)) await consider(c);
+    if (opts.signal?.aborted) break;
+  }
+  out.cancelled = !!opts.signal?.aborted;
+  out.proposals.sort(byMerit);
+  out.proposals = out.proposals.slice(0, opts.limit ?? 5);
+  return out;
+}
+
+function norm(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** Candidates for one rule, kind by kind. */
+class Generator {
+  private readonly text: string;
+  private readonly expr: A.Expr;
+  private readonly isAnomaly: Uint8Array;
+  private readonly anomalies: number;
+
+  constructor(
+    private readonly ctx: RefineContext,
+    private readonly base: Evaluation,
+    private readonly rule: A.RuleDecl,
+    private readonly topFeatures: number,
+  ) {
+    this.text = base.text;
+    this.expr = rule.expr!;
+    const idx = base.index('train');
+    this.isAnomaly = idx.isAnomaly;
+    this.anomalies = idx.anomalies;
+  }
+
+  private splice(target: A.Expr, by: A.Expr): string {
+    return spliceRule(this.text, this.rule, target, by);
+  }
+
+  /** Whether the file fires at each labelled train point, with `target` replaced by true or false. */
+  private firedWith(target: A.Expr, value: boolean): Uint8Array {
+    const ruleText = this.splice(target, boolExpr(value));
+    const text = this.text.slice(0, this.rule.start) + ruleText + this.text.slice(this.rule.end);
+    return evaluate(this.ctx, text).fired('train');
+  }
+
+  private src(e: A.Span): string {
+    return sourceOf(this.text, e);
+  }
+
+  /** Each threshold at its exact train optimum (comparisons read at the point itself). */
+  *thresholds(): Iterable<Candidate> {
+    const found: { t: NonNullable<ReturnType<typeof thresholdOf>> }[] = [];
+    A.walkExpr(this.expr, (e) => {
+      const t = thresholdOf(e);
+      if (t && t.op !== '==' && t.op !== '!=' && !insideCall(this.expr, e)) found.push({ t });
+    });
+    for (const { t } of found) {
+      const node = this.base.program.nodeOf.get(t.subject);
+      if (!node) continue;
+      const best = sweep(
+        {
+          values: trainValues(this.base, node),
+          whenTrue: this.firedWith(t.cmp, true),
+          whenFalse: this.firedWith(t.cmp, false),
+          whenMissing: this.base.fired('train'),
+          isAnomaly: this.isAnomaly,
+          anomalies: this.anomalies,
+        },
+        t.op as CutOp,
+        t.value,
+      );
+      if (!best || best.value === t.value) continue;
+      const same = found.filter((x) => x.t.value === t.value).length > 1;
+      yield {
+        kind: 'threshold',
+        title: `Tune threshold ${num(t.value)} -> ${num(best.value)}${same ? ` of \`${short(this.src(t.subject), 30)}\`` : ''}`,
+        ruleText: this.splice(t.cmp, withThreshold(t, best.value)),
+      };
+    }
+  }
+
+  /** A new condition `feature op cut` on one disjunct: features ranked by Gini, cut by Gini and by exact F1. */
+  *conjuncts(): Iterable<Candidate> {
+    const disjuncts = chain(this.expr, 'or');
+    const features = fileFeatures(this.base);
+    const whenTrue = this.base.fired('train');
+    for (const d of disjuncts) {
+      const whenFalse = this.firedWith(d, false);
+      const dep: number[] = [];
+      for (let k = 0; k < whenTrue.length; k++) if (whenTrue[k] !== whenFalse[k]) dep.push(k);
+      if (dep.length < 2) continue;
+      const ranked = features
+        .map((f) => {
+          const values = trainValues(this.base, f.node);
+          return { f, values, cut: giniCut(values, this.isAnomaly, dep) };
+        })
+        .filter((x) => x.cut && x.cut.gain > 0)
+        .sort((a, b) => b.cut!.gain - a.cut!.gain || a.f.text.localeCompare(b.f.text))
+        .slice(0, this.topFeatures);
+      const where = disjuncts.length > 1 ? ` to \`${short(this.src(d), 36)}\`` : '';
+      for (const { f, values, cut } of ranked) {
+        const exact = sweep({ values, whenTrue, whenFalse, whenMissing: whenFalse, isAnomaly: this.isAnomaly, anomalies: this.anomalies }, cut!.op);
+        const cuts = [cut!.cut, ...(exact ? [exact.value] : [])];
+        for (const value of new Set(cuts)) {
+          const cond = binary(cut!.op, f.expr, numberExpr(value));
+          // Inside the disjunct's own parentheses, or in new ones when other disjuncts follow.
+          const inner = d.kind === 'paren' ? d.expr : d;
+          const added = binary('and', inner, cond);
+          const by: A.Expr = d.kind !== 'paren' && disjuncts.length > 1 ? { kind: 'paren', expr: added, start: 0, end: 0 } : added;
+          yield { kind: 'add-conjunct', title: `Add \`${printExpr(cond)}\`${where}`, ruleText: this.splice(inner, by) };
+        }
+      }
+    }
+  }
+
+  /** Each side of each `and` / `or`, dropped. */
+  *drops(): Iterable<Candidate> {
+    const logic: A.BinaryExpr[] = [];
+    A.walkExpr(this.expr, (e) => {
+      if (e.kind === 'binary' && (e.op === 'and' || e.op === 'or')) logic.push(e);
+    });
+    for (const e of logic) {
+      yield { kind: 'drop', title: `Drop \`${short(this.src(e.right), 40)}\``, ruleText: this.splice(e, e.left) };
+      yield { kind: 'drop', title: `Drop \`${short(this.src(e.left), 40)}\``, ruleText: this.splice(e, e.right) };
+    }
+  }
+
+  /** Strict and non-strict comparisons swapped; `and` and `or` swapped. */
+  *operators(): Iterable<Candidate> {
+    const swap: Partial<Record<A.BinaryOp, A.BinaryOp>> = { '<': '<=', '<=': '<', '>': '>=', '>=': '>', and: 'or', or: 'and' };
+    const nodes: A.BinaryExpr[] = [];
+    A.walkExpr(this.expr, (e) => {
+      if (e.kind === 'binary' && swap[e.op]) nodes.push(e);
+    });
+    for (const e of nodes) {
+      const op = swap[e.op]!;
+      const changed = binary(op, e.left, e.right);
+      const title =
+        e.op === 'and' || e.op === 'or'
+          ? `Change \`${e.op}\` to \`${op}\` in \`${short(this.src(e), 40)}\``
+          : `Change \`${short(this.src(e), 40)}\` to \`${short(printExpr(changed), 40)}\``;
+      yield { kind: 'operator', title, ruleText: this.splice(e, changed) };
+    }
+  }
+
+  /** Window lengths and step counts written in the rule, halved, doubled, one less, one more. */
+  *windows(): Iterable<Candidate> {
+    const max = this.ctx.schema.maxSeriesLength;
+    const calls: A.CallExpr[] = [];
+    A.walkExpr(this.expr, (e) => {
+      if (e.kind === 'call') calls.push(e);
+    });
+    for (const call of calls) {
+      const info = this.base.check.calls.get(call);
+      if (!info) continue;
+      for (let i = 0; i < info.args.length; i++) {
+        const arg = info.args[i];
+        const p = paramAt(info.spec, i);
+        if (!arg || (p.name !== 'w' && p.name !== 'k')) continue;
+        const v = literalValue(arg);
+        if (v === undefined) continue;
+        const options = [...new Set([v - 1, v + 1, Math.round(v / 2), v * 2])].filter((n) => n !== v && n >= (p.min ?? 1));
+        for (const n of options) {
+          const history = info.spec.history({ ...info.consts, [p.name]: n });
+          if (history >= max) continue;
+          const what = p.name === 'w' ? 'Window' : 'Steps';
+          yield { kind: 'window', title: `${what} ${v} -> ${n} in \`${short(this.src(call), 40)}\``, ruleText: this.splice(arg, numberExpr(n)) };
+        }
+      }
+    }
+  }
+
+  /** Other numbers (factors, thresholds read inside a window) on a grid around their value. */
+  *literals(): Iterable<Candidate> {
+    const constArgs = new Set<A.Expr>();
+    for (const info of this.base.check.calls.values()) {
+      info.args.forEach((a, i) => {
+        if (a && paramAt(info.spec, i).constant) constArgs.add(A.unparen(a));
+      });
+    }
+    const tuned = new Set<A.Expr>();
+    A.walkExpr(this.expr, (e) => {
+      const t = thresholdOf(e);
+      if (t && !insideCall(this.expr, e) && t.op !== '==' && t.op !== '!=') A.walkExpr(t.flipped ? t.cmp.left : t.cmp.right, (n) => void tuned.add(n));
+    });
+    const literals: A.NumberExpr[] = [];
+    A.walkExpr(this.expr, (e) => {
+      if (e.kind === 'number' && !constArgs.has(e) && !tuned.has(e)) literals.push(e);
+    });
+    for (const lit of literals) {
+      const v = lit.value;
+      const values = new Set([0.5, 0.75, 0.9, 1.1, 1.25, 1.5, 2].map((f) => roundish(v * f)).filter((x) => x !== v && Number.isFinite(x)));
+      if (v === 0) values.add(1).add(0.5);
+      for (const n of values) {
+        if (n < 0) continue;
+        yield { kind: 'literal', title: `Change ${num(v)} -> ${num(n)} in \`${short(this.src(this.parentOf(lit) ?? lit), 40)}\``, ruleText: this.splice(lit, numberExpr(n)) };
+      }
+    }
+  }
+
+  private parentOf(target: A.Expr): A.Expr | undefined {
+    let found: A.Expr | undefined;
+    A.walkExpr(this.expr, (e, parent) => {
+      if (e === target) found = parent;
+    });
+    return found;
+  }
+}
+
+/** A number as the rule will read. */
+function num(v: number): string {
+  return printExpr(numberExpr(v));
+}
+
+/** Two significant digits. */
+function roundish(x: number): number {
+  if (x === 0) return 0;
+  const k = Math.floor(Math.log10(Math.abs(x))) - 1;
+  return Number((Math.round(x / 10 ** k) * 10 ** k).toFixed(Math.max(0, -k)));
+}

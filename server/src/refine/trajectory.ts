@@ -1,0 +1,159 @@
+// The trajectory: every refinement attempt on a rule file, one JSON line each, appended to
+// `.arl/<file name>.trajectory.jsonl` beside the file. Append-only; a line torn by a crash (or any
+// line that is not an attempt) is skipped when reading, and the next append starts on a new line.
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Figures, SplitFigures } from './context';
+
+/** Figures on one split; null where undefined (nothing fired, no anomalies) or not measured. */
+export interface AttemptFigures {
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  tp?: number;
+  fp?: number;
+  fn?: number;
+}
+
+export interface Attempt {
+  id: string;
+  /** ISO time the attempt was made. */
+  time: string;
+  /** The rule file's name. */
+  file: string;
+  rule: string;
+  /** Who proposed it: `offline`, `anthropic`, `user`... */
+  proposer: string;
+  model?: string;
+  /** The kind of edit and its title, when known. */
+  kind?: string;
+  title?: string;
+  /** The rule's text before and after. */
+  before: string;
+  after: string;
+  /** The behavioural analysis the attempt started from (one line). */
+  analysis: string;
+  /** File-level figures before and after, on train and validation. */
+  train: { before: AttemptFigures; after: AttemptFigures };
+  validation: { before: AttemptFigures; after: AttemptFigures };
+  accepted: boolean;
+  /** Why it was accepted or rejected. */
+  reason: string;
+  tokens?: { input: number; output: number };
+  durationMs: number;
+  /** The `arl learn` run and its iteration, when it came from one. */
+  run?: string;
+  iteration?: number;
+}
+
+/** Where the trajectory of a rule file lives. */
+export function trajectoryPath(ruleFile: string): string {
+  return join(dirname(ruleFile), '.arl', `${basename(ruleFile)}.trajectory.jsonl`);
+}
+
+function num(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+export function attemptFigures(f: Figures | undefined): AttemptFigures {
+  if (!f) return { precision: null, recall: null, f1: null };
+  return { precision: num(f.precision), recall: num(f.recall), f1: num(f.f1), tp: f.tp, fp: f.fp, fn: f.fn };
+}
+
+export type NewAttempt = Omit<Attempt, 'id' | 'time' | 'train' | 'validation' | 'file'> & {
+  before: string;
+  figuresBefore: SplitFigures;
+  /** Absent for a proposal that could not be scored (invalid ARL, an error). */
+  figuresAfter?: SplitFigures;
+};
+
+/** An attempt record with its id, time and figures filled in. */
+export function makeAttempt(ruleFile: string, a: NewAttempt): Attempt {
+  const { figuresBefore, figuresAfter, ...rest } = a;
+  return {
+    id: randomUUID(),
+    time: new Date().toISOString(),
+    file: basename(ruleFile),
+    ...rest,
+    train: { before: attemptFigures(figuresBefore.train), after: attemptFigures(figuresAfter?.train) },
+    validation: { before: attemptFigures(figuresBefore.validation), after: attemptFigures(figuresAfter?.validation) },
+  };
+}
+
+/** Appends one attempt as one line. Creates `.arl/` when needed. */
+export async function appendAttempt(ruleFile: string, attempt: Attempt): Promise<void> {
+  const path = trajectoryPath(ruleFile);
+  await fs.mkdir(dirname(path), { recursive: true });
+  let prefix = '';
+  // A torn last line (a crash mid-write) must not swallow this one.
+  try {
+    const h = await fs.open(path, 'r');
+    try {
+      const { size } = await h.stat();
+      if (size > 0) {
+        const b = Buffer.alloc(1);
+        await h.read(b, 0, 1, size - 1);
+        if (b[0] !== 10) prefix = '\n';
+      }
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // No file yet.
+  }
+  await fs.appendFile(path, prefix + JSON.stringify(attempt) + '\n', 'utf8');
+}
+
+export interface TrajectoryRead {
+  path: string;
+  /** In the order they were made. */
+  attempts: Attempt[];
+  /** Lines that could not be read (a torn last line, hand edits). */
+  skipped: number;
+}
+
+function isAttempt(x: unknown): x is Attempt {
+  const a = x as Attempt;
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    typeof a.id === 'string' &&
+    typeof a.rule === 'string' &&
+    typeof a.before === 'string' &&
+    typeof a.after === 'string' &&
+    typeof a.accepted === 'boolean' &&
+    typeof a.train === 'object' &&
+    typeof a.validation === 'object'
+  );
+}
+
+/** Parses trajectory text, skipping lines that are not attempts. */
+export function parseTrajectory(text: string): { attempts: Attempt[]; skipped: number } {
+  const attempts: Attempt[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const x = JSON.parse(line);
+      if (isAttempt(x)) attempts.push(x);
+      else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  return { attempts, skipped };
+}
+
+/** The attempts recorded for a rule file (all rules, or one); none when there is no file yet. */
+export async function readTrajectory(ruleFile: string, opts: { rule?: string } = {}): Promise<TrajectoryRead> {
+  const path = trajectoryPath(ruleFile);
+  let text = '';
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const r = parseTrajectory(text);
+  return { path, attempts: opts.rule ? r.attempts.filter((a) => a.rule === opts.rule) : r.attempts, skipped: r.skipped };
+}

@@ -1,0 +1,167 @@
+// `arl learn`, `arl draft` and `arl history` as users run them: the bundled binary, spawned.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeStockoutCsv } from '../../examples/stockout/generate';
+import { parse } from '../../grammar/src/parse';
+import { arl, arlBin } from '../support/cli';
+import { startFakeAnthropic, toolAnswer, type FakeAnthropic } from '../support/fake-anthropic';
+import { syntheticDir } from './synthetic';
+
+/** The stock-out rules with thresholds far off and a conjunct missing from `pressure`. */
+const weakStart = `# Weekly out-of-stock ratio: a deliberately weak start for learning.
+dataset "stockout.csv" {
+  series = sku
+  time   = week
+  label  = is_anomaly
+  reason = reason
+  split  = 60/20/20
+}
+
+let recent = median(oos_ratio, 4, offset = 1) # typical level of the 4 weeks before this one
+let z = zscore(oos_ratio, 52)                 # this week vs the 52 before it
+
+rule critical "Critical Stock-Out Crisis" when
+    oos_ratio >= 60 or (oos_ratio / lag(oos_ratio, 1) > 4 and oos_ratio >= 30)
+
+rule pressure "Moderate Stock Pressure" severity medium when
+    (oos_ratio >= 20) or (recent < 10 and oos_ratio >= 30)
+
+rule escalating "Escalating Stock-Out Emergency" when
+    rising(oos_ratio, 3) and oos_ratio >= 20
+
+# A sharp fall is the shelf being restocked: never an anomaly.
+exclude drop when oos_ratio < 0.5 * lag(oos_ratio, 1)
+`;
+
+let dataDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(arlBin)) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+  dataDir = mkdtempSync(join(tmpdir(), 'arl-learn-'));
+  await writeStockoutCsv(join(dataDir, 'stockout.csv'), { products: 10000 });
+});
+
+/** A folder with the weak rules and (a link to) the full stock-out data. */
+function weakDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'arl-learn-'));
+  symlinkSync(join(dataDir, 'stockout.csv'), join(dir, 'stockout.csv'));
+  writeFileSync(join(dir, 'stockout.arl'), weakStart);
+  return dir;
+}
+
+/** Everything but the rule declarations: comments, the dataset block, lets, excludes. */
+function outsideRules(text: string): string {
+  const rules = parse(text).file.rules;
+  let out = text;
+  for (const r of [...rules].sort((a, b) => b.start - a.start)) out = out.slice(0, r.start) + `<${r.name?.name}>` + out.slice(r.end);
+  return out;
+}
+
+describe('arl learn on the stock-out example (10,000 products)', () => {
+  it('reaches F1 0.85 on test from a weak start, changing only the rule texts', async () => {
+    const dir = weakDir();
+    const t0 = performance.now();
+    const r = await arl(['learn', 'stockout.arl', '--all', '--proposer', 'offline', '--candidates', '2'], { cwd: dir });
+    const seconds = (performance.now() - t0) / 1000;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const learned = readFileSync(join(dir, 'stockout.arl'), 'utf8');
+    expect(outsideRules(learned)).toBe(outsideRules(weakStart));
+    expect(learned).not.toBe(weakStart);
+    expect(r.stdout).toMatch(/^split\s+P before\s+R before\s+F1 before\s+P after\s+R after\s+F1 after$/m);
+    expect(r.stdout).toMatch(/Chosen on test: search [12]\./);
+    expect(r.stdout).toContain('Wrote stockout.arl.');
+
+    const test = JSON.parse((await arl(['eval', 'stockout.arl', '--split', 'test', '--json'], { cwd: dir })).stdout);
+    expect(test.scores.file.f1).toBeGreaterThanOrEqual(0.85);
+    console.log(`arl learn (${seconds.toFixed(1)} s):\n${r.stdout}\n\n${learned.split('\n').filter((l) => l.startsWith('    ')).join('\n')}`);
+
+    const history = await arl(['history', 'stockout.arl'], { cwd: dir });
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/\d+ attempts, \d+ accepted \(\.arl\/stockout\.arl\.trajectory\.jsonl\)\./);
+    const json = JSON.parse((await arl(['history', 'stockout.arl', '--rule', 'pressure', '--json'], { cwd: dir })).stdout);
+    expect(json.length).toBeGreaterThan(0);
+    expect(json.every((a: { rule: string }) => a.rule === 'pressure')).toBe(true);
+    expect(json.some((a: { accepted: boolean }) => a.accepted)).toBe(true);
+  });
+
+  it('keeps the best rules so far on Ctrl-C', async () => {
+    const dir = weakDir();
+    const child = spawn(process.execPath, [arlBin, 'learn', 'stockout.arl', '--all', '--iterations', '50', '--patience', '50'], { cwd: dir });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const traj = join(dir, '.arl', 'stockout.arl.trajectory.jsonl');
+    // Once learning has recorded a few attempts, interrupt it.
+    while (!existsSync(traj) || readFileSync(traj, 'utf8').split('\n').length < 5) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stdout).toContain('stopped by cancelled');
+    expect(stdout).toContain('Wrote stockout.arl.');
+    expect(readFileSync(join(dir, 'stockout.arl'), 'utf8')).not.toBe(weakStart);
+  });
+});
+
+describe('arl learn, draft and history on small data', () => {
+  let fake: FakeAnthropic;
+  beforeAll(async () => {
+    fake = await startFakeAnthropic();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  it('asks for a rule or --all, and for an API key with the anthropic proposer', async () => {
+    const s = syntheticDir('rule r when x >= 35 and y >= 5');
+    const none = await arl(['learn', s.arl], { cwd: s.dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^arl learn: name the rules to learn with --rule R, or --all\./);
+    const unknown = await arl(['learn', s.arl, '--rule', 'zz'], { cwd: s.dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no rule `zz`');
+    const noKey = await arl(['learn', s.arl, '--all', '--proposer', 'anthropic'], { cwd: s.dir, env: { ANTHROPIC_API_KEY: '' } });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toBe('arl learn: the anthropic proposer needs an API key: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL to use another endpoint), or use --proposer offline.\n');
+  });
+
+  it('learns with the anthropic proposer at ANTHROPIC_BASE_URL, writing to --out', async () => {
+    const s = syntheticDir('rule r "R" when x >= 35 and y >= 5');
+    fake.script(toolAnswer(['rule r "R" when x >= 42.5 and y >= 5']));
+    const r = await arl(['learn', 'rules.arl', '--rule', 'r', '--proposer', 'anthropic', '--model', 'test-model', '--iterations', '1', '--out', 'out.arl'], {
+      cwd: s.dir,
+      env: { ANTHROPIC_API_KEY: 'sk-test-key', ANTHROPIC_BASE_URL: fake.url },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1200 input \+ 80 output tokens/);
+    expect(readFileSync(join(s.dir, 'out.arl'), 'utf8')).toContain('rule r "R" when x >= 42.5 and y >= 5');
+    expect(readFileSync(s.arl, 'utf8')).toContain('rule r "R" when x >= 35 and y >= 5');
+    const h = await arl(['history', 'rules.arl'], { cwd: s.dir });
+    expect(h.stdout).toContain('anthropic (test-model)');
+    expect(h.stdout).toContain('accepted');
+  });
+
+  it('drafts starting rules that check and raise F1', async () => {
+    const s = syntheticDir('');
+    const r = await arl(['draft', 'rules.arl'], { cwd: s.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Appended \d rules? to rules\.arl\./);
+    const text = readFileSync(s.arl, 'utf8');
+    expect(text).toContain('# Drafted from the labelled data (offline Gini search)');
+    expect(text).toMatch(/rule draft_1 "Drafted: [^"]+" when /);
+    const check = await arl(['eval', 'rules.arl', '--json'], { cwd: s.dir });
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.stdout).scores.file.f1).toBeGreaterThan(0.8);
+  });
+
+  it('says so when there is no history yet', async () => {
+    const s = syntheticDir('rule r when x >= 35');
+    const r = await arl(['history', 'rules.arl'], { cwd: s.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('No attempts recorded (.arl/rules.arl.trajectory.jsonl).\n');
+  });
+});
