@@ -288,6 +288,27 @@ export function locate(text: string, offset: number, field: number, delimiter: s
   return { line, column: i - lineStart + 1 };
 }
 
+/** Line of a row from its offset: line starts indexed once, then a binary search per call. */
+function rowLines(text: string, offsetOf: (row: number) => number): (row: number) => number {
+  let starts: Int32Array | undefined;
+  return (row) => {
+    if (!starts) {
+      const s: number[] = [0];
+      for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) s.push(i + 1);
+      starts = Int32Array.from(s);
+    }
+    const off = offsetOf(row);
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}
+
 function finish(b: TableBuilder, source: string, text: () => Promise<string> | string, delimiter: string): Promise<LoadResult> | LoadResult {
   const where = (t: string, row: number, field: number) => locate(t, b.rowOffset(row), Math.max(0, field), delimiter);
   const fail = (t: string, p: Pending): LoadResult => ({
@@ -302,7 +323,7 @@ function finish(b: TableBuilder, source: string, text: () => Promise<string> | s
         error: { code: 'empty-file', file: source, line: 1, column: 1, message: b.header.length === 0 ? 'The file is empty: it needs a header row and data rows.' : 'The file has a header but no data rows.' },
       };
     }
-    const lineOf = (r: number) => (t === undefined ? r + 2 : where(t, r, 0).line);
+    const lineOf = t === undefined ? (r: number) => r + 2 : rowLines(t, (r) => b.rowOffset(r));
     const built = b.build(lineOf);
     if ('frame' in built) return { ok: true, frame: built.frame };
     const [r1, r2] = built.clash;
