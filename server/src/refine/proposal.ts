@@ -65,7 +65,9 @@ export function judge(ctx: RefineContext, base: Evaluation, rule: string, c: Can
   const gap = gapOf(after);
   const t0 = f1Of(before.train);
   const t1 = f1Of(after.train);
-  const figures = `F1 ${f2(t0)} -> ${f2(t1)}, val ${f2(f1Of(after.validation))}`;
+  // Two decimals, or three when two would hide the gain ("F1 0.912 -> 0.915").
+  const d = t0.toFixed(2) === t1.toFixed(2) ? 3 : 2;
+  const figures = `F1 ${t0.toFixed(d)} -> ${t1.toFixed(d)}, val ${f1Of(after.validation).toFixed(d)}`;
   if (!(t1 > t0 + 1e-9)) return { rule, ...c, ruleText: checked.ruleText, reason: `no gain: train F1 ${t0.toFixed(3)} -> ${t1.toFixed(3)}`, after };
   // Within maxGap; or, when the gap is already wider than that, not wider than before.
   const allowed = Math.max(maxGap, gapOf(before));
