@@ -7,17 +7,8 @@ import { join } from 'node:path';
 import { analyze, type Analysis } from '../../server/src/engine/analyze';
 import { DatasetStore } from '../../server/src/engine/store';
 import { contextFromAnalysis, type RefineContext } from '../../server/src/refine/context';
+import { rng } from '../../examples/stockout/generate';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const one = (v: number) => Math.round(v * 10) / 10;
 

@@ -8,6 +8,7 @@ import type { FromPreview, ToPreview, TrajectoryAttempt, TrajectoryData } from '
 import { analyzeWith, csvOf, type HandSeries } from '../core/helpers';
 import { exampleDir } from '../support/example';
 import type { Panel } from './harness';
+import { rng } from '../../examples/stockout/generate';
 
 export async function stockout(products = 500): Promise<{ analysis: Analysis; arl: string; dir: string }> {
   const ex = await exampleDir(products);
@@ -15,17 +16,6 @@ export async function stockout(products = 500): Promise<{ analysis: Analysis; ar
   return { analysis, arl: ex.arl, dir: ex.dir };
 }
 
-/** mulberry32, for repeatable noise. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Three series of `n` points, every point labelled, runs of anomalies, a second column. */
 export function handCsv(n = 150): string {

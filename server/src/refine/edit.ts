@@ -141,12 +141,8 @@ export function ruleEdit(rule: A.RuleDecl, newText: string): TextEdit {
 
 export type Checked = { ok: true; ev: Evaluation; ruleText: string; edit: TextEdit } | { ok: false; errors: string[] };
 
-/**
- * Reads a proposed rule declaration as a user's edit: it must parse on its own as exactly one
- * `rule` named `name`, and the file with it in place of the old rule must check without new errors.
- * Errors come back as `line:col: message` relative to the proposed text.
- */
-export function checkRuleText(ctx: RefineContext, base: Evaluation, name: string, proposed: string): Checked {
+/** Reads a proposed text as exactly one rule declaration; the parse errors otherwise. */
+function parseOneRule(proposed: string): { ok: true; ruleText: string; decl: A.RuleDecl; where: (offset: number) => string } | { ok: false; errors: string[] } {
   const ruleText = proposed.trim();
   const own = parse(ruleText);
   const at = new LineIndex(ruleText);
@@ -160,7 +156,18 @@ export function checkRuleText(ctx: RefineContext, base: Evaluation, name: string
   if (decls.length !== 1 || decls[0].kind !== 'rule') {
     return { ok: false, errors: [`Expected exactly one \`rule\` declaration, found ${decls.map((d) => `\`${d.kind}\``).join(', ') || 'nothing'}.`] };
   }
-  const decl = decls[0] as A.RuleDecl;
+  return { ok: true, ruleText, decl: decls[0] as A.RuleDecl, where };
+}
+
+/**
+ * Reads a proposed rule declaration as a user's edit: it must parse on its own as exactly one
+ * `rule` named `name`, and the file with it in place of the old rule must check without new errors.
+ * Errors come back as `line:col: message` relative to the proposed text.
+ */
+export function checkRuleText(ctx: RefineContext, base: Evaluation, name: string, proposed: string): Checked {
+  const one = parseOneRule(proposed);
+  if (!one.ok) return one;
+  const { ruleText, decl, where } = one;
   if (decl.name?.name !== name) return { ok: false, errors: [`The rule must keep its name \`${name}\`, not \`${decl.name?.name ?? ''}\`.`] };
   const old = base.rule(name);
   if (!old) return { ok: false, errors: [`No rule \`${name}\` in the file.`] };
@@ -188,20 +195,10 @@ export type CheckedAddition = { ok: true; ev: Evaluation; ruleText: string; name
  * does not use yet, and the file with it appended must check without errors in it.
  */
 export function checkAddedRule(ctx: RefineContext, base: Evaluation, proposed: string): CheckedAddition {
-  const ruleText = proposed.trim();
-  const own = parse(ruleText);
-  const at = new LineIndex(ruleText);
-  const where = (o: number) => {
-    const p = at.position(o);
-    return `${p.line + 1}:${p.character + 1}`;
-  };
-  const syntax = own.issues.filter((i) => i.severity === 'error').map((i) => `${where(i.start)}: ${i.message}`);
-  if (syntax.length) return { ok: false, errors: syntax };
-  const decls = own.file.decls;
-  if (decls.length !== 1 || decls[0].kind !== 'rule') {
-    return { ok: false, errors: [`Expected exactly one \`rule\` declaration, found ${decls.map((d) => `\`${d.kind}\``).join(', ') || 'nothing'}.`] };
-  }
-  const name = (decls[0] as A.RuleDecl).name!.name;
+  const one = parseOneRule(proposed);
+  if (!one.ok) return one;
+  const { ruleText, decl, where } = one;
+  const name = decl.name!.name;
   if (declaredNames(base.parse.file).has(name)) return { ok: false, errors: [`The file already has a declaration named \`${name}\`: choose a new name.`] };
   const sep = base.text.endsWith('\n') ? '\n' : '\n\n';
   const start = base.text.length + sep.length;
