@@ -16,6 +16,10 @@ command -v rg >/dev/null 2>&1 || need+=(ripgrep)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "The end-to-end tests need these Debian packages: ${need[*]}. Install them (sudo apt-get install -y ${need[*]}) and run again." >&2
+    exit 1
+  fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
   apt-get install -y -qq "${need[@]}" >&2
