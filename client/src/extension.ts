@@ -67,8 +67,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await setKeyEnv();
       await client?.restart();
     }),
-    vscode.commands.registerCommand('arl.previewRule', (args?: PreviewRuleArgs) => previews.show(args)),
-    vscode.commands.registerCommand('arl.showTrajectory', (args?: { uri?: string; rule?: string }) => trajectories.show(args)),
+    vscode.commands.registerCommand('arl.previewRule', (args?: PreviewRuleArgs | vscode.Uri) => previews.show(args)),
+    vscode.commands.registerCommand('arl.showTrajectory', (args?: { uri?: string; rule?: string } | vscode.Uri) =>
+      trajectories.show(args instanceof vscode.Uri ? { uri: args.toString() } : args),
+    ),
     vscode.commands.registerCommand('arl.restartServer', async () => {
       await client?.restart();
       output.info('Language server restarted.');

@@ -16,7 +16,9 @@ export class PreviewPanels implements vscode.Disposable {
   ) {}
 
   /** The lens command and "ARL: Preview Anomalies". */
-  async show(args?: PreviewRuleArgs): Promise<void> {
+  async show(arg?: PreviewRuleArgs | vscode.Uri): Promise<void> {
+    // From a lens: PreviewRuleArgs. From the editor title or context menu: the file's Uri.
+    const args = arg instanceof vscode.Uri ? { uri: arg.toString() } : arg;
     const editor = vscode.window.activeTextEditor;
     const uri = args?.uri ?? (editor?.document.languageId === 'arl' ? editor.document.uri.toString() : undefined);
     if (!uri) {
@@ -24,7 +26,9 @@ export class PreviewPanels implements vscode.Disposable {
       return;
     }
     let rule = args?.rule;
-    if (!args && editor) rule = await this.ruleAtCursor(editor);
+    // A lens names its rule (or none: the whole file); from the palette or a menu, the rule under the cursor.
+    const fromLens = arg !== undefined && !(arg instanceof vscode.Uri);
+    if (!fromLens && editor && editor.document.uri.toString() === uri) rule = await this.ruleAtCursor(editor);
     let panel = this.panels.get(uri);
     if (panel) panel.reveal(vscode.ViewColumn.Beside, true);
     else panel = this.create(uri);
