@@ -66,7 +66,8 @@ class Compiler {
 
   private node(op: PlanNode['op'], fn: string, kind: Kind, args: PlanNode[], consts: Record<string, number> = {}, extra: Partial<PlanNode> = {}): PlanNode {
     const constPart = Object.keys(consts).length ? `;${Object.entries(consts).map(([k, v]) => `${k}=${v}`).join(',')}` : '';
-    const own = extra.name !== undefined ? `:${extra.name}` : extra.value !== undefined ? `:${extra.value}` : '';
+    // Column names are quoted: a name holding `(`, `,` or `)` cannot collide with another key.
+    const own = extra.name !== undefined ? `:${JSON.stringify(extra.name)}` : extra.value !== undefined ? `:${extra.value}` : '';
     const key = `${op}${fn}${own}(${args.map((a) => a.key).join(',')}${constPart})`;
     let n = this.interned.get(key);
     if (!n) {
