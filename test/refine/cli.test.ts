@@ -1,7 +1,6 @@
 // `arl learn`, `arl draft` and `arl history` as users run them: the bundled binary, spawned.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { parse } from '../../grammar/src/parse';
 import { arl, arlBin } from '../support/cli';
 import { startFakeAnthropic, toolAnswer, type FakeAnthropic } from '../support/fake-anthropic';
 import { syntheticDir } from './synthetic';
+import { tempDir } from '../support/tmp';
 
 /** The stock-out rules with thresholds far off and a conjunct missing from `pressure`. */
 const weakStart = `# Weekly out-of-stock ratio: a deliberately weak start for learning.
@@ -41,13 +41,13 @@ let dataDir: string;
 
 beforeAll(async () => {
   if (!existsSync(arlBin)) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
-  dataDir = mkdtempSync(join(tmpdir(), 'arl-learn-'));
+  dataDir = tempDir('arl-learn-');
   await writeStockoutCsv(join(dataDir, 'stockout.csv'), { products: 10000 });
 });
 
 /** A folder with the weak rules and (a link to) the full stock-out data. */
 function weakDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'arl-learn-'));
+  const dir = tempDir('arl-learn-');
   symlinkSync(join(dataDir, 'stockout.csv'), join(dir, 'stockout.csv'));
   writeFileSync(join(dir, 'stockout.arl'), weakStart);
   return dir;

@@ -1,13 +1,13 @@
 // A small labelled dataset whose answer is known: the last point of each series is an anomaly
 // exactly when x >= 42.5 and y >= 5. Values have one decimal; many last points sit right at the
 // x boundary (42.3 .. 42.6), so the exact best threshold on x is 42.5.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, type Analysis } from '../../server/src/engine/analyze';
 import { DatasetStore } from '../../server/src/engine/store';
 import { contextFromAnalysis, type RefineContext } from '../../server/src/refine/context';
 import { rng } from '../../examples/stockout/generate';
+import { tempDir } from '../support/tmp';
 
 
 const one = (v: number) => Math.round(v * 10) / 10;
@@ -45,7 +45,7 @@ export interface Synthetic {
 
 /** A temporary folder with data.csv and rules.arl (the dataset block, then `rules`). */
 export function syntheticDir(rules: string, opts: { series?: number; seed?: number } = {}): Synthetic {
-  const dir = mkdtempSync(join(tmpdir(), 'arl-refine-'));
+  const dir = tempDir('arl-refine-');
   const csv = join(dir, 'data.csv');
   const arl = join(dir, 'rules.arl');
   writeFileSync(csv, syntheticCsv(opts.series, 12, opts.seed));

@@ -1,10 +1,10 @@
 // The trajectory file: append-only JSON lines that survive a crash mid-write.
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { figures, type SplitFigures } from '../../server/src/refine/context';
 import { appendAttempt, makeAttempt, readTrajectory, trajectoryPath } from '../../server/src/refine/trajectory';
+import { tempDir } from '../support/tmp';
 
 const split: SplitFigures = { train: figures(8, 2, 10, 100), validation: figures(3, 1, 5, 40) };
 
@@ -29,7 +29,7 @@ describe('trajectory', () => {
   });
 
   it('appends one line per attempt and reads them back, filtered by rule', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'arl-traj-')), 'rules.arl');
+    const file = join(tempDir('arl-traj-'), 'rules.arl');
     const a = attempt(file, 'r', true);
     await appendAttempt(file, a);
     await appendAttempt(file, attempt(file, 'q', false));
@@ -46,7 +46,7 @@ describe('trajectory', () => {
   });
 
   it('skips a torn last line, and the next append starts on a line of its own', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'arl-traj-')), 'rules.arl');
+    const file = join(tempDir('arl-traj-'), 'rules.arl');
     await appendAttempt(file, attempt(file, 'r', true));
     const torn = JSON.stringify(attempt(file, 'r', false)).slice(0, 57);
     appendFileSync(trajectoryPath(file), torn);
@@ -60,7 +60,7 @@ describe('trajectory', () => {
   });
 
   it('skips any line that is not an attempt', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'arl-traj-')), 'rules.arl');
+    const file = join(tempDir('arl-traj-'), 'rules.arl');
     await appendAttempt(file, attempt(file, 'r', true));
     appendFileSync(trajectoryPath(file), '\n{"hello": 1}\nnot json\n[]\n\n');
     await appendAttempt(file, attempt(file, 'r', false));
@@ -70,7 +70,7 @@ describe('trajectory', () => {
   });
 
   it('reads nothing, without error, when there is no file yet', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'arl-traj-')), 'rules.arl');
+    const file = join(tempDir('arl-traj-'), 'rules.arl');
     writeFileSync(file, '');
     expect(await readTrajectory(file)).toEqual({ path: trajectoryPath(file), attempts: [], skipped: 0 });
   });
