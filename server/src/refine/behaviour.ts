@@ -123,7 +123,6 @@ export function analyzeRule(ctx: RefineContext, name: string, opts: BehaviourOpt
   const kinds: BehaviourKind[] = [];
   if (train.fires === 0) kinds.push('dead');
   if (coveredBy.length) kinds.push('redundant');
-  if (gap > o.overfitGap && train.fires > 0) kinds.push('overfit');
   const aggressive = train.fp > 0 && train.fp > o.tolerance * (train.tp + train.fp);
   const conservative = near.length > 0 && near.length > o.tolerance * (train.tp + near.length);
   const errs: BehaviourKind[] = [];
@@ -131,6 +130,9 @@ export function analyzeRule(ctx: RefineContext, name: string, opts: BehaviourOpt
   if (conservative) errs.push('over-conservative');
   if (errs.length === 2 && near.length > train.fp) errs.reverse();
   kinds.push(...errs);
+  // Overfit is the main finding only for a rule that does well on train: a rule with many errors
+  // on train is weak first, whatever validation says.
+  if (gap > o.overfitGap && train.fires > 0) kinds.push('overfit');
   if (!kinds.length) kinds.push('balanced');
   const kind = kinds[0];
 
@@ -246,7 +248,6 @@ export function analyzeFile(ctx: RefineContext, opts: BehaviourOptions = {}): Fi
   const kinds: BehaviourKind[] = [];
   const fires = ev.fired('train').some((x) => x === 1);
   if (!fires) kinds.push('dead');
-  if (gap > o.overfitGap) kinds.push('overfit');
   const aggressive = train.fp > o.tolerance * (train.tp + train.fp);
   const conservative = train.fn > o.tolerance * (train.tp + train.fn);
   const errs: BehaviourKind[] = [];
@@ -254,6 +255,7 @@ export function analyzeFile(ctx: RefineContext, opts: BehaviourOptions = {}): Fi
   if (conservative && train.fn > 0) errs.push('over-conservative');
   if (errs.length === 2 && train.fn > train.fp) errs.reverse();
   kinds.push(...errs);
+  if (gap > o.overfitGap) kinds.push('overfit');
   if (!kinds.length) kinds.push('balanced');
   const kind = kinds[0];
   const summary =
