@@ -84,7 +84,8 @@ function reference(frame: Frame, of: Uint8Array, split: ScoreSplit, rules: Named
       if (f && y[i] === 0) fp++;
       if (!f && y[i] === 1) fn++;
       if (!f && y[i] === 0) tn++;
-      if (!f && unknown(i)) unjudged++;
+      // An excluded point is decided (not flagged) whatever the rules say.
+      if (!f && unknown(i) && !excludes.some((e) => isTrue(e.flags, i))) unjudged++;
     }
     let caught = 0;
     for (const [a, b] of runs) {

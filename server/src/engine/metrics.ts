@@ -177,7 +177,8 @@ function count(bits: Uint32Array): number {
   return c;
 }
 
-function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex): Scores {
+/** `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged. */
+function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, excluded?: Uint32Array): Scores {
   let tp = 0;
   let fp = 0;
   let unjudged = 0;
@@ -187,7 +188,7 @@ function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex): Scor
     if (has(bits, i)) {
       if (idx.isAnomaly[k]) tp++;
       else fp++;
-    } else if (raw && raw[i] === UNKNOWN) unjudged++;
+    } else if (raw && raw[i] === UNKNOWN && !(excluded && has(excluded, i))) unjudged++;
   }
   const fn = idx.anomalies - tp;
   const tn = lab.length - idx.anomalies - fp;
@@ -249,7 +250,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   for (const r of rules) if (r.flags) for (const i of idx.labelled) if (r.flags[i] === UNKNOWN) anyUnknown[i] = UNKNOWN;
 
   const ruleScores: RuleScores[] = rules.map((r, k) => {
-    const s = scores(ruleBits[k], r.flags, idx);
+    const s = scores(ruleBits[k], r.flags, idx, excluded);
     let uniqueTp = 0;
     for (let j = 0; j < idx.labelled.length; j++) {
       const i = idx.labelled[j];
@@ -288,7 +289,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     labelled: idx.labelled.length,
     anomalies: idx.anomalies,
     hasEvents,
-    file: scores(fileBits, anyUnknown, idx),
+    file: scores(fileBits, anyUnknown, idx, excluded),
     rules: ruleScores,
     excludes: excludeScores,
   };
