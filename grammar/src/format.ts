@@ -16,7 +16,8 @@ interface Line {
 /** The formatted text, or undefined when the file has syntax errors. */
 export function format(text: string): string | undefined {
   const parsed = parse(text);
-  if (parsed.issues.some((i) => i.code === 'lex-error' || i.code === 'syntax-error' || i.code === 'unterminated-string')) return undefined;
+  // parse() reports syntax only: any error means the file is not formatted.
+  if (parsed.issues.some((i) => i.severity === 'error')) return undefined;
   const all = [...parsed.tokens, ...parsed.comments].sort((a, b) => a.startOffset - b.startOffset);
   // Group tokens by source line, remembering blank lines between them.
   const lines: (Line | 'blank')[] = [];
