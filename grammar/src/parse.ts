@@ -20,7 +20,9 @@ export function parse(text: string): ParseResult {
   const issues: Issue[] = [];
   const lexed = T.arlLexer.tokenize(text);
   for (const e of lexed.errors) {
-    const ch = text.substr(e.offset, e.length);
+    const raw = text.substr(e.offset, e.length);
+    // Control and non-ASCII characters are shown by code point, so the message stays readable.
+    const ch = /^[\x21-\x7e]+$/.test(raw) ? raw : [...raw].slice(0, 4).map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(' ') + (raw.length > 4 ? ' ...' : '');
     issues.push(
       issue('lex-error', 'error', `Unexpected character${ch.length > 1 ? 's' : ''} '${ch}': ARL does not use ${ch.length > 1 ? 'them' : 'it'}. Remove ${ch.length > 1 ? 'them' : 'it'}.`, {
         start: e.offset,

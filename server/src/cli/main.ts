@@ -62,6 +62,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 if (typeof require !== 'undefined' && require.main === module) {
+  // Output piped into `head` and the like: stop quietly when the reader goes away.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   const controller = new AbortController();
   let interrupted = false;
   process.on('SIGINT', () => {
