@@ -7,7 +7,7 @@ import { parse, type ParseResult } from '../../../grammar/src/parse';
 import type { DataError } from './csv';
 import { schemaOf } from './frame';
 import { TRUE, type Bool } from './kernels';
-import { score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
+import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type PlanNode, type Program } from './plan';
 import type { DataSession, DatasetStore } from './store';
 
@@ -170,8 +170,12 @@ function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlag
       out.push(issue('always-fires', 'warning', `\`${r.name}\` fires on every labelled point (${labelled}), normal ones included: it cannot tell anomalies apart. Tighten it.`, at, { rule: r.name }));
     }
   });
-  // Redundant: every point where rule a fires, rule b fires too.
-  for (let a = 0; a < rules.length; a++) {
+  // Redundant: every point where rule a fires, rule b fires too. Pairwise, so not for huge files.
+  if (rules.length > maxPairwiseRules) {
+    const first = program.rules[0].decl;
+    out.push(issue('too-many-rules', 'info', `This file has ${rules.length} rules: redundancy and overlaps between rules are checked up to ${maxPairwiseRules}.`, first.name ?? first.keyword));
+  }
+  for (let a = 0; a < rules.length && rules.length <= maxPairwiseRules; a++) {
     const fa = fired[a];
     if (!fa) continue;
     for (let b = 0; b < rules.length; b++) {

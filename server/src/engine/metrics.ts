@@ -219,6 +219,9 @@ function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, exclu
   };
 }
 
+/** Rule-by-rule comparisons (overlap, redundancy) are made up to this many rules. */
+export const maxPairwiseRules = 200;
+
 export interface NamedFlags {
   name: string;
   /** Undefined for a declaration that could not be evaluated. */
@@ -249,21 +252,26 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   const anyUnknown = new Uint8Array(n);
   for (const r of rules) if (r.flags) for (const i of idx.labelled) if (r.flags[i] === UNKNOWN) anyUnknown[i] = UNKNOWN;
 
+  // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
+  const catchers = new Uint32Array(idx.labelled.length);
+  for (const b of ruleBits) {
+    for (let j = 0; j < idx.labelled.length; j++) if (idx.isAnomaly[j] && has(b, idx.labelled[j])) catchers[j]++;
+  }
+  // Overlaps are pairwise: skipped for very large files, which would spend minutes on them.
+  const pairwise = rules.length <= maxPairwiseRules;
   const ruleScores: RuleScores[] = rules.map((r, k) => {
     const s = scores(ruleBits[k], r.flags, idx, excluded);
     let uniqueTp = 0;
-    for (let j = 0; j < idx.labelled.length; j++) {
-      const i = idx.labelled[j];
-      if (!idx.isAnomaly[j] || !has(ruleBits[k], i)) continue;
-      if (!ruleBits.some((b, o) => o !== k && has(b, i))) uniqueTp++;
-    }
+    for (let j = 0; j < idx.labelled.length; j++) if (catchers[j] === 1 && has(ruleBits[k], idx.labelled[j])) uniqueTp++;
     const overlap: Record<string, number> = {};
-    rules.forEach((o, m) => {
-      if (m === k) return;
-      let c = 0;
-      for (let w = 0; w < words; w++) if (ruleBits[k][w] & ruleBits[m][w]) c += popcount(ruleBits[k][w] & ruleBits[m][w]);
-      overlap[o.name] = c;
-    });
+    if (pairwise) {
+      rules.forEach((o, m) => {
+        if (m === k) return;
+        let c = 0;
+        for (let w = 0; w < words; w++) if (ruleBits[k][w] & ruleBits[m][w]) c += popcount(ruleBits[k][w] & ruleBits[m][w]);
+        overlap[o.name] = c;
+      });
+    }
     return { ...s, name: r.name, uniqueTp, overlap };
   });
 
