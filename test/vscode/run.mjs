@@ -2,7 +2,7 @@
 // Needs internet access to download VS Code; where there is none, `npm run test:e2e` runs the same
 // scenarios in code-server.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,9 @@ try {
     extensionTestsEnv: { ARL_TEST_WORKSPACE: workspace },
   });
 } catch (e) {
-  console.error(`VS Code tests failed: ${e.message ?? e}`);
-  process.exit(1);
+  const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT/.test(String(e?.message ?? e));
+  console.error(offline ? `VS Code could not be downloaded (${e.message}). Without internet access, run the same scenarios in code-server: npm run test:e2e` : `VS Code tests failed: ${e.message ?? e}`);
+  process.exitCode = 1;
+} finally {
+  rmSync(workspace, { recursive: true, force: true });
 }
