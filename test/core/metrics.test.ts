@@ -319,13 +319,22 @@ describe('splits', () => {
     expect(Array.from(assignSplits(none, [0.6, 0.2, 0.2]).of)).toEqual([0, 0, 0]);
   });
 
-  it('a few series: each is split by time on its own', () => {
+  it('a few series: one time cut for all, so validation and test never precede train', () => {
     const frame = frameOf({
       a: { x: Array(10).fill(0), label: Array(10).fill(0) },
       b: { x: Array(5).fill(0), label: [0, 1, 0, 1, 0] },
     });
     const sp = assignSplits(frame, [0.6, 0.2, 0.2]);
     expect(sp.by).toBe('time');
-    expect(Array.from(sp.of)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 0, 0, 0, 1, 2]);
+    // 15 labelled points ranked by time (a0 b0 a1 b1 ... a4 b4 a5 ... a9): 9 train, 3 validation, 3 test.
+    expect(Array.from(sp.of)).toEqual([0, 0, 0, 0, 0, 1, 1, 2, 2, 2, 0, 0, 0, 0, 1]);
+  });
+
+  it('a few series each labelled once at the same time still fill every split', () => {
+    const series: Record<string, { x: number[]; label: (number | null)[] }> = {};
+    for (let s = 0; s < 10; s++) series[`s${s}`] = { x: [1, 2, 3, 4], label: [null, null, null, s % 2] };
+    const sp = assignSplits(frameOf(series), [0.6, 0.2, 0.2]);
+    const last = Object.keys(series).map((_, s) => sp.of[s * 4 + 3]);
+    expect([0, 1, 2].map((k) => last.filter((v) => v === k).length)).toEqual([6, 2, 2]);
   });
 });

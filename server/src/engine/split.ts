@@ -55,19 +55,23 @@ export function assignSplits(frame: Frame, shares: [number, number, number]): Sp
     }
     return { of, shares, by: 'series' };
   }
-  // By time: the first shares[0] of the labelled points (and all points before the cut) are train.
+  // By time, one cut for all series: labelled points ranked by time (ties by series, so series
+  // labelled at the same moment still spread over the splits); the first shares[0] are train, the
+  // next shares[1] validation, the rest test. Other points go with the labelled point before them
+  // in their series (train before the first). Validation and test are never earlier than train.
+  const label = frame.label;
+  const labelled: number[] = [];
+  if (label) for (let i = 0; i < frame.length; i++) if (label[i] === label[i]) labelled.push(i);
+  labelled.sort((x, y) => frame.time[x] - frame.time[y] || frame.seriesOf[x] - frame.seriesOf[y] || x - y);
+  const n1 = Math.floor(shares[0] * labelled.length);
+  const n2 = Math.floor((shares[0] + shares[1]) * labelled.length);
+  const rank = new Uint8Array(frame.length);
+  labelled.forEach((i, r) => (rank[i] = r < n1 ? 0 : r < n2 ? 1 : 2));
   for (let s = 0; s < nSeries; s++) {
-    const a = frame.seriesStart[s];
-    const b = frame.seriesStart[s + 1];
-    const labelled: number[] = [];
-    for (let i = a; i < b; i++) if (frame.label && frame.label[i] === frame.label[i]) labelled.push(i);
-    if (labelled.length === 0) continue; // all train
-    const cut1 = labelled[Math.min(labelled.length - 1, Math.floor(shares[0] * labelled.length))];
-    const cut2 = labelled[Math.min(labelled.length - 1, Math.floor((shares[0] + shares[1]) * labelled.length))];
-    const n1 = Math.floor(shares[0] * labelled.length);
-    const n2 = Math.floor((shares[0] + shares[1]) * labelled.length);
-    for (let i = a; i < b; i++) {
-      of[i] = n1 >= labelled.length || i < cut1 ? 0 : n2 >= labelled.length || i < cut2 ? 1 : 2;
+    let cur = 0;
+    for (let i = frame.seriesStart[s]; i < frame.seriesStart[s + 1]; i++) {
+      if (label && label[i] === label[i]) cur = rank[i];
+      of[i] = cur;
     }
   }
   return { of, shares, by: 'time' };
