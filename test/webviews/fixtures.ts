@@ -89,7 +89,7 @@ function attempt(i: number, accepted: boolean, f1: number): TrajectoryAttempt {
 export function trajectory(count: number): TrajectoryData {
   const outcomes = [true, false, true, false, true, true, false];
   return {
-    file: '/work/rules/.arl/trajectory.jsonl',
+    file: 'rules/.arl/stockout.arl.trajectory.jsonl',
     attempts: Array.from({ length: count }, (_, i) => attempt(i + 1, outcomes[i % outcomes.length], 0.6 + i * 0.04)),
   };
 }
