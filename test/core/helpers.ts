@@ -1,8 +1,6 @@
 // Test plumbing: hand-written series to a frame, an expression to its column of values.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { check } from '../../grammar/src/check';
 import { parse } from '../../grammar/src/parse';
 import { analyze, type Analysis } from '../../server/src/engine/analyze';
@@ -11,6 +9,7 @@ import { Evaluator } from '../../server/src/engine/evaluate';
 import { schemaOf, type Frame } from '../../server/src/engine/frame';
 import { compile } from '../../server/src/engine/plan';
 import { DatasetStore } from '../../server/src/engine/store';
+import { tempDir } from '../support/tmp';
 
 /** A hand series: column name to values, `null` for a blank cell. */
 export type HandSeries = Record<string, (number | null)[]>;
@@ -61,18 +60,7 @@ export function cond(frame: Frame, expr: string): string {
   return Array.from(v, (b) => (b === 0 ? 'F' : b === 1 ? 'T' : '?')).join('');
 }
 
-const made: string[] = [];
-// Registered in every test file that imports these helpers.
-afterAll(() => {
-  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-/** A fresh temporary directory, removed after the test file's tests. */
-export function tempDir(prefix = 'arl-test-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
+export { tempDir };
 
 /** Writes `csv` and an .arl file naming it into a temp dir and analyzes the file end to end. */
 export async function analyzeWith(csv: string, arl: string, store = new DatasetStore()): Promise<Analysis> {

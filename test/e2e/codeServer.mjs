@@ -1,7 +1,7 @@
 // Starts code-server (a real VS Code served to a browser) on loopback with the packaged extension
 // installed and a workspace open. Used by the end-to-end tests and by `npm run serve`.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +90,7 @@ export async function startCodeServer({ bin, vsix, workspace, port, settings = {
     log: () => log,
     stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
+      rmSync(base, { recursive: true, force: true });
     },
   };
 }

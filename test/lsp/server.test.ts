@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CodeActionRequest,
+  CodeActionTriggerKind,
   CodeLensRequest,
   CompletionRequest,
   DefinitionRequest,
@@ -177,6 +178,12 @@ describe('language server', () => {
     expect((b?.data as { kinds: string[] }).kinds).toContain('over-aggressive');
     expect(b?.severity).toBe(3);
     const at = pos(weak, 'rule escalating', 6);
+    const before = (await client.conn.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: { start: at, end: at },
+      context: { diagnostics: [], triggerKind: CodeActionTriggerKind.Automatic },
+    })) as { edit?: unknown }[];
+    expect(before.filter((x) => x.edit)).toEqual([]);
     const actions = (await client.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: at, end: at }, context: { diagnostics: [b!] } })) as {
       title: string;
       edit?: { changes: Record<string, { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]> };
@@ -184,6 +191,13 @@ describe('language server', () => {
     }[];
     const proposals = actions.filter((x) => x.edit);
     expect(proposals.length).toBeGreaterThan(0);
+    // The lightbulb's own requests (automatic) never start a search; they offer what is known.
+    const auto = (await client.conn.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: { start: at, end: at },
+      context: { diagnostics: [], triggerKind: CodeActionTriggerKind.Automatic },
+    })) as { title: string }[];
+    expect(auto.map((x) => x.title)).toEqual(expect.arrayContaining(proposals.map((x) => x.title)));
     expect(proposals[0].title).toMatch(/F1 [\d.]+ -> [\d.]+, val [\d.]+/);
     expect(actions.some((x) => x.command?.command === 'arl.refineWithLlm')).toBe(true);
     // Applying the first proposal really improves the file's train F1.

@@ -9,6 +9,8 @@ interface Memo {
   ctx?: RefineContext;
   behaviours: Map<string, RuleBehaviour>;
   proposals: Map<string, Promise<ProposeResult>>;
+  /** Searches that finished, for answers that must not wait. */
+  settled: Map<string, ProposeResult>;
 }
 
 export class RefineService {
@@ -17,7 +19,7 @@ export class RefineService {
 
   private entry(a: Analysis): Memo {
     let m = this.memo.get(a);
-    if (!m) this.memo.set(a, (m = { behaviours: new Map(), proposals: new Map() }));
+    if (!m) this.memo.set(a, (m = { behaviours: new Map(), proposals: new Map(), settled: new Map() }));
     return m;
   }
 
@@ -31,6 +33,12 @@ export class RefineService {
     const m = this.entry(a);
     m.ctx ??= contextFromAnalysis(a);
     return m.ctx;
+  }
+
+  /** What is already known, without computing anything (for the lightbulb while typing). */
+  known(a: Analysis, rule: string): { proposals?: ProposeResult; behaviour?: RuleBehaviour } {
+    const m = this.memo.get(a);
+    return { proposals: m?.settled.get(rule), behaviour: m?.behaviours.get(rule) };
   }
 
   behaviour(a: Analysis, rule: string): RuleBehaviour | undefined {
@@ -48,7 +56,10 @@ export class RefineService {
       p = proposeOffline(this.context(a), rule, { maxGap: this.maxGap, signal });
       m.proposals.set(rule, p);
       // A search cut short is not kept: the next request starts again.
-      void p.then((r) => r.cancelled && m.proposals.delete(rule), () => m.proposals.delete(rule));
+      void p.then(
+        (r) => (r.cancelled ? m.proposals.delete(rule) : m.settled.set(rule, r)),
+        () => m.proposals.delete(rule),
+      );
     }
     return p;
   }

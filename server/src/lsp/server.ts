@@ -205,27 +205,19 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   connection.onCodeAction(
     handle('codeAction', [], async (p, c) => [...quickFixes(p, c.doc.getText()), ...(await refineActions(await c.analysis(), p, refine, c.token))]),
   );
-  const metricsHandler = handle('metrics', null, async (p: { split: ScoreSplit; textDocument: { uri: string } }, c) => metrics(await c.analysis(), p.textDocument.uri, p.split));
-  connection.onRequest(MetricsRequest, (p, token) => metricsHandler({ split: p.split, textDocument: { uri: p.uri } }, token));
-
-  const previewHandler = handle('preview', null, async (p: PreviewRequestParams & { textDocument: { uri: string } }, c) => preview(await c.analysis(), p));
-  connection.onRequest(PreviewRequest, async (p, token) => {
-    const r = await previewHandler({ ...p, textDocument: { uri: p.uri } }, token);
-    if (r === null) throw new ResponseError(ErrorCodes.InvalidRequest, `${p.uri} is not open.`);
-    if (r instanceof ResponseError) throw r;
-    return r;
-  });
-
   // Requests that name their document by `uri` go through the same wrapper.
+  const notOpen = Symbol('not open');
   const byUri = <P extends { uri: string }, R>(name: string, fn: (p: P, c: Context) => Promise<R>) => {
-    const h = handle(name, null, (p: P & { textDocument: { uri: string } }, c) => fn(p, c));
+    const h = handle<P & { textDocument: { uri: string } }, R | typeof notOpen>(name, notOpen, (p, c) => fn(p, c));
     return async (p: P, token: CancellationToken): Promise<R> => {
       const r = await h({ ...p, textDocument: { uri: p.uri } }, token);
-      if (r === null) throw new ResponseError(ErrorCodes.InvalidRequest, `${p.uri} is not open.`);
+      if (r === notOpen) throw new ResponseError(ErrorCodes.InvalidRequest, `${p.uri} is not open.`);
       if (r instanceof ResponseError) throw r;
-      return r as R;
+      return r;
     };
   };
+  connection.onRequest(MetricsRequest, byUri('metrics', async (p: { uri: string; split: ScoreSplit }, c) => metrics(await c.analysis(), p.uri, p.split)));
+  connection.onRequest(PreviewRequest, byUri('preview', async (p: PreviewRequestParams, c) => preview(await c.analysis(), p)));
   connection.onRequest(
     RefineLlmRequest,
     byUri('refineWithLlm', async (p: RefineLlmParams, c) => {

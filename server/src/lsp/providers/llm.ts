@@ -55,7 +55,7 @@ export async function recordAttempt(a: Analysis, p: RecordAttemptParams, refine:
   if (!a.path || !refine.canRefine(a, p.rule)) return;
   const ctx = refine.context(a);
   const after = evaluate(ctx, ctx.text).split();
-  const beforeText = ctx.text.replace(p.after, p.before);
+  const beforeText = ctx.text.replace(p.after, () => p.before);
   const figuresBefore = beforeText !== ctx.text ? evaluate(ctx, beforeText).split() : after;
   await appendAttempt(
     a.path,
