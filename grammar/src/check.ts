@@ -10,6 +10,11 @@ export interface ColumnInfo {
   numeric: boolean;
   /** Why a column is not numeric, e.g. `line 12, column 3 holds "n/a"`. */
   note?: string;
+  /**
+   * A text column loaded as categories (dictionary codes): its distinct values, most frequent
+   * first (at most 1,000 listed). Absent for numeric columns.
+   */
+  categories?: string[];
 }
 
 /** What the checker needs to know of the dataset; absent while it is not loaded. */

@@ -261,6 +261,7 @@ class TableBuilder {
       columns,
       columnInfo,
       label: this.idx.label >= 0 ? permute(this.label.view()) : undefined,
+      categories: new Map(),
       text,
       lineOf: (p) => lineOf(rowOf[p]),
     };

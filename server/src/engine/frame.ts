@@ -24,10 +24,20 @@ export interface Frame {
   columnInfo: ColumnInfo[];
   /** 1 anomaly, 0 normal, NaN unlabelled; absent without a label column. */
   label?: Float64Array;
+  /**
+   * Text columns as categories: codes[i] indexes `values` (first-seen order), -1 where the cell is
+   * missing. Every non-numeric column other than the series, time, label and reason roles.
+   */
+  categories: Map<string, Categorical>;
   /** Text columns kept for people and LLMs (the `reason` column). */
   text: Map<string, string[]>;
   /** The source line of each point (1-based), for messages. */
   lineOf(point: number): number;
+}
+
+export interface Categorical {
+  codes: Int32Array;
+  values: string[];
 }
 
 export function schemaOf(frame: Frame): Schema {

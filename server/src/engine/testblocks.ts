@@ -45,6 +45,7 @@ function testFrame(t: TestDecl, used: Set<string>): Frame {
     timeKind: 'row',
     columns,
     columnInfo,
+    categories: new Map(),
     text: new Map(),
     lineOf: () => 0,
   };
