@@ -27,6 +27,7 @@ function makeFrame(lengths: number[], label: number[]): Frame {
     columns: new Map(),
     columnInfo: [],
     label: Float64Array.from(label),
+    categories: new Map(),
     text: new Map(),
     lineOf: (p) => p + 2,
   };
