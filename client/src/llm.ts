@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { LlmPromptRequest, RecordAttemptRequest, RefineLlmRequest, type OfferedProposal } from '../../server/src/lsp/protocol';
+import { defaultModel, describeWarning, knownModels, type LlmWarning } from '../../server/src/refine/models';
 
 export const secretKey = 'arl.anthropicApiKey';
 
@@ -14,7 +15,35 @@ interface RuleArgs {
 
 function settings() {
   const c = vscode.workspace.getConfiguration('arl');
-  return { model: c.get<string>('llm.model', 'claude-sonnet-4-5'), baseUrl: c.get<string>('llm.baseUrl', '') || undefined };
+  return { model: c.get<string>('llm.model', defaultModel) || defaultModel, baseUrl: c.get<string>('llm.baseUrl', '') || undefined };
+}
+
+/** A notification per SDK warning, naming the setting that picks the model. */
+function showWarnings(warnings: LlmWarning[] | undefined): void {
+  for (const w of warnings ?? []) {
+    const text = describeWarning(w, 'the setting `arl.llm.model`');
+    void vscode.window.showWarningMessage(`ARL: ${text[0].toUpperCase()}${text.slice(1)}`, 'Choose Model').then((pick) => {
+      if (pick) void vscode.commands.executeCommand('arl.selectModel');
+    });
+  }
+}
+
+/** Picks `arl.llm.model` from the SDK's current models, or any other name. */
+async function selectModel(): Promise<void> {
+  const current = settings().model;
+  const other = 'Other model...';
+  const items: vscode.QuickPickItem[] = [
+    ...knownModels.map((m) => ({ label: m, description: [m === defaultModel ? 'default' : '', m === current ? 'current' : ''].filter(Boolean).join(', ') })),
+    { label: other, description: 'type a model name' },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: `Anthropic model for "Refine with LLM" (now ${current})` });
+  if (!pick) return;
+  const model = pick.label === other ? (await vscode.window.showInputBox({ prompt: 'Anthropic model name', value: current }))?.trim() : pick.label;
+  if (!model) return;
+  const c = vscode.workspace.getConfiguration('arl');
+  const inspect = c.inspect<string>('llm.model');
+  const target = inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await c.update('llm.model', model === defaultModel && target === vscode.ConfigurationTarget.Global ? undefined : model, target);
 }
 
 /** The rule under the cursor of the active .arl editor. */
@@ -43,6 +72,7 @@ export class LlmCommands {
       vscode.commands.registerCommand('arl.clearApiKey', () => this.clearKey()),
       vscode.commands.registerCommand('arl.refineWithLlm', (args?: RuleArgs) => this.refine(args)),
       vscode.commands.registerCommand('arl.showLlmPrompt', (args?: RuleArgs) => this.showPrompt(args)),
+      vscode.commands.registerCommand('arl.selectModel', () => selectModel()),
       vscode.commands.registerCommand('arl.recordAttempt', (args: RuleArgs & { proposer: string; title: string; before: string; after: string }) =>
         this.client().sendRequest(RecordAttemptRequest, args).then(undefined, (e: Error) => this.output.warn(`Could not record the attempt: ${e.message}`)),
       ),
@@ -84,6 +114,7 @@ export class LlmCommands {
       return undefined;
     });
     if (!result) return;
+    showWarnings(result.warnings);
     if (result.error) {
       void vscode.window.showErrorMessage(`ARL: ${result.error.message}`);
       return;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import { defaultModel } from '../../server/src/refine/models';
 import { trajectoryPath } from '../../server/src/refine/trajectory';
 import { LlmPromptRequest, RefineLlmRequest } from '../../server/src/lsp/protocol';
 import { exampleDir, type ExampleDir } from '../support/example';
@@ -52,6 +53,15 @@ describe('Refine with LLM in the editor', () => {
     const recorded = lines().map((l) => JSON.parse(l));
     expect(recorded.filter((a) => a.proposer === 'anthropic')).toHaveLength(2);
     expect(readFileSync(trajectoryPath(ex.arl), 'utf8')).not.toContain(key);
+  });
+
+  it('hands the SDK deprecation notice to the client once, as data to word (never on the console)', async () => {
+    fake.script(toolAnswer(['rule escalating when oos_ratio >= 0']));
+    const r = await client.conn.sendRequest(RefineLlmRequest, { uri, rule: 'escalating', model: 'claude-sonnet-4-5', baseUrl: fake.url });
+    expect(r.warnings).toEqual([{ kind: 'deprecated-model', model: 'claude-sonnet-4-5', endOfLife: 'November 30th, 2026' }]);
+    fake.script(toolAnswer(['rule escalating when oos_ratio >= 0']));
+    const quiet = await client.conn.sendRequest(RefineLlmRequest, { uri, rule: 'escalating', model: defaultModel, baseUrl: fake.url });
+    expect(quiet.warnings).toBeUndefined();
   });
 
   it('shows exactly the prompt it would send', async () => {

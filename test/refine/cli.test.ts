@@ -145,6 +145,25 @@ describe('arl learn, draft and history on small data', () => {
     expect(h.stdout).toContain('accepted');
   });
 
+  it('says nothing of deprecation with the default model, and one line naming --model with a deprecated one', async () => {
+    const s = syntheticDir('rule r "R" when x >= 35 and y >= 5');
+    const env = { ANTHROPIC_API_KEY: 'sk-test-key', ANTHROPIC_BASE_URL: fake.url };
+    fake.script(toolAnswer(['rule r "R" when x >= 42.5 and y >= 5']));
+    const plain = await arl(['learn', 'rules.arl', '--rule', 'r', '--proposer', 'anthropic', '--iterations', '1', '--out', 'a.arl'], { cwd: s.dir, env });
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toBe('');
+    const sent = fake.received.length;
+    fake.script(toolAnswer(['rule r "R" when x >= 40 and y >= 5']), toolAnswer(['rule r "R" when x >= 41 and y >= 5']));
+    const old = await arl(['learn', 'rules.arl', '--rule', 'r', '--proposer', 'anthropic', '--model', 'claude-sonnet-4-5', '--iterations', '2', '--patience', '2', '--out', 'b.arl'], { cwd: s.dir, env });
+    expect(fake.received.length - sent).toBeGreaterThanOrEqual(2);
+    expect(fake.received.at(-1)!.body.model).toBe('claude-sonnet-4-5');
+    const lines = old.stderr.split('\n').filter(Boolean);
+    expect(lines).toEqual([
+      'arl learn: warning: the model claude-sonnet-4-5 is deprecated and reaches end of life on November 30th, 2026: choose a current model with --model (the default is claude-sonnet-5-5).',
+    ]);
+    expect(old.stdout).not.toMatch(/deprecated/i);
+  });
+
   it('drafts starting rules that check and raise F1', async () => {
     const s = syntheticDir('');
     const r = await arl(['draft', 'rules.arl'], { cwd: s.dir });

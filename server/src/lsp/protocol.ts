@@ -2,6 +2,7 @@
 import { NotificationType, RequestType, type Range } from 'vscode-languageserver-protocol';
 import type { ExcludeScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
 import type { PreviewData } from '../preview/types';
+import type { LlmWarning } from '../refine/models';
 
 export type { ScoreSplit } from '../engine/metrics';
 
@@ -105,6 +106,8 @@ export interface RefineLlmResult {
   tokens: { input: number; output: number };
   /** Set when the exchange failed (rate limit, network, malformed answer...). */
   error?: { code: string; message: string };
+  /** What the SDK warned about (a deprecated model, ...), each once; the client words it. */
+  warnings?: LlmWarning[];
 }
 
 export const RefineLlmRequest = new RequestType<RefineLlmParams, RefineLlmResult, void>('arl/refineLlm');

@@ -7,6 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { evaluate, type Evaluation, type RefineContext } from './context';
 import { checkRuleText, short } from './edit';
 import { byMerit, isProposal, judge, type Proposal, type Rejected } from './proposal';
+import { readSdkWarning, type LlmWarning } from './models';
 import { buildRefinePrompt, type LlmPrompt } from './prompt';
 import type { ProposeResult } from './offline';
 import type { Attempt } from './trajectory';
@@ -28,6 +29,11 @@ export interface LlmOptions {
    * take the setting answer 400; the request is then sent again without it.
    */
   temperature?: number | null;
+  /**
+   * Called with what the SDK warns about (a deprecated model, ...) instead of letting it print to
+   * the console; each front end says it in its own words.
+   */
+  onWarning?: (w: LlmWarning) => void;
 }
 
 export type LlmErrorCode =
@@ -92,6 +98,27 @@ export function describeLlmError(e: unknown, timeoutMs?: number): LlmFailure {
   return { code: 'error', message: `The request to the model failed: ${(e as Error)?.message ?? String(e)}.` };
 }
 
+/** The SDK's own log lines (warnings and errors) go to `onWarning`; nothing reaches the console. */
+function sdkLogger(onWarning: LlmOptions['onWarning']) {
+  const say = (...args: unknown[]) => onWarning?.(readSdkWarning(args.map(String).join(' ')));
+  const quiet = () => undefined;
+  return { error: say, warn: say, info: quiet, debug: quiet };
+}
+
+/**
+ * Runs `send` with console.warn taken over: the SDK prints its deprecation notices with
+ * console.warn, synchronously, before the request leaves; they go to `onWarning` instead.
+ */
+function withSdkWarnings<T>(send: () => T, onWarning: LlmOptions['onWarning']): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => onWarning?.(readSdkWarning(args.map(String).join(' ')));
+  try {
+    return send();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 type Block = Anthropic.ContentBlock;
 
 /** The tool call's input, if the answer has a well-formed one. */
@@ -129,7 +156,7 @@ export async function askForRules(prompt: LlmPrompt, opts: LlmOptions, validate:
   const done = (error?: LlmFailure) => ({ ...out, error, durationMs: performance.now() - t0 });
   if (opts.signal?.aborted) return done({ code: 'cancelled', message: 'The request to the model was cancelled.' });
   const timeout = opts.timeout ?? 120000;
-  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: opts.maxRetries ?? 2, timeout });
+  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: opts.maxRetries ?? 2, timeout, logger: sdkLogger(opts.onWarning) });
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt.user }];
   let temperature = opts.temperature === undefined ? 0 : opts.temperature;
   const send = () => {
@@ -143,7 +170,7 @@ export async function askForRules(prompt: LlmPrompt, opts: LlmOptions, validate:
     };
     // Not in the SDK's types any more, still taken by the models that have it.
     const body = temperature === null ? params : ({ ...params, temperature } as Anthropic.MessageCreateParamsNonStreaming);
-    return client.messages.create(body, { signal: opts.signal });
+    return withSdkWarnings(() => client.messages.create(body, { signal: opts.signal }), opts.onWarning);
   };
   for (let round = 0; round < 2; round++) {
     let res: Anthropic.Message;

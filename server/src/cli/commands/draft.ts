@@ -4,7 +4,8 @@ import { relative, resolve } from 'node:path';
 import { draftOffline, draftWithLlm, type DraftResult } from '../../refine/draft';
 import { UsageError, write, type Command } from '../command';
 import { fmt } from '../shared';
-import { defaultModel, llmFromEnv, loadForRefine, numberOption } from './learn';
+import { defaultModel } from '../../refine/models';
+import { llmFromEnv, loadForRefine, numberOption } from './learn';
 
 export const draftCommand: Command = {
   name: 'draft',
@@ -27,7 +28,7 @@ Options:
     const proposer = (values.proposer as string | undefined) ?? 'offline';
     if (proposer !== 'offline' && proposer !== 'anthropic') throw new UsageError('--proposer takes offline or anthropic.');
     const maxRules = numberOption(values, 'rules', 4, (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1');
-    const llm = proposer === 'anthropic' ? llmFromEnv(io, (values.model as string | undefined) ?? defaultModel) : undefined;
+    const llm = proposer === 'anthropic' ? llmFromEnv(io, (values.model as string | undefined) ?? defaultModel, 'draft') : undefined;
     if (typeof llm === 'string') {
       write(io.stderr, `arl draft: ${llm}`);
       return 2;

@@ -7,12 +7,11 @@ import type { Analysis } from '../../engine/analyze';
 import { contextFromAnalysis, RefineError, type RefineContext } from '../../refine/context';
 import { learn, llmProposer, offlineProposer, type AllFigures, type LearnResult, type Proposer } from '../../refine/learn';
 import type { LlmOptions } from '../../refine/llm';
+import { defaultModel, describeWarning, warningKey } from '../../refine/models';
 import { appendAttempt, readTrajectory, trajectoryPath } from '../../refine/trajectory';
 import { UsageError, write, type Command, type Io, type OptionValues } from '../command';
 import { progressBar } from '../progress';
 import { analyzeFile, fmt, printIssues, readRuleFile, table, type RuleFile } from '../shared';
-
-export const defaultModel = 'claude-sonnet-4-5';
 
 /** A number option: absent gives the default; anything else must pass `ok`. */
 export function numberOption(values: OptionValues, name: string, fallback: number, ok: (n: number) => boolean, what: string): number {
@@ -23,11 +22,20 @@ export function numberOption(values: OptionValues, name: string, fallback: numbe
   return n;
 }
 
-/** The LLM settings from the environment; a clear message when the key is missing. */
-export function llmFromEnv(io: Io, model: string): LlmOptions | string {
+/**
+ * The LLM settings from the environment; a clear message when the key is missing. What the SDK
+ * warns about is said once, in one line on stderr.
+ */
+export function llmFromEnv(io: Io, model: string, command: string): LlmOptions | string {
   const apiKey = io.env.ANTHROPIC_API_KEY;
   if (!apiKey) return 'the anthropic proposer needs an API key: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL to use another endpoint), or use --proposer offline.';
-  return { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model, signal: io.signal };
+  const said = new Set<string>();
+  const onWarning: LlmOptions['onWarning'] = (w) => {
+    if (said.has(warningKey(w))) return;
+    said.add(warningKey(w));
+    write(io.stderr, `arl ${command}: warning: ${describeWarning(w, '--model')}`);
+  };
+  return { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model, signal: io.signal, onWarning };
 }
 
 /** Reads and analyses a rule file; prints its errors; the refinement context, or an exit code. */
@@ -141,7 +149,7 @@ Options:
     const maxGap = numberOption(values, 'max-gap', 0.1, (n) => n >= 0 && n <= 1, 'a number between 0 and 1');
     let proposer: Proposer;
     if (proposerName === 'anthropic') {
-      const llm = llmFromEnv(io, (values.model as string | undefined) ?? defaultModel);
+      const llm = llmFromEnv(io, (values.model as string | undefined) ?? defaultModel, 'learn');
       if (typeof llm === 'string') {
         write(io.stderr, `arl learn: ${llm}`);
         return 2;

@@ -5,6 +5,7 @@ import type { Analysis } from '../../engine/analyze';
 import { analyzeRule } from '../../refine/behaviour';
 import { evaluate } from '../../refine/context';
 import { proposeWithLlm } from '../../refine/llm';
+import { warningKey, type LlmWarning } from '../../refine/models';
 import { buildRefinePrompt, promptText } from '../../refine/prompt';
 import { appendAttempt, makeAttempt, readTrajectory } from '../../refine/trajectory';
 import type { RecordAttemptParams, RefineLlmParams, RefineLlmResult } from '../protocol';
@@ -17,7 +18,9 @@ export async function refineWithLlm(a: Analysis, p: RefineLlmParams, refine: Ref
   const ev = evaluate(ctx, ctx.text);
   const history = a.path ? (await readTrajectory(a.path, { rule: p.rule })).attempts : [];
   const b = analyzeRule(ctx, p.rule, { ev });
-  const r = await proposeWithLlm(ctx, p.rule, { apiKey, baseURL: p.baseUrl || undefined, model: p.model, signal, history, maxGap: refine.maxGap, ev });
+  const warnings = new Map<string, LlmWarning>();
+  const onWarning = (w: LlmWarning) => void warnings.set(warningKey(w), w);
+  const r = await proposeWithLlm(ctx, p.rule, { apiKey, baseURL: p.baseUrl || undefined, model: p.model, signal, history, maxGap: refine.maxGap, ev, onWarning });
   const decl = ev.rule(p.rule)!;
   const before = ctx.text.slice(decl.start, decl.end);
   if (a.path) {
@@ -40,6 +43,7 @@ export async function refineWithLlm(a: Analysis, p: RefineLlmParams, refine: Ref
     rationale: r.rationale,
     tokens: r.tokens,
     error: r.error ? { code: r.error.code, message: r.error.message } : undefined,
+    warnings: warnings.size ? [...warnings.values()] : undefined,
   };
 }
 
