@@ -45,7 +45,10 @@ beforeAll(async () => {
   await writeStockoutCsv(join(dataDir, 'stockout.csv'), { products: 10000 });
 });
 
-/** A folder with the weak rules and (a link to) the full stock-out data. */
+/**
+ * A folder with the weak rules and a link to the full stock-out data, which lies outside it: the
+ * commands that read the data name its folder with --allow-outside.
+ */
 function weakDir(): string {
   const dir = tempDir('arl-learn-');
   symlinkSync(join(dataDir, 'stockout.csv'), join(dir, 'stockout.csv'));
@@ -65,7 +68,7 @@ describe('arl learn on the stock-out example (10,000 products)', () => {
   it('reaches F1 0.85 on test from a weak start, changing only the rule texts', async () => {
     const dir = weakDir();
     const t0 = performance.now();
-    const r = await arl(['learn', 'stockout.arl', '--all', '--proposer', 'offline', '--candidates', '2'], { cwd: dir });
+    const r = await arl(['learn', 'stockout.arl', '--all', '--proposer', 'offline', '--candidates', '2', '--allow-outside', dataDir], { cwd: dir });
     const seconds = (performance.now() - t0) / 1000;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -76,7 +79,7 @@ describe('arl learn on the stock-out example (10,000 products)', () => {
     expect(r.stdout).toMatch(/Chosen on test: search [12]\./);
     expect(r.stdout).toContain('Wrote stockout.arl.');
 
-    const test = JSON.parse((await arl(['eval', 'stockout.arl', '--split', 'test', '--json'], { cwd: dir })).stdout);
+    const test = JSON.parse((await arl(['eval', 'stockout.arl', '--split', 'test', '--json', '--allow-outside', dataDir], { cwd: dir })).stdout);
     expect(test.scores.file.f1).toBeGreaterThanOrEqual(0.85);
     console.log(`arl learn (${seconds.toFixed(1)} s):\n${r.stdout}\n\n${learned.split('\n').filter((l) => l.startsWith('    ')).join('\n')}`);
 
@@ -91,7 +94,7 @@ describe('arl learn on the stock-out example (10,000 products)', () => {
 
   it('keeps the best rules so far on Ctrl-C', async () => {
     const dir = weakDir();
-    const child = spawn(process.execPath, [arlBin, 'learn', 'stockout.arl', '--all', '--iterations', '50', '--patience', '50'], { cwd: dir });
+    const child = spawn(process.execPath, [arlBin, 'learn', 'stockout.arl', '--all', '--iterations', '50', '--patience', '50', '--allow-outside', dataDir], { cwd: dir });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     const traj = join(dir, '.arl', 'stockout.arl.trajectory.jsonl');
@@ -135,7 +138,7 @@ describe('arl learn, draft and history on small data', () => {
       cwd: s.dir,
       env: { ANTHROPIC_API_KEY: 'sk-test-key', ANTHROPIC_BASE_URL: fake.url },
     });
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(`arl learn: note: requests and the API key go to ${fake.url} (set by ANTHROPIC_BASE_URL), not to Anthropic's API.\n`);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/1200 input \+ 80 output tokens/);
     expect(readFileSync(join(s.dir, 'out.arl'), 'utf8')).toContain('rule r "R" when x >= 42.5 and y >= 5');
@@ -151,7 +154,8 @@ describe('arl learn, draft and history on small data', () => {
     fake.script(toolAnswer(['rule r "R" when x >= 42.5 and y >= 5']));
     const plain = await arl(['learn', 'rules.arl', '--rule', 'r', '--proposer', 'anthropic', '--iterations', '1', '--out', 'a.arl'], { cwd: s.dir, env });
     expect(plain.code).toBe(0);
-    expect(plain.stderr).toBe('');
+    const note = `arl learn: note: requests and the API key go to ${fake.url} (set by ANTHROPIC_BASE_URL), not to Anthropic's API.`;
+    expect(plain.stderr).toBe(`${note}\n`);
     const sent = fake.received.length;
     fake.script(toolAnswer(['rule r "R" when x >= 40 and y >= 5']), toolAnswer(['rule r "R" when x >= 41 and y >= 5']));
     const old = await arl(['learn', 'rules.arl', '--rule', 'r', '--proposer', 'anthropic', '--model', 'claude-sonnet-4-5', '--iterations', '2', '--patience', '2', '--out', 'b.arl'], { cwd: s.dir, env });
@@ -159,6 +163,7 @@ describe('arl learn, draft and history on small data', () => {
     expect(fake.received.at(-1)!.body.model).toBe('claude-sonnet-4-5');
     const lines = old.stderr.split('\n').filter(Boolean);
     expect(lines).toEqual([
+      note,
       'arl learn: warning: the model claude-sonnet-4-5 is deprecated and reaches end of life on November 30th, 2026: choose a current model with --model (the default is claude-sonnet-5-5).',
     ]);
     expect(old.stdout).not.toMatch(/deprecated/i);

@@ -4,6 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { check, type CheckResult } from '../../../grammar/src/check';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
+import { checkReadable, type ReadAccess } from '../io/access';
 import type { DataError } from './csv';
 import { schemaOf } from './frame';
 import { TRUE, type Bool } from './kernels';
@@ -28,6 +29,8 @@ export interface Analysis {
   program: Program;
   datasetPath?: string;
   data?: DataSession;
+  /** Restricted mode (an untrusted workspace): the data was not read. */
+  restricted?: boolean;
   dataError?: DataError;
   /** Aligned with program.rules and program.excludes. */
   ruleFlags: NamedFlags[];
@@ -49,7 +52,19 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Production data: the label and reason columns are not needed (`arl run`). */
   unlabelled?: boolean;
+  /**
+   * Where the dataset the file names may be read from (default: the rule file's folder; nothing
+   * for text without a path). A `dataPath` the user gave is not checked.
+   */
+  access?: ReadAccess;
+  /** Restricted mode: parse and check only, no data read at all. */
+  noData?: boolean;
 }
+
+const besideRuleFile = (path: string | undefined): ReadAccess => ({
+  roots: path ? [dirname(path)] : [],
+  howToAllow: () => 'allow its folder',
+});
 
 export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
   const parsed = parse(text);
@@ -59,9 +74,22 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   let datasetPath: string | undefined;
   let data: DataSession | undefined;
   let dataError: DataError | undefined;
+  const own: Issue[] = [];
   const rawPath = opts.dataPath ?? spec.path;
-  if (rawPath) {
-    datasetPath = isAbsolute(rawPath) || !path ? resolve(rawPath) : resolve(dirname(path), rawPath);
+  const at = spec.pathSpan ?? parsed.file.dataset?.keyword ?? { start: 0, end: 0 };
+  if (rawPath) datasetPath = isAbsolute(rawPath) || !path ? resolve(rawPath) : resolve(dirname(path), rawPath);
+  if (datasetPath && opts.noData) {
+    own.push(issue('restricted', 'info', 'Restricted mode: the data is not read in an untrusted workspace, so there are no metrics. Trust the workspace to see them.', at));
+  } else if (datasetPath && opts.dataPath === undefined) {
+    // Checked before anything of the file is touched: a path outside gets no stat, no open.
+    const refused = await checkReadable(datasetPath, rawPath!, opts.access ?? besideRuleFile(path));
+    opts.checkCancelled?.();
+    if (refused) {
+      dataError = { code: 'read-error', file: datasetPath, message: refused };
+      own.push(issue('dataset-outside', 'error', refused, at));
+    }
+  }
+  if (datasetPath && !opts.noData && !dataError) {
     const t0 = performance.now();
     const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : spec.columns;
     const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal });
@@ -77,8 +105,8 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   const program = compile(checked);
   const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason] : [];
   // Production data has no labels: a missing label or reason column is not a problem then.
-  const own = checked.issues.filter((i) => !(i.code === 'missing-column' && unused.some((s) => s && s.start === i.start)));
-  const issues = [...own, ...datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined)];
+  own.push(...checked.issues.filter((i) => !(i.code === 'missing-column' && unused.some((s) => s && s.start === i.start))));
+  const issues = [...own, ...(own.some((i) => i.code === 'dataset-outside') ? [] : datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined))];
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data) {
@@ -104,6 +132,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     datasetPath,
     data,
     dataError,
+    restricted: opts.noData && !!datasetPath,
     ruleFlags,
     excludeFlags,
     issues,

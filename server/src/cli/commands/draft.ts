@@ -1,9 +1,9 @@
 // `arl draft FILE`: starting rules from the labelled data, appended to the file (or to --out).
-import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { draftOffline, draftWithLlm, type DraftResult } from '../../refine/draft';
+import { appendOutput, writeOutput } from '../../io/safefs';
 import { UsageError, write, type Command } from '../command';
-import { fmt } from '../shared';
+import { allowOutsideOption, allowOutsideUsage, fmt } from '../shared';
 import { defaultModel } from '../../refine/models';
 import { llmFromEnv, loadForRefine, numberOption } from './learn';
 
@@ -22,8 +22,9 @@ Options:
   --proposer P   offline (default) or anthropic (reads ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL)
   --rules N      most rules to draft (default 4)
   --model M      the anthropic model (default ${defaultModel})
-  --out FILE     write the file with the drafts there instead of changing FILE`,
-  options: { proposer: { type: 'string' }, rules: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' } },
+  --out FILE     write the file with the drafts there instead of changing FILE
+${allowOutsideUsage}`,
+  options: { proposer: { type: 'string' }, rules: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, ...allowOutsideOption },
   async run(positionals, values, io) {
     const proposer = (values.proposer as string | undefined) ?? 'offline';
     if (proposer !== 'offline' && proposer !== 'anthropic') throw new UsageError('--proposer takes offline or anthropic.');
@@ -33,7 +34,7 @@ Options:
       write(io.stderr, `arl draft: ${llm}`);
       return 2;
     }
-    const loaded = await loadForRefine(positionals[0], io, 'draft');
+    const loaded = await loadForRefine(positionals[0], io, 'draft', values);
     if (typeof loaded === 'number') return loaded;
     const { file, ctx } = loaded;
     const r: DraftResult = llm ? await draftWithLlm(ctx, { ...llm, count: maxRules }, { maxRules }) : draftOffline(ctx, { maxRules });
@@ -41,8 +42,8 @@ Options:
     for (const x of r.rejected) write(io.stderr, `arl draft: not kept: ${x.ruleText.replace(/\s+/g, ' ')} (${x.reason})`);
     const out = values.out ? resolve(io.cwd, values.out as string) : file.path;
     if (r.rules.length) {
-      if (out === file.path) await fs.appendFile(out, r.appended, 'utf8');
-      else await fs.writeFile(out, r.text, 'utf8');
+      if (out === file.path) await appendOutput(out, r.appended);
+      else await writeOutput(out, r.text);
     }
     const lines = [
       ...r.rules.map((d) => d.ruleText),

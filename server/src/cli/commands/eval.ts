@@ -2,7 +2,7 @@
 import { relative } from 'node:path';
 import type { FileScores, ScoreSplit } from '../../engine/metrics';
 import { UsageError, write, type Command } from '../command';
-import { analyzeFile, fmt, printIssues, readRuleFile, table } from '../shared';
+import { allowOutsideOption, allowOutsideUsage, analyzeFile, fmt, printIssues, readRuleFile, table } from '../shared';
 
 const splits: ScoreSplit[] = ['train', 'validation', 'test', 'all'];
 
@@ -17,15 +17,16 @@ exclude does) on one split of the labelled dataset the file names.
 Options:
   --split S    train (default), validation, test, or all labelled points
   --json       machine-readable output, with timings in ms (load, features, evaluate)
-  --min-f1 X   exit 1 when the file's F1 on the split is below X (a CI gate)`,
-  options: { split: { type: 'string' }, json: { type: 'boolean' }, 'min-f1': { type: 'string' } },
+  --min-f1 X   exit 1 when the file's F1 on the split is below X (a CI gate)
+${allowOutsideUsage}`,
+  options: { split: { type: 'string' }, json: { type: 'boolean' }, 'min-f1': { type: 'string' }, ...allowOutsideOption },
   async run(positionals, values, io) {
     const split = (values.split ?? 'train') as ScoreSplit;
     if (!splits.includes(split)) throw new UsageError(`--split takes one of ${splits.join(', ')}.`);
     const minF1 = values['min-f1'] === undefined ? undefined : Number(values['min-f1']);
     if (minF1 !== undefined && !(minF1 >= 0 && minF1 <= 1)) throw new UsageError('--min-f1 takes a number between 0 and 1.');
     const file = await readRuleFile(positionals[0], io);
-    const a = await analyzeFile(file, io);
+    const a = await analyzeFile(file, io, { values });
     const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error' || i.severity === 'warning'), io);
     const scores = a.scores(split);
     if (!scores) {

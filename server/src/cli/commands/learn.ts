@@ -1,17 +1,18 @@
 // `arl learn FILE (--rule R | --all)`: refines rules against the labelled data, headless, and
 // writes the chosen versions back into the file (or to --out), recording every attempt.
 import { promises as fs } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { parse } from '../../../../grammar/src/parse';
 import type { Analysis } from '../../engine/analyze';
 import { contextFromAnalysis, RefineError, type RefineContext } from '../../refine/context';
 import { learn, llmProposer, offlineProposer, type AllFigures, type LearnResult, type Proposer } from '../../refine/learn';
 import type { LlmOptions } from '../../refine/llm';
-import { defaultModel, describeWarning, warningKey } from '../../refine/models';
+import { defaultModel, describeWarning, isDefaultBaseUrl, warningKey } from '../../refine/models';
+import { checkArlFile, replaceFile, writeOutput } from '../../io/safefs';
 import { appendAttempt, readTrajectory, trajectoryPath } from '../../refine/trajectory';
 import { UsageError, write, type Command, type Io, type OptionValues } from '../command';
 import { progressBar } from '../progress';
-import { analyzeFile, fmt, printIssues, readRuleFile, table, type RuleFile } from '../shared';
+import { allowOutsideOption, allowOutsideUsage, analyzeFile, fmt, printIssues, readRuleFile, table, type RuleFile } from '../shared';
 
 /** A number option: absent gives the default; anything else must pass `ok`. */
 export function numberOption(values: OptionValues, name: string, fallback: number, ok: (n: number) => boolean, what: string): number {
@@ -24,7 +25,7 @@ export function numberOption(values: OptionValues, name: string, fallback: numbe
 
 /**
  * The LLM settings from the environment; a clear message when the key is missing. What the SDK
- * warns about is said once, in one line on stderr.
+ * warns about is said once, in one line on stderr, and so is a base URL other than the default.
  */
 export function llmFromEnv(io: Io, model: string, command: string): LlmOptions | string {
   const apiKey = io.env.ANTHROPIC_API_KEY;
@@ -35,13 +36,16 @@ export function llmFromEnv(io: Io, model: string, command: string): LlmOptions |
     said.add(warningKey(w));
     write(io.stderr, `arl ${command}: warning: ${describeWarning(w, '--model')}`);
   };
-  return { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model, signal: io.signal, onWarning };
+  const baseURL = io.env.ANTHROPIC_BASE_URL || undefined;
+  // The key goes wherever the base URL points: say so once.
+  if (baseURL && !isDefaultBaseUrl(baseURL)) write(io.stderr, `arl ${command}: note: requests and the API key go to ${baseURL} (set by ANTHROPIC_BASE_URL), not to Anthropic's API.`);
+  return { apiKey, baseURL, model, signal: io.signal, onWarning };
 }
 
 /** Reads and analyses a rule file; prints its errors; the refinement context, or an exit code. */
-export async function loadForRefine(arg: string | undefined, io: Io, command: string): Promise<{ file: RuleFile; a: Analysis; ctx: RefineContext } | number> {
+export async function loadForRefine(arg: string | undefined, io: Io, command: string, values: OptionValues): Promise<{ file: RuleFile; a: Analysis; ctx: RefineContext } | number> {
   const file = await readRuleFile(arg, io);
-  const a = await analyzeFile(file, io);
+  const a = await analyzeFile(file, io, { values });
   const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error'), io);
   if (errors) {
     write(io.stderr, `arl ${command}: fix the errors above first.`);
@@ -56,6 +60,13 @@ export async function loadForRefine(arg: string | undefined, io: Io, command: st
     }
     throw e;
   }
+}
+
+/** The texts of every declaration but the rules named in `names`, in order. */
+function otherDecls(text: string, names: string[]): string[] {
+  return parse(text)
+    .file.decls.filter((d) => !(d.kind === 'rule' && d.name && names.includes(d.name.name)))
+    .map((d) => text.slice(d.start, d.end));
 }
 
 /** `target` with each rule named in `names` replaced by its version in `learned`; the rest untouched. */
@@ -122,7 +133,8 @@ Options:
   --patience K      stop after K iterations without gain (default 3)
   --candidates M    independent searches, chosen between on test (default 1)
   --max-gap G       largest train-validation F1 gap allowed (default 0.1)
-  --out FILE        write the result there instead of changing FILE`,
+  --out FILE        write the result there instead of changing FILE
+${allowOutsideUsage}`,
   options: {
     rule: { type: 'string', multiple: true },
     all: { type: 'boolean' },
@@ -134,6 +146,7 @@ Options:
     candidates: { type: 'string' },
     'max-gap': { type: 'string' },
     out: { type: 'string' },
+    ...allowOutsideOption,
   },
   async run(positionals, values, io) {
     const rules = (values.rule as string[] | undefined) ?? [];
@@ -157,12 +170,14 @@ Options:
       proposer = llmProposer(llm);
     } else proposer = offlineProposer();
 
-    const loaded = await loadForRefine(positionals[0], io, 'learn');
+    const loaded = await loadForRefine(positionals[0], io, 'learn', values);
     if (typeof loaded === 'number') return loaded;
     const { file, ctx } = loaded;
     const known = new Set(loaded.a.program.rules.map((r) => r.name));
     for (const r of rules) if (!known.has(r)) throw new UsageError(`no rule \`${r}\` in ${positionals[0]}; its rules: ${[...known].join(', ')}.`);
 
+    // A trajectory that cannot be written (a link planted in .arl/) stops before any work.
+    await checkArlFile(dirname(file.path), `${basename(file.path)}.trajectory.jsonl`);
     const history = (await readTrajectory(file.path)).attempts;
     const bar = progressBar(io.stderr, 'learning');
     let result: LearnResult;
@@ -196,7 +211,14 @@ Options:
     if (changed.length || values.out) {
       // Re-read: the file may have been edited meanwhile; only the learned rules are replaced.
       const current = out === file.path ? await fs.readFile(file.path, 'utf8') : file.text;
-      await fs.writeFile(out, replaceRules(current, result.text, changed), 'utf8');
+      const text = replaceRules(current, result.text, changed);
+      // Read whole again: only the learned rules may differ.
+      if (otherDecls(current, changed).join('\u0000') !== otherDecls(text, changed).join('\u0000')) {
+        write(io.stderr, `arl learn: the learned rules would change other declarations of ${relative(io.cwd, out) || out}; nothing written.`);
+        return 1;
+      }
+      if (out === file.path) await replaceFile(out, text);
+      else await writeOutput(out, text);
       written = out;
     }
     write(io.stdout, summary(result, io, written, trajectoryPath(file.path), changed));
