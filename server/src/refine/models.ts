@@ -4,6 +4,11 @@
 
 export const defaultModel = 'claude-sonnet-5-5';
 
+/** Whether a base URL is Anthropic's own API (any other gets a notice: the key goes there). */
+export function isDefaultBaseUrl(url: string | undefined): boolean {
+  return !url || url.replace(/\/+$/, '') === 'https://api.anthropic.com';
+}
+
 /** Current models of the installed @anthropic-ai/sdk, newest families first. */
 export const knownModels: readonly string[] = [
   'claude-sonnet-5-5',
