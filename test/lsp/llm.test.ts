@@ -86,6 +86,17 @@ describe('Refine with LLM in the editor', () => {
     expect(lines().length).toBe(before);
   });
 
+  it('ends at once on a long retry-after, saying when to try again, and records the attempt', async () => {
+    const before = lines().length;
+    const sent = fake.received.length;
+    fake.script({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '3600' } });
+    const r = await client.conn.sendRequest(RefineLlmRequest, { uri, rule: 'escalating', model: 'claude-test', baseUrl: fake.url });
+    expect(fake.received.length - sent).toBe(1);
+    expect(r.error).toEqual({ code: 'rate-limited', message: 'Rate limited by the API (429): try again in about an hour.' });
+    const added = lines().slice(before).map((l) => JSON.parse(l));
+    expect(added).toMatchObject([{ rule: 'escalating', proposer: 'anthropic', accepted: false, reason: 'error: Rate limited by the API (429): try again in about an hour.' }]);
+  });
+
   it('reports a server error clearly', async () => {
     fake.script(...Array.from({ length: 4 }, () => ({ kind: 'error' as const, status: 500, type: 'api_error', message: 'Internal server error' })));
     const r = await client.conn.sendRequest(RefineLlmRequest, { uri, rule: 'escalating', model: 'claude-test', baseUrl: fake.url });

@@ -18,7 +18,7 @@ import { parse } from '../../../grammar/src/parse';
 import type { Analysis } from '../engine/analyze';
 import type { ScoreSplit } from '../engine/metrics';
 import { toDiagnostics } from './diagnostics';
-import { makeHandler, type Context } from './handler';
+import { makeHandler, makeNotificationHandler, type Context } from './handler';
 import {
   FileStatusNotification,
   LlmPromptRequest,
@@ -26,6 +26,7 @@ import {
   PreviewRequest,
   RecordAttemptRequest,
   RefineLlmRequest,
+  WorkspaceTrustNotification,
   type FileStatus,
   type PreviewRequestParams,
   type RecordAttemptParams,
@@ -46,6 +47,7 @@ import { definition, prepareRename, references, rename } from './providers/navig
 import { semanticLegend, semanticTokens } from './providers/semanticTokens';
 import { signatureHelp } from './providers/signature';
 import { documentSymbols, foldingRanges } from './providers/symbols';
+import { Trust, restrictedMessage } from './trust';
 import { URI } from './uri';
 import { Workspace } from './workspace';
 
@@ -53,7 +55,12 @@ export interface Settings {
   debounceMs: number;
   lensSplit: ScoreSplit;
   maxGap?: number;
+  /** `arl.data.allowedRoots`: folders outside the workspace datasets may be read from. */
+  allowedRoots?: string[];
 }
+
+/** initializationOptions: the settings, and whether the workspace is trusted (default true). */
+export type InitOptions = Partial<Settings> & { trusted?: boolean };
 
 const splits: ScoreSplit[] = ['train', 'validation', 'test', 'all'];
 
@@ -63,6 +70,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   let pullConfig = false;
   let lensRefresh = false;
   let watchRegistration = false;
+  let hasFolders = false;
 
   const workspace = new Workspace((uri) => documents.get(uri), {
     analyzed(doc, a) {
@@ -80,6 +88,8 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   });
 
   const refine = new RefineService();
+  const trust = new Trust();
+  workspace.policy = (path) => trust.analyzeOptions(path);
 
   /**
    * Behaviour findings as information diagnostics. They take a few hundred ms per rule, so they
@@ -110,6 +120,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
 
   function status(uri: string, a: Analysis): FileStatus {
     const split = settings.lensSplit;
+    if (a.restricted && !a.issues.some((i) => i.severity === 'error')) return { uri, state: 'restricted', split, message: restrictedMessage };
     if (a.issues.some((i) => i.severity === 'error' && i.code !== 'dataset-error' && i.code !== 'missing-column')) {
       return { uri, state: 'errors', split, message: 'The file has errors.' };
     }
@@ -120,8 +131,10 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   }
 
   async function loadSettings(initial?: Partial<Settings>): Promise<void> {
-    let raw: { evaluation?: { debounceMs?: number }; lens?: { split?: string }; refine?: { maxGap?: number } } | undefined;
+    let raw: { evaluation?: { debounceMs?: number }; lens?: { split?: string }; refine?: { maxGap?: number }; data?: { allowedRoots?: unknown } } | undefined;
     if (pullConfig) raw = await connection.workspace.getConfiguration('arl').catch(() => undefined);
+    const roots = raw?.data?.allowedRoots ?? initial?.allowedRoots;
+    if (roots !== undefined) trust.setAllowedRoots(roots);
     const debounce = raw?.evaluation?.debounceMs ?? initial?.debounceMs;
     const split = raw?.lens?.split ?? initial?.lensSplit;
     if (typeof debounce === 'number' && debounce >= 0) settings.debounceMs = debounce;
@@ -136,7 +149,10 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     pullConfig = !!caps.workspace?.configuration;
     lensRefresh = !!caps.workspace?.codeLens?.refreshSupport;
     watchRegistration = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
-    const init = (params.initializationOptions ?? {}) as Partial<Settings>;
+    hasFolders = !!caps.workspace?.workspaceFolders;
+    const init = (params.initializationOptions ?? {}) as InitOptions;
+    trust.trusted = init.trusted !== false;
+    trust.setFolders(params.workspaceFolders ? params.workspaceFolders.map((f) => f.uri) : [params.rootUri]);
     void loadSettings(init);
     return {
       capabilities: {
@@ -153,12 +169,21 @@ export function startServer(connection: Connection): { workspace: Workspace } {
         foldingRangeProvider: true,
         semanticTokensProvider: { legend: semanticLegend, full: true },
         codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite'] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'arl-language-server', version: '0.1.0' },
     };
   });
 
   connection.onInitialized(() => {
+    if (hasFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders(
+        notify('didChangeWorkspaceFolders', async () => {
+          trust.setFolders(((await connection.workspace.getWorkspaceFolders()) ?? []).map((f) => f.uri));
+          workspace.refreshAll();
+        }),
+      );
+    }
     if (pullConfig) connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
     if (watchRegistration) {
       connection.client
@@ -168,18 +193,34 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     void loadSettings().then(() => workspace.refreshAll());
   });
 
-  connection.onDidChangeConfiguration(async (change) => {
-    const s = (change.settings as { arl?: { evaluation?: { debounceMs?: number }; lens?: { split?: string } } } | undefined)?.arl;
-    await loadSettings(s ? { debounceMs: s.evaluation?.debounceMs, lensSplit: s.lens?.split as ScoreSplit } : undefined);
-    workspace.refreshAll();
-  });
+  const notify = makeNotificationHandler(connection);
+  connection.onDidChangeConfiguration(
+    notify('didChangeConfiguration', async (change) => {
+      // `params` may be omitted or null (it is legal): then the settings are pulled, if they can be.
+      const s = (change?.settings as { arl?: { evaluation?: { debounceMs?: number }; lens?: { split?: string }; data?: { allowedRoots?: string[] } } } | undefined)?.arl;
+      await loadSettings(s ? { debounceMs: s.evaluation?.debounceMs, lensSplit: s.lens?.split as ScoreSplit, allowedRoots: s.data?.allowedRoots } : undefined);
+      workspace.refreshAll();
+    }),
+  );
 
-  connection.onDidChangeWatchedFiles((p) => {
-    for (const c of p.changes) {
-      const path = URI.toPath(c.uri);
-      if (path) workspace.datasetChanged(path);
-    }
-  });
+  connection.onDidChangeWatchedFiles(
+    notify('didChangeWatchedFiles', (p) => {
+      for (const c of p?.changes ?? []) {
+        const path = typeof c?.uri === 'string' ? URI.toPath(c.uri) : undefined;
+        if (path) workspace.datasetChanged(path);
+      }
+    }),
+  );
+
+  connection.onNotification(
+    WorkspaceTrustNotification,
+    notify('workspaceTrust', (p) => {
+      const trusted = p?.trusted === true;
+      if (trusted === trust.trusted) return;
+      trust.trusted = trusted;
+      workspace.refreshAll();
+    }),
+  );
 
   documents.onDidChangeContent((e) => workspace.changed(e.document));
   documents.onDidClose((e) => {
@@ -210,7 +251,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   const byUri = <P extends { uri: string }, R>(name: string, fn: (p: P, c: Context) => Promise<R>) => {
     const h = handle<P & { textDocument: { uri: string } }, R | typeof notOpen>(name, notOpen, (p, c) => fn(p, c));
     return async (p: P, token: CancellationToken): Promise<R> => {
-      const r = await h({ ...p, textDocument: { uri: p.uri } }, token);
+      const r = await h({ ...p, textDocument: { uri: (p as P | null)?.uri } } as P & { textDocument: { uri: string } }, token);
       if (r === notOpen) throw new ResponseError(ErrorCodes.InvalidRequest, `${p.uri} is not open.`);
       if (r instanceof ResponseError) throw r;
       return r;
@@ -224,14 +265,14 @@ export function startServer(connection: Connection): { workspace: Workspace } {
       const controller = new AbortController();
       const sub = c.token.onCancellationRequested(() => controller.abort());
       try {
-        return await refineWithLlm(await c.analysis(), p, refine, controller.signal);
+        return await refineWithLlm(await c.analysis(), p, refine, controller.signal, trust);
       } finally {
         sub.dispose();
       }
     }),
   );
-  connection.onRequest(LlmPromptRequest, byUri('llmPrompt', async (p: { uri: string; rule: string; model: string }, c) => ({ text: await llmPrompt(await c.analysis(), p.rule, p.model, refine) })));
-  connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine)));
+  connection.onRequest(LlmPromptRequest, byUri('llmPrompt', async (p: { uri: string; rule: string; model: string }, c) => ({ text: await llmPrompt(await c.analysis(), p.rule, p.model, refine, trust) })));
+  connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine, trust)));
 
   documents.listen(connection);
   connection.listen();

@@ -22,6 +22,10 @@ export function codeLenses(a: Analysis, uri: string, split: ScoreSplit): CodeLen
   const preview = (rule?: string): PreviewRuleArgs => ({ uri, rule });
   const file = a.parse.file;
   const ds = file.dataset;
+  if (ds && a.restricted) {
+    lenses.push({ range: at(ds.start), command: { title: 'Restricted mode: data not read (trust the workspace to see metrics)', command: '' } });
+    return lenses;
+  }
   if (ds && a.dataError) {
     lenses.push({ range: at(ds.start), command: { title: `Dataset not loaded: ${a.dataError.message.split('\n')[0]}`, command: '' } });
     return lenses;
