@@ -2,7 +2,7 @@
 // bar, and hosts the commands and panels. Everything about rules lives in the server.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { ClientCommands, FileStatusNotification, MetricsRequest, type FileStatus, type PreviewRuleArgs, type ScoreSplit } from '../../server/src/lsp/protocol';
+import { ClientCommands, FileStatusNotification, MetricsRequest, WorkspaceTrustNotification, type FileStatus, type PreviewRuleArgs, type ScoreSplit } from '../../server/src/lsp/protocol';
 import { LlmCommands, secretKey } from './llm';
 import { PreviewPanels } from './previewPanel';
 import { StatusBar } from './statusBar';
@@ -28,14 +28,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module: serverModule, transport: TransportKind.ipc, options: { env } },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const config = vscode.workspace.getConfiguration('arl');
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'arl' },
       { scheme: 'untitled', language: 'arl' },
     ],
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,txt}') },
-    initializationOptions: { debounceMs: config.get('evaluation.debounceMs'), lensSplit: config.get('lens.split'), maxGap: config.get('refine.maxGap') },
+    // Read at every (re)start: trust decides whether the server reads data and writes files.
+    initializationOptions: () => {
+      const config = vscode.workspace.getConfiguration('arl');
+      return {
+        debounceMs: config.get('evaluation.debounceMs'),
+        lensSplit: config.get('lens.split'),
+        maxGap: config.get('refine.maxGap'),
+        allowedRoots: config.get('data.allowedRoots'),
+        trusted: vscode.workspace.isTrusted,
+      };
+    },
     outputChannel: output,
     middleware: {
       // No LLM actions in untrusted workspaces.
@@ -64,8 +73,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.window.onDidChangeActiveTextEditor((e) => status.show(e?.document.uri.toString())),
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      await client?.sendNotification(WorkspaceTrustNotification, { trusted: true });
+      // The key is in the server's environment: a restart hands it over.
       await setKeyEnv();
-      await client?.restart();
+      if (env.ANTHROPIC_API_KEY) await client?.restart();
     }),
     vscode.commands.registerCommand('arl.previewRule', (args?: PreviewRuleArgs | vscode.Uri) => previews.show(args)),
     vscode.commands.registerCommand('arl.showTrajectory', (args?: { uri?: string; rule?: string } | vscode.Uri) =>

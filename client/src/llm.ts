@@ -1,10 +1,11 @@
 // The LLM commands: the API key in VS Code's secret storage (handed to the server process in its
 // environment, never written to disk or sent in a message), "Refine with LLM" with a cancellable
-// progress notification, and "Show LLM Prompt". Off in untrusted workspaces.
+// progress notification, and "Show LLM Prompt". Off in untrusted workspaces. A base URL set by the
+// workspace's own settings is used only after the user agreed to send the key there.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { LlmPromptRequest, RecordAttemptRequest, RefineLlmRequest, type OfferedProposal } from '../../server/src/lsp/protocol';
-import { defaultModel, describeWarning, knownModels, type LlmWarning } from '../../server/src/refine/models';
+import { defaultModel, describeWarning, isDefaultBaseUrl, knownModels, type LlmWarning } from '../../server/src/refine/models';
 
 export const secretKey = 'arl.anthropicApiKey';
 
@@ -106,6 +107,7 @@ export class LlmCommands {
       return;
     }
     const { model, baseUrl } = settings();
+    if (!(await this.agreeToBaseUrl(baseUrl))) return;
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `ARL: asking ${model} to refine \`${target.rule}\``, cancellable: true },
       (_progress, token) => this.client().sendRequest(RefineLlmRequest, { uri: target.uri, rule: target.rule, model, baseUrl }, token),
@@ -129,6 +131,28 @@ export class LlmCommands {
     const items = result.proposals.map((p) => ({ label: p.title, detail: p.newText.replace(/\s+/g, ' '), p }));
     const chosen = await vscode.window.showQuickPick(items, { placeHolder: result.rationale || 'Apply a proposal (one undoable edit)', matchOnDetail: true });
     if (chosen) await this.apply(target.uri, chosen.p);
+  }
+
+  /**
+   * A base URL from the workspace's settings (not the user's) sends the key elsewhere: asked once
+   * per URL and workspace, naming where it is set.
+   */
+  private async agreeToBaseUrl(baseUrl: string | undefined): Promise<boolean> {
+    if (isDefaultBaseUrl(baseUrl)) return true;
+    const inspect = vscode.workspace.getConfiguration('arl').inspect<string>('llm.baseUrl');
+    const where = inspect?.workspaceFolderValue ? "this folder's settings (.vscode/settings.json)" : inspect?.workspaceValue ? "this workspace's settings" : undefined;
+    if (!where) return true;
+    const agreed = this.context.workspaceState.get<string>('arl.agreedBaseUrl');
+    if (agreed === baseUrl) return true;
+    const send = 'Send There';
+    const pick = await vscode.window.showWarningMessage(
+      `ARL: ${where} set arl.llm.baseUrl to ${baseUrl}: "Refine with LLM" would send the rule, its data summary and your API key there instead of to Anthropic's API.`,
+      { modal: true },
+      send,
+    );
+    if (pick !== send) return false;
+    await this.context.workspaceState.update('arl.agreedBaseUrl', baseUrl);
+    return true;
   }
 
   private async apply(uri: string, p: OfferedProposal): Promise<void> {
