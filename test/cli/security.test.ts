@@ -108,6 +108,16 @@ describe('writes a repository cannot redirect', () => {
     expect(readFileSync(target, 'utf8')).toBe('keep me\n');
     expect(existsSync(join(dir, '.arl'))).toBe(false);
   });
+
+  it('arl example refuses a dangling link planted in its folder, creating nothing at its target', async () => {
+    const root = tempDir('arl-sec-');
+    mkdirSync(join(root, 'ex'));
+    symlinkSync(join(root, 'victim.csv'), join(root, 'ex', 'stockout.csv'));
+    const r = await arl(['example', 'stockout', 'ex', '--products', '5'], { cwd: root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^arl example: Refusing to write .*stockout\.csv: it is a symbolic link/m);
+    expect(existsSync(join(root, 'victim.csv'))).toBe(false);
+  });
 });
 
 describe('arl run --out and spreadsheet formulas', () => {
