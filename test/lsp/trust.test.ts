@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CodeLensRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
-import { FileStatusNotification, RecordAttemptRequest, RefineLlmRequest, WorkspaceTrustNotification, type FileStatus } from '../../server/src/lsp/protocol';
+import { FileStatusNotification, PreviewRequest, RecordAttemptRequest, RefineLlmRequest, WorkspaceTrustNotification, type FileStatus } from '../../server/src/lsp/protocol';
 import { trajectoryPath } from '../../server/src/refine/trajectory';
 import { syntheticCsv } from '../refine/synthetic';
 import { exampleDir } from '../support/example';
@@ -108,6 +108,11 @@ describe('an untrusted workspace', () => {
     expect(statuses.at(-1)).toMatchObject({ state: 'restricted', message: expect.stringMatching(/^Restricted mode: ARL reads no data and writes no file/) });
     const lenses = await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
     expect(lenses?.map((l) => l.command?.title)).toEqual(['Restricted mode: data not read (trust the workspace to see metrics)']);
+    const preview = await client.conn.sendRequest(PreviewRequest, { uri, rule: null, split: 'train' }).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(preview).toMatch(/Restricted mode/);
     // No write, no LLM.
     const write = await client.conn.sendRequest(RecordAttemptRequest, { uri, rule: 'critical', proposer: 'offline', title: 't', before: 'a', after: 'b' }).then(
       () => undefined,

@@ -79,7 +79,9 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   const at = spec.pathSpan ?? parsed.file.dataset?.keyword ?? { start: 0, end: 0 };
   if (rawPath) datasetPath = isAbsolute(rawPath) || !path ? resolve(rawPath) : resolve(dirname(path), rawPath);
   if (datasetPath && opts.noData) {
-    own.push(issue('restricted', 'info', 'Restricted mode: the data is not read in an untrusted workspace, so there are no metrics. Trust the workspace to see them.', at));
+    const message = 'Restricted mode: the data is not read in an untrusted workspace, so there are no metrics. Trust the workspace to see them.';
+    dataError = { code: 'read-error', file: datasetPath, message };
+    own.push(issue('restricted', 'info', message, at));
   } else if (datasetPath && opts.dataPath === undefined) {
     // Checked before anything of the file is touched: a path outside gets no stat, no open.
     const refused = await checkReadable(datasetPath, rawPath!, opts.access ?? besideRuleFile(path));
@@ -89,7 +91,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       own.push(issue('dataset-outside', 'error', refused, at));
     }
   }
-  if (datasetPath && !opts.noData && !dataError) {
+  if (datasetPath && !dataError) {
     const t0 = performance.now();
     const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : spec.columns;
     const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal });
@@ -106,7 +108,9 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason] : [];
   // Production data has no labels: a missing label or reason column is not a problem then.
   own.push(...checked.issues.filter((i) => !(i.code === 'missing-column' && unused.some((s) => s && s.start === i.start))));
-  const issues = [...own, ...(own.some((i) => i.code === 'dataset-outside') ? [] : datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined))];
+  // A refused or restricted dataset has its own issue on the path.
+  const pathIssue = own.some((i) => i.code === 'dataset-outside' || i.code === 'restricted');
+  const issues = [...own, ...(pathIssue ? [] : datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined))];
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data) {
