@@ -215,9 +215,9 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   connection.onNotification(
     WorkspaceTrustNotification,
     notify('workspaceTrust', (p) => {
-      const trusted = p?.trusted === true;
-      if (trusted === trust.trusted) return;
-      trust.trusted = trusted;
+      // Anything but a boolean is not a statement about trust: ignored.
+      if (typeof p?.trusted !== 'boolean' || p.trusted === trust.trusted) return;
+      trust.trusted = p.trusted;
       workspace.refreshAll();
     }),
   );
