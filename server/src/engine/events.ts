@@ -2,6 +2,10 @@
 // alarm is a maximal run of flagged points there. Pure and backend-independent: it reads flag
 // columns (1 = flagged, anything else = not), whoever computed them. docs/language.md#metrics
 // states the definitions; this file is their one implementation.
+//
+// Event precision weighs each alarm by the share of its judged points inside an event's window
+// (1 for an alarm within an event, 0 for one that touches none): counting an alarm that stays on
+// through normal points as wholly true would give "flag every point" a precision of 1.
 import type { Objective } from '../../../grammar/src/check';
 import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
@@ -130,6 +134,7 @@ export interface EventScores {
   trueAlarms: number;
   /** Other alarms holding a labelled normal point; the rest (only unlabelled points) are not judged. */
   falseAlarms: number;
+  /** Mean over judged alarms of the share of their judged points inside an event's window. */
   eventPrecision: number;
   eventRecall: number;
   eventF1: number;
@@ -156,20 +161,25 @@ export function eventScores(flags: Uint8Array, idx: EventIndex): EventScores {
   let alarms = 0;
   let trueAlarms = 0;
   let falseAlarms = 0;
+  let judged = 0;
+  let shares = 0;
   let fp = 0;
   for (let g = 0; g < segments.length; g += 2) {
     let on = false;
-    let isNear = 0;
-    let judged = false;
+    let inside = 0;
+    let outside = 0;
     for (let i = segments[g], b = segments[g + 1]; i <= b; i++) {
       if (i < b && flags[i] === 1) {
-        if (!on) (on = true), alarms++, (isNear = 0), (judged = false);
-        isNear |= near[i];
-        if (kind[i] === NORMAL) (judged = true), fp++;
+        if (!on) (on = true), alarms++, (inside = 0), (outside = 0);
+        const k = kind[i];
+        if (k === NORMAL) fp++;
+        if (near[i]) inside++;
+        else if (k === NORMAL) outside++;
       } else if (on) {
         on = false;
-        if (isNear) trueAlarms++;
-        else if (judged) falseAlarms++;
+        if (inside) trueAlarms++;
+        else if (outside) falseAlarms++;
+        if (inside + outside) (judged++, (shares += inside / (inside + outside)));
       }
     }
   }
@@ -190,8 +200,7 @@ export function eventScores(flags: Uint8Array, idx: EventIndex): EventScores {
     for (let i = Math.max(first, events[e]); i < events[e + 1] && !inside; i++) inside = flags[i] === 1;
     if (inside) adjustedTp += events[e + 1] - events[e];
   }
-  const judged = trueAlarms + falseAlarms;
-  const eventPrecision = judged ? trueAlarms / judged : Number.NaN;
+  const eventPrecision = judged ? shares / judged : Number.NaN;
   const eventRecall = nEvents ? detected / nEvents : Number.NaN;
   const d = delays.subarray(0, detected).sort();
   const fnAdj = idx.anomalies - adjustedTp;
@@ -254,21 +263,20 @@ export function objectiveScore(objective: Objective, flags: Uint8Array, idx: Eve
     const denom = tp + fp + idx.anomalies;
     return denom ? (2 * tp) / denom : 0;
   }
-  let trueAlarms = 0;
-  let falseAlarms = 0;
+  let judged = 0;
+  let shares = 0;
   for (let g = 0; g < segments.length; g += 2) {
     let on = false;
-    let isNear = 0;
-    let judged = 0;
+    let inside = 0;
+    let outside = 0;
     for (let i = segments[g], b = segments[g + 1]; i <= b; i++) {
       if (i < b && flags[i] === 1) {
-        if (!on) (on = true), (isNear = 0), (judged = 0);
-        isNear |= near[i];
-        if (kind[i] === NORMAL) judged = 1;
+        if (!on) (on = true), (inside = 0), (outside = 0);
+        if (near[i]) inside++;
+        else if (kind[i] === NORMAL) outside++;
       } else if (on) {
         on = false;
-        if (isNear) trueAlarms++;
-        else if (judged) falseAlarms++;
+        if (inside + outside) (judged++, (shares += inside / (inside + outside)));
       }
     }
   }
@@ -282,12 +290,11 @@ export function objectiveScore(objective: Objective, flags: Uint8Array, idx: Eve
       }
     }
   }
-  return objectiveOf(objective, trueAlarms, falseAlarms, detected, events.length >> 1);
+  return objectiveOf(objective, shares, judged, detected, events.length >> 1);
 }
 
-function objectiveOf(o: Objective, trueAlarms: number, falseAlarms: number, detected: number, events: number): number {
-  const judged = trueAlarms + falseAlarms;
-  const v = fBeta(judged ? trueAlarms / judged : Number.NaN, events ? detected / events : Number.NaN, o.kind === 'f_beta' ? o.beta : 1);
+function objectiveOf(o: Objective, shares: number, judged: number, detected: number, events: number): number {
+  const v = fBeta(judged ? shares / judged : Number.NaN, events ? detected / events : Number.NaN, o.kind === 'f_beta' ? o.beta : 1);
   return Number.isNaN(v) ? 0 : v;
 }
 
@@ -302,13 +309,17 @@ export class ObjectiveTracker {
   /** For an alarm [a, b] (inclusive): partner[a] = b and partner[b] = a. */
   private readonly partner: Int32Array;
   private readonly nearBefore: Int32Array;
-  private readonly normalBefore: Int32Array;
+  /** Labelled normal points outside every event window, before each point. */
+  private readonly outsideBefore: Int32Array;
   private readonly detected: Uint8Array;
   tp = 0;
   fp = 0;
   alarms = 0;
   trueAlarms = 0;
   falseAlarms = 0;
+  /** Judged alarms, and the sum of their shares inside event windows. */
+  judged = 0;
+  shares = 0;
   eventsDetected = 0;
 
   constructor(
@@ -319,10 +330,10 @@ export class ObjectiveTracker {
     this.on = new Uint8Array(n);
     this.partner = new Int32Array(n);
     this.nearBefore = new Int32Array(n + 1);
-    this.normalBefore = new Int32Array(n + 1);
+    this.outsideBefore = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) {
       this.nearBefore[i + 1] = this.nearBefore[i] + idx.near[i];
-      this.normalBefore[i + 1] = this.normalBefore[i] + (idx.kind[i] === NORMAL ? 1 : 0);
+      this.outsideBefore[i + 1] = this.outsideBefore[i] + (idx.kind[i] === NORMAL && !idx.near[i] ? 1 : 0);
     }
     this.detected = new Uint8Array(idx.events.length >> 1);
   }
@@ -331,7 +342,7 @@ export class ObjectiveTracker {
   reset(base?: Uint8Array): void {
     this.on.fill(0);
     this.detected.fill(0);
-    this.tp = this.fp = this.alarms = this.trueAlarms = this.falseAlarms = this.eventsDetected = 0;
+    this.tp = this.fp = this.alarms = this.trueAlarms = this.falseAlarms = this.judged = this.shares = this.eventsDetected = 0;
     if (!base) return;
     const { segments } = this.idx;
     for (let g = 0; g < segments.length; g += 2) for (let i = segments[g], b = segments[g + 1]; i < b; i++) if (base[i] === 1) this.add(i);
@@ -367,7 +378,7 @@ export class ObjectiveTracker {
       const denom = this.tp + this.fp + this.idx.anomalies;
       return denom ? (2 * this.tp) / denom : 0;
     }
-    return objectiveOf(this.objective, this.trueAlarms, this.falseAlarms, this.eventsDetected, this.idx.events.length >> 1);
+    return objectiveOf(this.objective, this.shares, this.judged, this.eventsDetected, this.idx.events.length >> 1);
   }
 
   private forget(a: number, b: number): void {
@@ -376,7 +387,10 @@ export class ObjectiveTracker {
   }
 
   private count(a: number, b: number, sign: number): void {
-    if (this.nearBefore[b + 1] - this.nearBefore[a] > 0) this.trueAlarms += sign;
-    else if (this.normalBefore[b + 1] - this.normalBefore[a] > 0) this.falseAlarms += sign;
+    const inside = this.nearBefore[b + 1] - this.nearBefore[a];
+    const outside = this.outsideBefore[b + 1] - this.outsideBefore[a];
+    if (inside) this.trueAlarms += sign;
+    else if (outside) this.falseAlarms += sign;
+    if (inside + outside) (this.judged += sign), (this.shares += (sign * inside) / (inside + outside));
   }
 }
