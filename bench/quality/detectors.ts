@@ -43,7 +43,8 @@ export function rollingZ(frame: Frame, columns: string[], w: number): Float64Arr
 
 /**
  * The threshold (flag where score >= it) with the best objective on the split `idx` describes,
- * found exactly by adding points from the highest score down. Infinity when flagging nothing is best.
+ * found exactly by adding points from the highest score down. NaN when flagging nothing is best
+ * (no score is >= NaN; Infinity would still flag infinite scores).
  */
 export function bestThreshold(scores: Float64Array, idx: EventIndex, objective: Objective): { threshold: number; value: number } {
   const order: number[] = [];
@@ -51,7 +52,7 @@ export function bestThreshold(scores: Float64Array, idx: EventIndex, objective: 
   order.sort((p, q) => scores[q] - scores[p]);
   const t = new ObjectiveTracker(objective, idx);
   t.reset();
-  let best = { threshold: Infinity, value: t.value() };
+  let best = { threshold: Number.NaN, value: t.value() };
   for (let k = 0; k < order.length; ) {
     const v = scores[order[k]];
     while (k < order.length && scores[order[k]] === v) t.add(order[k++]);

@@ -30,7 +30,7 @@ const dataDir = resolve(values.data!);
 const work = resolve(values.work!);
 mkdirSync(work, { recursive: true });
 const quick = values.quick!;
-const windows = quick ? [10, 60] : [5, 10, 30, 60, 120, 300];
+const windows = quick ? [10, 60] : [5, 10, 30, 60, 120, 300, 1000];
 
 interface Dataset {
   name: string;
@@ -158,13 +158,13 @@ async function runDataset(d: Dataset): Promise<{ summary: object; results: Metho
     const shared = (performance.now() - t) / 1000;
     for (const [label, obj] of tunings) {
       const t1 = performance.now();
-      let best = { w: 0, threshold: Infinity, value: -1, scores: scores[0].s };
+      let best = { w: 0, threshold: Number.NaN, value: -1, scores: scores[0].s };
       for (const { w, s } of scores) {
         const b = bestThreshold(s, ev('train'), obj);
         if (b.value > best.value) best = { w, threshold: b.threshold, value: b.value, scores: s };
       }
       const flags = flagsAbove(best.scores, best.threshold);
-      const setting = `window ${best.w}, |z| >= ${best.threshold.toPrecision(3)} (train ${label} ${best.value.toFixed(3)})`;
+      const setting = `window ${best.w}, ${cut('|z|', best.threshold)} (train ${label} ${best.value.toFixed(3)})`;
       log({ method: `rolling z (${label} on train)`, setting, seconds: shared + (performance.now() - t1) / 1000, ...onTest('z', flags) });
     }
   }
@@ -179,7 +179,7 @@ async function runDataset(d: Dataset): Promise<{ summary: object; results: Metho
       const b = bestThreshold(s, ev('validation'), obj);
       const flags = flagsAbove(s, b.threshold);
       const how = d.forest === 'series' ? 'per series' : 'on the train sessions';
-      const setting = `fitted ${how}; score >= ${b.threshold.toPrecision(3)} (validation ${label} ${b.value.toFixed(3)})`;
+      const setting = `fitted ${how}; ${cut('score', b.threshold)} (validation ${label} ${b.value.toFixed(3)})`;
       log({ method: `IsolationForest (${label} on validation)`, setting, seconds: fitSeconds + (performance.now() - t1) / 1000, ...onTest('forest', flags) });
     }
   }
@@ -199,6 +199,9 @@ async function runDataset(d: Dataset): Promise<{ summary: object; results: Metho
   };
   return { summary, results };
 }
+
+/** `score >= 0.671`, or that nothing is flagged. */
+const cut = (what: string, t: number) => (Number.isNaN(t) ? 'flags nothing' : `${what} >= ${t.toPrecision(3)}`);
 
 const f3 = (x: number | undefined) => (x === undefined ? '' : Number.isFinite(x) ? x.toFixed(3) : '-');
 

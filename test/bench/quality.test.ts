@@ -211,7 +211,12 @@ describe('rolling z and thresholds', () => {
     const flags = flagsAbove(scores, 0.7);
     expect(Array.from(flags)).toEqual([0, 0, 1, 1, 0, 0, 0, 0, 0, 1]);
     expect(sessionF1(flags, idx, frame)).toEqual({ precision: 0.5, recall: 1, f1: 2 / 3 });
-    // Nothing to gain: flag nothing (threshold infinity).
-    expect(bestThreshold(new Float64Array(10), buildEventIndex(frameOf({ a: { x: [0, 0], label: [0, 0] } }), { ...splits, of: new Uint8Array(2) }, 'train', 0), { kind: 'event_f1' }).threshold).toBe(Infinity);
+    // Nothing to gain: flag nothing (threshold NaN, which no score reaches).
+    const none = bestThreshold(new Float64Array(2), buildEventIndex(frameOf({ a: { x: [0, 0], label: [0, 0] } }), { ...splits, of: new Uint8Array(2) }, 'train', 0), { kind: 'event_f1' });
+    expect(none.threshold).toBeNaN();
+    expect(Array.from(flagsAbove(Float64Array.from([1, Infinity]), none.threshold))).toEqual([0, 0]);
+    // Infinite scores are a threshold like any other.
+    const inf = Float64Array.from([0.1, 0.2, Infinity, Infinity, 0.3, 0.1, 0.5, 0.2, 0.1, 0.7]);
+    expect(bestThreshold(inf, idx, { kind: 'point_f1' })).toEqual({ threshold: Infinity, value: 1 });
   });
 });

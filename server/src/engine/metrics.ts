@@ -113,7 +113,11 @@ export class ScoringIndex {
   events(split: ScoreSplit, tolerance = 0): EventIndex {
     const key = `${split}:${tolerance}`;
     let e = this.eventIndexes.get(key);
-    if (!e) this.eventIndexes.set(key, (e = buildEventIndex(this.frame, this.splits, split, tolerance)));
+    if (!e) {
+      // Typing `tolerance = 120` passes through 1 and 12: keep only the last few tolerances.
+      if (this.eventIndexes.size >= 8) this.eventIndexes.delete(this.eventIndexes.keys().next().value!);
+      this.eventIndexes.set(key, (e = buildEventIndex(this.frame, this.splits, split, tolerance)));
+    }
     return e;
   }
 
