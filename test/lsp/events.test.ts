@@ -81,6 +81,24 @@ describe('objective and baselines in the editor', () => {
     expect((await lenses())[1]).toMatch(/^point F1 1\.00 · flag all 0\.\d\d · flag none 0\.00 \(train\)$/);
   });
 
+  it('tolerance and f_beta in the dataset block change what the lenses and the rule hover show', async () => {
+    // Fires on the point just after each event: nothing caught without a tolerance.
+    const late = 'rule late when lag(x, 1) > 5 and x < 5\n';
+    const strict = await client.change(uri, head() + late);
+    expect(strict.diagnostics.filter((x) => x.code === 'below-baseline')).toHaveLength(1);
+    expect((await lenses())[2]).toContain('event P 0.00 R 0.00 F1 0.00');
+    const tolerant = await client.change(uri, head('\n    tolerance = 1\n    objective = f_beta(2)') + late);
+    expect(tolerant.diagnostics.filter((x) => x.severity === 1 || x.code === 'below-baseline')).toEqual([]);
+    const t = await lenses();
+    expect(t[1]).toMatch(/^event F2 1\.00 · flag all 0\.\d\d · flag none 0\.00 · event P 1\.00 R 1\.00 F1 1\.00 · 3 alarms \(0 false\) · .* · median delay 4 pts \(train\)$/);
+    const rule = await hoverAt(7, 6);
+    expect(rule).toContain('**rule** `late`');
+    expect(rule).toMatch(/event P 1\.00 R 1\.00 F1 1\.00 · 3 alarms \(0 false\)/);
+    const ds = await hoverAt(2, 6);
+    expect(ds).toContain('**Objective: event F2**, set in the dataset block');
+    expect(ds).toContain('Tolerance: 1 point before and after an event.');
+  });
+
   it('completes the values of objective', async () => {
     const text = `dataset "data.csv" {\n    series = id\n    objective = `;
     await client.change(uri, text);

@@ -6,6 +6,11 @@ const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 /** Two significant digits (whole numbers from 10 up); `–` when undefined. */
 export const sig = (x: number) => (!Number.isFinite(x) ? '–' : Math.abs(x) >= 10 ? x.toFixed(0) : Number(x.toPrecision(2)).toString());
 
+/** `1 point`, `5 points`. */
+export function pointsText(n: number): string {
+  return `${n.toLocaleString('en-US')} point${n === 1 ? '' : 's'}`;
+}
+
 /** `per series per week`, `per series per 1,000 points`. */
 export function rateUnit(s: FileScores): string {
   return `per series per ${s.period}`;

@@ -1,7 +1,7 @@
 // `arl eval FILE`: per-rule and file metrics on a split, as a table or JSON.
 import { relative } from 'node:path';
 import type { FileScores, ScoreSplit } from '../../engine/metrics';
-import { eventObjective, objectiveLine, rateUnit, sig } from '../../engine/report';
+import { eventObjective, objectiveLine, pointsText, rateUnit, sig } from '../../engine/report';
 import { UsageError, write, type Command } from '../command';
 import { analyzeFile, fmt, printIssues, readRuleFile, table } from '../shared';
 
@@ -78,7 +78,7 @@ function report(s: FileScores, dataset: string): string {
     '',
     table(head, rows),
     '',
-    `objective: ${objectiveLine(s)} (${s.objective.set ? 'set in the dataset block' : `default: ${s.objective.why}`}; tolerance ${s.tolerance} points)`,
+    `objective: ${objectiveLine(s)} (${s.objective.set ? 'set in the dataset block' : `default: ${s.objective.why}`}; tolerance ${pointsText(s.tolerance)})`,
     `alarms: ${f.alarms} (${f.falseAlarms} false, ${sig(f.falseAlarmsPer1k)} per 1,000 labelled points), ${sig(f.alarmRate)} ${rateUnit(s)}; ` +
       `median delay ${sig(f.delay)} points; point-adjusted F1 ${fmt(f.pointAdjustedF1)} (inflated: a whole event counts once one point is flagged)`,
   ];

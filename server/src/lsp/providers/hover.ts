@@ -6,7 +6,7 @@ import { functionDoc } from '../../../../grammar/src/functions';
 import { LineIndex } from '../../../../grammar/src/issues';
 import type { Analysis } from '../../engine/analyze';
 import type { FileScores, ScoreSplit, Scores } from '../../engine/metrics';
-import { alarmLine, beatsBaseline, eventObjective, eventTriple, rateUnit } from '../../engine/report';
+import { alarmLine, beatsBaseline, eventObjective, eventTriple, pointsText, rateUnit } from '../../engine/report';
 import { distribution, type Summary } from '../../engine/stats';
 import { behaviourMarkdown } from '../../refine/behaviour';
 import type { RefineService } from '../refine';
@@ -101,7 +101,7 @@ function datasetHover(a: Analysis, split: ScoreSplit): string {
   const parts = [
     `**dataset** \`${path}\`: ${n(s.series)} series, ${n(s.points)} points, ${n(s.labelled)} labelled, ${n(s.anomalies)} anomalies (${split})`,
     '',
-    `**Objective: ${s.objective.label}**, ${how}. Change it with \`objective = point_f1 | event_f1 | f_beta(B)\`. Tolerance: ${n(s.tolerance)} points before and after an event.`,
+    `**Objective: ${s.objective.label}**, ${how}. Change it with \`objective = point_f1 | event_f1 | f_beta(B)\`. Tolerance: ${pointsText(s.tolerance)} before and after an event.`,
     '',
     scoreTable(s),
     '',
