@@ -113,6 +113,7 @@ async function showMetrics(output: vscode.LogOutputChannel): Promise<void> {
   output.info(`${editor.document.fileName} on ${split}: ${m.dataset.series} series, ${m.dataset.labelled} labelled, ${m.dataset.anomalies} anomalies`);
   for (const r of m.rules) output.info(`  ${r.name}: P ${f(r.precision)} R ${f(r.recall)} F1 ${f(r.f1)} TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
   output.info(`  file: P ${f(m.file.precision)} R ${f(m.file.recall)} F1 ${f(m.file.f1)}`);
+  output.info(`  ${m.objective.label} (objective): file ${f(m.file.objective)}, flag every point ${f(m.baselines.all.objective)}, flag nothing ${f(m.baselines.none.objective)}`);
   output.show(true);
 }
 

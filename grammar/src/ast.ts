@@ -69,7 +69,9 @@ export type DatasetValue =
   | { kind: 'name'; name: string; start: number; end: number }
   | { kind: 'string'; value: string; start: number; end: number }
   | { kind: 'split'; parts: number[]; start: number; end: number }
-  | { kind: 'number'; value: number; start: number; end: number };
+  | { kind: 'number'; value: number; start: number; end: number }
+  /** `f_beta(2)` (objective). */
+  | { kind: 'call'; name: string; args: number[]; start: number; end: number };
 
 export interface DatasetProp extends Span {
   key: Ident;

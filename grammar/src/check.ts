@@ -26,7 +26,11 @@ export interface Schema {
 
 export type Role = 'series' | 'time' | 'label' | 'reason';
 export const roles: Role[] = ['series', 'time', 'label', 'reason'];
-const datasetKeys = [...roles, 'split'];
+const datasetKeys = [...roles, 'split', 'objective', 'tolerance'];
+
+/** What a file is judged on (and learned for): the dataset block's `objective`. */
+export type Objective = { kind: 'point_f1' } | { kind: 'event_f1' } | { kind: 'f_beta'; beta: number };
+export const objectiveNames = ['point_f1', 'event_f1', 'f_beta'];
 
 export interface DatasetSpec {
   path?: string;
@@ -35,6 +39,10 @@ export interface DatasetSpec {
   spans: Partial<Record<Role, A.Span>>;
   /** Train / validation / test shares, adding up to 1. */
   split: [number, number, number];
+  /** Set in the block; otherwise the engine picks one from the labels. */
+  objective?: Objective;
+  /** Points before and after an event where an alarm still counts as catching it. */
+  tolerance: number;
 }
 
 export type SymbolRef =
@@ -97,7 +105,7 @@ class Checker {
   private readonly broken = new Set<A.Decl>();
   private readonly columnsUsed = new Set<string>();
   private readonly columns?: Map<string, ColumnInfo>;
-  private dataset: DatasetSpec = { columns: {}, spans: {}, split: defaultSplit };
+  private dataset: DatasetSpec = { columns: {}, spans: {}, split: defaultSplit, tolerance: 0 };
   private current?: A.Decl;
 
   constructor(
@@ -178,6 +186,8 @@ class Checker {
       }
       if (!p.value) continue;
       if (key === 'split') this.checkSplit(p.value);
+      else if (key === 'objective') this.checkObjective(p.value);
+      else if (key === 'tolerance') this.checkTolerance(p.value);
       else if (p.value.kind === 'name' || p.value.kind === 'string') {
         const col = p.value.kind === 'name' ? p.value.name : p.value.value;
         this.dataset.columns[key as Role] = col;
@@ -195,6 +205,31 @@ class Checker {
         this.err('bad-setting', p.value, `\`${key}\` takes a column name, e.g. \`${key} = my_column\`.`);
       }
     }
+  }
+
+  private checkObjective(v: A.DatasetValue): void {
+    const name = v.kind === 'name' || v.kind === 'call' ? v.name : '';
+    const args = v.kind === 'call' ? v.args : [];
+    if (name === 'f_beta') {
+      if (v.kind !== 'call' || args.length !== 1 || !(args[0] > 0)) {
+        this.err('bad-objective', v, '`f_beta` takes one positive number B, e.g. `f_beta(2)` (recall counts twice as much as precision) or `f_beta(0.5)`.');
+        return;
+      }
+      this.dataset.objective = { kind: 'f_beta', beta: args[0] };
+    } else if ((name === 'point_f1' || name === 'event_f1') && v.kind === 'name') {
+      this.dataset.objective = { kind: name };
+    } else {
+      const near = name ? closestNames(name, objectiveNames) : [];
+      this.err('bad-objective', v, `${near.length ? `Did you mean \`${near[0]}\`? ` : ''}The objective is \`point_f1\`, \`event_f1\` or \`f_beta(B)\`.`, { replacements: near.map((x) => (x === 'f_beta' ? 'f_beta(2)' : x)) });
+    }
+  }
+
+  private checkTolerance(v: A.DatasetValue): void {
+    if (v.kind !== 'number' || !Number.isInteger(v.value)) {
+      this.err('bad-tolerance', v, 'The tolerance is a whole number of points, e.g. `tolerance = 5`: an alarm up to that many points before or after an event still catches it.');
+      return;
+    }
+    this.dataset.tolerance = v.value;
   }
 
   private checkSplit(v: A.DatasetValue): void {

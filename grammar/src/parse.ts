@@ -250,7 +250,9 @@ class Builder {
       const s = this.tok(v, 'StringLiteral');
       const id = this.tok(v, 'Identifier');
       const nums = this.toks(v, 'NumberLiteral');
+      const close = this.tok(v, 'RParen');
       if (s) value = { kind: 'string', value: this.str(s)!.value, ...span(s) };
+      else if (id && close) value = { kind: 'call', name: T.identName(id), args: nums.map((n) => Number(n.image)), start: id.startOffset, end: close.endOffset! + 1 };
       else if (id) value = { kind: 'name', name: T.identName(id), ...span(id) };
       else if (nums.length === 1) value = { kind: 'number', value: Number(nums[0].image), ...span(nums[0]) };
       else if (nums.length > 1)

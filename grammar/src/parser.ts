@@ -91,7 +91,17 @@ export class ArlParser extends CstParser {
   datasetValue = this.RULE('datasetValue', () => {
     this.OR([
       { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.Identifier) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          // `objective = f_beta(2)`
+          this.OPTION(() => {
+            this.CONSUME(T.LParen);
+            this.OPTION1(() => this.CONSUME2(T.NumberLiteral));
+            this.CONSUME(T.RParen);
+          });
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.NumberLiteral);

@@ -23,6 +23,12 @@ describe('format', () => {
     );
   });
 
+  it('writes objective calls like function calls', () => {
+    expect(format('dataset "d.csv" {\nseries = s\nobjective = f_beta( 2 )\ntolerance=3\n}\n')).toBe(
+      'dataset "d.csv" {\n    series    = s\n    objective = f_beta(2)\n    tolerance = 3\n}\n',
+    );
+  });
+
   it('does not touch a file with syntax errors', () => {
     expect(format('rule r when x >= \n')).toBeUndefined();
   });

@@ -347,6 +347,33 @@ describe('checker errors', () => {
     expect(issuesOf('dataset "a.csv"\ndataset "b.csv"').map((i) => i.code)).toEqual(['duplicate-dataset']);
   });
 
+  it('the dataset block: objective and tolerance', () => {
+    const ds = (t: string) => check(parse(`dataset "d.csv" { ${t} }`)).dataset;
+    expect(ds('objective = event_f1  tolerance = 3')).toMatchObject({ objective: { kind: 'event_f1' }, tolerance: 3 });
+    expect(ds('objective = point_f1').objective).toEqual({ kind: 'point_f1' });
+    expect(ds('objective = f_beta(0.5)').objective).toEqual({ kind: 'f_beta', beta: 0.5 });
+    // Unset: the engine chooses from the labels; no tolerance.
+    expect(ds('series = sku').objective).toBeUndefined();
+    expect(ds('series = sku').tolerance).toBe(0);
+    expect(issuesOf('dataset "d.csv" {\n    objective = f_beta(2)\n    tolerance = 0\n}')).toEqual([]);
+    const typo = only('dataset "d.csv" { objective = event_f }');
+    expect(typo).toMatchObject({ code: 'bad-objective', text: 'event_f', data: { replacements: ['event_f1'] } });
+    expect(typo.message).toContain('Did you mean `event_f1`?');
+    expect(only('dataset "d.csv" { objective = f_beta }')).toMatchObject({ code: 'bad-objective', text: 'f_beta' });
+    expect(only('dataset "d.csv" { objective = f_beta() }')).toMatchObject({ code: 'bad-objective', text: 'f_beta()' });
+    expect(only('dataset "d.csv" { objective = f_beta(0) }')).toMatchObject({ code: 'bad-objective', text: 'f_beta(0)' });
+    expect(only('dataset "d.csv" { objective = event_f1(2) }')).toMatchObject({ code: 'bad-objective', text: 'event_f1(2)' });
+    expect(only('dataset "d.csv" { objective = "event_f1" }')).toMatchObject({ code: 'bad-objective' });
+    expect(only('dataset "d.csv" { tolerance = 2.5 }')).toMatchObject({ code: 'bad-tolerance', text: '2.5' });
+    expect(only('dataset "d.csv" { tolerance = few }')).toMatchObject({ code: 'bad-tolerance', text: 'few' });
+    // A setting's value never reads as a column: no missing-column error against the schema.
+    expect(issuesOf('dataset "d.csv" { series = sku  objective = event_f1 }', schema)).toEqual([]);
+    // Syntax errors inside the call stay in the dataset block; the rule after it is still read.
+    const p = parse('dataset "d.csv" { objective = f_beta(2 }\nrule r when x > 1');
+    expect(p.issues.length).toBeGreaterThan(0);
+    expect(p.file.rules.map((r) => r.name?.name)).toEqual(['r']);
+  });
+
   it('severity must be low, medium, high or critical', () => {
     const i = only('rule r severity hgh when oos_ratio > 1', schema);
     expect(i).toMatchObject({ code: 'bad-severity', text: 'hgh' });

@@ -62,15 +62,18 @@ describe('language server', () => {
     const a = await analyze(text, ex.arl, { store: new DatasetStore() });
     const s = a.scores('train')!;
     const titles = lensTitles(lenses);
-    expect(titles).toHaveLength(1 + 3 + 1);
+    expect(titles).toHaveLength(2 + 3 + 1);
     expect(titles[0]).toContain(`${s.series} series`);
     expect(titles[0]).toContain(`F1 ${s.file.f1.toFixed(2)}`);
+    // The objective beside the trivial baselines: single-point labels, so point F1.
+    const all = s.baselines.all.objective.toFixed(2);
+    expect(titles[1]).toBe(`point F1 ${s.file.f1.toFixed(2)} · flag all ${all} · flag none 0.00 (train)`);
     s.rules.forEach((r, k) => {
-      expect(titles[1 + k]).toContain(`F1 ${r.f1.toFixed(2)} · TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
+      expect(titles[2 + k]).toContain(`F1 ${r.f1.toFixed(2)} · TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
     });
-    expect(titles[4]).toMatch(/removes \d+ false alarms/);
-    expect(lenses![1].command?.command).toBe('arl.previewRule');
-    expect(lenses![1].command?.arguments?.[0]).toEqual({ uri, rule: 'critical' });
+    expect(titles[5]).toMatch(/removes \d+ false alarms/);
+    expect(lenses![2].command?.command).toBe('arl.previewRule');
+    expect(lenses![2].command?.arguments?.[0]).toEqual({ uri, rule: 'critical' });
   });
 
   it('reports a syntax error and clears it when fixed, and lenses follow a threshold edit', async () => {
@@ -87,9 +90,9 @@ describe('language server', () => {
     const fixed = await client.change(uri, edited);
     expect(fixed.diagnostics.filter((x) => x.severity === 1)).toEqual([]);
     const after = lensTitles(await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } }));
-    expect(after[1]).not.toEqual(before[1]);
+    expect(after[2]).not.toEqual(before[2]);
     const fp = (t: string) => Number(/FP (\d+)/.exec(t)![1]);
-    expect(fp(after[1])).toBeGreaterThan(fp((await lensOf(text))[1]));
+    expect(fp(after[2])).toBeGreaterThan(fp((await lensOf(text))[2]));
     await client.change(uri, text);
   });
 

@@ -128,7 +128,8 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   }
   const shares = checked.dataset.split;
   const memo = new Map<ScoreSplit, FileScores>();
-  return {
+  const scoreOptions = { objective: checked.dataset.objective, tolerance: checked.dataset.tolerance };
+  const analysis: Analysis = {
     path,
     parse: parsed,
     check: checked,
@@ -147,13 +148,35 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       let s = memo.get(split);
       if (!s) {
         const t = performance.now();
-        s = score(data.scoring(shares), split, ruleFlags, excludeFlags);
+        s = score(data.scoring(shares), split, ruleFlags, excludeFlags, scoreOptions);
         timings.evaluate += performance.now() - t;
         memo.set(split, s);
       }
       return s;
     },
   };
+  if (data?.frame.label && !opts.unlabelled && ruleFlags.some((r) => r.flags)) issues.push(...baselineIssues(parsed, analysis.scores('train')!));
+  return analysis;
+}
+
+/** A warning when the file, on train, does no better than flagging every point (or nothing). */
+function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
+  const all = s.baselines.all.objective;
+  if (!(all > 0)) return [];
+  if (s.file.objective > all) return [];
+  const ds = parsed.file.dataset;
+  const at = ds ? { start: ds.start, end: ds.path?.end ?? ds.keyword.end } : (parsed.file.rules[0]?.keyword ?? { start: 0, end: 0 });
+  const o = s.objective.label;
+  const v = (x: number) => x.toFixed(3);
+  return [
+    issue(
+      'below-baseline',
+      'warning',
+      `On train the rules' ${o} is ${v(s.file.objective)}, no better than flagging every point (${v(all)}). Tighten the rules that fire most, or check the objective (${o}: ${s.objective.why}).`,
+      at,
+      { objective: s.objective.label, file: s.file.objective, flagAll: all },
+    ),
+  ];
 }
 
 /** Computes the function calls under a node (the "features"), leaving the logic for later. */

@@ -1,6 +1,6 @@
 // Custom LSP messages between the ARL client and server. Both sides import this file.
 import { NotificationType, RequestType, type Range } from 'vscode-languageserver-protocol';
-import type { ExcludeScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
+import type { ExcludeScores, FileScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
 import type { PreviewData } from '../preview/types';
 import type { LlmWarning } from '../refine/models';
 
@@ -28,6 +28,11 @@ export interface MetricsResult {
   file: Scores;
   rules: RuleScores[];
   excludes: ExcludeScores[];
+  /** What the file is scored on, and the trivial baselines (flag every point, flag nothing). */
+  objective: FileScores['objective'];
+  baselines: FileScores['baselines'];
+  tolerance: number;
+  period: FileScores['period'];
   /** Milliseconds spent on the last analysis. */
   timings: { load: number; features: number; evaluate: number };
 }

@@ -221,7 +221,7 @@ export function evaluate(ctx: RefineContext, text: string): Evaluation {
     scores: (split) =>
       once(`scores:${split}`, () => {
         const f = self.flags();
-        return score(scoring, split, f.rules, f.excludes);
+        return score(scoring, split, f.rules, f.excludes, { objective: checked.dataset.objective, tolerance: checked.dataset.tolerance });
       }),
     rule: (name) => parsed.file.rules.find((r) => r.name?.name === name),
   };

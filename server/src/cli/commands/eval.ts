@@ -1,6 +1,7 @@
 // `arl eval FILE`: per-rule and file metrics on a split, as a table or JSON.
 import { relative } from 'node:path';
 import type { FileScores, ScoreSplit } from '../../engine/metrics';
+import { eventObjective, objectiveLine, pointsText, rateUnit, sig } from '../../engine/report';
 import { UsageError, write, type Command } from '../command';
 import { allowOutsideOption, allowOutsideUsage, analyzeFile, fmt, printIssues, readRuleFile, table } from '../shared';
 
@@ -12,7 +13,9 @@ export const evalCommand: Command = {
   usage: `Usage: arl eval FILE [--split train|validation|test|all] [--json] [--min-f1 X]
 
 Scores every rule alone and the file as a whole (a point is flagged when any rule holds and no
-exclude does) on one split of the labelled dataset the file names.
+exclude does) on one split of the labelled dataset the file names, beside the two trivial
+baselines (flag every point, flag nothing). Event columns (alarms against runs of anomalies)
+appear when the objective counts events; --json has every figure.
 
 Options:
   --split S    train (default), validation, test, or all labelled points
@@ -49,8 +52,12 @@ ${allowOutsideUsage}`,
 };
 
 function report(s: FileScores, dataset: string): string {
-  const events = s.hasEvents;
-  const head = ['rule', 'P', 'R', 'F1', 'TP', 'FP', 'FN', 'fires', 'unjudged', 'unique TP', ...(events ? ['event R'] : [])];
+  const full = eventObjective(s);
+  const events = full || s.hasEvents;
+  const eventHead = full ? ['event P', 'event R', 'event F1', 'alarms', 'delay'] : events ? ['event R'] : [];
+  const head = ['rule', 'P', 'R', 'F1', 'TP', 'FP', 'FN', 'fires', 'unjudged', 'unique TP', ...eventHead];
+  const eventCells = (r: FileScores['file']) =>
+    full ? [fmt(r.eventPrecision), fmt(r.eventRecall), fmt(r.eventF1), String(r.alarms), fmt(r.delay, 1)] : events ? [fmt(r.eventRecall)] : [];
   const row = (name: string, r: FileScores['file'], unique: string) => [
     name,
     fmt(r.precision),
@@ -62,14 +69,19 @@ function report(s: FileScores, dataset: string): string {
     String(r.fires),
     String(r.unjudged),
     unique,
-    ...(events ? [fmt(r.eventRecall)] : []),
+    ...eventCells(r),
   ];
   const rows = s.rules.map((r) => row(r.name, r, String(r.uniqueTp)));
-  rows.push(row('(file)', s.file, ''));
+  rows.push(row('(file)', s.file, ''), row('(flag all)', s.baselines.all, ''), row('(flag none)', s.baselines.none, ''));
+  const f = s.file;
   const lines = [
     `${dataset}: ${s.series} series, ${s.points} points, ${s.labelled} labelled, ${s.anomalies} anomalies (split: ${s.split})`,
     '',
     table(head, rows),
+    '',
+    `objective: ${objectiveLine(s)} (${s.objective.set ? 'set in the dataset block' : `default: ${s.objective.why}`}; tolerance ${pointsText(s.tolerance)})`,
+    `alarms: ${f.alarms} (${f.falseAlarms} false, ${sig(f.falseAlarmsPer1k)} per 1,000 labelled points), ${sig(f.alarmRate)} ${rateUnit(s)}; ` +
+      `median delay ${sig(f.delay)} points; point-adjusted F1 ${fmt(f.pointAdjustedF1)} (inflated: a whole event counts once one point is flagged)`,
   ];
   if (s.excludes.length) {
     lines.push('', table(['exclude', 'fires', 'removed TP', 'removed FP'], s.excludes.map((e) => [e.name, String(e.fires), String(e.removedTp), String(e.removedFp)])));

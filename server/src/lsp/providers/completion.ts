@@ -21,6 +21,13 @@ const datasetKeys = [
   { label: 'label', detail: 'column with 1 anomaly, 0 normal, blank unlabelled' },
   { label: 'reason', detail: 'column with the labeller’s explanation (text)' },
   { label: 'split', detail: 'train/validation/test shares, e.g. 60/20/20' },
+  { label: 'objective', detail: 'what the file is scored and learned on: point_f1, event_f1 or f_beta(B)' },
+  { label: 'tolerance', detail: 'points before and after an event where an alarm still catches it' },
+];
+const objectiveValues = [
+  { label: 'event_f1', detail: 'F1 of alarms against events (runs of anomalies): an incident counts once' },
+  { label: 'point_f1', detail: 'F1 over labelled points' },
+  { label: 'f_beta', detail: 'F-beta on events: B > 1 weights recall, B < 1 precision', snippet: 'f_beta(${1:2})' },
 ];
 
 export function completions(parsed: ParseResult, offset: number, a: Analysis | undefined): CompletionItem[] {
@@ -31,6 +38,11 @@ export function completions(parsed: ParseResult, offset: number, a: Analysis | u
   if (prev === 'Severity') return severities.map((s, i) => ({ label: s, kind: CompletionItemKind.EnumMember, sortText: String(i) }));
   if (prev === 'Expect') return ['anomaly', 'normal'].map((s) => ({ label: s, kind: CompletionItemKind.Keyword }));
   if (ctx.block === 'dataset') {
+    const key = prev === 'Equals' ? parsed.tokens[parsed.tokens.indexOf(ctx.prev!) - 1]?.image : undefined;
+    if (key === 'objective') {
+      return objectiveValues.map((v, i) => ({ label: v.label, kind: CompletionItemKind.EnumMember, detail: v.detail, sortText: String(i), ...(v.snippet ? { insertText: v.snippet, insertTextFormat: InsertTextFormat.Snippet } : {}) }));
+    }
+    if (key === 'tolerance') return ['0', '1', '5'].map((v, i) => ({ label: v, kind: CompletionItemKind.Value, detail: 'points', sortText: String(i) }));
     if (prev === 'Equals') return (a?.data?.frame.columnInfo ?? []).map((c) => ({ label: writeName(c.name), kind: CompletionItemKind.Field, detail: c.numeric ? 'number' : 'text' }));
     return datasetKeys.map((k) => ({ label: k.label, kind: CompletionItemKind.Property, detail: k.detail, insertText: `${k.label} = `, command: { title: '', command: 'editor.action.triggerSuggest' } }));
   }

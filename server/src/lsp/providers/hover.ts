@@ -5,7 +5,8 @@ import { explainDecl } from '../../../../grammar/src/explain';
 import { functionDoc } from '../../../../grammar/src/functions';
 import { LineIndex } from '../../../../grammar/src/issues';
 import type { Analysis } from '../../engine/analyze';
-import type { ScoreSplit } from '../../engine/metrics';
+import type { FileScores, ScoreSplit, Scores } from '../../engine/metrics';
+import { alarmLine, beatsBaseline, eventObjective, eventTriple, pointsText, rateUnit } from '../../engine/report';
 import { distribution, type Summary } from '../../engine/stats';
 import { behaviourMarkdown } from '../../refine/behaviour';
 import type { RefineService } from '../refine';
@@ -59,6 +60,8 @@ export function hover(a: Analysis, pos: Position, split: ScoreSplit, refine?: Re
         return { contents: { kind: 'markdown', value: ruleHover(a, sym.name, split, refine) }, range };
     }
   }
+  const ds = a.parse.file.dataset;
+  if (ds && ds.start <= offset && offset <= ds.end) return { contents: { kind: 'markdown', value: datasetHover(a, split) }, range: index.range(ds.start, ds.path?.end ?? ds.keyword.end) };
   // On the `rule` keyword or anywhere in a rule's header.
   const decl = [...a.parse.file.rules, ...a.parse.file.excludes].find((d) => d.keyword.start <= offset && offset <= (d.when?.end ?? d.keyword.end));
   if (decl?.name) return { contents: { kind: 'markdown', value: ruleHover(a, decl.name.name, split, refine) }, range: index.range(decl.keyword.start, decl.keyword.end) };
@@ -76,6 +79,7 @@ function ruleHover(a: Analysis, name: string, split: ScoreSplit, refine?: Refine
   if (s && k >= 0 && a.ruleFlags[k].flags) {
     const r = s.rules[k];
     parts.push('', `${metricsTitle(r)} (${split})`, '', `Fires on ${r.fires.toLocaleString('en-US')} points; catches ${r.uniqueTp} anomalies no other rule does.`);
+    if (eventObjective(s)) parts.push('', `${eventTriple(r)} · ${alarmLine(r, s)}`);
     if (r.unjudged) parts.push(`${r.unjudged} labelled points could not be judged (a missing value).`);
     const b = refine?.behaviour(a, name);
     if (b) parts.push('', '---', '', behaviourMarkdown(b));
@@ -85,4 +89,36 @@ function ruleHover(a: Analysis, name: string, split: ScoreSplit, refine?: Refine
     parts.push('', `Removes ${x.removedFp} false alarms and ${x.removedTp} true anomalies (${split}).`);
   }
   return parts.join('\n');
+}
+
+/** The dataset block: which objective scores the file and why, and the file beside the trivial baselines. */
+function datasetHover(a: Analysis, split: ScoreSplit): string {
+  const path = a.check.dataset.path ?? '';
+  const s = a.scores(split);
+  if (!s) return `**dataset** \`${path}\`${a.dataError ? `: not loaded (${a.dataError.message.split('\n')[0]})` : ''}`;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const how = s.objective.set ? 'set in the dataset block' : `the default, because ${s.objective.why}`;
+  const parts = [
+    `**dataset** \`${path}\`: ${n(s.series)} series, ${n(s.points)} points, ${n(s.labelled)} labelled, ${n(s.anomalies)} anomalies (${split})`,
+    '',
+    `**Objective: ${s.objective.label}**, ${how}. Change it with \`objective = point_f1 | event_f1 | f_beta(B)\`. Tolerance: ${pointsText(s.tolerance)} before and after an event.`,
+    '',
+    scoreTable(s),
+    '',
+    `Point-adjusted F1, inflated (a whole event counts as caught once one of its points is flagged): rules ${g(s.file.pointAdjustedF1)}, flag all ${g(s.baselines.all.pointAdjustedF1)}.`,
+  ];
+  if (beatsBaseline(s) === false) parts.push('', `⚠ On ${split} the rules do no better than flagging every point.`);
+  return parts.join('\n');
+}
+
+function scoreTable(s: FileScores): string {
+  const row = (name: string, r: Scores) =>
+    `| ${name} | ${g(r.objective)} | ${g(r.f1)} | ${g(r.eventPrecision)} | ${g(r.eventRecall)} | ${g(r.eventF1)} | ${r.alarms.toLocaleString('en-US')} | ${g(r.falseAlarmsPer1k)} | ${g(r.alarmRate)} | ${g(r.delay)} |`;
+  return [
+    `| | ${s.objective.label} | point F1 | event P | event R | event F1 | alarms | false alarms per 1,000 pts | alarms ${rateUnit(s)} | median delay (pts) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    row('rules', s.file),
+    row('flag all', s.baselines.all),
+    row('flag none', s.baselines.none),
+  ].join('\n');
 }

@@ -3,6 +3,7 @@ import type { CodeLens } from 'vscode-languageserver';
 import { LineIndex } from '../../../../grammar/src/issues';
 import type { Analysis } from '../../engine/analyze';
 import type { ScoreSplit, Scores } from '../../engine/metrics';
+import { alarmLine, eventObjective, eventTriple, objectiveLine } from '../../engine/report';
 import { ClientCommands, type PreviewRuleArgs } from '../protocol';
 
 const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
@@ -35,11 +36,15 @@ export function codeLenses(a: Analysis, uri: string, split: ScoreSplit): CodeLen
   if (ds) {
     const title = `${n(s.series)} series · ${n(s.points)} points · ${n(s.labelled)} labelled · ${n(s.anomalies)} anomalies · file ${metricsTitle(s.file)} (${split})`;
     lenses.push({ range: at(ds.start), command: { title, command: ClientCommands.previewRule, arguments: [preview()] } });
+    // The objective beside the trivial baselines; event figures when the objective counts events.
+    const events = eventObjective(s) ? ` · ${eventTriple(s.file)} · ${alarmLine(s.file, s)}` : '';
+    lenses.push({ range: at(ds.start), command: { title: `${objectiveLine(s)}${events} (${split})`, command: '' } });
   }
   a.program.rules.forEach((r, k) => {
     const rs = a.ruleFlags[k].flags ? s.rules[k] : undefined;
     if (!rs) return;
-    const extra = [rs.unjudged ? `${n(rs.unjudged)} unjudged` : '', s.hasEvents ? `event R ${f(rs.eventRecall)}` : ''].filter(Boolean).join(' · ');
+    const events = eventObjective(s) ? eventTriple(rs) : s.hasEvents ? `event R ${f(rs.eventRecall)}` : '';
+    const extra = [rs.unjudged ? `${n(rs.unjudged)} unjudged` : '', events].filter(Boolean).join(' · ');
     const title = `${metricsTitle(rs)}${extra ? ' · ' + extra : ''} (${split})`;
     lenses.push({ range: at(r.decl.start), command: { title, command: ClientCommands.previewRule, arguments: [preview(r.name)] } });
   });
