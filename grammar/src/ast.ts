@@ -69,7 +69,9 @@ export type DatasetValue =
   | { kind: 'name'; name: string; start: number; end: number }
   | { kind: 'string'; value: string; start: number; end: number }
   | { kind: 'split'; parts: number[]; start: number; end: number }
-  | { kind: 'number'; value: number; start: number; end: number };
+  | { kind: 'number'; value: number; start: number; end: number }
+  /** A word and what it applies to: `time 60/20/20`, `column fold`. */
+  | { kind: 'qualified'; word: Ident; value?: DatasetValue; start: number; end: number };
 
 export interface DatasetProp extends Span {
   key: Ident;

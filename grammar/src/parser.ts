@@ -1,5 +1,5 @@
 // The grammar, as a chevrotain CST parser with error recovery. docs/language.md describes it in prose.
-import { CstParser, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, tokenMatcher, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import * as T from './lexer';
 
 /** How a token is named in an error message. */
@@ -29,6 +29,7 @@ const ruleDescriptions: Record<string, string> = {
   unaryExpr: 'an expression',
   primary: "a number, a name, a call or '('",
   datasetValue: 'a column name, a string or a split like 60/20/20',
+  datasetArg: 'a column name, a string or shares like 60/20/20',
   testItem: "a column like `x = [1, 2, 3]` or `expect anomaly`",
   testValue: "a number or '_' (missing)",
   declaration: "a declaration ('dataset', 'let', 'rule', 'exclude' or 'test')",
@@ -89,6 +90,32 @@ export class ArlParser extends CstParser {
   });
 
   datasetValue = this.RULE('datasetValue', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          // `time 60/20/20`, `column fold`: a word, then what it applies to. A name followed by
+          // `=` starts the next setting instead.
+          this.OPTION({
+            GATE: () => !(tokenMatcher(this.LA(1), T.Identifier) && tokenMatcher(this.LA(2), T.Equals)),
+            DEF: () => this.SUBRULE(this.datasetArg),
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.NumberLiteral);
+          this.MANY(() => {
+            this.CONSUME(T.Slash);
+            this.CONSUME1(T.NumberLiteral);
+          });
+        },
+      },
+    ]);
+  });
+
+  datasetArg = this.RULE('datasetArg', () => {
     this.OR([
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.Identifier) },

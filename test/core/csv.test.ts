@@ -37,10 +37,11 @@ describe('broken files', () => {
     expect(e.message).toContain('Name an existing column in the dataset block');
   });
 
-  it('a non-numeric cell makes its column a text column, and says where', () => {
+  it('a non-numeric cell makes its column a category column, and says where', () => {
     const f = ok('s,t,x,y\na,1,2,0\na,2,abc,1\na,3,4,0\n');
     expect(f.columns.has('x')).toBe(false);
-    expect(f.columnInfo.find((c) => c.name === 'x')).toEqual({ name: 'x', numeric: false, note: 'line 3 holds "abc"' });
+    expect(f.columnInfo.find((c) => c.name === 'x')).toEqual({ name: 'x', numeric: false, note: 'line 3 holds "abc"; 2 of 3 values are numbers', categories: ['2', 'abc', '4'] });
+    expect(f.categories.get('x')).toEqual({ codes: Int32Array.from([0, 1, 2]), values: ['2', 'abc', '4'] });
     // A rule reading it gets an error carrying that place.
     const issues = check(parse('rule r when x > 1'), schemaOf(f)).issues;
     expect(issues).toHaveLength(1);
@@ -51,14 +52,14 @@ describe('broken files', () => {
   it('a time repeated within a series, from text and from a file', async () => {
     const text = 's,t,x,y\na,1,2,0\nb,1,2,0\na,1,3,1\n';
     const e = error(text);
-    expect(e).toMatchObject({ code: 'duplicate-time', file: 'data.csv', line: 4, column: 1 });
-    expect(e.message).toContain('line 2');
-    expect(e.message).toContain('remove or merge one of them');
+    expect(e).toMatchObject({ code: 'duplicate-time', file: 'data.csv', line: 4, column: 3 });
+    expect(e.message).toContain('Series "a" has 2 rows at time "1" (lines 2 and 4)');
+    expect(e.message).toContain('remove the extra rows, or merge them with `duplicates = first`');
     const path = join(tempDir(), 'dup.csv');
     writeFileSync(path, text);
     const r = await loadCsv(path, { roles });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error).toMatchObject({ code: 'duplicate-time', file: path, line: 4, column: 1 });
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'duplicate-time', file: path, line: 4, column: 3 });
   });
 
   it('an empty file, and a header without rows', () => {
@@ -115,7 +116,7 @@ describe('broken files', () => {
     expect(missing.parse.text.slice(m.start, m.end)).toBe('s');
     const dup = await analyzeWith('s,t,x\na,1,2\na,1,3\n', 'dataset "data.csv" { series = s\n time = t }\nrule r when x > 1\n');
     const d = dup.issues.find((i) => i.code === 'dataset-error')!;
-    expect(d.message).toMatch(/data\.csv:3:1: This row repeats the time of line 2/);
+    expect(d.message).toMatch(/data\.csv:3:3: Series "a" has 2 rows at time "1" \(lines 2 and 3\)/);
     expect(dup.parse.text.slice(d.start, d.end)).toBe('"data.csv"');
   });
 });
