@@ -238,8 +238,8 @@ class Checker {
   }
 
   private checkSplit(v: A.DatasetValue): void {
-    if (v.kind === 'qualified' && v.word.name === 'column') {
-      if (v.value?.kind === 'name' || v.value?.kind === 'string') {
+    if ((v.kind === 'qualified' && v.word.name === 'column') || (v.kind === 'name' && v.name === 'column')) {
+      if (v.kind === 'qualified' && (v.value?.kind === 'name' || v.value?.kind === 'string')) {
         this.dataset.splitMethod = 'column';
         this.dataset.splitColumn = this.datasetColumn(v.value);
         this.dataset.splitColumnSpan = v.value;

@@ -4,6 +4,7 @@ import type { Hover, Position } from 'vscode-languageserver';
 import { explainDecl } from '../../../../grammar/src/explain';
 import { functionDoc } from '../../../../grammar/src/functions';
 import { LineIndex } from '../../../../grammar/src/issues';
+import { settingHoverText } from '../../../../grammar/src/settings';
 import type { Analysis } from '../../engine/analyze';
 import type { ScoreSplit } from '../../engine/metrics';
 import { distribution, type Summary } from '../../engine/stats';
@@ -59,6 +60,10 @@ export function hover(a: Analysis, pos: Position, split: ScoreSplit, refine?: Re
         return { contents: { kind: 'markdown', value: ruleHover(a, sym.name, split, refine) }, range };
     }
   }
+  // A dataset setting or a word of its value.
+  const prop = a.parse.file.dataset?.props.find((p) => p.start <= offset && offset <= p.end);
+  const setting = prop && settingHoverText(prop, offset);
+  if (setting) return { contents: { kind: 'markdown', value: setting }, range: index.range(prop.start, prop.end) };
   // On the `rule` keyword or anywhere in a rule's header.
   const decl = [...a.parse.file.rules, ...a.parse.file.excludes].find((d) => d.keyword.start <= offset && offset <= (d.when?.end ?? d.keyword.end));
   if (decl?.name) return { contents: { kind: 'markdown', value: ruleHover(a, decl.name.name, split, refine) }, range: index.range(decl.keyword.start, decl.keyword.end) };
