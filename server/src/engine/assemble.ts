@@ -110,7 +110,7 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
       return { name, numeric: true };
     }
     const cat = b.cat[c];
-    if (!cat) return { name, numeric: false, note: c === b.idx.split ? 'the split column' : 'a text column' };
+    if (!cat) return { name, numeric: false, note: c === b.idx.split ? 'the split column' : c === b.idx.time ? 'the time column, of dates' : 'a text column' };
     const codes = cat.codes.view();
     const rows = firstPresent((r) => codes[r] >= 0);
     const out = new Int32Array(m);

@@ -241,6 +241,9 @@ export class RowReader {
   /** A number column meets text: from now on it is a category column. */
   private toCategory(c: number, cell: string, line: number): void {
     const col = this.num[c]!;
+    this.num[c] = undefined;
+    if (c === this.idx.time) return; // dates: the time column is not a category column
+
     const cat = new CategoryColumn();
     cat.firstText = { line, cell: excerpt(cell.trim()) };
     const before = col.view();
@@ -250,7 +253,6 @@ export class RowReader {
     for (let i = 0; i < before.length; i++) cat.codes.push(-1);
     if (numbers) cat.refillRows = before.length;
     cat.push(cell);
-    this.num[c] = undefined;
     this.cat[c] = cat;
   }
 
