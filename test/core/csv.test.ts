@@ -208,6 +208,25 @@ describe('what loads', () => {
     expect(ok('s,t,x,y\na,1, 0x10,0\n').columnInfo.find((c) => c.name === 'x')!.numeric).toBe(false);
   });
 
+  it('a column of numbers that meets text is a category column holding the numbers as written', async () => {
+    const text = 's,t,code,y,why\na,1,007,0,"two\nlines"\n\na,2,1.50,0,x\na,3, NA ,0,x\na,4,E11,1,x\nb,1,007,0,x\n';
+    const roles5 = { ...roles, reason: 'why' };
+    const expected = { codes: Int32Array.from([0, 1, -1, 2, 0]), values: ['007', '1.50', 'E11'] };
+    expect(ok(text, roles5).categories.get('code')).toEqual(expected);
+    const info = ok(text, roles5).columnInfo.find((c) => c.name === 'code');
+    expect(info).toEqual({ name: 'code', numeric: false, note: 'line 7 holds "E11"; 3 of 4 values are numbers', categories: ['007', '1.50', 'E11'] });
+    const path = join(tempDir(), 'mixed.csv');
+    writeFileSync(path, text);
+    const r = await loadCsv(path, { roles: roles5 });
+    expect(r.ok && r.frame.categories.get('code')).toEqual(expected);
+  });
+
+  it('a text column: codes in first-seen order, values most frequent first in the column info', () => {
+    const f = ok('s,t,ev,y\na,1,E5,0\na,2,E22,0\na,3,E22,1\na,4,,0\nb,1,E22,0\n');
+    expect(f.categories.get('ev')).toEqual({ codes: Int32Array.from([0, 1, 1, -1, 1]), values: ['E5', 'E22'] });
+    expect(f.columnInfo.find((c) => c.name === 'ev')).toEqual({ name: 'ev', numeric: false, categories: ['E22', 'E5'] });
+  });
+
   it('a file on disk loads like the same text', async () => {
     const text = 's,t,x,y\nb,2,5,1\nb,1,4,0\na,1,,0\n';
     const path = join(tempDir(), 'd.csv');

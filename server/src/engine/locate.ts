@@ -63,22 +63,20 @@ export class Locator {
     const noCR = chunk.indexOf('\r') < 0;
     let i = 0;
     while (i < n && this.left > 0) {
-      // Between targets, and no `\r` to care about: jump from line to line.
+      // Between targets, and no `\r` to care about: jump from line end to line end.
       if (this.active.length === 0 && noCR && !this.prevCR) {
-        const want = this.targets[this.order[this.next]].line;
-        while (this.line < want) {
+        while (this.active.length === 0 && this.left > 0) {
           const j = chunk.indexOf('\n', i);
-          if (j < 0) break;
+          if (j < 0) {
+            this.col += n - i;
+            return this.done;
+          }
           this.line++;
-          i = j + 1;
           this.col = 0;
+          i = j + 1;
           this.startRow();
-          if (this.active.length) break;
         }
-        if (this.active.length === 0) {
-          this.col += n - i;
-          return this.done;
-        }
+        continue;
       }
       const c = chunk.charCodeAt(i++);
       if (c === LF && this.prevCR) {
