@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../../grammar/src/check';
 import { parse } from '../../grammar/src/parse';
 import { isMissingCell, loadCsv, loadCsvText, type LoadResult, type Roles } from '../../server/src/engine/csv';
-import { schemaOf, type Frame } from '../../server/src/engine/frame';
+import { formatTime, schemaOf, type Frame } from '../../server/src/engine/frame';
 import { analyzeWith, tempDir } from './helpers';
 
 const roles: Roles = { series: 's', time: 't', label: 'y' };
@@ -162,6 +162,15 @@ describe('what loads', () => {
       Date.UTC(2025, 0, 13),
     ]);
     expect(col(f, 'x')).toEqual([2, 3, 4, 1]);
+  });
+
+  it('times are written in one form: ISO date-times in UTC, with milliseconds when any time has them', () => {
+    const f = ok('s,t,x,y\na,2013-12-16,1,0\na,2013-12-16T00:05:00Z,2,0\n');
+    expect(Array.from(f.time, (t) => formatTime(f, t))).toEqual(['2013-12-16T00:00:00Z', '2013-12-16T00:05:00Z']);
+    const ms = ok('s,t,x,y\na,2013-12-16,1,0\na,2013-12-16T00:05:00.25Z,2,0\n');
+    expect(Array.from(ms.time, (t) => formatTime(ms, t))).toEqual(['2013-12-16T00:00:00.000Z', '2013-12-16T00:05:00.250Z']);
+    const n = ok('s,t,x,y\na,1.5,1,0\na,10,2,0\n');
+    expect(Array.from(n.time, (t) => formatTime(n, t))).toEqual(['1.5', '10']);
   });
 
   it('numbers are times too, and then the time column can be read by rules', () => {

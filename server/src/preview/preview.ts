@@ -7,6 +7,7 @@ import { formatTime, type Frame } from '../engine/frame';
 import { TRUE } from '../engine/kernels';
 import type { ScoreSplit, Scores, SplitIndex } from '../engine/metrics';
 import type { PlanNode } from '../engine/plan';
+import { splitNames, type SplitName } from '../engine/split';
 import { lttb } from './lttb';
 import { Margins } from './margin';
 import { previewThresholds, ruleColumns } from './rule-parts';
@@ -103,6 +104,7 @@ export function buildPreview(analysis: Analysis, opts: PreviewOptions): PreviewD
       labelled: fileScores.labelled,
       anomalies: fileScores.anomalies,
       rate: rateBars(frame, idx),
+      splitBy: data.scoring(analysis.shares).splits.by,
     },
     scores: summary(engine),
     groups: groupList,
@@ -199,6 +201,11 @@ function seriesView(c: Context, s: number, opts: PreviewOptions): SeriesView {
   const columns = ruleColumns(analysis, chosenRules);
   const primary = frame.columns.get(columns[0]) ?? new Float64Array(frame.length).fill(Number.NaN);
 
+  // Which split each point is in.
+  const splitOf = analysis.data!.scoring(analysis.shares).splits.of;
+  const splits: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  for (let i = a; i < b; i++) splits[splitNames[splitOf[i]]]++;
+
   // Outcome of every point of the series.
   const outcome: PointOutcome[] = new Array(n);
   const counts = { tp: 0, fp: 0, fn: 0, tn: 0 };
@@ -243,6 +250,8 @@ function seriesView(c: Context, s: number, opts: PreviewOptions): SeriesView {
     runs: labelRuns(frame, a, b),
     thresholds: previewThresholds(analysis, chosenRules, columns, letName),
     counts,
+    split: shown.map((j) => splitNames[splitOf[a + j]]),
+    splits,
   };
 }
 
