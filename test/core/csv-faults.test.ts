@@ -144,6 +144,15 @@ describe('the streamed locator', () => {
     ]);
   });
 
+  it('jumps through quoted fields spanning lines (no \\r in the text)', () => {
+    const t = 'h1,h2\n"a\nb\n\ncc",x\n"open\n\nmore,\n';
+    expect(locateInText(t, ',', [{ line: 2, field: 1 }, { line: 6, field: -1 }])).toEqual([{ line: 5, column: 5 }, { line: 6, column: 1 }]);
+    // The same, one character at a time.
+    const l = new Locator([{ line: 2, field: 1 }, { line: 6, field: -1 }], ',');
+    for (const ch of t) l.feed(ch);
+    expect(l.finish()).toEqual([{ line: 5, column: 5 }, { line: 6, column: 1 }]);
+  });
+
   it('a field past the end of its row is placed at the row end; text after a closing quote is a broken quote', () => {
     expect(locateInText('a,b\n1,2\n', ',', [{ line: 2, field: 5 }])).toEqual([{ line: 2, column: 4 }]);
     expect(locateInText('a,b\n"x"y,2\n', ',', [{ line: 2, field: -1 }])).toEqual([{ line: 2, column: 1 }]);

@@ -78,6 +78,19 @@ export class Locator {
         }
         continue;
       }
+      // Inside a quoted field (no `\r` about): jump to the next quote, counting line ends.
+      if (this.quoted && !this.closing && noCR && !this.prevCR && this.active.length) {
+        const j = chunk.indexOf('"', i);
+        const end = j < 0 ? n : j;
+        let lastLF = -1;
+        for (let k = chunk.indexOf('\n', i); k >= 0 && k < end; k = chunk.indexOf('\n', k + 1)) {
+          this.line++;
+          lastLF = k;
+        }
+        this.col = lastLF >= 0 ? end - lastLF - 1 : this.col + end - i;
+        i = end;
+        if (i >= n) break;
+      }
       const c = chunk.charCodeAt(i++);
       if (c === LF && this.prevCR) {
         this.prevCR = false; // the second half of `\r\n`
