@@ -230,6 +230,23 @@ describe('what loads', () => {
     expect(r.ok && r.frame.categories.get('code')).toEqual(expected);
   });
 
+  it('numbers read again from a file of several chunks when text comes late', async () => {
+    const rows = ['s,t,code,y'];
+    for (let i = 0; i < 150_000; i++) rows.push(`a,${i},${i % 7 === 0 ? '07' : '1'},0`);
+    rows.push('a,150000,E11,1');
+    const path = join(tempDir(), 'late.csv');
+    writeFileSync(path, rows.join('\n') + '\n');
+    const r = await loadCsv(path, { roles });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const c = r.frame.categories.get('code')!;
+    expect(c.values).toEqual(['07', '1', 'E11']);
+    expect(c.codes[0]).toBe(0);
+    expect(c.codes[1]).toBe(1);
+    expect(c.codes[149_996]).toBe(0);
+    expect(c.codes[150_000]).toBe(2);
+  });
+
   it('a text column: codes in first-seen order, values most frequent first in the column info', () => {
     const f = ok('s,t,ev,y\na,1,E5,0\na,2,E22,0\na,3,E22,1\na,4,,0\nb,1,E22,0\n');
     expect(f.categories.get('ev')).toEqual({ codes: Int32Array.from([0, 1, 1, -1, 1]), values: ['E5', 'E22'] });

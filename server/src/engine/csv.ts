@@ -75,11 +75,12 @@ function fileSource(path: string, delimiter: string): Source {
         const step = cellStep(columns, rows, out);
         Papa.parse<string[]>(stream as unknown as File, {
           delimiter,
-          step: (res, parser) => {
-            step(res, parser);
-            if (out[0].length >= rows) (stream as unknown as { destroy(): void }).destroy();
+          step,
+          // Also after abort(), once the rows needed are read.
+          complete: () => {
+            (stream as unknown as { destroy(): void }).destroy();
+            resolve(out);
           },
-          complete: () => resolve(out),
           error: reject,
         });
       }),
@@ -97,6 +98,7 @@ function cellStep(columns: number[], rows: number, out: string[][]) {
     }
     if (out[0].length >= rows) return parser.abort();
     columns.forEach((c, k) => out[k].push(f[c] ?? ''));
+    if (out[0].length >= rows) parser.abort();
   };
 }
 
