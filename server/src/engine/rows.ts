@@ -113,6 +113,14 @@ function breaks(s: string): number {
   return n;
 }
 
+function parseErrorMessage(error: ParseError, all: ParseError[], extra: number): string {
+  if (error.type !== 'Quotes') return `This row cannot be read (${excerpt(error.message)}). Fix the row.`;
+  if (all.some((e) => e.code === 'MissingQuotes')) {
+    return `A quote opens a field here and is never closed, so the rest of the file (${(extra + 1).toLocaleString('en-US')} lines) would be one cell. Close the quote, or write a quote inside a quoted field as "".`;
+  }
+  return 'A quoted field has text after its closing quote. Quote the whole field and write each quote inside it as "" (e.g. "say ""hi"""), or remove the quotes.';
+}
+
 /** Receives rows one by one; assemble.ts turns the result into a frame. */
 export class RowReader {
   header: string[] = [];
@@ -156,16 +164,11 @@ export class RowReader {
     }
     this.line = line + 1 + extra;
     if (this.header.length === 0) return this.setHeader(fields, line);
-    if (errors && errors.some((e) => e.type === 'Quotes')) {
-      const unclosed = errors.some((e) => e.code === 'MissingQuotes');
-      this.problem(
-        'bad-quote',
-        line,
-        -1,
-        unclosed
-          ? `A quote opens a field here and is never closed, so the rest of the file (${(extra + 1).toLocaleString('en-US')} lines) would be one cell. Close the quote, or write a quote inside a quoted field as "".`
-          : 'A quoted field has text after its closing quote. Quote the whole field and write each quote inside it as "" (e.g. "say ""hi"""), or remove the quotes.',
-      );
+    // Whatever papaparse reports is a problem of the row, except that it could not detect a
+    // delimiter: a file of one column has none.
+    const error = errors?.find((e) => e.type !== 'Delimiter');
+    if (error) {
+      this.problem(error.type === 'Quotes' ? 'bad-quote' : 'bad-row', line, error.type === 'Quotes' ? -1 : 0, parseErrorMessage(error, errors!, extra));
       return true;
     }
     if (fields.length !== this.header.length) {

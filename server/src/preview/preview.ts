@@ -1,6 +1,7 @@
 // The data of the preview panel (and of `arl plot`): a dataset overview, the series grouped by
 // outcome for one rule (or the whole file), and the points of one series. Pure: it reads an
 // Analysis and returns plain JSON.
+import { excerpt } from '../../../grammar/src/excerpt';
 import { closestNames } from '../../../grammar/src/issues';
 import type { Analysis } from '../engine/analyze';
 import { formatTime, type Frame } from '../engine/frame';
@@ -140,7 +141,7 @@ function pickSeries(frame: Frame, id: string | undefined, list: OutcomeGroup[]):
   const s = map.get(id);
   if (s === undefined) {
     const near = frame.seriesIds.length <= 50000 ? closestNames(id, frame.seriesIds) : [];
-    throw new PreviewError('unknown-series', `No series \`${id}\` in the dataset${near.length ? `: did you mean \`${near[0]}\`?` : '.'}`);
+    throw new PreviewError('unknown-series', `No series \`${excerpt(id)}\` in the dataset${near.length ? `: did you mean \`${excerpt(near[0])}\`?` : '.'}`);
   }
   return s;
 }
