@@ -130,12 +130,13 @@ function finish(b: RowReader, file: string, source: Source, policy: DuplicatePol
   });
 }
 
-function fail(pending: Pending[], total: number, file: string, source: Source): Maybe<LoadResult> {
+function fail(all: Pending[], total: number, file: string, source: Source): Maybe<LoadResult> {
+  const pending = all.slice(0, maxProblems);
   const located = pending.filter((p) => p.field !== undefined);
   const targets = located.map((p) => ({ line: p.line, field: p.field! }));
   return then(source.locate(targets), (places) => {
     const at = new Map(located.map((p, k) => [p, places[k]]));
-    const problems: DataProblem[] = pending.slice(0, maxProblems).map((p) => ({ code: p.code, ...(at.get(p) ?? { line: p.line, column: 1 }), message: p.message }));
+    const problems: DataProblem[] = pending.map((p) => ({ code: p.code, ...(at.get(p) ?? { line: p.line, column: 1 }), message: p.message }));
     return { ok: false, error: { ...problems[0], file, problems, total } };
   });
 }
