@@ -71,7 +71,9 @@ export type DatasetValue =
   | { kind: 'split'; parts: number[]; start: number; end: number }
   | { kind: 'number'; value: number; start: number; end: number }
   /** `f_beta(2)` (objective). */
-  | { kind: 'call'; name: string; args: number[]; start: number; end: number };
+  | { kind: 'call'; name: string; args: number[]; start: number; end: number }
+  /** A word and what it applies to: `time 60/20/20`, `column fold`. */
+  | { kind: 'qualified'; word: Ident; value?: DatasetValue; start: number; end: number };
 
 export interface DatasetProp extends Span {
   key: Ident;

@@ -1,6 +1,7 @@
 // Name resolution and static types (number / boolean). Pure: the dataset is described by a Schema.
 import * as A from './ast';
 import { functionsByName, signatureLabel, type FunctionSpec, type Kind, type ParamSpec } from './functions';
+import { excerpt, excerptList } from './excerpt';
 import { closestNames, issue, type Issue } from './issues';
 import { writeName } from './lexer';
 import type { ParseResult } from './parse';
@@ -26,11 +27,22 @@ export interface Schema {
 
 export type Role = 'series' | 'time' | 'label' | 'reason';
 export const roles: Role[] = ['series', 'time', 'label', 'reason'];
-const datasetKeys = [...roles, 'split', 'objective', 'tolerance'];
+const datasetKeys = [...roles, 'split', 'objective', 'tolerance', 'duplicates'];
 
 /** What a file is judged on (and learned for): the dataset block's `objective`. */
 export type Objective = { kind: 'point_f1' } | { kind: 'event_f1' } | { kind: 'f_beta'; beta: number };
 export const objectiveNames = ['point_f1', 'event_f1', 'f_beta'];
+
+/** What to do with rows repeating a time within a series (`duplicates = ...`). */
+export type DuplicatePolicy = 'error' | 'first' | 'last' | 'mean' | 'max';
+export const duplicatePolicies: DuplicatePolicy[] = ['error', 'first', 'last', 'mean', 'max'];
+
+/**
+ * How points are split: `auto` (`split = 60/20/20`: by series with 20 series or more, else one time
+ * cut), `time` (`split = time 60/20/20`: each series cut by its own time), `column`
+ * (`split = column NAME`: the split is read from a column).
+ */
+export type SplitMethod = 'auto' | 'time' | 'column';
 
 export interface DatasetSpec {
   path?: string;
@@ -43,6 +55,11 @@ export interface DatasetSpec {
   objective?: Objective;
   /** Points before and after an event where an alarm still counts as catching it. */
   tolerance: number;
+  splitMethod: SplitMethod;
+  /** The column holding each row's split (`split = column NAME`). */
+  splitColumn?: string;
+  splitColumnSpan?: A.Span;
+  duplicates: DuplicatePolicy;
 }
 
 export type SymbolRef =
@@ -105,7 +122,7 @@ class Checker {
   private readonly broken = new Set<A.Decl>();
   private readonly columnsUsed = new Set<string>();
   private readonly columns?: Map<string, ColumnInfo>;
-  private dataset: DatasetSpec = { columns: {}, spans: {}, split: defaultSplit, tolerance: 0 };
+  private dataset: DatasetSpec = { columns: {}, spans: {}, split: defaultSplit, tolerance: 0, splitMethod: 'auto', duplicates: 'error' };
   private current?: A.Decl;
 
   constructor(
@@ -188,18 +205,13 @@ class Checker {
       if (key === 'split') this.checkSplit(p.value);
       else if (key === 'objective') this.checkObjective(p.value);
       else if (key === 'tolerance') this.checkTolerance(p.value);
+      else if (key === 'duplicates') this.checkDuplicates(p.value);
       else if (p.value.kind === 'name' || p.value.kind === 'string') {
-        const col = p.value.kind === 'name' ? p.value.name : p.value.value;
+        const col = this.datasetColumn(p.value);
         this.dataset.columns[key as Role] = col;
         this.dataset.spans[key as Role] = p.value;
-        this.references.push({ start: p.value.start, end: p.value.end, symbol: { kind: 'column', name: col } });
-        if (this.columns && !this.columns.has(col)) {
-          const near = closestNames(col, this.columns.keys());
-          this.err('missing-column', p.value, `The dataset has no column \`${col}\`${near.length ? `: did you mean \`${near[0]}\`?` : '.'} Its columns: ${[...this.columns.keys()].join(', ')}.`, {
-            replacements: near.map(writeName),
-          });
-        } else if (this.columns && key === 'label' && !this.columns.get(col)!.numeric) {
-          this.err('bad-label', p.value, `The label column \`${col}\` must hold 1 (anomaly), 0 (normal) or nothing: ${this.columns.get(col)!.note ?? ''}`);
+        if (this.columns?.has(col) && key === 'label' && !this.columns.get(col)!.numeric) {
+          this.err('bad-label', p.value, `The label column \`${excerpt(col)}\` must hold 1 (anomaly), 0 (normal) or nothing: ${this.columns.get(col)!.note ?? ''}`);
         }
       } else {
         this.err('bad-setting', p.value, `\`${key}\` takes a column name, e.g. \`${key} = my_column\`.`);
@@ -232,18 +244,82 @@ class Checker {
     this.dataset.tolerance = v.value;
   }
 
+  /** A column named in the dataset block: a reference, and an error when the data lacks it. */
+  private datasetColumn(v: { kind: 'name'; name: string; start: number; end: number } | { kind: 'string'; value: string; start: number; end: number }): string {
+    const col = v.kind === 'name' ? v.name : v.value;
+    this.references.push({ start: v.start, end: v.end, symbol: { kind: 'column', name: col } });
+    if (this.columns && !this.columns.has(col)) {
+      const near = closestNames(col, this.columns.keys());
+      this.err('missing-column', v, `The dataset has no column \`${excerpt(col)}\`${near.length ? `: did you mean \`${excerpt(near[0])}\`?` : '.'} Its columns: ${excerptList([...this.columns.keys()])}.`, {
+        replacements: near.map(writeName),
+      });
+    }
+    return col;
+  }
+
+  private checkDuplicates(v: A.DatasetValue): void {
+    const word = v.kind === 'name' ? v.name : v.kind === 'qualified' ? v.word.name : undefined;
+    if (v.kind === 'name' && duplicatePolicies.includes(word as DuplicatePolicy)) {
+      this.dataset.duplicates = word as DuplicatePolicy;
+      return;
+    }
+    const near = word ? closestNames(word, duplicatePolicies) : [];
+    this.err(
+      'bad-duplicates',
+      v,
+      `\`duplicates\` takes one of ${duplicatePolicies.join(', ')}${near.length ? `: did you mean \`${near[0]}\`?` : '.'} It says what to do with rows that repeat a time within a series.`,
+      { replacements: near },
+    );
+  }
+
   private checkSplit(v: A.DatasetValue): void {
+    if ((v.kind === 'qualified' && v.word.name === 'column') || (v.kind === 'name' && v.name === 'column')) {
+      if (v.kind === 'qualified' && (v.value?.kind === 'name' || v.value?.kind === 'string')) {
+        this.dataset.splitMethod = 'column';
+        this.dataset.splitColumn = this.datasetColumn(v.value);
+        this.dataset.splitColumnSpan = v.value;
+      } else this.err('bad-split', v, '`split = column` needs the column holding each row\'s split (train, validation or test), e.g. `split = column fold`.');
+      return;
+    }
+    if (v.kind === 'qualified' && v.word.name === 'time') {
+      if (!v.value) {
+        this.dataset.splitMethod = 'time';
+        return;
+      }
+      if (this.checkShares(v.value)) this.dataset.splitMethod = 'time';
+      return;
+    }
+    if (v.kind === 'name' && v.name === 'time') {
+      this.dataset.splitMethod = 'time';
+      return;
+    }
+    if (v.kind === 'qualified' || v.kind === 'name' || v.kind === 'string') {
+      const word = v.kind === 'qualified' ? v.word : v;
+      const near = v.kind === 'string' ? [] : closestNames(v.kind === 'name' ? v.name : v.word.name, ['time', 'column']);
+      this.err(
+        'bad-split',
+        word,
+        `A split is shares like \`60/20/20\`, \`time 60/20/20\` (each series cut by its own time) or \`column NAME\` (a column of train, validation and test)${near.length ? `: did you mean \`${near[0]}\`?` : '.'}`,
+        { replacements: near },
+      );
+      return;
+    }
+    this.checkShares(v);
+  }
+
+  private checkShares(v: A.DatasetValue): boolean {
     const parts = v.kind === 'split' ? v.parts : v.kind === 'number' ? [v.value] : [];
     const sum = parts.reduce((a, b) => a + b, 0);
     if (parts.length !== 3 || parts.some((p) => !(p >= 0)) || !(sum > 0)) {
       this.err('bad-split', v, 'A split gives train/validation/test shares, three numbers like `60/20/20`.');
-      return;
+      return false;
     }
     if (Math.abs(sum - 100) > 1e-9 && Math.abs(sum - 1) > 1e-9) {
       this.err('bad-split', v, `The split adds up to ${sum}; make it 100 (e.g. 60/20/20).`);
-      return;
+      return false;
     }
     this.dataset.split = parts.map((p) => p / sum) as [number, number, number];
+    return true;
   }
 
   // Declarations.

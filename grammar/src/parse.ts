@@ -244,26 +244,34 @@ class Builder {
   private datasetProp(p: CstNode): A.DatasetProp | undefined {
     const key = this.ident(this.tok(p, 'Identifier'));
     if (!key) return undefined;
-    const v = this.node(p, 'datasetValue');
-    let value: A.DatasetValue | undefined;
-    if (v) {
-      const s = this.tok(v, 'StringLiteral');
-      const id = this.tok(v, 'Identifier');
-      const nums = this.toks(v, 'NumberLiteral');
-      const close = this.tok(v, 'RParen');
-      if (s) value = { kind: 'string', value: this.str(s)!.value, ...span(s) };
-      else if (id && close) value = { kind: 'call', name: T.identName(id), args: nums.map((n) => Number(n.image)), start: id.startOffset, end: close.endOffset! + 1 };
-      else if (id) value = { kind: 'name', name: T.identName(id), ...span(id) };
-      else if (nums.length === 1) value = { kind: 'number', value: Number(nums[0].image), ...span(nums[0]) };
-      else if (nums.length > 1)
-        value = {
-          kind: 'split',
-          parts: nums.map((n) => Number(n.image)),
-          start: nums[0].startOffset,
-          end: nums[nums.length - 1].endOffset! + 1,
-        };
-    }
+    const value = this.datasetValue(this.node(p, 'datasetValue'));
     return { key, value, start: key.start, end: value?.end ?? key.end };
+  }
+
+  private datasetValue(v: CstNode | undefined): A.DatasetValue | undefined {
+    if (!v) return undefined;
+    const s = this.tok(v, 'StringLiteral');
+    const id = this.tok(v, 'Identifier');
+    const nums = this.toks(v, 'NumberLiteral');
+    if (s) return { kind: 'string', value: this.str(s)!.value, ...span(s) };
+    const close = this.tok(v, 'RParen');
+    if (id && close) return { kind: 'call', name: T.identName(id), args: nums.map((n) => Number(n.image)), start: id.startOffset, end: close.endOffset! + 1 };
+    if (id) {
+      const word = { kind: 'name' as const, name: T.identName(id), ...span(id) };
+      const arg = this.node(v, 'datasetArg');
+      if (!arg) return word;
+      const value = this.datasetValue(arg);
+      return { kind: 'qualified', word: { name: word.name, start: word.start, end: word.end }, value, start: word.start, end: value?.end ?? word.end };
+    }
+    if (nums.length === 1) return { kind: 'number', value: Number(nums[0].image), ...span(nums[0]) };
+    if (nums.length > 1)
+      return {
+        kind: 'split',
+        parts: nums.map((n) => Number(n.image)),
+        start: nums[0].startOffset,
+        end: nums[nums.length - 1].endOffset! + 1,
+      };
+    return undefined;
   }
 
   private testDecl(d: CstNode, keyword: A.Span, sp: A.Span): A.TestDecl {

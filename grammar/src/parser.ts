@@ -1,5 +1,5 @@
 // The grammar, as a chevrotain CST parser with error recovery. docs/language.md describes it in prose.
-import { CstParser, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EMPTY_ALT, tokenMatcher, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import * as T from './lexer';
 
 /** How a token is named in an error message. */
@@ -29,6 +29,7 @@ const ruleDescriptions: Record<string, string> = {
   unaryExpr: 'an expression',
   primary: "a number, a name, a call or '('",
   datasetValue: 'a column name, a string or a split like 60/20/20',
+  datasetArg: 'a column name, a string or shares like 60/20/20',
   testItem: "a column like `x = [1, 2, 3]` or `expect anomaly`",
   testValue: "a number or '_' (missing)",
   declaration: "a declaration ('dataset', 'let', 'rule', 'exclude' or 'test')",
@@ -94,14 +95,41 @@ export class ArlParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Identifier);
-          // `objective = f_beta(2)`
-          this.OPTION(() => {
-            this.CONSUME(T.LParen);
-            this.OPTION1(() => this.CONSUME2(T.NumberLiteral));
-            this.CONSUME(T.RParen);
+          this.OR2([
+            {
+              // `objective = f_beta(2)`
+              ALT: () => {
+                this.CONSUME(T.LParen);
+                this.OPTION1(() => this.CONSUME2(T.NumberLiteral));
+                this.CONSUME(T.RParen);
+              },
+            },
+            {
+              // `time 60/20/20`, `column fold`: a word, then what it applies to. A name followed by
+              // `=` starts the next setting instead.
+              GATE: () => !(tokenMatcher(this.LA(1), T.Identifier) && tokenMatcher(this.LA(2), T.Equals)),
+              ALT: () => this.SUBRULE(this.datasetArg),
+            },
+            { ALT: EMPTY_ALT() },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.NumberLiteral);
+          this.MANY(() => {
+            this.CONSUME(T.Slash);
+            this.CONSUME1(T.NumberLiteral);
           });
         },
       },
+    ]);
+  });
+
+  datasetArg = this.RULE('datasetArg', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.Identifier) },
       {
         ALT: () => {
           this.CONSUME(T.NumberLiteral);

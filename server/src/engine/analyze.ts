@@ -2,6 +2,7 @@
 // The language server, the CLI and the tests all go through here.
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { check, type CheckResult } from '../../../grammar/src/check';
+import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
@@ -93,8 +94,9 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   }
   if (datasetPath && !dataError) {
     const t0 = performance.now();
-    const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : spec.columns;
-    const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal });
+    const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : { ...spec.columns, split: spec.splitColumn };
+    const splitMethod = opts.unlabelled ? undefined : spec.splitMethod;
+    const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod });
     opts.checkCancelled?.();
     if (r.ok) {
       data = r.session;
@@ -105,7 +107,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     }
   }
   const program = compile(checked);
-  const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason] : [];
+  const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason, spec.splitColumnSpan] : [];
   // Production data has no labels: a missing label or reason column is not a problem then.
   own.push(...checked.issues.filter((i) => !(i.code === 'missing-column' && unused.some((s) => s && s.start === i.start))));
   // A refused or restricted dataset has its own issue on the path.
@@ -200,13 +202,24 @@ function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError
   }
   if (!err) return [];
   const at = spec.pathSpan ?? f.dataset?.keyword ?? { start: 0, end: 0 };
-  const where = err.line ? `${err.file}:${err.line}${err.column ? `:${err.column}` : ''}: ` : '';
-  // A missing column named in the dataset block is reported on the setting itself.
-  if (err.code === 'missing-column') {
-    const role = (['series', 'time', 'label', 'reason'] as const).find((r) => err.message.includes(`\`${spec.columns[r]}\``) && spec.spans[r]);
-    if (role) return [issue('missing-column', 'error', err.message, spec.spans[role]!, { file: err.file, line: err.line, column: err.column })];
+  // Every problem listed, each at its place in the data file; then how many more there are.
+  const problems = err.problems ?? [err];
+  const out = problems.map((p) => {
+    const where = p.line ? `${err.file}:${p.line}${p.column ? `:${p.column}` : ''}: ` : '';
+    const data = { file: err.file, line: p.line, column: p.column };
+    // A missing column named in the dataset block is reported on the setting itself.
+    if (p.code === 'missing-column') {
+      const spans = [...(['series', 'time', 'label', 'reason'] as const).map((r) => [spec.columns[r], spec.spans[r]] as const), [spec.splitColumn, spec.splitColumnSpan] as const];
+      const hit = spans.find(([col, span]) => col !== undefined && span && p.message.includes(`\`${excerpt(col)}\``));
+      if (hit) return issue('missing-column', 'error', p.message, hit[1]!, data);
+    }
+    return issue('dataset-error', 'error', `${where}${p.message}`, at, data);
+  });
+  const more = (err.total ?? problems.length) - problems.length;
+  if (more > 0) {
+    out.push(issue('dataset-error', 'error', `${err.file}: ${more.toLocaleString('en-US')} more problem${more === 1 ? '' : 's'} not listed (${err.total!.toLocaleString('en-US')} in all). Fix the ones above first.`, at, { file: err.file }));
   }
-  return [issue('dataset-error', 'error', `${where}${err.message}`, at, { file: err.file, line: err.line, column: err.column })];
+  return out;
 }
 
 /** Evaluation-based warnings: rules that never fire, fire everywhere, or are covered by another. */

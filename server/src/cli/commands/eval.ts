@@ -15,7 +15,8 @@ export const evalCommand: Command = {
 Scores every rule alone and the file as a whole (a point is flagged when any rule holds and no
 exclude does) on one split of the labelled dataset the file names, beside the two trivial
 baselines (flag every point, flag nothing). Event columns (alarms against runs of anomalies)
-appear when the objective counts events; --json has every figure.
+appear when the objective counts events; --json has every figure. When the file or its data has
+an error, the errors are printed and no metrics (exit status 1).
 
 Options:
   --split S    train (default), validation, test, or all labelled points
@@ -31,7 +32,8 @@ ${allowOutsideUsage}`,
     const file = await readRuleFile(positionals[0], io);
     const a = await analyzeFile(file, io, { values });
     const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error' || i.severity === 'warning'), io);
-    const scores = a.scores(split);
+    // With an error (in the data or the rules) the figures would mislead: no table at all.
+    const scores = errors ? undefined : a.scores(split);
     if (!scores) {
       write(io.stderr, errors ? 'Fix the errors above to see metrics.' : 'No labelled dataset: add a `dataset "file.csv" { ... }` block with a label column.');
       return 1;
@@ -42,7 +44,6 @@ ${allowOutsideUsage}`,
     } else {
       write(io.stdout, report(scores, a.datasetPath ? relative(io.cwd, a.datasetPath) : ''));
     }
-    if (errors) return 1;
     if (minF1 !== undefined && !(scores.file.f1 >= minF1)) {
       write(io.stderr, `F1 on ${split} is ${fmt(scores.file.f1)}, below --min-f1 ${minF1}.`);
       return 1;

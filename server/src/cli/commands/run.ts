@@ -14,9 +14,11 @@ export const runCommand: Command = {
 
 Evaluates the rules at every point of the dataset the file names (or of --data, which needs the
 series and time columns and every column the rules use, but no labels) and writes one CSV row per
-flagged point: series, time, rules, category, severity. A text cell that starts with = + - @, a
-tab or a carriage return gets a leading ' so that spreadsheets show it as text instead of running
-it as a formula; numbers (-3, +1.5e3) are written as they are.
+flagged point: series, time, rules, category, severity, then the point's value in each text
+(category) column of the data other than the dataset block's label, reason and split columns.
+Dates are written as 2025-01-06T00:00:00Z. A text cell that starts with = + - @, a tab or a
+carriage return gets a leading ' so that spreadsheets show it as text instead of running it as a
+formula; numbers (-3, +1.5e3) are written as they are.
 
 Options:
   --data CSV   evaluate this file instead of the one the rule file names
@@ -36,7 +38,13 @@ ${allowOutsideUsage}`,
     const rules = a.program.rules.map((r, k) => ({ r, f: a.ruleFlags[k].flags }));
     const excludes = a.excludeFlags.map((e) => e.flags).filter((f) => f !== undefined);
     const out = typeof values.out === 'string' ? await outputStream(resolve(io.cwd, values.out)) : io.stdout;
-    const lines: string[] = ['series,time,rules,category,severity'];
+    // Text columns travel with each alert, as the text they hold in the data.
+    const spec = a.check.dataset;
+    const annotations = new Set([spec.columns.label, spec.columns.reason, spec.splitColumn]);
+    const texts = [...frame.categories].filter(([name]) => !annotations.has(name));
+    const head = ['series', 'time', 'rules', 'category', 'severity'];
+    for (const [name] of texts) head.push(head.includes(name) ? `${name}_${head.length + 1}` : name);
+    const lines: string[] = [head.map(csvCell).join(',')];
     let alerts = 0;
     for (let i = 0; i < frame.length; i++) {
       if (excludes.some((f) => f[i] === TRUE)) continue;
@@ -46,7 +54,9 @@ ${allowOutsideUsage}`,
       let top = fired[0].r;
       for (const x of fired) if (rank(x.r.severity) > rank(top.severity)) top = x.r;
       const category = top.title ?? top.name;
-      lines.push([frame.seriesIds[frame.seriesOf[i]], formatTime(frame, frame.time[i]), fired.map((x) => x.r.name).join(' '), category, top.severity].map(csvCell).join(','));
+      const row = [frame.seriesIds[frame.seriesOf[i]], formatTime(frame, frame.time[i]), fired.map((x) => x.r.name).join(' '), category, top.severity];
+      for (const [, c] of texts) row.push(c.codes[i] < 0 ? '' : c.values[c.codes[i]]);
+      lines.push(row.map(csvCell).join(','));
       if (lines.length >= 4096) {
         out.write(lines.join('\n') + '\n');
         lines.length = 0;

@@ -4,6 +4,7 @@ import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscod
 import { severities } from '../../../../grammar/src/ast';
 import { functionDoc, functions, functionsByName, signatureLabel } from '../../../../grammar/src/functions';
 import { writeName } from '../../../../grammar/src/lexer';
+import { datasetSettingDocs, datasetValueDocs } from '../../../../grammar/src/settings';
 import type { ParseResult } from '../../../../grammar/src/parse';
 import type { Analysis } from '../../engine/analyze';
 import { cursorContext } from './context';
@@ -15,20 +16,7 @@ const declarations: { label: string; snippet: string; detail: string }[] = [
   { label: 'exclude', snippet: 'exclude ${1:name} when ${2:condition}', detail: 'never flag points where the condition holds' },
   { label: 'test', snippet: 'test "${1:what it checks}" {\n    ${2:x} = [${3:0, 0, 0, 15}]\n    expect ${4|anomaly,normal|}\n}', detail: 'a small series and what the rules must say' },
 ];
-const datasetKeys = [
-  { label: 'series', detail: 'column naming each series' },
-  { label: 'time', detail: 'column that orders points' },
-  { label: 'label', detail: 'column with 1 anomaly, 0 normal, blank unlabelled' },
-  { label: 'reason', detail: 'column with the labeller’s explanation (text)' },
-  { label: 'split', detail: 'train/validation/test shares, e.g. 60/20/20' },
-  { label: 'objective', detail: 'what the file is scored and learned on: point_f1, event_f1 or f_beta(B)' },
-  { label: 'tolerance', detail: 'points before and after an event where an alarm still catches it' },
-];
-const objectiveValues = [
-  { label: 'event_f1', detail: 'F1 of alarms against events (runs of anomalies): an incident counts once' },
-  { label: 'point_f1', detail: 'F1 over labelled points' },
-  { label: 'f_beta', detail: 'F-beta on events: B > 1 weights recall, B < 1 precision', snippet: 'f_beta(${1:2})' },
-];
+const datasetKeys = datasetSettingDocs.map((s) => ({ label: s.name, detail: s.detail }));
 
 export function completions(parsed: ParseResult, offset: number, a: Analysis | undefined): CompletionItem[] {
   const ctx = cursorContext(parsed, offset);
@@ -38,12 +26,25 @@ export function completions(parsed: ParseResult, offset: number, a: Analysis | u
   if (prev === 'Severity') return severities.map((s, i) => ({ label: s, kind: CompletionItemKind.EnumMember, sortText: String(i) }));
   if (prev === 'Expect') return ['anomaly', 'normal'].map((s) => ({ label: s, kind: CompletionItemKind.Keyword }));
   if (ctx.block === 'dataset') {
-    const key = prev === 'Equals' ? parsed.tokens[parsed.tokens.indexOf(ctx.prev!) - 1]?.image : undefined;
-    if (key === 'objective') {
-      return objectiveValues.map((v, i) => ({ label: v.label, kind: CompletionItemKind.EnumMember, detail: v.detail, sortText: String(i), ...(v.snippet ? { insertText: v.snippet, insertTextFormat: InsertTextFormat.Snippet } : {}) }));
+    const at = ctx.prev ? parsed.tokens.indexOf(ctx.prev) : -1;
+    const key = (back: number) => (at >= back ? parsed.tokens[at - back] : undefined);
+    const fields = () => (a?.data?.frame.columnInfo ?? []).map((c) => ({ label: writeName(c.name), kind: CompletionItemKind.Field, detail: c.numeric ? 'number' : 'text' }));
+    // `split = column |`: the columns.
+    if (prev === 'Identifier' && ctx.prev?.image === 'column' && key(1)?.tokenType.name === 'Equals' && key(2)?.image === 'split') return fields();
+    if (prev === 'Equals') {
+      const values = datasetValueDocs[key(1)?.image ?? ''];
+      if (values) {
+        return values.map((v, i) => ({
+          label: v.label,
+          kind: CompletionItemKind.EnumMember,
+          detail: v.detail,
+          insertText: v.insert ?? v.label,
+          sortText: String(i),
+          ...(v.insert?.endsWith(' ') ? { command: { title: '', command: 'editor.action.triggerSuggest' } } : {}),
+        }));
+      }
+      return fields();
     }
-    if (key === 'tolerance') return ['0', '1', '5'].map((v, i) => ({ label: v, kind: CompletionItemKind.Value, detail: 'points', sortText: String(i) }));
-    if (prev === 'Equals') return (a?.data?.frame.columnInfo ?? []).map((c) => ({ label: writeName(c.name), kind: CompletionItemKind.Field, detail: c.numeric ? 'number' : 'text' }));
     return datasetKeys.map((k) => ({ label: k.label, kind: CompletionItemKind.Property, detail: k.detail, insertText: `${k.label} = `, command: { title: '', command: 'editor.action.triggerSuggest' } }));
   }
   if (ctx.block === 'test') {

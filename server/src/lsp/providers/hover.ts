@@ -4,6 +4,7 @@ import type { Hover, Position } from 'vscode-languageserver';
 import { explainDecl } from '../../../../grammar/src/explain';
 import { functionDoc } from '../../../../grammar/src/functions';
 import { LineIndex } from '../../../../grammar/src/issues';
+import { settingHoverText } from '../../../../grammar/src/settings';
 import type { Analysis } from '../../engine/analyze';
 import type { FileScores, ScoreSplit, Scores } from '../../engine/metrics';
 import { alarmLine, beatsBaseline, eventObjective, eventTriple, pointsText, rateUnit } from '../../engine/report';
@@ -60,6 +61,10 @@ export function hover(a: Analysis, pos: Position, split: ScoreSplit, refine?: Re
         return { contents: { kind: 'markdown', value: ruleHover(a, sym.name, split, refine) }, range };
     }
   }
+  // A dataset setting or a word of its value.
+  const prop = a.parse.file.dataset?.props.find((p) => p.start <= offset && offset <= p.end);
+  const setting = prop && settingHoverText(prop, offset);
+  if (setting) return { contents: { kind: 'markdown', value: setting }, range: index.range(prop.start, prop.end) };
   const ds = a.parse.file.dataset;
   if (ds && ds.start <= offset && offset <= ds.end) return { contents: { kind: 'markdown', value: datasetHover(a, split) }, range: index.range(ds.start, ds.path?.end ?? ds.keyword.end) };
   // On the `rule` keyword or anywhere in a rule's header.
