@@ -57,7 +57,8 @@ export const datasetSettingDocs: SettingDoc[] = [
 ];
 
 /** Words a setting's value can start with, for completion and hover. */
-export const datasetValueDocs: Record<string, { label: string; insert?: string; detail: string }[]> = {
+/** `insert` is plain text to insert; `snippet` the same with tab stops. */
+export const datasetValueDocs: Record<string, { label: string; insert?: string; snippet?: string; detail: string }[]> = {
   split: [
     { label: '60/20/20', detail: 'by series with 20 series or more, else one time cut' },
     { label: 'time', insert: 'time 60/20/20', detail: 'each series cut by its own time' },
@@ -73,7 +74,7 @@ export const datasetValueDocs: Record<string, { label: string; insert?: string; 
   objective: [
     { label: 'event_f1', detail: 'F1 of alarms against events (runs of anomalies): an incident counts once' },
     { label: 'point_f1', detail: 'F1 over labelled points' },
-    { label: 'f_beta', insert: 'f_beta(2)', detail: 'F-beta on events: B > 1 weights recall, B < 1 precision' },
+    { label: 'f_beta', insert: 'f_beta(2)', snippet: 'f_beta(${1:2})', detail: 'F-beta on events: B > 1 weights recall, B < 1 precision' },
   ],
   tolerance: [
     { label: '0', detail: 'an alarm must overlap the event' },

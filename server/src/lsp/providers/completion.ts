@@ -38,7 +38,8 @@ export function completions(parsed: ParseResult, offset: number, a: Analysis | u
           label: v.label,
           kind: CompletionItemKind.EnumMember,
           detail: v.detail,
-          insertText: v.insert ?? v.label,
+          insertText: v.snippet ?? v.insert ?? v.label,
+          ...(v.snippet ? { insertTextFormat: InsertTextFormat.Snippet } : {}),
           sortText: String(i),
           ...(v.insert?.endsWith(' ') ? { command: { title: '', command: 'editor.action.triggerSuggest' } } : {}),
         }));

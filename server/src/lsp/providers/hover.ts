@@ -64,7 +64,7 @@ export function hover(a: Analysis, pos: Position, split: ScoreSplit, refine?: Re
   // A dataset setting or a word of its value.
   const prop = a.parse.file.dataset?.props.find((p) => p.start <= offset && offset <= p.end);
   const setting = prop && settingHoverText(prop, offset);
-  if (setting) return { contents: { kind: 'markdown', value: setting }, range: index.range(prop.start, prop.end) };
+  if (setting) return { contents: { kind: 'markdown', value: `${setting}\n\n---\n\n${datasetHover(a, split)}` }, range: index.range(prop.start, prop.end) };
   const ds = a.parse.file.dataset;
   if (ds && ds.start <= offset && offset <= ds.end) return { contents: { kind: 'markdown', value: datasetHover(a, split) }, range: index.range(ds.start, ds.path?.end ?? ds.keyword.end) };
   // On the `rule` keyword or anywhere in a rule's header.
