@@ -143,7 +143,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,
-        completionProvider: { triggerCharacters: ['(', ',', ' ', '='], resolveProvider: false },
+        completionProvider: { triggerCharacters: ['(', ',', ' ', '=', '"'], resolveProvider: false },
         signatureHelpProvider: { triggerCharacters: ['(', ','], retriggerCharacters: [' '] },
         definitionProvider: true,
         referencesProvider: true,
