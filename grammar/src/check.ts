@@ -397,7 +397,8 @@ class Checker {
 
   private inferBinary(e: A.BinaryExpr): Kind | undefined {
     if (e.op === 'in' || e.op === 'not in') return this.inferIn(e);
-    if ((e.op === '==' || e.op === '!=') && (A.unparen(e.left).kind === 'string' || A.unparen(e.right).kind === 'string')) return this.inferTextCompare(e);
+    const comparison = ['<', '<=', '>', '>=', '==', '!='].includes(e.op);
+    if (comparison && (A.unparen(e.left).kind === 'string' || A.unparen(e.right).kind === 'string')) return this.inferTextCompare(e);
     const l = this.infer(e.left);
     const r = this.infer(e.right);
     this.history.set(e, Math.max(this.history.get(e.left) ?? 0, this.history.get(e.right) ?? 0));
@@ -749,7 +750,7 @@ class Checker {
     return 'boolean';
   }
 
-  /** `==` or `!=` with a string on one side: the other side must be a category. */
+  /** A comparison with a string on one side: `==` or `!=`, and the other side a category. */
   private inferTextCompare(e: A.BinaryExpr): Kind {
     const leftIsString = A.unparen(e.left).kind === 'string';
     const [strSide, other] = leftIsString ? [e.left, e.right] : [e.right, e.left];
@@ -762,7 +763,9 @@ class Checker {
     const k = this.infer(other);
     this.history.set(e, this.history.get(other) ?? 0);
     this.broadcast(e, [other]);
-    if (k === 'category' || (k === 'number' && !this.columns && this.noteText(other))) this.category(str, other);
+    if (k === 'category' && e.op !== '==' && e.op !== '!=') {
+      this.err('kind-mismatch', e.opSpan, `Categories have no order: compare \`${this.label(other)}\` with \`==\`, \`!=\` or \`in [...]\`.`);
+    } else if (k === 'category' || (k === 'number' && !this.columns && this.noteText(other))) this.category(str, other);
     else if (k === 'number') {
       const numeric = /^-?\d+(\.\d+)?$/.test(str.value.trim());
       this.err('kind-mismatch', strSide, `\`${this.label(other)}\` is a number; a string compares only with a category (text) column.${numeric ? ` Write the number: \`${str.value.trim()}\`.` : ''}`, {
