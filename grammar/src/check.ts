@@ -763,7 +763,8 @@ class Checker {
     const k = this.infer(other);
     this.history.set(e, this.history.get(other) ?? 0);
     this.broadcast(e, [other]);
-    if (k === 'category' && e.op !== '==' && e.op !== '!=') {
+    const ordering = e.op !== '==' && e.op !== '!=';
+    if (ordering && (k === 'category' || (k === 'number' && !this.columns))) {
       this.err('kind-mismatch', e.opSpan, `Categories have no order: compare \`${this.label(other)}\` with \`==\`, \`!=\` or \`in [...]\`.`);
     } else if (k === 'category' || (k === 'number' && !this.columns && this.noteText(other))) this.category(str, other);
     else if (k === 'number') {

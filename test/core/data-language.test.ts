@@ -1,5 +1,6 @@
 // Categories, column groups, sessions and windows of `all` in the checker, the plan and test
 // blocks: what each construct means, and a clear error with its place for every misuse.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check, type Schema } from '../../grammar/src/check';
 import { LineIndex, type Issue } from '../../grammar/src/issues';
@@ -61,6 +62,16 @@ describe('one-line rules for real data', () => {
     expect(count.args).toHaveLength(38);
     expect(count.args.map((a) => a.args[0].args[0].name)).toEqual(metrics);
     expect(count.args.every((a) => a.op === 'cmp' && a.args[0].fn === 'robust_z' && a.args[0].consts.w === 60)).toBe(true);
+  });
+
+  it('a group in parentheses compiles like the group', () => {
+    const text = head + 'let p = (columns("m1?"))\nlet q = ([m1, (m2)])\nrule a when any((p) > 0.9) and all(q > 0)\n';
+    const checked = check(parse(text), schema);
+    expect(checked.issues).toEqual([]);
+    const program = compile(checked);
+    expect(program.groupLets.get('p')).toHaveLength(10);
+    expect(program.groupLets.get('q')!.map((n) => n.name)).toEqual(['m1', 'm2']);
+    expect(program.rules[0].node!.args[0].args).toHaveLength(10);
   });
 
   it('a let names a group; shared sub-expressions stay one node', () => {
@@ -316,3 +327,26 @@ function expectNum(actual: number[], expected: number[]): void {
 }
 
 
+
+describe('never a crash', () => {
+  const F = mixedFrameOf({ a: { x: [1, 2, null, 4], ev: ['A', 'B', null, 'A'], m1: [1, 2, 3, 4], m2: [0, null, 1, 1] }, b: { x: [3, 3], ev: ['C', 'A'], m1: [1, 1], m2: [2, 2] } });
+  const words = ['x', 'ev', 'm1', 'm2', 'g', 'columns("m*")', 'columns("*")', 'columns("z")', '[m1, m2]', '[x, ev]', '["A", "B"]', '"A"', '"Z"', 'in', 'not', 'not in', 'all',
+    '1', '0.5', '-', '+', '/', '==', '!=', '<', 'and', 'or', '(', ')', ',', '[', ']', 'any(', 'all(', 'count_true(', 'max_of(', 'least(', 'lag(', 'first(', 'last(',
+    'ever(', 'since(', 'before(', 'count(', 'mean(', 'rank(', 'zscore(', 'robust_z(', 'is_missing(', 'min_count =', 'offset ='];
+  const soup = fc
+    .array(fc.tuple(fc.constantFrom('rule r when', 'let g =', 'let h =', 'exclude e when'), fc.array(fc.constantFrom(...words), { maxLength: 14 })), { maxLength: 4 })
+    .map((decls) => decls.map(([h, b]) => `${h} ${b.join(' ')}`).join('\n'));
+
+  it('checking, compiling and evaluating soups of the new syntax, with and without the dataset', () => {
+    fc.assert(
+      fc.property(soup, (text) => {
+        const program = compile(check(parse(text), schemaOf(F)));
+        const ev = new Evaluator(F);
+        for (const d of [...program.rules, ...program.excludes]) if (d.node) ev.column(d.node);
+        for (const n of program.lets.values()) if (n.kind !== 'category') ev.values(n);
+        compile(check(parse(text)));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});

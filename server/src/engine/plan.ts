@@ -185,9 +185,9 @@ class Compiler {
   private groupMembers(e: A.Expr): PlanNode[] {
     let members = this.groupMemo.get(e);
     if (members) return members;
-    const g = this.c.groups.get(e)!;
-    if (g.size === undefined) throw new UnsizedGroup();
     const u = A.unparen(e);
+    const g = this.c.groups.get(u) ?? this.c.groups.get(e)!;
+    if (g.size === undefined) throw new UnsizedGroup();
     const l = u.kind === 'name' ? this.c.lets.get(u.name) : undefined;
     if (l?.expr) members = this.groupLets.get(l.name!.name) ?? this.groupMembers(l.expr);
     else if (u.kind === 'list') members = u.items.flatMap((item) => (this.c.groups.has(item) ? this.groupMembers(item) : [this.expr(item)]));
