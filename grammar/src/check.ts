@@ -886,6 +886,9 @@ class Checker {
     const re = globPattern(pattern);
     const candidates = this.schema.columns.filter((c) => !roles.has(c.name) && (c.numeric || c.categories));
     const matched = candidates.filter((c) => re.test(c.name));
+    // Recorded even when nothing matches, so that completion can offer the columns while typing.
+    const ref: Reference = { start: pat.start, end: pat.end, symbol: { kind: 'group', name: pattern, columns: matched.map((c) => c.name) } };
+    this.references.push(ref);
     if (!matched.length) {
       const names = candidates.map((c) => c.name);
       this.err(
@@ -907,7 +910,6 @@ class Checker {
     }
     const names = matched.map((c) => c.name);
     for (const n of names) this.columnsUsed.add(n);
-    this.references.push({ start: pat.start, end: pat.end, symbol: { kind: 'group', name: pattern, columns: names } });
     this.groups.set(e, { size: names.length, labels: names, columns: names });
     return cats.length ? 'category' : 'number';
   }

@@ -103,7 +103,11 @@ export function startServer(connection: Connection): { workspace: Workspace } {
         } catch (e) {
           connection.console.error(`arl: behavioural analysis failed: ${(e as Error).stack ?? e}`);
         }
-        if (found.length && current()) connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics([...a.issues, ...found], a.parse.text) });
+        try {
+          if (found.length && current()) await connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics([...a.issues, ...found], a.parse.text) });
+        } catch {
+          // The connection closed while the analysis ran: there is no one to tell.
+        }
       }, Math.max(settings.debounceMs, 600)),
     );
   }
