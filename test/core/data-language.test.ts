@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check, type Schema } from '../../grammar/src/check';
+import { explainDecl } from '../../grammar/src/explain';
 import { LineIndex, type Issue } from '../../grammar/src/issues';
 import { parse } from '../../grammar/src/parse';
 import { Evaluator, FeatureCache } from '../../server/src/engine/evaluate';
@@ -347,6 +348,25 @@ describe('never a crash', () => {
         compile(check(parse(text)));
       }),
       { numRuns: 1500 },
+    );
+  });
+});
+
+describe('explanations', () => {
+  const explain = (rule: string) => explainDecl(parse(rule).file.rules[0]);
+  it('reads the new constructs in plain English', () => {
+    expect(explain('rule f when before(event == "E11", event == "E28")')).toBe('Flags a point as an anomaly when `event` is "E28", after `event` is "E11" at an earlier point.');
+    expect(explain('rule h when count_true(robust_z(columns("m*"), 60) > 6) >= 3')).toBe(
+      'Flags a point as an anomaly when how many of (how far each column matching "m*" is from its median over the previous 60 points, in MADs is above 6) hold is at least 3.',
+    );
+    expect(explain('rule a when event not in ["E1", "E2"] and count(event == "E5", all) > 2')).toBe(
+      'Flags a point as an anomaly when `event` is not one of "E1", "E2" and the number of points where `event` is "E5" over all points so far is above 2.',
+    );
+    expect(explain('rule b when mean(x, 10, min_count = 3) > 1 or since(x > 3) < 4 or rank(x, all) > 0.9')).toBe(
+      'Flags a point as an anomaly when the mean of `x` over the last 10 points (from 3 values on) is above 1 or the number of points since `x` is above 3 last held is below 4 or where `x` ranks among all earlier points (0 below all, 1 above all) is above 0.9.',
+    );
+    expect(explain('rule c when any([m1, m2] > 0.5) and first(event) != "E1" and ever(x > 3)')).toBe(
+      'Flags a point as an anomaly when any of (each of `m1`, `m2` is above 0.5) holds and the first value of `event` is not "E1" and `x` is above 3 at some point so far.',
     );
   });
 });
