@@ -39,7 +39,10 @@ export function frameOf(series: Record<string, HandSeries>): Frame {
 /** Hand series whose columns may hold text (strings become categories, as the loader makes them). */
 export type MixedSeries = Record<string, (number | string | null)[]>;
 
-/** Builds a frame in memory; a column holding a string is a category column, `label` the label. */
+/**
+ * Builds a frame in memory, as the loader would from a file `id,t,<columns>`: series `id`, time `t`
+ * (0, 1, 2... per series), a column holding a string is a category column, `label` the label.
+ */
 export function mixedFrameOf(series: Record<string, MixedSeries>): Frame {
   const ids = Object.keys(series);
   const names = Object.keys(series[ids[0]]);
@@ -52,12 +55,19 @@ export function mixedFrameOf(series: Record<string, MixedSeries>): Frame {
   const all = (name: string) => ids.flatMap((id) => series[id][name]);
   const columns = new Map<string, Float64Array>();
   const categories = new Map<string, Categorical>();
-  const columnInfo: Frame['columnInfo'] = [];
+  const time = Float64Array.from({ length: n }, (_, i) => i - seriesStart[seriesOf[i]]);
+  columns.set('t', time);
+  const columnInfo: Frame['columnInfo'] = [
+    { name: 'id', numeric: false, note: 'a text column' },
+    { name: 't', numeric: true },
+  ];
   let label: Float64Array | undefined;
   for (const name of names) {
     const cells = all(name);
-    if (name === 'label') label = Float64Array.from(cells, (v) => (v === null ? Number.NaN : Number(v)));
-    else if (cells.some((v) => typeof v === 'string')) {
+    if (name === 'label') {
+      label = Float64Array.from(cells, (v) => (v === null ? Number.NaN : Number(v)));
+      columnInfo.push({ name, numeric: true });
+    } else if (cells.some((v) => typeof v === 'string')) {
       const { column, frequent } = categoricalOf(cells.map((v) => (v === null ? null : String(v))));
       categories.set(name, column);
       columnInfo.push({ name, numeric: false, categories: frequent });
@@ -73,7 +83,7 @@ export function mixedFrameOf(series: Record<string, MixedSeries>): Frame {
     seriesStart,
     seriesOf,
     length: n,
-    time: Float64Array.from({ length: n }, (_, i) => i - seriesStart[seriesOf[i]]),
+    time,
     timeKind: 'number',
     columns,
     columnInfo,
