@@ -215,6 +215,13 @@ describe('windows: all and min_count', () => {
     expect(only('rule r when count_all(latency > 1) > 1')).toMatchObject({ code: 'unknown-function', message: 'Unknown function `count_all`: write `count(cond, all)`.' });
   });
 
+  it('a window longer than any series takes no more memory than the longest series', () => {
+    const F = mixedFrameOf({ a: { x: [1, 2, 3] } });
+    expect(num(F, 'mean(x, 1000000000000, min_count = 1)')).toEqual([1, 1.5, 2]);
+    expect(num(F, 'zscore(x, 1000000000000, min_count = 2)').map(Number.isNaN)).toEqual([true, true, false]);
+    expect(num(F, 'median(x, 1000000000000)').every(Number.isNaN)).toBe(true);
+  });
+
   it('a long window with min_count is not "missing everywhere"', () => {
     expect(issuesOf('rule r when mean(latency, 500, min_count = 10) > 1')).toEqual([]);
     expect(only('rule r when mean(latency, 500) > 1')).toMatchObject({ code: 'window-too-long' });

@@ -19,6 +19,13 @@ export type Bool = Uint8Array;
 export type Consts = Record<string, number>;
 
 
+/** Points in the longest series: no window holds more, whatever its length. */
+function longestSeries(L: Layout): number {
+  let m = 0;
+  for (let s = 0; s + 1 < L.seriesStart.length; s++) m = Math.max(m, L.seriesStart[s + 1] - L.seriesStart[s]);
+  return m;
+}
+
 function nans(n: number): Float64Array {
   return new Float64Array(n).fill(Number.NaN);
 }
@@ -30,7 +37,7 @@ function nans(n: number): Float64Array {
 function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: number, minCount?: number): Num {
   if (w === Infinity) return expandingReduce(x, L, offset, r, q, minCount);
   const out = nans(L.length);
-  const buf = new Float64Array(w);
+  const buf = new Float64Array(Math.min(w, longestSeries(L)));
   const starts = L.seriesStart;
   const partial = minCount !== undefined;
   const need = Math.max(1, minCount ?? 1);
@@ -248,7 +255,7 @@ export type BaselineKind = 'zscore' | 'robust_z' | 'rank';
 function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKind, minCount?: number): Num {
   if (w === Infinity) return expandingBaseline(x, L, offset, kind, minCount);
   const out = nans(L.length);
-  const buf = new Float64Array(w);
+  const buf = new Float64Array(Math.min(w, longestSeries(L)));
   const partial = minCount !== undefined;
   const need = Math.max(minCount ?? 0, kind === 'rank' ? 1 : 2);
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
