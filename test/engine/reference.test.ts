@@ -167,6 +167,18 @@ describe('baselines with the spread floor, and rank, agree with the reference', 
     });
   }
 
+  it('robust_z over long windows (a sliding sorted window) agrees with the reference', () => {
+    const long = fc.array(fc.array(cell, { minLength: 1, maxLength: 60 }), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(long, fc.integer({ min: 1, max: 25 }), fc.integer({ min: 0, max: 3 }), fc.option(fc.integer({ min: 1, max: 25 }), { nil: undefined }), (series, w, offset, minCount) => {
+        const m = minCount === undefined ? undefined : Math.min(minCount, w);
+        const expr = `robust_z(x, ${w}, offset = ${offset}${m !== undefined ? `, min_count = ${m}` : ''})`;
+        expectClose(num(frameFrom({ x: series }), expr), perSeries(series, (xs) => baselineRef(xs, 'robust_z', w, offset, m)), `${expr} on ${JSON.stringify(series)}`);
+      }),
+      runs,
+    );
+  });
+
   it('a flat series is never missing once the baseline is full: 0 where unchanged', () => {
     fc.assert(
       fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: 3, max: 20 }), (level, n) => {

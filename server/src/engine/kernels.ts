@@ -3,6 +3,7 @@
 // (a comparison with a missing value); unknown never fires and `not unknown` stays unknown.
 import { acrossKernels } from './across';
 import { expandingBaseline, expandingCount, expandingReduce, expandingSlope } from './expanding';
+import { slidingRobustZ } from './robust';
 import { sequenceKernels } from './sequences';
 
 export interface Layout {
@@ -455,7 +456,7 @@ export const kernels: Record<string, Kernel> = {
   },
   ewma: ([x], c, L) => ewma(x as Num, L, c.w, c.offset),
   zscore: ([x], c, L) => baseline(x as Num, L, c.w, c.offset, 'zscore', c.min_count),
-  robust_z: ([x], c, L) => baseline(x as Num, L, c.w, c.offset, 'robust_z', c.min_count),
+  robust_z: ([x], c, L) => slidingRobustZ(x as Num, L, c.w, c.offset, longestSeries(L), c.min_count),
   rank: ([x], c, L) => baseline(x as Num, L, c.w, c.offset, 'rank', c.min_count),
   ...sequenceKernels,
   ...acrossKernels,
