@@ -25,9 +25,18 @@ function num(e: Expr): string {
       return `${num(e.left)} ${arithWords[e.op] ?? e.op} ${num(e.right)}`;
     case 'call':
       return call(e);
+    case 'string':
+      return JSON.stringify(e.value);
+    case 'list':
+      return `each of ${e.items.map(num).join(', ')}`;
     default:
       return '…';
   }
+}
+
+/** Conditions or values of a function over several columns, in parentheses. */
+function across(args: Expr[], each: (e: Expr) => string): string {
+  return `(${args.map(each).join('; ')})`;
 }
 
 function call(e: Extract<Expr, { kind: 'call' }>): string {
@@ -37,7 +46,12 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
   const n = (i: number, d?: string) => (pos[i] ? num(pos[i]) : d ?? '…');
   const offset = named.get('offset');
   const back = offset && !(offset.kind === 'number' && offset.value === 0) ? `, ending ${num(offset)} points before now` : '';
-  const win = (what: string) => `the ${what} of ${x} over the last ${n(1)} points${back}`;
+  const minCount = named.get('min_count');
+  const partial = minCount ? ` (from ${num(minCount)} values on)` : '';
+  const w = pos[1];
+  const over = w && w.kind === 'name' && w.name === 'all' ? `over all points so far${back}` : `over the last ${n(1)} points${back}`;
+  const before = w && w.kind === 'name' && w.name === 'all' ? 'all earlier points' : `the previous ${n(1)} points`;
+  const win = (what: string) => `the ${what} of ${x} ${over}${partial}`;
   switch (e.callee.name) {
     case 'lag':
       return `${x} ${n(1, '1')} point${n(1, '1') === '1' ? '' : 's'} earlier`;
@@ -54,9 +68,9 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'std':
       return win('standard deviation');
     case 'count':
-      return `the number of points where ${x} has a value over the last ${n(1)} points${back}`;
+      return pos[0] && isCondition(pos[0]) ? `the number of points where ${cond(pos[0])} ${over}${partial}` : `the number of points where ${x} has a value ${over}${partial}`;
     case 'quantile':
-      return `the ${n(2)} quantile of ${x} over the last ${n(1)} points${back}`;
+      return `the ${n(2)} quantile of ${x} ${over}${partial}`;
     case 'slope':
       return win('trend (slope per point)');
     case 'zero_rate':
@@ -64,9 +78,34 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'ewma':
       return `the exponentially weighted mean of ${x}`;
     case 'zscore':
-      return `how many standard deviations ${x} is from its mean over the previous ${n(1)} points`;
+      return `how many standard deviations ${x} is from its mean over ${before}${partial}`;
     case 'robust_z':
-      return `how far ${x} is from its median over the previous ${n(1)} points, in MADs`;
+      return `how far ${x} is from its median over ${before}${partial}, in MADs`;
+    case 'rank':
+      return `where ${x} ranks among ${before}${partial} (0 below all, 1 above all)`;
+    case 'ever':
+      return `${pos[0] ? cond(pos[0]) : '…'} at some point so far`;
+    case 'since':
+      return `the number of points since ${pos[0] ? cond(pos[0]) : '…'} last held`;
+    case 'before':
+      return `${pos[1] ? cond(pos[1]) : '…'}, after ${pos[0] ? cond(pos[0]) : '…'} at an earlier point`;
+    case 'first':
+      return `the first value of ${x}`;
+    case 'last':
+      return `the latest value of ${x}`;
+    case 'columns':
+      return `each column matching ${x}`;
+    case 'any':
+      return `any of ${across(pos, cond)} holds`;
+    case 'all':
+      return `all of ${across(pos, cond)} hold`;
+    case 'count_true':
+      return `how many of ${across(pos, cond)} hold`;
+    case 'max_of':
+    case 'min_of':
+    case 'mean_of':
+    case 'sum_of':
+      return `the ${{ max_of: 'largest', min_of: 'smallest', mean_of: 'mean', sum_of: 'sum' }[e.callee.name]} of ${across(pos, num)}`;
     case 'rising':
       return `${x} has risen for ${n(1)} points in a row`;
     case 'falling':
@@ -78,6 +117,12 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     default:
       return `${e.callee.name}(${pos.map(num).join(', ')})`;
   }
+}
+
+/** Whether an expression reads as a condition (for `count`, which takes both). */
+function isCondition(e: Expr): boolean {
+  const u = e.kind === 'paren' ? e.expr : e;
+  return u.kind === 'bool' || (u.kind === 'unary' && u.op === 'not') || (u.kind === 'binary' && !(u.op in arithWords)) || (u.kind === 'call' && ['rising', 'falling', 'persist', 'is_missing', 'ever', 'before', 'any', 'all'].includes(u.callee.name));
 }
 
 function cond(e: Expr): string {
@@ -94,6 +139,11 @@ function cond(e: Expr): string {
         const r = e.right.kind === 'paren' || (e.right.kind === 'binary' && e.right.op !== e.op && (e.right.op === 'and' || e.right.op === 'or')) ? `(${cond(e.right)})` : cond(e.right);
         return `${l} ${e.op} ${r}`;
       }
+      if (e.op === 'in' || e.op === 'not in') {
+        const items = e.right.kind === 'list' ? e.right.items.map(num).join(', ') : num(e.right);
+        return `${num(e.left)} is ${e.op === 'in' ? '' : 'not '}one of ${items}`;
+      }
+      if (cmpWords[e.op] && (e.left.kind === 'string' || e.right.kind === 'string')) return `${num(e.left)} ${e.op === '==' ? 'is' : 'is not'} ${num(e.right)}`;
       if (cmpWords[e.op]) return `${num(e.left)} ${cmpWords[e.op]} ${num(e.right)}`;
       return num(e);
     case 'call':

@@ -302,22 +302,30 @@ class Builder {
         if (!name) continue;
         const values: number[] = [];
         const valueSpans: A.Span[] = [];
+        const texts: (string | undefined)[] = [];
         for (const v of this.nodes(col, 'testValue')) {
           const num = this.tok(v, 'NumberLiteral');
           const id = this.tok(v, 'Identifier');
-          if (num) {
+          const s = this.tok(v, 'StringLiteral');
+          texts[values.length] = undefined;
+          if (s) {
+            texts[values.length] = this.str(s)!.value;
+            values.push(Number.NaN);
+            valueSpans.push(span(s));
+          } else if (num) {
             const neg = this.tok(v, 'Minus');
             values.push(neg ? -Number(num.image) : Number(num.image));
             valueSpans.push({ start: (neg ?? num).startOffset, end: num.endOffset! + 1 });
           } else if (id) {
             if (id.image !== '_') {
-              this.issues.push(issue('syntax', 'error', `Expected a number or '_' (a missing value) but found '${id.image}'.`, span(id)));
+              this.issues.push(issue('syntax', 'error', `Expected a number, a string or '_' (a missing value) but found '${id.image}'.`, span(id)));
             }
             values.push(Number.NaN);
             valueSpans.push(span(id));
           }
         }
-        test.columns.push({ name, values, valueSpans, ...this.spanOf(col, name.start) });
+        const hasText = texts.some((t) => t !== undefined);
+        test.columns.push({ name, values, valueSpans, ...(hasText ? { texts } : {}), ...this.spanOf(col, name.start) });
       }
     }
     return test;
@@ -351,16 +359,20 @@ class Builder {
     const sub = (c: CstNode | undefined, fb: number): A.Expr =>
       c ? (Builder.chains[c.name] ? this.binaryChain(c, fb) : this.unary(c, fb)) : { kind: 'error', start: fb, end: fb };
     let left = sub(operands[0], fallback);
+    // `not in`: the `not` token just before an `in` belongs to the operator.
+    const nots = n.name === 'cmpExpr' ? this.toks(n, 'notIn') : [];
     ops.forEach((op, i) => {
       const opEnd = op.endOffset! + 1;
       const right = sub(operands[i + 1], opEnd);
+      const not = op.tokenType === T.In ? nots.find((t) => this.segment[this.segment.indexOf(t) + 1] === op) : undefined;
+      const opStart = not ? not.startOffset : op.startOffset;
       left = {
         kind: 'binary',
-        op: (op.tokenType === T.Or ? 'or' : op.tokenType === T.And ? 'and' : op.image) as A.BinaryOp,
+        op: (op.tokenType === T.Or ? 'or' : op.tokenType === T.And ? 'and' : op.tokenType === T.In ? (not ? 'not in' : 'in') : op.image) as A.BinaryOp,
         left,
         right,
-        opSpan: span(op),
-        start: Math.min(left.start, op.startOffset),
+        opSpan: { start: opStart, end: opEnd },
+        start: Math.min(left.start, opStart),
         end: Math.max(right.end, opEnd),
       };
     });
@@ -389,6 +401,10 @@ class Builder {
     if (num) return { kind: 'number', value: Number(num.image), text: num.image, ...span(num) };
     const t = this.tok(n, 'True') ?? this.tok(n, 'False');
     if (t) return { kind: 'bool', value: t.tokenType === T.True, ...span(t) };
+    const str = this.tok(n, 'StringLiteral');
+    if (str) return { kind: 'string', value: this.str(str)!.value, ...span(str) };
+    const list = this.node(n, 'listExpr');
+    if (list) return this.list(list, fallback);
     const con = this.node(n, 'callOrName');
     if (con) return this.callOrName(con, fallback);
     const lp = this.tok(n, 'LParen');
@@ -399,6 +415,19 @@ class Builder {
       return { kind: 'paren', expr, start: lp.startOffset, end: rp ? rp.endOffset! + 1 : expr.end };
     }
     return this.error(n, fallback);
+  }
+
+  private list(n: CstNode, fallback: number): A.Expr {
+    const lb = this.tok(n, 'LBracket');
+    if (!lb) return this.error(n, fallback);
+    const rb = this.tok(n, 'RBracket');
+    let pos = lb.endOffset! + 1;
+    const items = this.nodes(n, 'expression').map((x) => {
+      const e = this.expression(x, pos);
+      pos = Math.max(pos, e.end);
+      return e;
+    });
+    return { kind: 'list', items, closed: !!rb, start: lb.startOffset, end: rb ? rb.endOffset! + 1 : pos };
   }
 
   private callOrName(n: CstNode, fallback: number): A.Expr {

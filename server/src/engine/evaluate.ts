@@ -1,6 +1,7 @@
 // The in-memory backend: runs a plan over a frame, one column at a time. Results are cached by the
 // plan node's structural key, so an edit to one rule recomputes only the nodes that changed.
-import type { Frame } from './frame';
+import { categoryCall, missingCategories } from './categories';
+import type { Categorical, Frame } from './frame';
 import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
 import { evaluateFused, fusedSize } from './fuse';
 import type { PlanNode } from './plan';
@@ -8,8 +9,11 @@ import type { PlanNode } from './plan';
 /** A column of numbers, a column of conditions, or a constant. */
 export type Values = Num | Bool | number;
 
+/** What the cache holds: computed columns. */
+type Column = Num | Bool | Categorical;
+
 interface Entry {
-  values: Num | Bool;
+  values: Column;
   bytes: number;
   used: number;
 }
@@ -24,15 +28,15 @@ export class FeatureCache {
 
   constructor(readonly budgetBytes = 512 * 1024 * 1024) {}
 
-  get(key: string): Num | Bool | undefined {
+  get(key: string): Column | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
     e.used = ++this.tick;
     return e.values;
   }
 
-  set(key: string, values: Num | Bool): void {
-    const bytes = values.byteLength;
+  set(key: string, values: Column): void {
+    const bytes = 'codes' in values ? values.codes.byteLength : values.byteLength;
     this.entries.set(key, { values, bytes, used: ++this.tick });
     this.bytes += bytes;
     if (this.bytes > this.budgetBytes) this.evict();
@@ -67,8 +71,16 @@ export class Evaluator {
     readonly cache = new FeatureCache(),
   ) {}
 
+  /** A number or condition node's values (category nodes are read only by the calls that take them). */
   values(node: PlanNode): Values {
+    const v = this.anyValues(node);
+    if (typeof v === 'object' && 'codes' in v) throw new Error('a category column has no flags or numbers');
+    return v;
+  }
+
+  private anyValues(node: PlanNode): Values | Categorical {
     if (node.op === 'num' || node.op === 'bool') return node.value!;
+    if (node.op === 'col' && node.kind === 'category') return this.frame.categories.get(node.name!) ?? missingCategories(this.frame.length);
     if (node.op === 'col') return this.frame.columns.get(node.name!) ?? new Float64Array(this.frame.length).fill(Number.NaN);
     const hit = this.cache.get(node.key);
     if (hit) {
@@ -79,7 +91,7 @@ export class Evaluator {
     const out =
       fusedSize(node) > 1 && !this.noFusion
         ? evaluateFused(node, this.frame.length, (leaf) => this.values(leaf))
-        : this.compute(node, node.args.map((a) => this.values(a)));
+        : this.compute(node, node.args.map((a) => this.anyValues(a)));
     if (typeof out !== 'number') {
       this.cache.misses++;
       this.computed++;
@@ -95,8 +107,10 @@ export class Evaluator {
     return node.kind === 'boolean' ? new Uint8Array(this.frame.length).fill(v) : new Float64Array(this.frame.length).fill(v);
   }
 
-  private compute(node: PlanNode, args: Values[]): Values {
+  private compute(node: PlanNode, all: (Values | Categorical)[]): Values | Categorical {
     const n = this.frame.length;
+    // Only calls take categories (the checker sees to it).
+    const args = all as (Num | Bool | number)[];
     switch (node.op) {
       case 'neg':
         return map1(args[0], n, (x) => -x);
@@ -109,8 +123,8 @@ export class Evaluator {
       case 'logic':
         return logic(node.fn, args[0], args[1], n);
       case 'call': {
-        const cols = args.map((a, i) => (typeof a === 'number' ? this.column(node.args[i]) : a));
-        return kernels[node.fn](cols, node.consts, this.frame);
+        const cols = all.map((a, i) => (typeof a === 'number' ? this.column(node.args[i]) : a));
+        return categoryCall(node, cols, this.frame) ?? kernels[node.fn](cols as (Num | Bool)[], node.consts, this.frame);
       }
       default:
         throw new Error(`unknown plan op ${node.op}`);

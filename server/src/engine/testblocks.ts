@@ -5,7 +5,8 @@ import { check, type ColumnInfo } from '../../../grammar/src/check';
 import type { Issue } from '../../../grammar/src/issues';
 import type { ParseResult } from '../../../grammar/src/parse';
 import { Evaluator } from './evaluate';
-import { newFrameId, schemaOf, type Frame } from './frame';
+import { categoricalOf, missingCategories } from './categories';
+import { newFrameId, schemaOf, type Categorical, type Frame } from './frame';
 import { TRUE } from './kernels';
 import { compile } from './plan';
 
@@ -27,13 +28,33 @@ export interface TestOutcome {
   errors: Issue[];
 }
 
-function testFrame(t: TestDecl, used: Set<string>): Frame {
+function testFrame(t: TestDecl, used: Set<string>, textUsed: Set<string>): Frame {
   const n = t.columns[0]?.values.length ?? 0;
   const columns = new Map<string, Float64Array>();
-  for (const c of t.columns) columns.set(c.name.name, Float64Array.from(c.values));
-  // Columns the rules use but the test leaves out are missing everywhere.
-  for (const name of used) if (!columns.has(name)) columns.set(name, new Float64Array(n).fill(Number.NaN));
-  const columnInfo: ColumnInfo[] = [...columns.keys()].map((name) => ({ name, numeric: true }));
+  const categories = new Map<string, Categorical>();
+  const columnInfo: ColumnInfo[] = [];
+  for (const c of t.columns) {
+    if (c.texts) {
+      const { column, frequent } = categoricalOf(c.texts);
+      categories.set(c.name.name, column);
+      columnInfo.push({ name: c.name.name, numeric: false, categories: frequent });
+    } else {
+      columns.set(c.name.name, Float64Array.from(c.values));
+      columnInfo.push({ name: c.name.name, numeric: true });
+    }
+  }
+  // Columns the rules use but the test leaves out are missing everywhere (categories when the
+  // rules compare them with strings).
+  for (const name of used) {
+    if (columns.has(name) || categories.has(name)) continue;
+    if (textUsed.has(name)) {
+      categories.set(name, missingCategories(n));
+      columnInfo.push({ name, numeric: false, categories: [] });
+    } else {
+      columns.set(name, new Float64Array(n).fill(Number.NaN));
+      columnInfo.push({ name, numeric: true });
+    }
+  }
   return {
     source: t.title?.value ?? 'test',
     id: newFrameId(),
@@ -45,7 +66,7 @@ function testFrame(t: TestDecl, used: Set<string>): Frame {
     timeKind: 'row',
     columns,
     columnInfo,
-    categories: new Map(),
+    categories,
     text: new Map(),
     lineOf: () => 0,
   };
@@ -55,7 +76,7 @@ export function runTests(parsed: ParseResult): TestOutcome[] {
   const outline = check(parsed);
   return parsed.file.tests.map((t) => {
     const title = t.title?.value ?? `test at offset ${t.start}`;
-    const frame = testFrame(t, outline.columnsUsed);
+    const frame = testFrame(t, outline.columnsUsed, outline.textColumnsUsed);
     const checked = check(parsed, schemaOf(frame));
     const errors = checked.issues.filter((i) => i.severity === 'error' && i.start >= t.start && i.end <= t.end);
     const program = compile(checked);
