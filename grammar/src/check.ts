@@ -895,6 +895,12 @@ class Checker {
     const both = l === 'category' && r === 'category';
     const [cat, otherSide, otherKind] = l === 'category' ? [e.left, e.right, r] : [e.right, e.left, l];
     const name = this.label(cat);
+    // A column of numbers with a stray text cell loads as categories: say where the text is.
+    const mixed = !both && otherKind === 'number' ? this.mixedColumnNote(cat) : undefined;
+    if (mixed) {
+      this.err('non-numeric-column', cat, mixed);
+      return op === '+' || op === '-' || op === '*' || op === '/' ? 'number' : 'boolean';
+    }
     if (op === '==' || op === '!=') {
       if (both) return 'boolean';
       if (otherKind === 'number') {
@@ -920,6 +926,14 @@ class Checker {
     }
     this.err('kind-mismatch', cat, `\`${op}\` needs numbers, but \`${name}\` holds categories (text): ARL does not compute with them.`);
     return 'number';
+  }
+
+  /** For a category column that is mostly numbers, what the loader said about its text cells. */
+  private mixedColumnNote(e: A.Expr): string | undefined {
+    const u = A.unparen(e);
+    const col = u.kind === 'name' && !this.lets.has(u.name) ? this.columns?.get(u.name) : undefined;
+    if (!col?.note || col.numeric) return undefined;
+    return `The column \`${excerpt(u.kind === 'name' ? u.name : '')}\` is not numeric (${col.note}), so it loads as categories. Fix that cell to use the column as a number, or compare it with strings (\`== "..."\`).`;
   }
 
   /** The text of a number literal as written (`11`, `-2`), for suggesting it as a string. */
