@@ -1,6 +1,7 @@
 // Text to tree. Never throws: returns the tree with whatever could be read, and the errors.
 import type { CstElement, CstNode, IRecognitionException, IToken } from 'chevrotain';
 import * as A from './ast';
+import { capDepth, guardNesting, isCutOut } from './guard';
 import { issue, type Issue } from './issues';
 import * as T from './lexer';
 import { arlParser } from './parser';
@@ -56,12 +57,12 @@ export function parse(text: string): ParseResult {
   while (i < tokens.length) {
     let j = i + 1;
     while (j < tokens.length && !starts.has(tokens[j].tokenType)) j++;
-    const segment = tokens.slice(i, j);
+    const segment = guardNesting(tokens.slice(i, j), issues);
     parser.input = segment;
     const cst = parser.declaration();
     for (const e of parser.errors) issues.push(syntaxIssue(e, segment, text));
     const decl = new Builder(issues, segment).declaration(cst);
-    if (decl) addDecl(file, decl);
+    if (decl) addDecl(file, capDepth(decl, issues));
     i = j;
   }
   return { text, file, issues, tokens, comments };
@@ -143,21 +144,29 @@ class Builder {
 
   /** Span of every real token under `n`, or a zero-width span at `fallback`. */
   private spanOf(n: CstNode | undefined, fallback: number): A.Span {
-    let start = Infinity;
-    let end = -Infinity;
-    const visit = (c: CstNode) => {
-      for (const list of Object.values(c.children)) {
-        for (const e of list) {
-          if (isNode(e)) visit(e);
-          else if (real(e)) {
-            start = Math.min(start, e.startOffset);
-            end = Math.max(end, e.endOffset! + 1);
-          }
-        }
+    const s = n ? this.extent(n) : undefined;
+    return !s || s.start === Infinity ? { start: fallback, end: fallback } : { start: s.start, end: s.end };
+  }
+
+  /** Remembered per node: spans are asked for nodes inside nodes already measured. */
+  private readonly extents = new Map<CstNode, A.Span>();
+  private extent(c: CstNode): A.Span {
+    let s = this.extents.get(c);
+    if (s) return s;
+    s = { start: Infinity, end: -Infinity };
+    for (const list of Object.values(c.children)) {
+      for (const e of list) {
+        let start: number;
+        let end: number;
+        if (isNode(e)) ({ start, end } = this.extent(e));
+        else if (real(e)) (start = e.startOffset), (end = e.endOffset! + 1);
+        else continue;
+        if (start < s.start) s.start = start;
+        if (end > s.end) s.end = end;
       }
-    };
-    if (n) visit(n);
-    return start === Infinity ? { start: fallback, end: fallback } : { start, end };
+    }
+    this.extents.set(c, s);
+    return s;
   }
 
   private ident(t: IToken | undefined): A.Ident | undefined {
@@ -394,6 +403,7 @@ class Builder {
   private callOrName(n: CstNode, fallback: number): A.Expr {
     const id = this.tok(n, 'Identifier');
     if (!id) return this.error(n, fallback);
+    if (isCutOut(id)) return { kind: 'error', start: id.startOffset, end: id.endOffset! + 1 };
     const callee = this.ident(id)!;
     const lp = this.tok(n, 'LParen');
     if (!lp) return { kind: 'name', name: callee.name, start: callee.start, end: callee.end };
