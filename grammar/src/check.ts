@@ -1,8 +1,9 @@
 // Name resolution and static types (number / boolean). Pure: the dataset is described by a Schema.
 import * as A from './ast';
 import { functionsByName, signatureLabel, type FunctionSpec, type Kind, type ParamSpec } from './functions';
-import { closestNames, issue, type Issue } from './issues';
+import { closestNames, issue, LineIndex, type Issue } from './issues';
 import { writeName } from './lexer';
+import { count, limits, measure, type Measure } from './limits';
 import type { ParseResult } from './parse';
 
 export interface ColumnInfo {
@@ -99,6 +100,14 @@ class Checker {
   private readonly columns?: Map<string, ColumnInfo>;
   private dataset: DatasetSpec = { columns: {}, spans: {}, split: defaultSplit };
   private current?: A.Decl;
+  private readonly measures = new Map<A.Decl, Measure>();
+  /** Depth of each let's tree with the lets it uses expanded. */
+  private readonly letDepth = new Map<A.LetDecl, number>();
+  /** Declarations past the file's size limit: not checked. */
+  private readonly skipped = new Set<A.Decl>();
+  /** "Did you mean" lookups left: each costs a pass over the names, so a file of thousands of unknown names stops asking. */
+  private suggestions = 200;
+  private lineIndex?: LineIndex;
 
   constructor(
     private readonly parsed: ParseResult,
@@ -111,14 +120,16 @@ class Checker {
     const f = this.parsed.file;
     this.checkDataset();
     this.declareNames();
-    for (const l of f.lets) this.letKind(l);
+    this.checkSizes();
+    this.checkLets();
     for (const d of [...f.rules, ...f.excludes]) {
       this.current = d;
-      if (!d.expr) {
+      if (!d.expr || this.skipped.has(d)) {
         this.broken.add(d);
         continue;
       }
       const k = this.infer(d.expr);
+      this.checkDepth(d);
       if (k === 'number') {
         this.err('not-a-condition', d.expr, `A ${d.kind} needs a condition (true or false), but this is a number. Compare it, e.g. \`... > 10\`.`);
       }
@@ -249,10 +260,108 @@ class Checker {
   }
 
   private line(offset: number): number {
-    let n = 1;
-    const t = this.parsed.text;
-    for (let i = 0; i < offset && i < t.length; i++) if (t.charCodeAt(i) === 10) n++;
-    return n;
+    this.lineIndex ??= new LineIndex(this.parsed.text);
+    return this.lineIndex.position(offset).line + 1;
+  }
+
+  private near(name: string, candidates: () => Iterable<string>): string[] {
+    return this.suggestions-- > 0 ? closestNames(name, candidates()) : [];
+  }
+
+  // Limits (grammar/src/limits.ts). The parser already cut out trees deeper than limits.depth.
+
+  /** Operations per declaration and per file; declarations past the file's limit are not checked. */
+  private checkSizes(): void {
+    let total = 0;
+    const decls = this.parsed.file.decls;
+    for (let i = 0; i < decls.length; i++) {
+      const d = decls[i];
+      const expr = A.declExpr(d);
+      if (!expr) continue;
+      const m = measure(expr);
+      this.measures.set(d, m);
+      total += m.size;
+      this.current = d;
+      if (total > limits.fileSize) {
+        const rest = decls.slice(i).filter((x) => A.declExpr(x));
+        for (const x of rest) this.skipped.add(x), this.broken.add(x);
+        this.err(
+          'size-limit',
+          { start: d.keyword.start, end: (d as A.LetDecl).name?.end ?? d.keyword.end },
+          `The file holds more than ${count(limits.fileSize)} operations (lets, rules and excludes together): this ${d.kind} and the ${count(rest.length - 1)} declarations after it are not checked or evaluated. Split the file.`,
+        );
+        break;
+      }
+      if (m.size > limits.declarationSize) {
+        this.err('size-limit', expr, `This expression has ${count(m.size)} operations; ARL takes at most ${count(limits.declarationSize)} in one declaration. Split it into lets.`);
+      }
+    }
+    this.current = undefined;
+  }
+
+  /**
+   * Lets in dependency order, depth first without recursion (a chain of thousands of lets): each
+   * let is inferred once the lets it uses are, while the lets that led to it are still busy, so a
+   * cycle is found as the recursive definition would find it.
+   */
+  private checkLets(): void {
+    const deps = (l: A.LetDecl): A.LetDecl[] => {
+      const m = this.measures.get(l);
+      if (!m || this.skipped.has(l)) return [];
+      return m.names.flatMap((n) => this.lets.get(n.expr.name) ?? []);
+    };
+    for (const root of this.parsed.file.lets) {
+      if (this.letState.has(root)) continue;
+      this.letState.set(root, 'busy');
+      const stack = [{ l: root, next: deps(root), i: 0 }];
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        if (top.i < top.next.length) {
+          const d = top.next[top.i++];
+          if (!this.letState.has(d)) {
+            this.letState.set(d, 'busy');
+            stack.push({ l: d, next: deps(d), i: 0 });
+          }
+          continue;
+        }
+        stack.pop();
+        this.letState.delete(top.l);
+        this.letKind(top.l);
+      }
+    }
+  }
+
+  /** Depth with lets expanded: a let deeper than the limit is reported where it uses the let that makes it so. */
+  private checkDepth(d: A.LetDecl | A.RuleDecl | A.ExcludeDecl): number {
+    const m = this.measures.get(d);
+    if (!m) return 0;
+    let depth = m.depth;
+    let via: { expr: A.NameExpr; depth: number } | undefined;
+    let inheritsTooDeep = false;
+    for (const n of m.names) {
+      const l = this.lets.get(n.expr.name);
+      const ld = l && this.letDepth.get(l);
+      if (ld === undefined) continue;
+      if (ld > limits.depth) inheritsTooDeep = true;
+      if (n.at + ld > depth) {
+        depth = n.at + ld;
+        via = { expr: n.expr, depth: ld };
+      }
+    }
+    if (d.kind === 'let') this.letDepth.set(d, depth);
+    if (depth > limits.depth) {
+      const saved = this.current;
+      this.current = d;
+      if (!inheritsTooDeep && via) {
+        this.err(
+          'depth-limit',
+          via.expr,
+          `With its lets expanded this expression is ${count(depth)} levels deep (\`${via.expr.name}\` alone is ${count(via.depth)}); ARL evaluates at most ${limits.depth}. Use fewer lets built on each other, or shorter \`and\`, \`or\` and \`+\` chains in them.`,
+        );
+      } else this.broken.add(d);
+      this.current = saved;
+    }
+    return depth;
   }
 
   private letKind(l: A.LetDecl): Kind | undefined {
@@ -262,9 +371,12 @@ class Checker {
     this.letState.set(l, 'busy');
     const saved = this.current;
     this.current = l;
-    const k = l.expr ? this.infer(l.expr) : undefined;
-    if (!l.expr) this.broken.add(l);
-    else if (this.schema) this.checkHistory(l.expr);
+    const k = l.expr && !this.skipped.has(l) ? this.infer(l.expr) : undefined;
+    if (!l.expr || this.skipped.has(l)) this.broken.add(l);
+    else {
+      this.checkDepth(l);
+      if (this.schema) this.checkHistory(l.expr);
+    }
     this.current = saved;
     this.letState.set(l, 'done');
     this.letKinds.set(l, k);
@@ -343,8 +455,8 @@ class Checker {
     }
     const col = this.columns.get(e.name);
     if (!col) {
-      const candidates = [...this.lets.keys(), ...[...this.columns].filter(([, c]) => c.numeric).map(([n]) => n)];
-      const near = closestNames(e.name, candidates);
+      const columns = this.columns;
+      const near = this.near(e.name, () => [...this.lets.keys(), ...[...columns].filter(([, c]) => c.numeric).map(([n]) => n)]);
       this.err('unknown-name', e, `Unknown name \`${e.name}\`${near.length ? `: did you mean \`${near[0]}\`?` : '.'} Names are the dataset's numeric columns and the lets.`, {
         replacements: near.map(writeName),
       });
@@ -415,8 +527,10 @@ class Checker {
         const bad =
           (p.constant === 'int' && !Number.isInteger(v)) || (p.min !== undefined && v < p.min) || (p.max !== undefined && v > p.max);
         if (bad) {
-          const range = p.constant === 'int' ? `a whole number of at least ${p.min}` : `between ${p.min} and ${p.max}`;
-          this.err('bad-constant', arg, `\`${p.name}\` of ${name} must be ${range}; it is ${v}.`);
+          const range =
+            p.constant !== 'int' ? `between ${p.min} and ${p.max}` : p.max === undefined ? `a whole number of at least ${p.min}` : `a whole number from ${p.min} to ${count(p.max)}`;
+          const why = p.constant === 'int' && p.max !== undefined && v > p.max ? `, beyond ARL's limit for windows, steps and offsets` : '';
+          this.err('bad-constant', arg, `\`${p.name}\` of ${name} must be ${range}; it is ${v}${why}.`);
           ok = false;
         }
         consts[p.name] = v;

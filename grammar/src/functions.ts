@@ -1,4 +1,5 @@
 // The function catalog: signatures, kinds and documentation. Backends implement these by name.
+import { limits } from './limits';
 
 export type Kind = 'number' | 'boolean';
 
@@ -27,13 +28,14 @@ export interface FunctionSpec {
 }
 
 const x: ParamSpec = { name: 'x', kind: 'number', doc: 'the values (a column, a let or any number expression)' };
-const w: ParamSpec = { name: 'w', kind: 'number', constant: 'int', min: 1, doc: 'window length in points' };
-const k: ParamSpec = { name: 'k', kind: 'number', constant: 'int', min: 1, default: 1, doc: 'how many points back' };
+const w: ParamSpec = { name: 'w', kind: 'number', constant: 'int', min: 1, max: limits.window, doc: 'window length in points' };
+const k: ParamSpec = { name: 'k', kind: 'number', constant: 'int', min: 1, max: limits.window, default: 1, doc: 'how many points back' };
 const offset: ParamSpec = {
   name: 'offset',
   kind: 'number',
   constant: 'int',
   min: 0,
+  max: limits.window,
   default: 0,
   doc: 'shift the window into the past by this many points (offset = 1: the window ends just before now)',
 };
