@@ -4,11 +4,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { check, type CheckResult } from '../../../grammar/src/check';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
+import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { schemaOf } from './frame';
 import { TRUE, type Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
-import { compile, type PlanNode, type Program } from './plan';
+import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import type { DataSession, DatasetStore } from './store';
 
 export interface Timings {
@@ -49,6 +50,8 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Production data: the label and reason columns are not needed (`arl run`). */
   unlabelled?: boolean;
+  /** Limits of the evaluation (default: defaultBudget in budget.ts). */
+  budget?: BudgetLimits;
 }
 
 export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
@@ -83,16 +86,41 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data) {
     const ev = data.evaluator;
-    const t1 = performance.now();
-    for (const d of [...program.rules, ...program.excludes]) if (d.node) computeFeatures(d.node, ev);
+    const budget = new Budget(opts.budget);
+    const flags = new Map<CompiledDecl, Bool>();
+    const features = new Set<PlanNode>();
+    // Excludes first: a rule's own metrics depend on them. Between declarations the work yields to
+    // the event loop now and then, so a newer edit can cancel it (checkCancelled).
+    const decls = [...program.excludes, ...program.rules];
+    let lastYield = performance.now();
+    for (let k = 0; k < decls.length; k++) {
+      const d = decls[k];
+      if (!d.node) continue;
+      const t1 = performance.now();
+      try {
+        computeFeatures(d.node, ev, budget, features);
+        const t2 = performance.now();
+        flags.set(d, ev.column(d.node, budget) as Bool);
+        timings.features += t2 - t1;
+        timings.evaluate += performance.now() - t2;
+      } catch (e) {
+        if (!(e instanceof BudgetExceeded)) throw e;
+        issues.push(budgetIssue(d, e, decls.length - k - 1));
+        break;
+      }
+      if (performance.now() - lastYield > 20) {
+        await new Promise((r) => setImmediate(r));
+        opts.checkCancelled?.();
+        lastYield = performance.now();
+      }
+    }
     opts.checkCancelled?.();
-    const t2 = performance.now();
-    const flags = (d: { name: string; node?: PlanNode }): NamedFlags => ({ name: d.name, flags: d.node ? (ev.column(d.node) as Bool) : undefined });
-    ruleFlags = program.rules.map(flags);
-    excludeFlags = program.excludes.map(flags);
+    const t3 = performance.now();
+    const named = (d: CompiledDecl): NamedFlags => ({ name: d.name, flags: flags.get(d) });
+    ruleFlags = program.rules.map(named);
+    excludeFlags = program.excludes.map(named);
     issues.push(...firingIssues(program, ruleFlags, excludeFlags, data));
-    timings.features = t2 - t1;
-    timings.evaluate = performance.now() - t2;
+    timings.evaluate += performance.now() - t3;
   }
   const shares = checked.dataset.split;
   const memo = new Map<ScoreSplit, FileScores>();
@@ -123,13 +151,31 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   };
 }
 
-/** Computes the function calls under a node (the "features"), leaving the logic for later. */
-function computeFeatures(node: PlanNode, ev: DataSession['evaluator']): void {
-  if (node.op === 'call') {
-    ev.values(node);
-    return;
+/** Computes the function calls under a node (the "features"), leaving the logic for later; each node of the DAG is visited once. */
+function computeFeatures(root: PlanNode, ev: DataSession['evaluator'], budget: Budget, seen: Set<PlanNode>): void {
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (node.op === 'call') ev.values(node, budget);
+    else stack.push(...node.args);
   }
-  for (const a of node.args) computeFeatures(a, ev);
+}
+
+function budgetIssue(d: CompiledDecl, e: BudgetExceeded, after: number): Issue {
+  const what = d.decl.kind === 'rule' ? 'rule' : 'exclude';
+  const rest = after ? ` It and the ${after} declaration${after === 1 ? '' : 's'} evaluated after it have no metrics.` : ' It has no metrics.';
+  const advice =
+    e.what === 'time'
+      ? 'Split the file, or use fewer or shorter windows.'
+      : e.what === 'memory'
+        ? 'Split the file (each rule holds a column of the dataset), or use a smaller dataset.'
+        : 'Shorten the windows, or use a smaller dataset.';
+  return issue('budget-exceeded', 'error', `Evaluation stopped at the ${what} \`${d.name}\`: ${e.message}.${rest} ${advice}`, d.decl.name ?? d.decl.keyword, {
+    rule: d.name,
+    limit: e.what,
+  });
 }
 
 function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError | undefined, overridden: boolean): Issue[] {

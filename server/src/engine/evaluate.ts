@@ -1,8 +1,9 @@
 // The in-memory backend: runs a plan over a frame, one column at a time. Results are cached by the
 // plan node's structural key, so an edit to one rule recomputes only the nodes that changed.
+import { workOf, type Budget } from './budget';
 import type { Frame } from './frame';
 import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
-import { evaluateFused, fusedSize } from './fuse';
+import { evaluateFused, isFusable } from './fuse';
 import type { PlanNode } from './plan';
 
 /** A column of numbers, a column of conditions, or a constant. */
@@ -67,7 +68,10 @@ export class Evaluator {
     readonly cache = new FeatureCache(),
   ) {}
 
-  values(node: PlanNode): Values {
+  private longestSeries = -1;
+
+  /** A node's values; with a budget, each column computed is charged to it first (BudgetExceeded). */
+  values(node: PlanNode, budget?: Budget): Values {
     if (node.op === 'num' || node.op === 'bool') return node.value!;
     if (node.op === 'col') return this.frame.columns.get(node.name!) ?? new Float64Array(this.frame.length).fill(Number.NaN);
     const hit = this.cache.get(node.key);
@@ -76,10 +80,10 @@ export class Evaluator {
       return hit;
     }
     // Trees of element-wise operators run as one fused loop; their leaves are cached as usual.
-    const out =
-      fusedSize(node) > 1 && !this.noFusion
-        ? evaluateFused(node, this.frame.length, (leaf) => this.values(leaf))
-        : this.compute(node, node.args.map((a) => this.values(a)));
+    const fused = isFusable(node) && !this.noFusion;
+    const args = fused ? [] : node.args.map((a) => this.values(a, budget));
+    if (budget) budget.charge(workOf(node, this.frame.length, this.longest()), this.frame.length * (node.kind === 'boolean' ? 1 : 8));
+    const out = fused ? evaluateFused(node, this.frame.length, (leaf) => this.values(leaf, budget)) : this.compute(node, args, budget);
     if (typeof out !== 'number') {
       this.cache.misses++;
       this.computed++;
@@ -88,14 +92,24 @@ export class Evaluator {
     return out;
   }
 
+  private longest(): number {
+    if (this.longestSeries < 0) {
+      const s = this.frame.seriesStart;
+      let m = 0;
+      for (let i = 0; i + 1 < s.length; i++) m = Math.max(m, s[i + 1] - s[i]);
+      this.longestSeries = m;
+    }
+    return this.longestSeries;
+  }
+
   /** Values as a column (constants repeated). */
-  column(node: PlanNode): Num | Bool {
-    const v = this.values(node);
+  column(node: PlanNode, budget?: Budget): Num | Bool {
+    const v = this.values(node, budget);
     if (typeof v !== 'number') return v;
     return node.kind === 'boolean' ? new Uint8Array(this.frame.length).fill(v) : new Float64Array(this.frame.length).fill(v);
   }
 
-  private compute(node: PlanNode, args: Values[]): Values {
+  private compute(node: PlanNode, args: Values[], budget?: Budget): Values {
     const n = this.frame.length;
     switch (node.op) {
       case 'neg':
@@ -109,7 +123,7 @@ export class Evaluator {
       case 'logic':
         return logic(node.fn, args[0], args[1], n);
       case 'call': {
-        const cols = args.map((a, i) => (typeof a === 'number' ? this.column(node.args[i]) : a));
+        const cols = args.map((a, i) => (typeof a === 'number' ? this.column(node.args[i], budget) : a));
         return kernels[node.fn](cols, node.consts, this.frame);
       }
       default:

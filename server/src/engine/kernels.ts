@@ -23,7 +23,7 @@ function nans(n: number): Float64Array {
 /** Reduces the present values of each window [j - w + 1, j], j = i - offset. */
 function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: number): Num {
   const out = nans(L.length);
-  const buf = new Float64Array(w);
+  const buf = new Float64Array(Math.min(w, L.length));
   const starts = L.seriesStart;
   for (let s = 0; s + 1 < starts.length; s++) {
     const a = starts[s];
@@ -198,7 +198,7 @@ function countBool(x: Bool, L: Layout, w: number, offset: number): Num {
 /** now compared with the w points before it: (x - centre) / scale; NaN when scale is 0. */
 function baseline(x: Num, L: Layout, w: number, offset: number, robust: boolean): Num {
   const out = nans(L.length);
-  const buf = new Float64Array(w);
+  const buf = new Float64Array(Math.min(w, L.length));
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
     const b = L.seriesStart[s + 1];
