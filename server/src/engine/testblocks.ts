@@ -1,8 +1,8 @@
 // Runs a rule file's `test` blocks: each block is a small one-series dataset, evaluated with the
 // file's rules and excludes; a point is flagged when any rule holds and no exclude does.
-import type { TestDecl } from '../../../grammar/src/ast';
-import { check, type ColumnInfo } from '../../../grammar/src/check';
-import type { Issue } from '../../../grammar/src/issues';
+import type { ExcludeDecl, RuleDecl, TestDecl } from '../../../grammar/src/ast';
+import { check, type CheckResult, type ColumnInfo } from '../../../grammar/src/check';
+import { issue, type Issue } from '../../../grammar/src/issues';
 import type { ParseResult } from '../../../grammar/src/parse';
 import { Evaluator } from './evaluate';
 import { newFrameId, schemaOf, type Frame } from './frame';
@@ -60,11 +60,8 @@ export function runTests(parsed: ParseResult): TestOutcome[] {
     const errors = checked.issues.filter((i) => i.severity === 'error' && i.start >= t.start && i.end <= t.end);
     const program = compile(checked);
     const broken = [...program.rules, ...program.excludes].filter((d) => !d.node);
-    for (const d of broken) {
-      const own = checked.issues.find((i) => i.severity === 'error' && i.start >= d.decl.start && i.end <= d.decl.end);
-      if (own) errors.push(own);
-    }
-    if (errors.length || frame.length === 0) return { decl: t, title, passed: false, failures: [], errors };
+    for (const d of broken) errors.push(...brokenBecause(checked, d.decl));
+    if (errors.length || frame.length === 0) return { decl: t, title, passed: false, failures: [], errors: [...new Set(errors)] };
     const ev = new Evaluator(frame);
     const ruleCols = program.rules.map((r) => ({ name: r.name, col: ev.column(r.node!) }));
     const exclCols = program.excludes.map((r) => ({ name: r.name, col: ev.column(r.node!) }));
@@ -81,6 +78,38 @@ export function runTests(parsed: ParseResult): TestOutcome[] {
     }
     return { decl: t, title, passed: failures.length === 0, failures, errors };
   });
+}
+
+/**
+ * Why a rule or exclude cannot run: its own first error, or else the let with an error it uses
+ * (directly or through other lets).
+ */
+function brokenBecause(checked: CheckResult, decl: RuleDecl | ExcludeDecl): Issue[] {
+  const inside = (i: Issue, s: { start: number; end: number }) => i.severity === 'error' && i.start >= s.start && i.end <= s.end;
+  const own = checked.issues.find((i) => inside(i, decl));
+  if (own) return [own];
+  const name = decl.name?.name ?? decl.kind;
+  const brokenLetIn = (s: { start: number; end: number }) =>
+    checked.references.find((r) => r.symbol.kind === 'let' && !r.declaration && r.start >= s.start && r.end <= s.end && checked.broken.has(r.symbol.decl));
+  const uses = brokenLetIn(decl);
+  if (!uses || uses.symbol.kind !== 'let') {
+    return [issue('not-evaluated', 'error', `\`${name}\` cannot be evaluated: fix the errors reported in the file.`, decl.name ?? decl.keyword)];
+  }
+  const letName = uses.symbol.name;
+  const out = [issue('broken-let', 'error', `\`${name}\` uses \`${letName}\`, which has an error: fix \`${letName}\` first.`, uses)];
+  // The error itself, down the lets that use lets.
+  const seen = new Set<unknown>();
+  for (let at: typeof uses | undefined = uses; at?.symbol.kind === 'let' && !seen.has(at.symbol.decl); ) {
+    const l = at.symbol.decl;
+    seen.add(l);
+    const cause = checked.issues.find((i) => inside(i, l));
+    if (cause) {
+      out.push(cause);
+      break;
+    }
+    at = brokenLetIn(l);
+  }
+  return out;
 }
 
 /** "expected an anomaly at 4, got normal: no rule fired" */
