@@ -33,18 +33,25 @@ function num(e: Expr): string {
 function call(e: Extract<Expr, { kind: 'call' }>): string {
   const pos = e.args.filter((a) => !a.name).map((a) => a.value);
   const named = new Map(e.args.filter((a) => a.name).map((a) => [a.name!.name, a.value]));
-  const x = pos[0] ? num(pos[0]) : '…';
-  const n = (i: number, d?: string) => (pos[i] ? num(pos[i]) : d ?? '…');
+  // Each argument is put in words at most once (lazily): nested calls would otherwise be
+  // explained again at every level, exponentially.
+  const words = new Map<number, string>();
+  const n = (i: number, d?: string) => {
+    if (!pos[i]) return d ?? '…';
+    let w = words.get(i);
+    if (w === undefined) words.set(i, (w = num(pos[i])));
+    return w;
+  };
   const offset = named.get('offset');
-  const back = offset && !(offset.kind === 'number' && offset.value === 0) ? `, ending ${num(offset)} points before now` : '';
-  const win = (what: string) => `the ${what} of ${x} over the last ${n(1)} points${back}`;
+  const back = () => (offset && !(offset.kind === 'number' && offset.value === 0) ? `, ending ${num(offset)} points before now` : '');
+  const win = (what: string) => `the ${what} of ${n(0)} over the last ${n(1)} points${back()}`;
   switch (e.callee.name) {
     case 'lag':
-      return `${x} ${n(1, '1')} point${n(1, '1') === '1' ? '' : 's'} earlier`;
+      return `${n(0)} ${n(1, '1')} point${n(1, '1') === '1' ? '' : 's'} earlier`;
     case 'diff':
-      return `the change in ${x} since ${n(1, '1')} point(s) earlier`;
+      return `the change in ${n(0)} since ${n(1, '1')} point(s) earlier`;
     case 'pct_change':
-      return `the percent change in ${x} since ${n(1, '1')} point(s) earlier`;
+      return `the percent change in ${n(0)} since ${n(1, '1')} point(s) earlier`;
     case 'mean':
     case 'median':
     case 'min':
@@ -54,27 +61,27 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'std':
       return win('standard deviation');
     case 'count':
-      return `the number of points where ${x} has a value over the last ${n(1)} points${back}`;
+      return `the number of points where ${n(0)} has a value over the last ${n(1)} points${back()}`;
     case 'quantile':
-      return `the ${n(2)} quantile of ${x} over the last ${n(1)} points${back}`;
+      return `the ${n(2)} quantile of ${n(0)} over the last ${n(1)} points${back()}`;
     case 'slope':
       return win('trend (slope per point)');
     case 'zero_rate':
       return win('share of zeros');
     case 'ewma':
-      return `the exponentially weighted mean of ${x}`;
+      return `the exponentially weighted mean of ${n(0)}`;
     case 'zscore':
-      return `how many standard deviations ${x} is from its mean over the previous ${n(1)} points`;
+      return `how many standard deviations ${n(0)} is from its mean over the previous ${n(1)} points`;
     case 'robust_z':
-      return `how far ${x} is from its median over the previous ${n(1)} points, in MADs`;
+      return `how far ${n(0)} is from its median over the previous ${n(1)} points, in MADs`;
     case 'rising':
-      return `${x} has risen for ${n(1)} points in a row`;
+      return `${n(0)} has risen for ${n(1)} points in a row`;
     case 'falling':
-      return `${x} has fallen for ${n(1)} points in a row`;
+      return `${n(0)} has fallen for ${n(1)} points in a row`;
     case 'persist':
       return `(${pos[0] ? cond(pos[0]) : '…'}) for ${n(1)} points in a row`;
     case 'abs':
-      return `the absolute value of ${x}`;
+      return `the absolute value of ${n(0)}`;
     default:
       return `${e.callee.name}(${pos.map(num).join(', ')})`;
   }

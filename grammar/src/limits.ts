@@ -17,7 +17,7 @@ export const limits = {
 
 /** 200000 -> "200,000". */
 export function count(n: number): string {
-  return n.toLocaleString('en-US');
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** A sub-expression as the generic walk sees it: any object with a kind and a span. */

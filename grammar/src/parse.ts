@@ -154,8 +154,8 @@ class Builder {
     let s = this.extents.get(c);
     if (s) return s;
     s = { start: Infinity, end: -Infinity };
-    for (const list of Object.values(c.children)) {
-      for (const e of list) {
+    for (const key in c.children) {
+      for (const e of c.children[key]) {
         let start: number;
         let end: number;
         if (isNode(e)) ({ start, end } = this.extent(e));

@@ -39,7 +39,8 @@ export class Budget {
       throw new BudgetExceeded('work', `it needs about ${(this.work + work).toExponential(1)} point-operations, more than the ${this.limits.work.toExponential(0)} allowed (long windows over long series cost points x window)`);
     }
     if (this.bytes + bytes > this.limits.bytes) {
-      throw new BudgetExceeded('memory', `its columns need more than ${Math.round(this.limits.bytes / 1024 ** 2)} MB`);
+      const b = this.limits.bytes;
+      throw new BudgetExceeded('memory', `its columns need more than ${b >= 1024 ** 2 ? `${Math.round(b / 1024 ** 2)} MB` : `${Math.ceil(b / 1024)} KB`}`);
     }
     this.work += work;
     this.bytes += bytes;
