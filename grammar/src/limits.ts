@@ -30,8 +30,34 @@ function isExpr(v: unknown): v is A.Expr {
  * arguments `{ value }`), so new kinds of expression are measured without changes here.
  */
 export function children(e: A.Expr): A.Expr[] {
+  return known(e) ?? byFields(e);
+}
+
+/** The kinds known here, directly (the common case, and fast). */
+function known(e: A.Expr): A.Expr[] | undefined {
+  switch (e.kind) {
+    case 'number':
+    case 'bool':
+    case 'name':
+    case 'error':
+      return [];
+    case 'unary':
+      return [e.arg];
+    case 'binary':
+      return [e.left, e.right];
+    case 'paren':
+      return [e.expr];
+    case 'call':
+      return e.args.map((a) => a.value);
+    default:
+      return undefined;
+  }
+}
+
+/** Any other kind: the fields holding expressions, arrays of them, or arguments `{ value }`. */
+function byFields(e: object): A.Expr[] {
   const out: A.Expr[] = [];
-  for (const [key, v] of Object.entries(e)) {
+  for (const [key, v] of Object.entries(e) as [string, unknown][]) {
     if (key === 'callee' || key === 'opSpan') continue;
     if (isExpr(v)) out.push(v);
     else if (Array.isArray(v)) {
@@ -56,14 +82,19 @@ export interface Measure {
 /** Size, depth and names of an expression, without recursion (the tree may be thousands deep). */
 export function measure(root: A.Expr): Measure {
   const m: Measure = { size: 0, depth: 0, names: [] };
-  const stack: [A.Expr, number][] = [[root, 0]];
-  while (stack.length) {
-    const [e, at] = stack.pop()!;
+  const exprs: A.Expr[] = [root];
+  const depths: number[] = [0];
+  while (exprs.length) {
+    const e = exprs.pop()!;
+    const at = depths.pop()!;
     m.size++;
     if (at + 1 > m.depth) m.depth = at + 1;
     if (e.kind === 'name') m.names.push({ expr: e, at });
     const cs = children(e);
-    for (let i = cs.length - 1; i >= 0; i--) stack.push([cs[i], at + 1]);
+    for (let i = cs.length - 1; i >= 0; i--) {
+      exprs.push(cs[i]);
+      depths.push(at + 1);
+    }
   }
   return m;
 }

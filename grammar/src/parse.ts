@@ -117,6 +117,19 @@ function isNode(e: CstElement): e is CstNode {
   return (e as CstNode).children !== undefined;
 }
 
+/** Widens `s` to every real token under `c`. */
+function extend(c: CstNode, s: A.Span): void {
+  for (const key in c.children) {
+    for (const e of c.children[key]) {
+      if (isNode(e)) extend(e, s);
+      else if (real(e)) {
+        if (e.startOffset < s.start) s.start = e.startOffset;
+        if (e.endOffset! + 1 > s.end) s.end = e.endOffset! + 1;
+      }
+    }
+  }
+}
+
 /** Builds the AST from the concrete tree, tolerating what recovery left out. */
 class Builder {
   constructor(
@@ -144,30 +157,17 @@ class Builder {
 
   /** Span of every real token under `n`, or a zero-width span at `fallback`. */
   private spanOf(n: CstNode | undefined, fallback: number): A.Span {
-    const s = n ? this.extent(n) : undefined;
-    return !s || s.start === Infinity ? { start: fallback, end: fallback } : { start: s.start, end: s.end };
-  }
-
-  /** Remembered per node: spans are asked for nodes inside nodes already measured. */
-  private readonly extents = new Map<CstNode, A.Span>();
-  private extent(c: CstNode): A.Span {
-    let s = this.extents.get(c);
-    if (s) return s;
-    s = { start: Infinity, end: -Infinity };
-    for (const key in c.children) {
-      for (const e of c.children[key]) {
-        let start: number;
-        let end: number;
-        if (isNode(e)) ({ start, end } = this.extent(e));
-        else if (real(e)) (start = e.startOffset), (end = e.endOffset! + 1);
-        else continue;
-        if (start < s.start) s.start = start;
-        if (end > s.end) s.end = end;
-      }
+    if (!n) return { start: fallback, end: fallback };
+    // The declaration's span is asked for twice: remember the last one.
+    if (this.lastSpan?.node !== n) {
+      const s = { start: Infinity, end: -Infinity };
+      extend(n, s);
+      this.lastSpan = { node: n, span: s };
     }
-    this.extents.set(c, s);
-    return s;
+    const s = this.lastSpan.span;
+    return s.start === Infinity ? { start: fallback, end: fallback } : { start: s.start, end: s.end };
   }
+  private lastSpan?: { node: CstNode; span: A.Span };
 
   private ident(t: IToken | undefined): A.Ident | undefined {
     return t ? { name: T.identName(t), ...span(t) } : undefined;
@@ -346,7 +346,7 @@ class Builder {
     const chain = Builder.chains[n.name];
     if (!chain) return this.unary(n, fallback);
     const operands = this.nodes(n, chain.child);
-    const ops = chain.ops.flatMap((o) => this.toks(n, o)).sort((a, b) => a.startOffset - b.startOffset);
+    const ops = chain.ops.length === 1 ? this.toks(n, chain.ops[0]) : chain.ops.flatMap((o) => this.toks(n, o)).sort((a, b) => a.startOffset - b.startOffset);
     const sub = (c: CstNode | undefined, fb: number): A.Expr =>
       c ? (Builder.chains[c.name] ? this.binaryChain(c, fb) : this.unary(c, fb)) : { kind: 'error', start: fb, end: fb };
     let left = sub(operands[0], fallback);

@@ -55,9 +55,17 @@ export interface AnalyzeOptions {
 }
 
 export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
+  // Large files parse and check for seconds: between the stages the event loop gets a turn, and a
+  // newer edit can cancel (checkCancelled).
+  const breathe = async () => {
+    await new Promise((r) => setImmediate(r));
+    opts.checkCancelled?.();
+  };
   const parsed = parse(text);
-  let checked = check(parsed);
-  const spec = checked.dataset;
+  await breathe();
+  // The dataset block first (the rules are checked once, against the loaded columns when there are any).
+  const spec = check({ ...parsed, issues: [], file: { decls: parsed.file.decls.filter((d) => d.kind === 'dataset'), lets: [], rules: [], excludes: [], tests: [] } }).dataset;
+  let checked: CheckResult | undefined;
   const timings: Timings = { load: 0, features: 0, evaluate: 0 };
   let datasetPath: string | undefined;
   let data: DataSession | undefined;
@@ -73,10 +81,12 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       data = r.session;
       timings.load = r.fresh ? performance.now() - t0 : 0;
       checked = check(parsed, schemaOf(data.frame));
+      await breathe();
     } else {
       dataError = r.error;
     }
   }
+  checked ??= check(parsed);
   const program = compile(checked);
   const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason] : [];
   // Production data has no labels: a missing label or reason column is not a problem then.
