@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { check, type Schema } from '../../grammar/src/check';
 import { explainDecl } from '../../grammar/src/explain';
 import { LineIndex } from '../../grammar/src/issues';
-import { limits } from '../../grammar/src/limits';
+import type { Expr } from '../../grammar/src/ast';
+import { limits, measure } from '../../grammar/src/limits';
 import { parse } from '../../grammar/src/parse';
 import { analyze } from '../../server/src/engine/analyze';
 import { Evaluator } from '../../server/src/engine/evaluate';
@@ -100,6 +101,15 @@ describe('depth past the limit', () => {
     const errs = errors(text);
     expect(errs).toHaveLength(1);
     expect(errs[0]).toMatch(/^depth-limit @ /);
+  });
+});
+
+describe('measuring expressions', () => {
+  it('counts kinds of expression it does not know by their fields (new syntax is measured too)', () => {
+    const name = (n: string, at: number) => ({ kind: 'name', name: n, start: at, end: at + 1 });
+    const list = { kind: 'list', start: 0, end: 9, items: [name('a', 1), { kind: 'paren', expr: name('b', 4), start: 3, end: 6 }], opSpan: { start: 0, end: 1 } };
+    const m = measure(list as unknown as Expr);
+    expect([m.size, m.depth, m.names.map((n) => `${n.expr.name}@${n.at}`)]).toEqual([4, 3, ['a@1', 'b@2']]);
   });
 });
 
