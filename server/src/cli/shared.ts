@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { LineIndex, type Issue } from '../../../grammar/src/issues';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
+import { commandLineBudget } from '../engine/budget';
 import { DatasetStore } from '../engine/store';
 import { UsageError, write, type Io } from './command';
 import { progressBar } from './progress';
@@ -29,7 +30,7 @@ export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeO
   // Only for people at a terminal: not when the output goes to a file or another program.
   const bar = progressBar(io.stderr, 'loading data', io.stdout.isTTY === true);
   try {
-    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, ...opts });
+    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, budget: commandLineBudget, ...opts });
   } finally {
     bar.done();
   }

@@ -1,5 +1,6 @@
 // The evaluation budget of one analysis: time, memory for computed columns, and estimated work,
 // checked before each column is computed. A file that asks for more gets a diagnostic, not a hang.
+import { totalmem } from 'node:os';
 import type { PlanNode } from './plan';
 
 export interface BudgetLimits {
@@ -11,7 +12,15 @@ export interface BudgetLimits {
   work: number;
 }
 
+/** Every analysis in the editor, and the default. */
 export const defaultBudget: BudgetLimits = { ms: 30_000, bytes: 1024 ** 3, work: 2e10 };
+
+/**
+ * The command line: production data can be far larger than what is edited, and the person running
+ * it chose the data; still bounded, so a rule file in CI cannot hold a runner for hours or
+ * exhaust its memory.
+ */
+export const commandLineBudget: BudgetLimits = { ms: 10 * 60_000, bytes: Math.max(1024 ** 3, Math.floor(totalmem() / 2)), work: 1e12 };
 
 export class BudgetExceeded extends Error {
   constructor(
