@@ -75,6 +75,8 @@ export interface CheckResult {
   calls: Map<A.CallExpr, CallInfo>;
   references: Reference[];
   lets: Map<string, A.LetDecl>;
+  /** Every let, each after the lets it uses (cycles aside): compiling in this order needs no recursion through lets. */
+  letOrder: A.LetDecl[];
   /** Lets, rules and excludes that cannot be evaluated (an error in them or in a let they use). */
   broken: Set<A.Decl>;
   columnsUsed: Set<string>;
@@ -95,6 +97,7 @@ class Checker {
   private readonly lets = new Map<string, A.LetDecl>();
   private readonly letKinds = new Map<A.LetDecl, Kind | undefined>();
   private readonly letState = new Map<A.LetDecl, 'busy' | 'done'>();
+  private readonly letOrder: A.LetDecl[] = [];
   private readonly broken = new Set<A.Decl>();
   private readonly columnsUsed = new Set<string>();
   private readonly columns?: Map<string, ColumnInfo>;
@@ -147,6 +150,7 @@ class Checker {
       calls: this.calls,
       references: this.references,
       lets: this.lets,
+      letOrder: this.letOrder,
       broken: this.broken,
       columnsUsed: this.columnsUsed,
     };
@@ -379,6 +383,7 @@ class Checker {
     }
     this.current = saved;
     this.letState.set(l, 'done');
+    this.letOrder.push(l);
     this.letKinds.set(l, k);
     return k;
   }

@@ -31,7 +31,7 @@ export function isCutOut(t: IToken): boolean {
 export function guardNesting(segment: IToken[], issues: Issue[]): IToken[] {
   if (!segment.length || !guarded.has(segment[0].tokenType)) return segment;
   const out: IToken[] = [];
-  const stack: { not: number; minus: number }[] = [];
+  const stack: { not: number; minus: number; open: TokenType }[] = [];
   let outer = 0;
   let not = 0;
   let minus = 0;
@@ -41,7 +41,7 @@ export function guardNesting(segment: IToken[], issues: Issue[]): IToken[] {
     const prev = segment[k - 1];
     let deeper = false;
     if (opens.has(type)) {
-      stack.push({ not, minus });
+      stack.push({ not, minus, open: type });
       outer += not + minus + 1;
       not = minus = 0;
       deeper = true;
@@ -90,8 +90,22 @@ export function guardNesting(segment: IToken[], issues: Issue[]): IToken[] {
     out.push({ ...first, image: '', tokenType: T.Identifier, tokenTypeIdx: T.Identifier.tokenTypeIdx!, endOffset: last.endOffset, endLine: last.endLine, endColumn: last.endColumn });
     k = end - 1;
   }
+  // The parser's recovery from many brackets left open at the end costs far more stack than
+  // parsing them: past a few, they are closed here and reported once, as the parser would.
+  if (stack.length > maxUnclosed) {
+    const last = out[out.length - 1];
+    const end = last.endOffset! + 1;
+    issues.push(issue('syntax', 'error', `Expected ')' but found the end of the declaration: ${stack.length} brackets are still open.`, { start: end, end }));
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const close = stack[i].open === T.LBracket ? T.RBracket : T.RParen;
+      out.push({ ...last, image: close === T.RParen ? ')' : ']', tokenType: close, tokenTypeIdx: close.tokenTypeIdx!, startOffset: NaN, endOffset: NaN, isInsertedInRecovery: true });
+    }
+  }
   return out;
 }
+
+/** Brackets left open at the end of a declaration that the parser is left to recover from. */
+const maxUnclosed = 8;
 
 /** Where the part starting at token k ends (exclusive): the operand of a sign, the bracket and
  * what it holds, or for `not` everything up to the next `and`, `or`, `,` or closing bracket. */

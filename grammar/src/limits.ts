@@ -4,7 +4,7 @@ import type * as A from './ast';
 
 export const limits = {
   /** Parentheses, calls and prefix `not` / `-` inside each other, as written. */
-  nesting: 64,
+  nesting: 32,
   /** Levels of the expression tree, lets expanded (a chain of n `and` terms is n deep). */
   depth: 500,
   /** Operations (tree nodes) in one declaration, as written. */

@@ -29,7 +29,7 @@ describe('arl on hostile rule files', () => {
     expect(r.code).toBe(1);
     const lines = r.stdout.split('\n').filter((l) => l.includes(': error: '));
     expect(lines.map((l) => l.replace(/^.*deep\.arl:(\d+):(\d+): error: (.{20}).*$/, '$1:$2 $3'))).toEqual([
-      '6:82 This is nested more ',
+      '6:50 This is nested more ',
       '7:17 This expression is 3',
       '8:34 `w` of mean must be ',
     ]);

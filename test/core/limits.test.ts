@@ -51,21 +51,35 @@ function dagSize(root: PlanNode): number {
 describe('nesting past the parser limit', () => {
   const ok = 'rule ok when y > 2';
   it('300 nested parentheses or calls are one error on the deep part; the next rule is whole', () => {
-    expect(errors(`rule r when ${'('.repeat(300)}x > 1${')'.repeat(300)}\n${ok}`)).toEqual(['nesting-limit @ 1:77']);
-    expect(errors(`rule r when ${'abs('.repeat(300)}x${')'.repeat(300)} > 1\n${ok}`)).toEqual(['nesting-limit @ 1:269']);
+    // `rule r when ` is 12 characters: the error starts at the first bracket (or call) past the limit.
+    expect(errors(`rule r when ${'('.repeat(300)}x > 1${')'.repeat(300)}\n${ok}`)).toEqual([`nesting-limit @ 1:${13 + limits.nesting}`]);
+    expect(errors(`rule r when ${'abs('.repeat(300)}x${')'.repeat(300)} > 1\n${ok}`)).toEqual([`nesting-limit @ 1:${13 + 4 * limits.nesting}`]);
     const c = check(parse(`rule r when ${'abs('.repeat(300)}x${')'.repeat(300)} > 1\n${ok}`), schema);
     expect([...c.broken].map((d) => (d as { name?: { name: string } }).name?.name)).toEqual(['r']);
   });
 
   it('5,000 `not` or `-` prefixes are one error, and the rest of the rule keeps its meaning', () => {
-    expect(errors(`rule r when ${'not '.repeat(5000)}x > 1 and y > 3\n${ok}`)).toEqual(['nesting-limit @ 1:269']);
+    expect(errors(`rule r when ${'not '.repeat(5000)}x > 1 and y > 3\n${ok}`)).toEqual([`nesting-limit @ 1:${13 + 4 * limits.nesting}`]);
     // The cut is the operand of the innermost sign, so `... > 1` is still a condition.
-    expect(errors(`rule r when ${'- '.repeat(5000)}x > 1\n${ok}`)).toEqual(['nesting-limit @ 1:141']);
+    expect(errors(`rule r when ${'- '.repeat(5000)}x > 1\n${ok}`)).toEqual([`nesting-limit @ 1:${13 + 2 * limits.nesting}`]);
+  });
+
+  it('many brackets left open are one error at the end (the parser recovering from each used to overflow)', () => {
+    const text = `exclude e when ${'least(x, '.repeat(200)}(- pct_change(4)\n${ok}`;
+    const issues = parse(text).issues;
+    expect(issues.map((i) => i.code)).toEqual(['nesting-limit', 'syntax']);
+    expect(issues[1].message).toBe(`Expected ')' but found the end of the declaration: ${limits.nesting} brackets are still open.`);
+    expect(issues[1].start).toBe(text.indexOf('\n'));
+    // As the parser's own recovery does with a few: closed at the end, so `abs(... x > 1)` takes a condition.
+    const few = errors(`rule r when ${'abs('.repeat(3)}x > 1\n${ok}`);
+    const many = errors(`rule r when ${'abs('.repeat(20)}x > 1\n${ok}`);
+    expect(few).toEqual(['syntax @ 1:30', 'kind-mismatch @ 1:25', 'not-a-condition @ 1:13']);
+    expect(many).toEqual(['syntax @ 1:98', 'kind-mismatch @ 1:93', 'not-a-condition @ 1:13']);
   });
 
   it(`${limits.nesting} levels are fine, one more is not; the message says what to do`, () => {
     expect(errors(`rule r when ${'('.repeat(limits.nesting)}x > 1${')'.repeat(limits.nesting)}`)).toEqual([]);
-    expect(errors(`rule r when ${'('.repeat(limits.nesting + 1)}x > 1${')'.repeat(limits.nesting + 1)}`)).toEqual(['nesting-limit @ 1:77']);
+    expect(errors(`rule r when ${'('.repeat(limits.nesting + 1)}x > 1${')'.repeat(limits.nesting + 1)}`)).toEqual([`nesting-limit @ 1:${13 + limits.nesting}`]);
     const msg = parse(`let a = ${'-'.repeat(100)}x`).issues[0].message;
     expect(msg).toContain(`at most ${limits.nesting}`);
     expect(msg).toContain('`let`');

@@ -61,6 +61,9 @@ class Compiler {
 
   run(): Program {
     const f = this.c.parse.file;
+    // Lets the checker ordered after the lets they use, so a long chain of lets compiles without
+    // recursing through it; then listed by name in the file's order.
+    for (const decl of this.c.letOrder) if (decl.expr && !this.c.broken.has(decl) && decl.name && this.c.lets.get(decl.name.name) === decl) this.letNode(decl);
     for (const [name, decl] of this.c.lets) {
       if (decl.expr && !this.c.broken.has(decl)) this.letNodes.set(name, this.letNode(decl));
     }
