@@ -1,8 +1,8 @@
 // `npm run fuzz`: the fuzz test's pipeline (parse, check, compile, format, explain, tests, analysis
 // and scores on a small dataset) over 100,000 generated rule files. Prints how many inputs ran,
 // how many threw, how many ran out of their evaluation budget, the slowest, and the time.
-// ARL_FUZZ_RUNS and ARL_FUZZ_SEED change the count and the seed; failing inputs are written to
-// out/fuzz/.
+// ARL_FUZZ_RUNS and ARL_FUZZ_SEED change the count and the seed; failing inputs and the slowest
+// one are written to out/fuzz/.
 import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,10 +44,12 @@ for (let b = 0; done < runs; b++) {
 }
 const s = (performance.now() - t0) / 1000;
 rmSync(dir, { recursive: true, force: true });
+mkdirSync(failures, { recursive: true });
+writeFileSync(join(failures, 'slowest.arl'), slowest.text);
 const head = JSON.stringify(slowest.text.slice(0, 70));
 console.log(`inputs:      ${done} (seed ${seed}, ${(chars / done / 1024).toFixed(1)} KiB on average)`);
 console.log(`throws:      ${threw}`);
 console.log(`over budget: ${overBudget} (stopped by the evaluation budget, with a diagnostic)`);
-console.log(`slowest:     ${Math.round(slowest.ms)} ms (${slowest.text.length} characters: ${head}...)`);
+console.log(`slowest:     ${Math.round(slowest.ms)} ms (${slowest.text.length} characters, out/fuzz/slowest.arl: ${head}...)`);
 console.log(`time:        ${s.toFixed(0)} s (${((s * 1000) / done).toFixed(1)} ms per input)`);
 if (threw) process.exitCode = 1;
