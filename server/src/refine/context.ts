@@ -131,10 +131,11 @@ export interface Evaluation {
 /** A rule's own figures at labelled points; `fires` counts labelled points where it fires. */
 export type RuleFigures = Pick<RuleScores, 'name' | 'tp' | 'fp' | 'fn' | 'tn' | 'precision' | 'recall' | 'f1' | 'fires' | 'uniqueTp'>;
 
-export function evaluate(ctx: RefineContext, text: string): Evaluation {
-  const parsed = parse(text);
-  const checked = check(parsed, ctx.schema);
-  const program = compile(checked);
+/** `prepared`: the text already parsed, checked (with ctx.schema) and compiled, e.g. by the analysis. */
+export function evaluate(ctx: RefineContext, text: string, prepared?: { parse: ParseResult; check: CheckResult; program: Program }): Evaluation {
+  const parsed = prepared?.parse ?? parse(text);
+  const checked = prepared?.check ?? check(parsed, ctx.schema);
+  const program = prepared?.program ?? compile(checked);
   const scoring = ctx.data.scoring(ctx.shares);
   const pv = ctx.points;
   const slice = (v: PointValues, split: TuneSplit, n: number): ArrayLike<number> => {
@@ -197,6 +198,9 @@ export function evaluate(ctx: RefineContext, text: string): Evaluation {
       once(`ruleFigures:${split}`, () => {
         const idx = scoring.get(split);
         const all = self.ruleFired(split);
+        // How many rules fire at each point: a hit is unique where that is 1 (one pass, not rules x rules).
+        const firing = new Uint32Array(idx.labelled.length);
+        for (const f of all) for (let k = 0; k < f.length; k++) firing[k] += f[k];
         return all.map((mine, r) => {
           let tp = 0;
           let fp = 0;
@@ -206,7 +210,7 @@ export function evaluate(ctx: RefineContext, text: string): Evaluation {
             if (!idx.isAnomaly[k]) fp++;
             else {
               tp++;
-              if (!all.some((o, m) => m !== r && o[k])) uniqueTp++;
+              if (firing[k] === 1) uniqueTp++;
             }
           }
           return { ...figures(tp, fp, idx.anomalies, idx.labelled.length), name: program.rules[r].name, fires: tp + fp, uniqueTp };

@@ -18,7 +18,10 @@ export interface Feature {
 const prefix = '__arl_feature_';
 
 /** Compiles ARL expressions in the context of the file (its lets resolve); those with errors are left out. */
-export function compileFeatures(ev: Evaluation, items: { text: string; source: Feature['source'] }[]): Feature[] {
+export function compileFeatures(ev: Evaluation, all: { text: string; source: Feature['source'] }[]): Feature[] {
+  // The same text once (a file of thousands of rules repeats its calls), the first kept.
+  const texts = new Set<string>();
+  const items = all.filter((f) => !texts.has(f.text) && texts.add(f.text));
   if (!items.length) return [];
   const extra = items.map((f, k) => `\nlet ${prefix}${k} = ${f.text}`).join('');
   const withLets = evaluate(ev.ctx, ev.text + extra);
