@@ -56,9 +56,10 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
   const minCount = named.get('min_count');
   const partial = minCount ? ` (from ${num(minCount)} values on)` : '';
   const w = pos[1];
-  const over = w && w.kind === 'name' && w.name === 'all' ? `over all points so far${back}` : `over the last ${n(1)} points${back}`;
-  const before = w && w.kind === 'name' && w.name === 'all' ? 'all earlier points' : `the previous ${n(1)} points`;
-  const win = (what: string) => `the ${what} of ${n(0)} ${over}${partial}`;
+  const all = w && w.kind === 'name' && w.name === 'all';
+  const over = () => (all ? `over all points so far${back}` : `over the last ${n(1)} points${back}`);
+  const before = () => (all ? 'all earlier points' : `the previous ${n(1)} points`);
+  const win = (what: string) => `the ${what} of ${n(0)} ${over()}${partial}`;
   switch (e.callee.name) {
     case 'lag':
       return `${n(0)} ${n(1, '1')} point${n(1, '1') === '1' ? '' : 's'} earlier`;
@@ -75,9 +76,9 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'std':
       return win('standard deviation');
     case 'count':
-      return pos[0] && isCondition(pos[0]) ? `the number of points where ${cond(pos[0])} ${over}${partial}` : `the number of points where ${n(0)} has a value ${over}${partial}`;
+      return pos[0] && isCondition(pos[0]) ? `the number of points where ${cond(pos[0])} ${over()}${partial}` : `the number of points where ${n(0)} has a value ${over()}${partial}`;
     case 'quantile':
-      return `the ${n(2)} quantile of ${n(0)} ${over}${partial}`;
+      return `the ${n(2)} quantile of ${n(0)} ${over()}${partial}`;
     case 'slope':
       return win('trend (slope per point)');
     case 'zero_rate':
@@ -85,11 +86,11 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'ewma':
       return `the exponentially weighted mean of ${n(0)}`;
     case 'zscore':
-      return `how many standard deviations ${n(0)} is from its mean over ${before}${partial}`;
+      return `how many standard deviations ${n(0)} is from its mean over ${before()}${partial}`;
     case 'robust_z':
-      return `how far ${n(0)} is from its median over ${before}${partial}, in MADs`;
+      return `how far ${n(0)} is from its median over ${before()}${partial}, in MADs`;
     case 'rank':
-      return `where ${n(0)} ranks among ${before}${partial} (0 below all, 1 above all)`;
+      return `where ${n(0)} ranks among ${before()}${partial} (0 below all, 1 above all)`;
     case 'ever':
       return `${pos[0] ? cond(pos[0]) : '…'} at some point so far`;
     case 'since':
@@ -122,7 +123,7 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'abs':
       return `the absolute value of ${n(0)}`;
     default:
-      return `${e.callee.name}(${pos.map(num).join(', ')})`;
+      return `${e.callee.name}(${pos.map((_, i) => n(i)).join(', ')})`;
   }
 }
 

@@ -200,6 +200,15 @@ describe('lets built on lets: a DAG, not a tree', () => {
     const text = `rule r when ${'persist('.repeat(60)}x > 1${', 2)'.repeat(60)}`;
     expect(explainDecl(parse(text).file.rules[0])).toMatch(/^Flags a point as an anomaly when \(\(\(/);
   });
+
+  it('every kind of call is explained in one pass, closed or left open (least, lag, quantile, zscore, unknown names)', () => {
+    for (const open of ['least(x, ', 'lag(x, ', 'quantile(x, 3, ', 'zscore(x, ', 'mean(x, ', 'foo(x, ']) {
+      for (const close of [')', '']) {
+        const text = `rule r when ${open.repeat(30)}-(false)${close.repeat(30)}`;
+        expect(explainDecl(parse(text).file.rules[0]).length).toBeLessThan(10_000);
+      }
+    }
+  });
 });
 
 describe('plan keys and the feature cache', () => {
