@@ -38,6 +38,8 @@ export interface TuneScoring {
   events(split: TuneSplit): EventIndex;
   /** Full metrics of flag columns on a split. */
   score(split: TuneSplit, rules: NamedFlags[], excludes: NamedFlags[]): FileScores;
+  /** The objective of flagging every point of a split: the baseline learned rules must beat. */
+  flagAll(split: TuneSplit): number;
 }
 
 export interface RefineContext {
@@ -85,12 +87,17 @@ export function createContext(text: string, path: string | undefined, data: Data
   const ranges: Record<TuneSplit, [number, number]> = { train: [0, train.length], validation: [train.length, all.length] };
   const tolerance = spec.tolerance;
   const options = { objective: spec.objective, tolerance };
+  const flagAll: Partial<Record<TuneSplit, number>> = {};
   const scoring: TuneScoring = {
     objective: index.objective(spec.objective),
     tolerance,
     index: (split) => (tuneOnly(split), index.get(split)),
     events: (split) => (tuneOnly(split), index.events(split, tolerance)),
     score: (split, rules, excludes) => (tuneOnly(split), score(index, split, rules, excludes, options)),
+    flagAll: (split) => {
+      tuneOnly(split);
+      return (flagAll[split] ??= objectiveScore(scoring.objective.objective, new Uint8Array(data.frame.length).fill(1), index.events(split, tolerance)));
+    },
   };
   return { text, path, data: { frame: withoutTestLabels(data.frame, index.splits.of), evaluator: data.evaluator }, scoring, shares, schema: schemaOf(data.frame), roles, points: new PointEvaluator(data.evaluator, all), ranges };
 }
@@ -303,4 +310,15 @@ export function fileFlagsOf(f: { rules: NamedFlags[]; excludes: NamedFlags[] }, 
   for (const r of f.rules) if (r.flags) for (let i = 0; i < n; i++) if (r.flags[i] === TRUE) out[i] = 1;
   for (const e of f.excludes) if (e.flags) for (let i = 0; i < n; i++) if (e.flags[i] === TRUE) out[i] = 0;
   return out;
+}
+
+/**
+ * How well figures hold up on both splits: the smaller of the train and validation objectives,
+ * each divided by flagging every point on that split (splits can differ in their share of
+ * anomalies). Candidates that pass the acceptance rule are chosen by it.
+ */
+export function holdsUp(ctx: RefineContext, f: { train: number; validation: number }): number {
+  const t = ctx.scoring.flagAll('train');
+  const v = ctx.scoring.flagAll('validation');
+  return Math.min(t > 0 ? f.train / t : f.train, v > 0 ? f.validation / v : f.validation);
 }

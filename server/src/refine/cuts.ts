@@ -49,6 +49,23 @@ export interface SweepResult {
   f1: number;
   tp: number;
   fp: number;
+  /**
+   * The roundest threshold whose F1 is within `tolerance` of the best, over the run of thresholds
+   * around the best one that all are: a difference smaller than the minimum gain is not one.
+   */
+  round: number;
+}
+
+/** The roundest number over the run of options around `best` (by position) scoring within tol of it. */
+function roundNear<T extends { lo: number; hi: number }>(options: T[], best: T, score: (o: T) => number, tol: number, hiIn: boolean): number {
+  const k = options.indexOf(best);
+  let a = k;
+  let b = k;
+  while (a > 0 && score(options[a - 1]) >= score(best) - tol) a--;
+  while (b + 1 < options.length && score(options[b + 1]) >= score(best) - tol) b++;
+  const lo = Math.min(...options.slice(a, b + 1).map((o) => o.lo));
+  const hi = Math.max(...options.slice(a, b + 1).map((o) => o.hi));
+  return niceBetween(lo, hi, !hiIn, hiIn);
 }
 
 /**
@@ -56,7 +73,7 @@ export interface SweepResult {
  * comparison decides (whenTrue differs from whenFalse) move; the rest are counted as they are.
  * Exact: every distinct value is tried. Ties go to the threshold nearest `current`.
  */
-export function sweep(p: SweepPoints, op: CutOp, current?: number): SweepResult | undefined {
+export function sweep(p: SweepPoints, op: CutOp, current?: number, tolerance = 0): SweepResult | undefined {
   let tp0 = 0;
   let fp0 = 0;
   const dep: number[] = [];
@@ -115,7 +132,7 @@ export function sweep(p: SweepPoints, op: CutOp, current?: number): SweepResult 
   const b = best!;
   const hiIn = op === '>=' || op === '<';
   const value = current !== undefined && inside(b, current) ? current : niceBetween(b.lo, b.hi, !hiIn, hiIn);
-  return { value, f1: b.f1, tp: b.tp, fp: b.fp };
+  return { value, f1: b.f1, tp: b.tp, fp: b.fp, round: tolerance > 0 ? roundNear(options, b, (o) => o.f1, tolerance, hiIn) : value };
 }
 
 export interface GiniCut {
@@ -211,7 +228,7 @@ export interface ObjectiveSweepPoints {
  * other ones, undefined. Points enter an ObjectiveTracker from the base (the comparison false
  * everywhere) in the order the threshold reaches them. Ties go to the threshold nearest `current`.
  */
-export function sweepObjective(p: ObjectiveSweepPoints, op: CutOp, objective: Objective, idx: EventIndex, current?: number): { value: number; objective: number } | undefined {
+export function sweepObjective(p: ObjectiveSweepPoints, op: CutOp, objective: Objective, idx: EventIndex, current?: number, tolerance = 0): { value: number; objective: number; round: number } | undefined {
   const dep: number[] = [];
   for (let i = 0; i < idx.n; i++) {
     if (idx.kind[i] === 0) continue;
@@ -244,5 +261,5 @@ export function sweepObjective(p: ObjectiveSweepPoints, op: CutOp, objective: Ob
   const b = best!;
   const hiIn = op === '>=' || op === '<';
   const value = current !== undefined && inside(b, current) ? current : niceBetween(b.lo, b.hi, !hiIn, hiIn);
-  return { value, objective: b.v };
+  return { value, objective: b.v, round: tolerance > 0 ? roundNear(options, b, (o) => o.v, tolerance, hiIn) : value };
 }

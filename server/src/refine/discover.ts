@@ -11,8 +11,8 @@ import { explainDecl } from '../../../grammar/src/explain';
 import { parse } from '../../../grammar/src/parse';
 import type * as A from '../../../grammar/src/ast';
 import type { EventIndex } from '../engine/events';
-import { and, andNot, BitScorer, bitsOfBool, hold, or, type Bits } from './bits';
-import { evaluate, objOf, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
+import { and, andNot, anyIn, BitScorer, bitsOfBool, hold, or, type Bits } from './bits';
+import { evaluate, holdsUp, objOf, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
 import { chain, checkAddedRule, declaredNames, sourceOf } from './edit';
 import { conditionCost, defaultMinGain, ruleCost, verdict } from './proposal';
 import { fmtCut, heldLiteral, recut, spaceFor, type Literal, type Space } from './space';
@@ -102,15 +102,19 @@ export function nextRules(ctx: RefineContext, ev: Evaluation, opts: DiscoverOpti
     const train = scoreOf(bits, sc.train);
     return { lits, bits, hold: holdW, train, gain: train - baseTrain - costOf({ lits }) };
   };
+  // A rule must catch train events in two series at least (when two series have some): a rule
+  // that only fits one series' history does not carry to the others.
+  const support = seriesSupport(ctx.scoring.events('train'), space.frame.seriesOf);
+  const carries = (c: Candidate) => support.needed < 2 || support.count(c.bits) >= 2;
   const pool = new Map<string, Candidate>();
   const offer = (c: Candidate) => {
-    if (c.gain >= minGain - 1e-12 && !pool.has(key(c))) pool.set(key(c), c);
+    if (c.gain >= minGain - 1e-12 && !pool.has(key(c)) && carries(c)) pool.set(key(c), c);
   };
   const top = (xs: Candidate[], k: number) => {
     const seen = new Set<string>();
     return xs
       .sort((a, b) => b.gain - a.gain)
-      .filter((c) => !seen.has(key(c)) && (seen.add(key(c)), true))
+      .filter((c) => !seen.has(key(c)) && carries(c) && (seen.add(key(c)), true))
       .slice(0, k);
   };
 
@@ -132,7 +136,7 @@ export function nextRules(ctx: RefineContext, ev: Evaluation, opts: DiscoverOpti
       }
     }
     // Held conjunctions: the rule as a whole kept on for a while after it held.
-    for (const c of top(next, B)) for (const w of space.holds) offer(make(c.lits, hold(c.bits, w, space.frame.seriesStart), w));
+    for (const c of top(next, B)) if (!c.lits.some((l) => l.hold)) for (const w of space.holds) offer(make(c.lits, hold(c.bits, w, space.frame.seriesStart), w));
     next.forEach(offer);
     beam = top(next, B);
   }
@@ -141,18 +145,49 @@ export function nextRules(ctx: RefineContext, ev: Evaluation, opts: DiscoverOpti
     for (const w of space.holds) offer(make(c.lits, hold(c.bits, w, space.frame.seriesStart), w));
   }
 
-  // The best few, pruned on validation (RIPPER's pruning set), their cuts rounded.
-  const chosen: Candidate[] = [];
+  // A short list proposed on train: the best few of each shape (conditions, held or not), so a
+  // simple rule is not crowded out by variants of a long one. Each is pruned on validation
+  // (RIPPER's pruning set) and its cuts rounded; then the list is ranked on validation.
+  const shapes = new Map<string, Candidate[]>();
+  for (const c of [...pool.values()].sort((a, b) => b.gain - a.gain)) {
+    const shape = `${c.lits.length}:${c.hold || c.lits.some((l) => l.hold) ? 'held' : ''}`;
+    const list = shapes.get(shape) ?? [];
+    if (list.length < 3) shapes.set(shape, [...list, c]);
+  }
+  const baseVal = sc.validation.score(base);
+  const ranked: { c: Candidate; val: number }[] = [];
   const seen = new Set<string>();
-  for (const c of top([...pool.values()], 4 * (opts.candidates ?? 6))) {
+  for (const c of [...shapes.values()].flat()) {
     const p = roundCuts(space, pruneOnValidation(c, sc, base, excluded, baseTrain, minGain, space), sc, base, excluded, baseTrain);
-    if (seen.has(key(p))) continue;
+    if (seen.has(key(p)) || p.gain < minGain - 1e-12) continue;
     seen.add(key(p));
-    chosen.push(p);
-    if (chosen.length >= (opts.candidates ?? 6)) break;
+    const val = sc.validation.score(or(base, andNot(p.bits, excluded)));
+    if (val >= baseVal - 1e-12) ranked.push({ c: p, val: holdsUp(ctx, { train: p.train, validation: val }) });
   }
   const taken = declaredNames(ev.parse.file);
-  return chosen.map((c) => render(c, taken));
+  return ranked
+    .sort((a, b) => b.val - a.val || b.c.gain - a.c.gain)
+    .slice(0, opts.candidates ?? 6)
+    .map((r) => render(r.c, taken));
+}
+
+/** In how many series a flag set catches a train event; how many series have one. */
+function seriesSupport(idx: EventIndex, seriesOf: Int32Array): { needed: number; count(bits: Bits): number } {
+  const { events, windows } = idx;
+  const series = new Set<number>();
+  for (let e = 0; e < events.length; e += 2) series.add(seriesOf[events[e]]);
+  return {
+    needed: series.size,
+    count(bits) {
+      const hit = new Set<number>();
+      for (let e = 0; e < events.length; e += 2) {
+        const s = seriesOf[events[e]];
+        if (!hit.has(s) && anyIn(bits, windows[e], windows[e + 1])) hit.add(s);
+        if (hit.size >= 2) break;
+      }
+      return hit.size;
+    },
+  };
 }
 
 /** Drops conditions (or the hold) while the validation objective does not fall and train still gains. */
@@ -278,7 +313,7 @@ export function discover(ctx: RefineContext, opts: DiscoverOptions & { ev?: Eval
         continue;
       }
       const v = verdict(ev, c.ev, { minGain: opts.minGain });
-      if (v.ok) passing.push({ f, ev: c.ev, val: objOf(c.ev.split().validation), gain: v.gain });
+      if (v.ok) passing.push({ f, ev: c.ev, val: holdsUp(ctx, { train: objOf(c.ev.split().train), validation: objOf(c.ev.split().validation) }), gain: v.gain });
       else rejected.push({ ruleText: f.ruleText, reason: v.reason });
     }
     const pick = passing.sort((a, b) => b.val - a.val || b.gain - a.gain)[0];

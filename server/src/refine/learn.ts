@@ -10,7 +10,7 @@
 import { check } from '../../../grammar/src/check';
 import { parse } from '../../../grammar/src/parse';
 import { analyzeRule } from './behaviour';
-import { evaluate, objOf, requireRule, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
+import { evaluate, holdsUp, objOf, requireRule, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
 import { appendRule, nextRules, removeRule, type DiscoverOptions } from './discover';
 import { applyEdit, checkAddedRule, sourceOf } from './edit';
 import { describeLlmError, proposeWithLlm, type LlmFailure, type LlmOptions, type Tokens } from './llm';
@@ -183,7 +183,7 @@ interface Change {
   reason: string;
 }
 
-/** The best change on validation, ties by the train gain. */
+/** The change best on validation, ties by the train gain. */
 function best<T extends { figures: SplitFigures; gain: number }>(xs: T[]): T | undefined {
   return [...xs].sort((a, b) => objOf(b.figures.validation) - objOf(a.figures.validation) || b.gain - a.gain)[0];
 }
@@ -250,6 +250,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     }
   };
   const changesOf = new Map<number, { added: string[]; removed: string[] }>();
+  const up = (f: SplitFigures) => holdsUp(ctx, { train: objOf(f.train), validation: objOf(f.validation) });
 
   for (let restart = 0; restart < M && !result.cancelled; restart++) {
     let text = start;
@@ -380,7 +381,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
           if (v.ok) additions.push({ kind: 'add-rule', rule: c.name, title: `Add \`${c.name}\` (${figuresText(label, before2, figures)})`, before: '', after: d.ruleText, text: appendRule(text, d.ruleText, d.comment), figures, gain: v.gain, reason: v.reason });
           else rejectedAdditions.push({ text: d.ruleText, reason: v.reason, figures });
         }
-        const ranked = [...additions].sort((a, b) => objOf(b.figures.validation) - objOf(a.figures.validation) || b.gain - a.gain);
+        const ranked = [...additions].sort((a, b) => up(b.figures) - up(a.figures) || b.gain - a.gain);
         const addition = ranked[it === 1 ? Math.min(restart, ranked.length - 1) : 0];
         const common2 = { proposer: 'offline', analysis: 'discovery: add a rule', figuresBefore: before2, durationMs, iteration: it };
         if (addition) {

@@ -8,7 +8,7 @@ import { evaluate, RefineError, requireRule, type Evaluation, type RefineContext
 import { giniCut, sweep, sweepObjective, type CutOp } from './cuts';
 import { binary, boolExpr, chain, insideCall, literalValue, numberExpr, short, sourceOf, spliceRule, thresholdOf, withThreshold } from './edit';
 import { fileFeatures, trainValues } from './features';
-import { byMerit, isProposal, judge, type Candidate, type Proposal, type Rejected } from './proposal';
+import { byMerit, defaultMinGain, isProposal, judge, type Candidate, type Proposal, type Rejected } from './proposal';
 
 export interface OfflineOptions {
   /** Largest train-validation gap a proposal may leave (default: no limit). */
@@ -61,10 +61,21 @@ export async function proposeOffline(ctx: RefineContext, name: string, opts: Off
       last = performance.now();
     }
   };
-  const gen = new Generator(ctx, base, rule, opts.features ?? 4);
+  const gen = new Generator(ctx, base, rule, opts.features ?? 4, opts.minGain ?? defaultMinGain);
   for (const step of [gen.thresholds, gen.conjuncts, gen.drops, gen.operators, gen.windows, gen.literals]) {
     for (const c of step.call(gen)) await consider(c);
     if (opts.signal?.aborted) break;
+  }
+  // Compound moves: a condition dropped and a threshold of what is left tuned again (a threshold
+  // that another condition was making up for only moves once that condition is gone).
+  for (const d of [...gen.drops()]) {
+    if (opts.signal?.aborted) break;
+    const text = base.text.slice(0, rule.start) + d.ruleText + base.text.slice(rule.end);
+    const ev = evaluate(ctx, text);
+    const decl = ev.rule(name);
+    if (!decl || ev.errors.length > base.errors.length || !ev.program.rules.find((r) => r.decl === decl)?.node) continue;
+    const inner = new Generator(ctx, ev, decl, opts.features ?? 4, opts.minGain ?? defaultMinGain);
+    for (const t of inner.thresholds()) await consider({ kind: 'drop', title: `${d.title} and ${t.title.charAt(0).toLowerCase()}${t.title.slice(1)}`, ruleText: t.ruleText });
   }
   out.cancelled = !!opts.signal?.aborted;
   out.proposals.sort(byMerit);
@@ -88,6 +99,8 @@ class Generator {
     private readonly base: Evaluation,
     private readonly rule: A.RuleDecl,
     private readonly topFeatures: number,
+    /** Differences below this (the minimum gain) do not count when rounding a threshold. */
+    private readonly tolerance = 0,
   ) {
     this.text = base.text;
     this.expr = rule.expr!;
@@ -136,11 +149,13 @@ class Generator {
         },
         t.op as CutOp,
         t.value,
+        this.tolerance,
       );
       // The best threshold for point F1 at labelled points, and for the file's objective over
       // every point of train (events and alarms) when that is another objective.
       const values = new Set<number>();
       if (best && best.value !== t.value) values.add(best.value);
+      if (best && best.round !== t.value) values.add(best.round);
       if (this.ctx.scoring.objective.objective.kind !== 'point_f1') {
         const full = this.ctx.data.evaluator.values(node);
         const o = sweepObjective(
@@ -153,8 +168,10 @@ class Generator {
           this.ctx.scoring.objective.objective,
           this.ctx.scoring.events('train'),
           t.value,
+          this.tolerance,
         );
         if (o && o.value !== t.value) values.add(o.value);
+        if (o && o.round !== t.value) values.add(o.round);
       }
       const same = found.filter((x) => x.t.value === t.value).length > 1;
       for (const v of values) {

@@ -10,7 +10,7 @@ import type { Frame } from '../engine/frame';
 import { bitsWhere, hold, wordsFor, type Bits } from './bits';
 import type { RefineContext } from './context';
 import { giniCut, niceBetween } from './cuts';
-import { compileFeatures } from './features';
+import { compileFeatures, sharedScale } from './features';
 import { evaluate } from './context';
 
 export type Op = '>=' | '<';
@@ -105,7 +105,9 @@ function buildFeatures(ctx: RefineContext): Feature[] {
   for (const col of numeric) {
     const c = writeName(col);
     const n = snake(col);
-    out.push({ text: c, family: col, name: n, phrase: (op, cut) => `\`${col}\` ${op === '>=' ? 'is at least' : 'is below'} ${cut}` });
+    // Raw units only when the series share a scale: a cut in one series' units means nothing in another's.
+    const raw = sharedScale(frame, col);
+    if (raw) out.push({ text: c, family: col, name: n, phrase: (op, cut) => `\`${col}\` ${op === '>=' ? 'is at least' : 'is below'} ${cut}` });
     if (hasHistory) {
       out.push({
         text: `zscore(${c}, all, min_count = ${settled})`,
@@ -120,7 +122,7 @@ function buildFeatures(ctx: RefineContext): Feature[] {
     }
     if (max > short + 1) {
       out.push({ text: `zscore(${c}, ${short})`, family: col, name: `${n}_jump`, phrase: (op, cut) => `\`${col}\` is ${op === '>=' ? 'at least' : 'less than'} ${cut} SDs from its last ${short} points` });
-      out.push({ text: `max(${c}, ${short}, offset = 1)`, family: col, name: `${n}_recent_peak`, phrase: (op, cut) => `the highest \`${col}\` of the ${short} points before ${op === '>=' ? 'is at least' : 'is below'} ${cut}` });
+      if (raw) out.push({ text: `max(${c}, ${short}, offset = 1)`, family: col, name: `${n}_recent_peak`, phrase: (op, cut) => `the highest \`${col}\` of the ${short} points before ${op === '>=' ? 'is at least' : 'is below'} ${cut}` });
     }
     if (hasHistory) {
       out.push({ text: `rank(${c}, all, min_count = ${settled})`, family: col, name: `${n}_rank`, phrase: (op, cut) => `\`${col}\` ${op === '>=' ? 'is above' : 'is below'} ${pct(cut)} of its values so far` });
