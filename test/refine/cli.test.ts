@@ -169,14 +169,17 @@ describe('arl learn, draft and history on small data', () => {
     expect(old.stdout).not.toMatch(/deprecated/i);
   });
 
-  it('drafts starting rules that check and raise F1', async () => {
+  it('drafts starting rules that check and hold up, named and explained', async () => {
     const s = syntheticDir('');
     const r = await arl(['draft', 'rules.arl'], { cwd: s.dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Appended \d rules? to rules\.arl\./);
+    expect(r.stdout).toContain('point F1 on train 0.000 -> 1.000, validation 0.000 -> 1.000.');
     const text = readFileSync(s.arl, 'utf8');
-    expect(text).toContain('# Drafted from the labelled data (offline Gini search)');
-    expect(text).toMatch(/rule draft_1 "Drafted: [^"]+" when /);
+    expect(text).toContain('# Discovered from the labelled data (offline: sequential covering, pruned on validation)');
+    // The planted rule of the synthetic data, x >= 42.5 and y >= 5, with a name and a title that say so.
+    expect(text).toMatch(/# Flags a point as an anomaly when `x` is at least 42\.5 and `y` is at least 5\.\nrule high_x_and_high_y "High x and high y" when x >= 42\.5 and y >= 5\n/);
+    expect(text).not.toMatch(/draft_\d/);
     const check = await arl(['eval', 'rules.arl', '--json'], { cwd: s.dir });
     expect(check.code).toBe(0);
     expect(JSON.parse(check.stdout).scores.file.f1).toBeGreaterThan(0.8);

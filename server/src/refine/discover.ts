@@ -11,7 +11,7 @@ import { explainDecl } from '../../../grammar/src/explain';
 import { parse } from '../../../grammar/src/parse';
 import type * as A from '../../../grammar/src/ast';
 import type { EventIndex } from '../engine/events';
-import { and, andNot, anyIn, BitScorer, bitsOfBool, hold, or, type Bits } from './bits';
+import { and, andNot, anyIn, BitScorer, bitsOfBool, countAnd, hold, or, type Bits } from './bits';
 import { evaluate, holdsUp, objOf, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
 import { chain, checkAddedRule, declaredNames, sourceOf } from './edit';
 import { conditionCost, defaultMinGain, ruleCost, verdict } from './proposal';
@@ -45,6 +45,8 @@ export interface FoundRule {
 interface Candidate {
   lits: Literal[];
   hold?: number;
+  /** FOIL gain over the conjunction it grew from (growth ranks by it). */
+  foil?: number;
   bits: Bits;
   train: number;
   gain: number;
@@ -119,26 +121,58 @@ export function nextRules(ctx: RefineContext, ev: Evaluation, opts: DiscoverOpti
   };
 
   // Depth 1: every predicate, and held versions of the best ones.
-  let level = space.literals.map((l) => make([l], l.bits));
+  // Growth ranks conjunctions by FOIL gain on what the file does not flag yet (RIPPER): a
+  // condition that is imprecise alone but makes a precise pair with another still grows. Each
+  // conjunction is also a candidate rule, judged by the objective.
+  const train = ctx.scoring.index('train');
+  const open = { pos: new Uint32Array(base.length), neg: new Uint32Array(base.length) };
+  for (let k = 0; k < train.labelled.length; k++) {
+    const i = train.labelled[k];
+    if ((base[i >>> 5] >>> (i & 31)) & 1 || (excluded[i >>> 5] >>> (i & 31)) & 1) continue;
+    (train.isAnomaly[k] ? open.pos : open.neg)[i >>> 5] |= 1 << (i & 31);
+  }
+  const root = { p: countAnd(open.pos, open.pos), n: countAnd(open.neg, open.neg) };
+  const foil = (bits: Bits, parent: { p: number; n: number }) => {
+    const p = countAnd(bits, open.pos);
+    const n = countAnd(bits, open.neg);
+    if (!p || !parent.p) return { p, n, gain: 0 };
+    return { p, n, gain: p * (Math.log2(p / (p + n)) - Math.log2(parent.p / (parent.p + parent.n))) };
+  };
+  const grow = (lits: Literal[], bits: Bits, parent: { p: number; n: number }, holdW?: number) => {
+    const c = make(lits, bits, holdW);
+    const f = foil(bits, parent);
+    return Object.assign(c, { foil: f.gain, pn: { p: f.p, n: f.n } });
+  };
+  const beamOf = (xs: (Candidate & { pn: { p: number; n: number } })[]) => {
+    const byFoil = [...xs].sort((a, b) => (b.foil ?? 0) - (a.foil ?? 0));
+    const seen = new Set<string>();
+    const out: typeof xs = [];
+    for (const c of [...byFoil.slice(0, B), ...top([...xs], Math.ceil(B / 2))] as typeof xs) if (!seen.has(key(c)) && carries(c) && (seen.add(key(c)), true)) out.push(c);
+    return out;
+  };
+  let level = space.literals.map((l) => grow([l], l.bits, root));
   if (space.holds.length) {
-    for (const c of top([...level], 40)) for (const w of space.holds) level.push(make([heldLiteral(c.lits[0], w, space.frame)], heldLiteral(c.lits[0], w, space.frame).bits));
+    for (const c of beamOf(level).slice(0, 40)) for (const w of space.holds) {
+      const h = heldLiteral(c.lits[0], w, space.frame);
+      level.push(grow([h], h.bits, root));
+    }
   }
   level.forEach(offer);
-  let beam = top(level, B);
+  let beam = beamOf(level);
   for (let depth = 2; depth <= maxConditions && beam.length && !opts.signal?.aborted; depth++) {
-    const next: Candidate[] = [];
+    const next: (Candidate & { pn: { p: number; n: number } })[] = [];
     for (const c of beam) {
       const families = new Set(c.lits.map((l) => l.feature.family));
       for (const l of space.literals) {
         if (families.has(l.feature.family)) continue;
         const bits = and(c.bits, l.bits);
-        next.push(make([...c.lits, l], bits));
+        next.push(grow([...c.lits, l], bits, c.pn));
       }
     }
     // Held conjunctions: the rule as a whole kept on for a while after it held.
     for (const c of top(next, B)) if (!c.lits.some((l) => l.hold)) for (const w of space.holds) offer(make(c.lits, hold(c.bits, w, space.frame.seriesStart), w));
     next.forEach(offer);
-    beam = top(next, B);
+    beam = beamOf(next);
   }
   // Held single predicates as whole rules too.
   for (const c of top([...pool.values()].filter((x) => x.lits.length === 1 && !x.hold && !x.lits[0].hold), B)) {
@@ -276,7 +310,7 @@ function render(c: Candidate, taken: Set<string>): FoundRule {
   let name = base;
   for (let k = 2; taken.has(name); k++) name = `${base}_${k}`;
   taken.add(name);
-  const title = capital(c.lits.map((l) => l.phrase).join(' and ') + (c.hold ? `, within the last ${c.hold} points` : '')).replace(/`/g, '');
+  const title = capital(c.lits.map((l) => l.phrase).join(' and ') + (c.hold ? ' lately' : ''));
   const ruleText = `rule ${name} ${JSON.stringify(title)} when ${expr}`;
   const decl = parse(ruleText).file.rules[0];
   return { name, title, ruleText, comment: decl ? explainDecl(decl) : '', train: c.train, gain: c.gain };

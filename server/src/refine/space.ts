@@ -22,8 +22,8 @@ export interface Feature {
   family: string;
   /** Snake-case words for names: `value_z` -> `high_value_z`. */
   name: string;
-  /** How a condition reads: `value is more than 3 SDs above its history`. */
-  phrase(op: Op, cut: string): string;
+  /** What a condition means, in a few words for a title (no numbers, so tuning keeps it true): `value far above its history`. */
+  phrase(op: Op, cut: number): string;
   /** Counts of events so far: `>= 1` reads as `ever(...)`. */
   ever?: string;
   integer?: boolean;
@@ -107,28 +107,28 @@ function buildFeatures(ctx: RefineContext): Feature[] {
     const n = snake(col);
     // Raw units only when the series share a scale: a cut in one series' units means nothing in another's.
     const raw = sharedScale(frame, col);
-    if (raw) out.push({ text: c, family: col, name: n, phrase: (op, cut) => `\`${col}\` ${op === '>=' ? 'is at least' : 'is below'} ${cut}` });
+    if (raw) out.push({ text: c, family: col, name: n, phrase: (op) => `${op === '>=' ? 'high' : 'low'} ${col}` });
     if (hasHistory) {
       out.push({
         text: `zscore(${c}, all, min_count = ${settled})`,
         family: col,
         name: `${n}_vs_history`,
-        phrase: (op, cut) => `\`${col}\` is ${op === '>=' ? 'at least' : 'less than'} ${cut} SDs from its mean so far`,
+        phrase: (op, cut) => `${col} ${versus(op, cut, 2)} its history`,
       });
     }
     if (wide) continue;
     if (max > long + 1) {
-      out.push({ text: `robust_z(${c}, ${long})`, family: col, name: `${n}_vs_recent`, phrase: (op, cut) => `\`${col}\` is ${op === '>=' ? 'at least' : 'less than'} ${cut} MADs from its median of the last ${long} points` });
+      out.push({ text: `robust_z(${c}, ${long})`, family: col, name: `${n}_vs_recent`, phrase: (op, cut) => `${col} ${versus(op, cut, 3)} its recent median` });
     }
     if (max > short + 1) {
-      out.push({ text: `zscore(${c}, ${short})`, family: col, name: `${n}_jump`, phrase: (op, cut) => `\`${col}\` is ${op === '>=' ? 'at least' : 'less than'} ${cut} SDs from its last ${short} points` });
-      if (raw) out.push({ text: `max(${c}, ${short}, offset = 1)`, family: col, name: `${n}_recent_peak`, phrase: (op, cut) => `the highest \`${col}\` of the ${short} points before ${op === '>=' ? 'is at least' : 'is below'} ${cut}` });
+      out.push({ text: `zscore(${c}, ${short})`, family: col, name: `${n}_jump`, phrase: (op, cut) => (op === '>=' && cut > 0 ? `${col} jumps` : op === '<' && cut < 0 ? `${col} drops` : `${col} ${versus(op, cut, 2)} its last ${short} points`) });
+      if (raw) out.push({ text: `max(${c}, ${short}, offset = 1)`, family: col, name: `${n}_recent_peak`, phrase: (op) => (op === '>=' ? `${col} high just before` : `${col} quiet just before`) });
     }
     if (hasHistory) {
-      out.push({ text: `rank(${c}, all, min_count = ${settled})`, family: col, name: `${n}_rank`, phrase: (op, cut) => `\`${col}\` ${op === '>=' ? 'is above' : 'is below'} ${pct(cut)} of its values so far` });
+      out.push({ text: `rank(${c}, all, min_count = ${settled})`, family: col, name: `${n}_rank`, phrase: (op, cut) => (op === '>=' ? (cut >= 0.9 ? `${col} near its highest so far` : `${col} not among its lowest`) : cut <= 0.1 ? `${col} near its lowest so far` : `${col} not among its highest`) });
     }
     if (max > 2) {
-      out.push({ text: `pct_change(${c}, 1)`, family: col, name: `${n}_change`, phrase: (op, cut) => `\`${col}\` ${op === '>=' ? 'rose by at least' : 'changed by less than'} ${pct(cut)} in one point` });
+      out.push({ text: `pct_change(${c}, 1)`, family: col, name: `${n}_change`, phrase: (op, cut) => (op === '>=' ? (cut > 0 ? `${col} rises sharply` : `${col} does not fall sharply`) : cut < 0 ? `${col} falls sharply` : `${col} does not rise sharply`) });
     }
   }
   // Several columns sharing a prefix: how many of them are far from their history, the largest.
@@ -140,10 +140,10 @@ function buildFeatures(ctx: RefineContext): Feature[] {
     if (group) {
       const z = `abs(zscore(${group}, all, min_count = ${settled}))`;
       for (const t of [2, 3, 4, 6]) {
-        out.push({ text: `count_true(${z} > ${t})`, family: `group>${t}`, name: `${snake(prefix) || 'columns'}_off_${t}sd`, phrase: (op, cut) => `${op === '>=' ? 'at least' : 'fewer than'} ${cut} of ${label} are more than ${t} SDs from their mean so far`, integer: true });
+        out.push({ text: `count_true(${z} > ${t})`, family: `group>${t}`, name: `${snake(prefix) || 'columns'}_off`, phrase: (op, cut) => (op === '>=' ? `${cut >= 2 ? 'several' : 'one'} of ${label} far off their history` : `few of ${label} far off their history`), integer: true });
       }
-      out.push({ text: `max_of(${z})`, family: 'group-max', name: `${snake(prefix) || 'columns'}_max_z`, phrase: (op, cut) => `the largest distance of ${label} from their mean so far ${op === '>=' ? 'is at least' : 'is below'} ${cut} SDs` });
-      out.push({ text: `mean_of(${z})`, family: 'group-mean', name: `${snake(prefix) || 'columns'}_mean_z`, phrase: (op, cut) => `the mean distance of ${label} from their mean so far ${op === '>=' ? 'is at least' : 'is below'} ${cut} SDs` });
+      out.push({ text: `max_of(${z})`, family: 'group-max', name: `${snake(prefix) || 'columns'}_max_off`, phrase: (op) => (op === '>=' ? `one of ${label} far off its history` : `all of ${label} near their history`) });
+      out.push({ text: `mean_of(${z})`, family: 'group-mean', name: `${snake(prefix) || 'columns'}_mean_off`, phrase: (op) => (op === '>=' ? `${label} off their history on average` : `${label} near their history on average`) });
     }
   }
   // Categories: compared with `==`, counted, never thresholded as numbers.
@@ -158,7 +158,7 @@ function buildFeatures(ctx: RefineContext): Feature[] {
         family: `${col}=${v}`,
         name: `${snake(v)}`,
         ever: is,
-        phrase: (op, cut) => (cut === '1' ? `${op === '>=' ? '' : 'no '}\`${col}\` ${JSON.stringify(v)} ${op === '>=' ? 'has occurred' : 'so far'}` : `\`${col}\` ${JSON.stringify(v)} occurred ${op === '>=' ? 'at least' : 'fewer than'} ${cut} times so far`),
+        phrase: (op, cut) => (cut === 1 ? (op === '>=' ? `${v} seen` : `no ${v} yet`) : op === '>=' ? `${v} repeated` : `few ${v} so far`),
         integer: true,
       });
     }
@@ -167,7 +167,7 @@ function buildFeatures(ctx: RefineContext): Feature[] {
   // time, a position would only say when a series was cut.
   const bySeries = !ctx.scoring.index('train').labelled.length ? false : seriesWhole(ctx);
   if (bySeries && max > 2) {
-    out.push({ text: 'count(true, all)', family: 'length', name: 'points_so_far', phrase: (op, cut) => `${op === '>=' ? 'at least' : 'fewer than'} ${cut} points so far in the series`, integer: true });
+    out.push({ text: 'count(true, all)', family: 'length', name: 'points_so_far', phrase: (op) => (op === '>=' ? 'many points so far' : 'few points so far'), integer: true });
   }
   return out;
 }
@@ -190,9 +190,10 @@ function seriesWhole(ctx: RefineContext): boolean {
   return true;
 }
 
-function pct(cut: string): string {
-  const v = Number(cut);
-  return Number.isFinite(v) ? `${Number((v * 100).toPrecision(3))}%` : cut;
+/** How far from a baseline a cut on a z-score reads: `far above`, `above`, `not far below`... */
+function versus(op: Op, cut: number, far: number): string {
+  if (op === '>=') return cut >= far ? 'far above' : cut >= 0 ? 'above' : 'not far below';
+  return cut <= -far ? 'far below' : cut <= 0 ? 'below' : 'not far above';
 }
 
 /** Cut points of a feature on the train labelled points: Gini splits to depth 3, and tail quantiles of the normal points. */
@@ -243,10 +244,9 @@ export function literalText(f: Feature, op: Op, cut: number): string {
 }
 
 export function makeLiteral(f: Feature, op: Op, cut: number, bits: Bits): Literal {
-  const c = fmtCut(cut);
   const high = op === '>=';
   const name = f.ever && cut === 1 ? (high ? `saw_${f.name}` : `no_${f.name}`) : `${high ? (f.integer ? 'many' : 'high') : f.integer ? 'few' : 'low'}_${f.name}`;
-  return { feature: f, op, cut, text: literalText(f, op, cut), name, phrase: f.phrase(op, c), bits };
+  return { feature: f, op, cut, text: literalText(f, op, cut), name, phrase: f.phrase(op, cut), bits };
 }
 
 /** Points where `values op cut` is true (a missing value is not). */
@@ -288,8 +288,8 @@ function buildSpace(ctx: RefineContext, opts: SpaceOptions): Space {
   for (const [col, cat] of frame.categories) {
     if (roles.has(col) || cat.values.length > 64 || cat.values.length > frame.length / 20) continue;
     cat.values.forEach((v, code) => {
-      const f: Feature = { text: `${writeName(col)} == ${JSON.stringify(v)}`, family: `${col}=${v}`, name: `${snake(col)}_${snake(v)}`, phrase: () => `\`${col}\` is ${JSON.stringify(v)}` };
-      literals.push({ feature: f, op: '>=', cut: 1, text: f.text, name: f.name, phrase: f.phrase('>=', '1'), bits: bitsWhere(frame.length, (i) => cat.codes[i] === code) });
+      const f: Feature = { text: `${writeName(col)} == ${JSON.stringify(v)}`, family: `${col}=${v}`, name: `${snake(col)}_${snake(v)}`, phrase: () => `${col} ${v}` };
+      literals.push({ feature: f, op: '>=', cut: 1, text: f.text, name: f.name, phrase: f.phrase('>=', 1), bits: bitsWhere(frame.length, (i) => cat.codes[i] === code) });
     });
   }
   return { literals: prune(ctx, literals, opts.budgetBytes ?? 96 * 1024 * 1024), holds: holdLengths(ctx), values, frame };
@@ -352,7 +352,7 @@ function holdLengths(ctx: RefineContext): number[] {
 
 /** A literal held over w points: true where it was true within the last w points. */
 export function heldLiteral(l: Literal, w: number, frame: Frame): Literal {
-  return { ...l, hold: w, text: `count(${l.text}, ${w}) >= 1`, name: `${l.name}_lately`, phrase: `${l.phrase}, within the last ${w} points`, bits: hold(l.bits, w, frame.seriesStart) };
+  return { ...l, hold: w, text: `count(${l.text}, ${w}) >= 1`, name: `${l.name}_lately`, phrase: `${l.phrase} lately`, bits: hold(l.bits, w, frame.seriesStart) };
 }
 
 /** Recomputes a literal's bits at another cut (for rounding). */
