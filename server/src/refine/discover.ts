@@ -434,3 +434,25 @@ export function removeRule(text: string, name: string): string {
   const end = nl < 0 ? text.length : nl + 1;
   return text.slice(0, start) + text.slice(end);
 }
+
+const explained = '# Flags a point as an anomaly when ';
+
+/**
+ * The plain-English comment discovery puts above a rule (`# Flags a point as an anomaly when ...`)
+ * written again from the rule as it is now, so that tuning a rule never leaves it stale. Other
+ * comments are left alone.
+ */
+export function refreshExplanations(text: string): string {
+  const rules = parse(text).file.rules.filter((r) => r.expr);
+  let out = text;
+  for (const r of [...rules].sort((a, b) => b.start - a.start)) {
+    const lineStart = out.lastIndexOf('\n', r.start - 1) + 1;
+    if (lineStart === 0) continue;
+    const prevStart = out.lastIndexOf('\n', lineStart - 2) + 1;
+    const prev = out.slice(prevStart, lineStart - 1);
+    if (!prev.startsWith(explained)) continue;
+    const now = `# ${explainDecl(r)}`;
+    if (prev !== now) out = out.slice(0, prevStart) + now + out.slice(lineStart - 1);
+  }
+  return out;
+}

@@ -11,7 +11,7 @@ import { check } from '../../../grammar/src/check';
 import { parse } from '../../../grammar/src/parse';
 import { analyzeRule } from './behaviour';
 import { evaluate, holdsUp, objOf, requireRule, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
-import { appendRule, nextRules, removeRule, type DiscoverOptions } from './discover';
+import { appendRule, nextRules, refreshExplanations, removeRule, type DiscoverOptions } from './discover';
 import { applyEdit, checkAddedRule, sourceOf } from './edit';
 import { describeLlmError, proposeWithLlm, type LlmFailure, type LlmOptions, type Tokens } from './llm';
 import { proposeOffline, type ProposeResult } from './offline';
@@ -313,7 +313,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
         const tokens = out.tokens;
         if (pick) {
           const v = verdict(ev, evaluate(ctx, pick.text), judgeOpts);
-          await accept({ kind: pick.kind, rule, title: pick.title, before: ruleBefore, after: pick.ruleText, text: dropNewlyUnusedLets(text, pick.text), figures: pick.after, gain: pick.gain, reason: v.reason }, { ...common, tokens });
+          await accept({ kind: pick.kind, rule, title: pick.title, before: ruleBefore, after: pick.ruleText, text: refreshExplanations(dropNewlyUnusedLets(text, pick.text)), figures: pick.after, gain: pick.gain, reason: v.reason }, { ...common, tokens });
           gained = true;
         }
         if (opts.proposer.recordsAll) {

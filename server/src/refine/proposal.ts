@@ -157,6 +157,9 @@ export function judge(ctx: RefineContext, base: Evaluation, rule: string, c: Can
   const v = verdict(base, checked.ev, opts);
   const after = checked.ev.split();
   if (!v.ok) return { rule, ...c, ruleText: checked.ruleText, reason: v.reason, after };
+  // A rule tuned until it fires nowhere is a removal in disguise: say so instead.
+  const own = checked.ev.flags().rules.find((r) => r.name === rule)?.flags;
+  if (own && !own.includes(1)) return { rule, ...c, ruleText: checked.ruleText, reason: 'dead: the rule would never fire; remove it instead', after };
   const before = base.split();
   return {
     rule,

@@ -7,7 +7,7 @@ import type { Analysis } from '../../engine/analyze';
 import { scoreText } from '../../engine/rescore';
 import type { Scores } from '../../engine/metrics';
 import { contextFromAnalysis, RefineError, type Figures, type RefineContext } from '../../refine/context';
-import { removeRule } from '../../refine/discover';
+import { refreshExplanations, removeRule } from '../../refine/discover';
 import { dropNewlyUnusedLets, learn, llmProposer, offlineProposer, type AllFigures, type LearnResult, type Proposer } from '../../refine/learn';
 import type { LlmOptions } from '../../refine/llm';
 import { defaultModel, describeWarning, isDefaultBaseUrl, warningKey } from '../../refine/models';
@@ -128,6 +128,7 @@ export function mergeLearned(current: string, learned: string, c: RuleChanges): 
     if (!block) return undefined;
     out += (out.endsWith('\n\n') ? '' : out.endsWith('\n') ? '\n' : '\n\n') + block + '\n';
   }
+  out = refreshExplanations(out);
   const touched = [...c.changed, ...c.removed, ...c.added];
   if (otherDecls(current, touched).join('\u0000') !== otherDecls(out, touched).join('\u0000')) return undefined;
   const lets = (t: string) => parse(t).file.lets.map((l) => t.slice(l.start, l.end));
