@@ -121,14 +121,14 @@ function buildFeatures(ctx: RefineContext): Feature[] {
       out.push({ text: `robust_z(${c}, ${long})`, family: col, name: `${n}_vs_recent`, phrase: (op, cut) => `${col} ${versus(op, cut, 3)} its recent median` });
     }
     if (max > short + 1) {
-      out.push({ text: `zscore(${c}, ${short})`, family: col, name: `${n}_jump`, phrase: (op, cut) => (op === '>=' && cut > 0 ? `${col} jumps` : op === '<' && cut < 0 ? `${col} drops` : `${col} ${versus(op, cut, 2)} its last ${short} points`) });
+      out.push({ text: `zscore(${c}, ${short})`, family: col, name: `${n}_jump`, phrase: (op, cut) => (op === '>=' && cut > 0 ? `jump in ${col}` : op === '<' && cut < 0 ? `drop in ${col}` : `${col} ${versus(op, cut, 2)} its last ${short} points`) });
       if (raw) out.push({ text: `max(${c}, ${short}, offset = 1)`, family: col, name: `${n}_recent_peak`, phrase: (op) => (op === '>=' ? `${col} high just before` : `${col} quiet just before`) });
     }
     if (hasHistory) {
       out.push({ text: `rank(${c}, all, min_count = ${settled})`, family: col, name: `${n}_rank`, phrase: (op, cut) => (op === '>=' ? (cut >= 0.9 ? `${col} near its highest so far` : `${col} not among its lowest`) : cut <= 0.1 ? `${col} near its lowest so far` : `${col} not among its highest`) });
     }
     if (max > 2) {
-      out.push({ text: `pct_change(${c}, 1)`, family: col, name: `${n}_change`, phrase: (op, cut) => (op === '>=' ? (cut > 0 ? `${col} rises sharply` : `${col} does not fall sharply`) : cut < 0 ? `${col} falls sharply` : `${col} does not rise sharply`) });
+      out.push({ text: `pct_change(${c}, 1)`, family: col, name: `${n}_change`, phrase: (op, cut) => (op === '>=' ? (cut > 0 ? `sharp rise in ${col}` : `no sharp fall in ${col}`) : cut < 0 ? `sharp fall in ${col}` : `no sharp rise in ${col}`) });
     }
   }
   // Several columns sharing a prefix: how many of them are far from their history, the largest.
