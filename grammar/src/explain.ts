@@ -76,6 +76,7 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'std':
       return win('standard deviation');
     case 'count':
+      if (pos[0]?.kind === 'bool' && pos[0].value) return `the number of points ${over()}${partial}`;
       return pos[0] && isCondition(pos[0]) ? `the number of points where ${cond(pos[0])} ${over()}${partial}` : `the number of points where ${n(0)} has a value ${over()}${partial}`;
     case 'quantile':
       return `the ${n(2)} quantile of ${n(0)} ${over()}${partial}`;
