@@ -7,13 +7,14 @@ import { draftCommand } from './commands/draft';
 import { evalCommand } from './commands/eval';
 import { exampleCommand } from './commands/example';
 import { historyCommand } from './commands/history';
+import { labelsCommand } from './commands/labels';
 import { learnCommand } from './commands/learn';
 import { lspCommand } from './commands/lsp';
 import { plotCommand } from './commands/plot';
 import { runCommand } from './commands/run';
 import { testCommand } from './commands/test';
 
-const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, exampleCommand, lspCommand, plotCommand];
+const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, labelsCommand, exampleCommand, lspCommand, plotCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

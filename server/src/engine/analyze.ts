@@ -13,6 +13,7 @@ import { TRUE, type Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import type { DataSession, DatasetStore } from './store';
+import { sidecarProblems } from '../labels/merge';
 
 export interface Timings {
   /** Reading the dataset (0 when it was already loaded). */
@@ -63,6 +64,8 @@ export interface AnalyzeOptions {
   noData?: boolean;
   /** Limits of the evaluation (default: defaultBudget in budget.ts). */
   budget?: BudgetLimits;
+  /** Only the CSV's labels: the label sidecar is not merged in. */
+  noSidecar?: boolean;
 }
 
 const besideRuleFile = (path: string | undefined): ReadAccess => ({
@@ -107,7 +110,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     const t0 = performance.now();
     const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : { ...spec.columns, split: spec.splitColumn };
     const splitMethod = opts.unlabelled ? undefined : spec.splitMethod;
-    const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod });
+    const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, labels: !opts.unlabelled && !opts.noSidecar });
     opts.checkCancelled?.();
     if (r.ok) {
       data = r.session;
@@ -126,6 +129,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   // A refused or restricted dataset has its own issue on the path.
   const pathIssue = own.some((i) => i.code === 'dataset-outside' || i.code === 'restricted');
   const issues = [...own, ...(pathIssue ? [] : datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined))];
+  if (data?.labels) for (const m of sidecarProblems(data.labels)) issues.push(issue('label-file', 'warning', m, at));
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data) {

@@ -62,6 +62,8 @@ export const ClientCommands = {
   showTrajectory: 'arl.showTrajectory',
   /** Arguments: RecordAttemptParams. Runs after an offline proposal was applied. */
   recordAttempt: 'arl.recordAttempt',
+  /** Arguments: { uri }. Opens the label review queue. */
+  reviewLabels: 'arl.reviewLabels',
 } as const;
 
 export interface PreviewRuleArgs {

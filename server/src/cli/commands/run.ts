@@ -1,4 +1,5 @@
 // `arl run FILE`: every flagged point, for production alerting. Labels are not needed.
+import { csvCell } from '../../io/cells';
 import { resolve } from 'node:path';
 import { severities, type Severity } from '../../../../grammar/src/ast';
 import { formatTime } from '../../engine/frame';
@@ -73,14 +74,4 @@ function rank(s: Severity): number {
   return severities.indexOf(s);
 }
 
-const numeric = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/**
- * One CSV cell. Text that a spreadsheet would read as a formula (starting with = + - @, a tab or a
- * carriage return; OWASP's list) gets a leading single quote and is quoted; numbers stay numbers.
- */
-export function csvCell(v: string): string {
-  const formula = /^[=+\-@\t\r]/.test(v) && !numeric.test(v);
-  const cell = formula ? `'${v}` : v;
-  return formula || /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
-}
+export { csvCell };
