@@ -54,6 +54,11 @@ export const datasetSettingDocs: SettingDoc[] = [
     detail: 'points before and after an event where an alarm still catches it',
     doc: 'A whole number of points: an alarm up to that many points before an event starts, or after it ends, still catches it (default 0).',
   },
+  {
+    name: 'context',
+    detail: 'business context for LLM labelling: "text" or file "context.md"',
+    doc: 'What the data is and what counts as an anomaly, in words, sent with each plot when an LLM labels the series (`arl label`, "ARL: Label Series with LLM"): `context = "..."` (one line, up to 4,000 characters) or `context = file "context.md"` (a file beside the rule file, up to 16 KB).',
+  },
 ];
 
 /** Words a setting's value can start with, for completion and hover. */
@@ -75,6 +80,9 @@ export const datasetValueDocs: Record<string, { label: string; insert?: string; 
     { label: 'event_f1', detail: 'F1 of alarms against events (runs of anomalies): an incident counts once' },
     { label: 'point_f1', detail: 'F1 over labelled points' },
     { label: 'f_beta', insert: 'f_beta(2)', snippet: 'f_beta(${1:2})', detail: 'F-beta on events: B > 1 weights recall, B < 1 precision' },
+  ],
+  context: [
+    { label: 'file', insert: 'file ""', snippet: 'file "${1:context.md}"', detail: 'a file beside the rule file holding the context' },
   ],
   tolerance: [
     { label: '0', detail: 'an alarm must overlap the event' },

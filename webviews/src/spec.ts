@@ -48,6 +48,8 @@ export interface SeriesSpecOptions extends ChartSize {
   theme: Theme;
   title?: string;
   subtitle?: string;
+  /** A point to judge (labelling): a vertical line at its time, with a caption. */
+  mark?: { t: number; text: string };
 }
 
 /** The key of the point marks: legend label, colour and shape. */
@@ -196,6 +198,16 @@ export function seriesSpec(s: SeriesView, o: SeriesSpecOptions): VlSpec {
         mark: { type: 'point', size: 140, opacity: 0, filled: true },
         encoding: { x, y: y0, tooltip },
       },
+      ...(o.mark
+        ? [
+            { name: 'judge', data: { values: [o.mark] }, mark: { type: 'rule', color: theme.orange, strokeWidth: 2, strokeDash: [4, 3] }, encoding: { x: { ...x, field: 't' } } },
+            {
+              data: { values: [o.mark] },
+              mark: { type: 'text', color: theme.orange, align: 'right', baseline: 'top', dx: -4, y: 2, fontWeight: 'bold' },
+              encoding: { x: { ...x, field: 't' }, text: { field: 'text' } },
+            },
+          ]
+        : []),
     ],
   };
 

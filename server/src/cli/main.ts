@@ -7,6 +7,7 @@ import { draftCommand } from './commands/draft';
 import { evalCommand } from './commands/eval';
 import { exampleCommand } from './commands/example';
 import { historyCommand } from './commands/history';
+import { labelCommand } from './commands/label';
 import { labelsCommand } from './commands/labels';
 import { learnCommand } from './commands/learn';
 import { lspCommand } from './commands/lsp';
@@ -14,7 +15,7 @@ import { plotCommand } from './commands/plot';
 import { runCommand } from './commands/run';
 import { testCommand } from './commands/test';
 
-const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, labelsCommand, exampleCommand, lspCommand, plotCommand];
+const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, labelCommand, labelsCommand, exampleCommand, lspCommand, plotCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -60,7 +60,7 @@ export function parseSidecar(text: string, path = 'labels.csv'): SidecarRead {
     out.skippedTotal++;
     if (out.skipped.length < 20) out.skipped.push({ line, why });
   };
-  const rows = Papa.parse<string[]>(text, { skipEmptyLines: false }).data;
+  const rows = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: false }).data;
   rows.forEach((row, k) => {
     const line = k + 1;
     if (row.length === 1 && row[0] === '') return;
