@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { ClientCommands, FileStatusNotification, MetricsRequest, WorkspaceTrustNotification, type FileStatus, type PreviewRuleArgs, type ScoreSplit } from '../../server/src/lsp/protocol';
+import { LabelCommands } from './labels';
 import { LlmCommands, secretKey } from './llm';
 import { PreviewPanels } from './previewPanel';
 import { StatusBar } from './statusBar';
@@ -53,6 +54,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         if (vscode.workspace.isTrusted || !actions) return actions;
         return actions.filter((a) => !('command' in a && (a.command as vscode.Command | undefined)?.command === ClientCommands.refineWithLlm));
       },
+      // The labels lens opens the review queue; in an untrusted workspace there are no labels to review.
+      async provideCodeLenses(document, token, next) {
+        const lenses = await next(document, token);
+        if (vscode.workspace.isTrusted || !lenses) return lenses;
+        return lenses.filter((l) => l.command?.command !== ClientCommands.reviewLabels);
+      },
     },
   };
   client = new LanguageClient('arl', 'ARL Language Server', serverOptions, clientOptions);
@@ -65,7 +72,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await setKeyEnv();
     await client?.restart();
   }, output);
-  context.subscriptions.push(status, previews, trajectories, ...llm.register());
+  const labels = new LabelCommands(context, current, output);
+  context.subscriptions.push(status, previews, trajectories, ...llm.register(), ...labels.register());
   context.subscriptions.push(
     client.onNotification(FileStatusNotification, (s: FileStatus) => {
       status.update(s);

@@ -135,6 +135,58 @@ export interface RecordAttemptParams {
 
 export const RecordAttemptRequest = new RequestType<RecordAttemptParams, void, void>('arl/recordAttempt');
 
+/** Labelling with LLMs: which points, which models, how many votes (the key is in the server's environment). */
+export interface LabelParams {
+  uri: string;
+  models: string[];
+  votes: number;
+  /** These series only; absent: points with no label yet. */
+  series?: string[];
+  budget?: number;
+  maxRequests?: number;
+  baseUrl?: string;
+}
+
+export interface LabelPlan {
+  points: number;
+  /** Points left out by maxRequests. */
+  capped: number;
+  requests: number;
+  perRequest: { input: number; output: number };
+  tokens: { input: number; output: number };
+  /** Series not found, times missing. */
+  problems: string[];
+}
+
+export interface LabelRunResult {
+  plan: LabelPlan;
+  accepted: number;
+  review: number;
+  failed: number;
+  requests: number;
+  tokens: { input: number; output: number };
+  cancelled: boolean;
+  /** Why the run stopped early. */
+  stopped?: string;
+  /** Set when nothing could be sent (untrusted, no key, no data, a context file refused). */
+  error?: { code: string; message: string };
+  warnings?: LlmWarning[];
+}
+
+export const LabelPlanRequest = new RequestType<LabelParams, LabelPlan | { error: { code: string; message: string } }, void>('arl/labelPlan');
+export const LabelSeriesRequest = new RequestType<LabelParams, LabelRunResult, void>('arl/labelSeries');
+/** Progress of a labelling run: after each point. */
+export const LabelProgressNotification = new NotificationType<{ uri: string; done: number; total: number; message: string }>('arl/labelProgress');
+
+/** Exactly what labelling would send for the first point chosen: the text and the PNG (base64). */
+export interface LabelPromptResult {
+  text: string;
+  image?: string;
+  series?: string;
+  time?: string;
+}
+export const LabelPromptRequest = new RequestType<LabelParams, LabelPromptResult, void>('arl/labelPrompt');
+
 /** Tells the server whether the workspace is trusted (also sent at start in initializationOptions.trusted). */
 export const WorkspaceTrustNotification = new NotificationType<{ trusted: boolean }>('arl/workspaceTrust');
 
@@ -160,6 +212,7 @@ export const is = {
   count: want('a whole number >= 0', (v) => Number.isSafeInteger(v) && (v as number) >= 0),
   positive: want('a number above 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0),
   oneOf: (...xs: string[]): Check => want(`one of ${xs.join(', ')}`, (v) => xs.includes(v as string)),
+  strings: want('a list of strings', (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')),
   optional: (c: Check): Check => (v, path) => (v === undefined ? undefined : c(v, path)),
   nullable: (c: Check): Check => (v, path) => (v === null ? undefined : c(v, path)),
   object:
@@ -178,6 +231,16 @@ const position = is.object({ line: is.count, character: is.count });
 const range = is.object({ start: position, end: position });
 const doc = { textDocument: is.object({ uri: is.uri }) };
 const splitCheck = is.oneOf('train', 'validation', 'test', 'all');
+
+const labelCheck = is.object({
+  uri: is.uri,
+  models: is.strings,
+  votes: is.positive,
+  series: is.optional(is.strings),
+  budget: is.optional(is.positive),
+  maxRequests: is.optional(is.positive),
+  baseUrl: is.optional(is.nullable(is.string)),
+});
 
 /** Schemas by handler name (standard requests that take positions, and every custom request). */
 export const paramsSchemas: Partial<Record<string, ParamsSchema>> = {
@@ -203,5 +266,8 @@ export const paramsSchemas: Partial<Record<string, ParamsSchema>> = {
   },
   refineWithLlm: { check: is.object({ uri: is.uri, rule: is.string, model: is.string, baseUrl: is.optional(is.nullable(is.string)) }), rule: 'rule' },
   llmPrompt: { check: is.object({ uri: is.uri, rule: is.string, model: is.string }), rule: 'rule' },
+  labelPlan: { check: labelCheck },
+  labelSeries: { check: labelCheck },
+  labelPrompt: { check: labelCheck },
   recordAttempt: { check: is.object({ uri: is.uri, rule: is.string, proposer: is.string, title: is.string, before: is.string, after: is.string }), rule: 'rule' },
 };

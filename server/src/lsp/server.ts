@@ -21,6 +21,10 @@ import { toDiagnostics } from './diagnostics';
 import { makeHandler, makeNotificationHandler, type Context } from './handler';
 import {
   FileStatusNotification,
+  LabelPlanRequest,
+  LabelProgressNotification,
+  LabelPromptRequest,
+  LabelSeriesRequest,
   LlmPromptRequest,
   MetricsRequest,
   PreviewRequest,
@@ -28,6 +32,7 @@ import {
   RefineLlmRequest,
   WorkspaceTrustNotification,
   type FileStatus,
+  type LabelParams,
   type PreviewRequestParams,
   type RecordAttemptParams,
   type RefineLlmParams,
@@ -39,6 +44,7 @@ import { RefineService } from './refine';
 import { completions } from './providers/completion';
 import { formatting } from './providers/formatting';
 import { hover } from './providers/hover';
+import { labelPlan, labelPrompt, labelSeries } from './providers/labels';
 import { llmPrompt, recordAttempt, refineWithLlm } from './providers/llm';
 import { codeLenses } from './providers/lenses';
 import { metrics } from './providers/metrics';
@@ -49,6 +55,7 @@ import { signatureHelp } from './providers/signature';
 import { documentSymbols, foldingRanges } from './providers/symbols';
 import { Trust, restrictedMessage } from './trust';
 import { URI } from './uri';
+import { sidecarLocation } from '../labels/sidecar';
 import { Workspace } from './workspace';
 
 export interface Settings {
@@ -276,6 +283,24 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     }),
   );
   connection.onRequest(LlmPromptRequest, byUri('llmPrompt', async (p: { uri: string; rule: string; model: string }, c) => ({ text: await llmPrompt(await c.analysis(), p.rule, p.model, refine, trust) })));
+  connection.onRequest(LabelPlanRequest, byUri('labelPlan', async (p: LabelParams, c) => labelPlan(await c.analysis(), p, trust)));
+  connection.onRequest(LabelPromptRequest, byUri('labelPrompt', async (p: LabelParams, c) => labelPrompt(await c.analysis(), p, trust)));
+  connection.onRequest(
+    LabelSeriesRequest,
+    byUri('labelSeries', async (p: LabelParams, c) => {
+      const controller = new AbortController();
+      const sub = c.token.onCancellationRequested(() => controller.abort());
+      try {
+        const a = await c.analysis();
+        const r = await labelSeries(a, p, trust, controller.signal, (done, total, message) => void connection.sendNotification(LabelProgressNotification, { uri: p.uri, done, total, message }));
+        // The lenses count the new labels: the files of this dataset are analysed again.
+        if (a.datasetPath && r.requests) workspace.datasetChanged(sidecarLocation(a.datasetPath).path);
+        return r;
+      } finally {
+        sub.dispose();
+      }
+    }),
+  );
   connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine, trust)));
 
   documents.listen(connection);
