@@ -6,6 +6,7 @@ import { ClientCommands, FileStatusNotification, MetricsRequest, WorkspaceTrustN
 import { LabelCommands } from './labels';
 import { LlmCommands, secretKey } from './llm';
 import { PreviewPanels } from './previewPanel';
+import { ReviewPanels } from './reviewPanel';
 import { StatusBar } from './statusBar';
 import { TrajectoryPanels } from './trajectoryPanel';
 
@@ -73,11 +74,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await client?.restart();
   }, output);
   const labels = new LabelCommands(context, current, output);
-  context.subscriptions.push(status, previews, trajectories, ...llm.register(), ...labels.register());
+  const reviews = new ReviewPanels(context, current, output);
+  context.subscriptions.push(status, previews, trajectories, reviews, ...llm.register(), ...labels.register());
   context.subscriptions.push(
     client.onNotification(FileStatusNotification, (s: FileStatus) => {
       status.update(s);
-      if (s.state !== 'loading') previews.changed(s.uri);
+      if (s.state !== 'loading') {
+        previews.changed(s.uri);
+        reviews.changed(s.uri);
+      }
     }),
     vscode.window.onDidChangeActiveTextEditor((e) => status.show(e?.document.uri.toString())),
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
@@ -90,6 +95,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('arl.showTrajectory', (args?: { uri?: string; rule?: string } | vscode.Uri) =>
       trajectories.show(args instanceof vscode.Uri ? { uri: args.toString() } : args),
     ),
+    vscode.commands.registerCommand('arl.reviewLabels', (args?: { uri?: string } | vscode.Uri) => reviews.show(args instanceof vscode.Uri ? { uri: args.toString() } : args)),
     vscode.commands.registerCommand('arl.restartServer', async () => {
       await client?.restart();
       output.info('Language server restarted.');

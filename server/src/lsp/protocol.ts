@@ -1,7 +1,9 @@
 // Custom LSP messages between the ARL client and server. Both sides import this file.
 import { NotificationType, RequestType, type Range } from 'vscode-languageserver-protocol';
 import type { ExcludeScores, FileScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
-import type { PreviewData } from '../preview/types';
+import type { TimeKind } from '../engine/frame';
+import type { ReviewQueue } from '../labels/review';
+import type { PreviewData, SeriesView } from '../preview/types';
 import type { LlmWarning } from '../refine/models';
 
 export type { ScoreSplit } from '../engine/metrics';
@@ -187,6 +189,29 @@ export interface LabelPromptResult {
 }
 export const LabelPromptRequest = new RequestType<LabelParams, LabelPromptResult, void>('arl/labelPrompt');
 
+/** The review queue of a rule file's dataset (labels/review.ts). */
+export const ReviewQueueRequest = new RequestType<{ uri: string }, ReviewQueue | { error: { code: string; message: string } }, void>('arl/reviewQueue');
+
+/** One series to review, drawn as the preview draws it, with the time of the point under review. */
+export interface ReviewSeriesResult {
+  series: SeriesView;
+  timeKind: TimeKind;
+  /** The point under review, as a number (ms for dates). */
+  t: number;
+}
+export const ReviewSeriesRequest = new RequestType<{ uri: string; series: string; time: string }, ReviewSeriesResult, void>('arl/reviewSeries');
+
+/** A person's decision at a point (null: withdraw their label there, e.g. undo); saved at once. */
+export interface ReviewDecision {
+  uri: string;
+  series: string;
+  time: string;
+  label: 0 | 1 | null;
+  reason?: string;
+}
+/** Answers the label file written. */
+export const ReviewDecideRequest = new RequestType<ReviewDecision, { path: string }, void>('arl/reviewDecide');
+
 /** Tells the server whether the workspace is trusted (also sent at start in initializationOptions.trusted). */
 export const WorkspaceTrustNotification = new NotificationType<{ trusted: boolean }>('arl/workspaceTrust');
 
@@ -266,6 +291,11 @@ export const paramsSchemas: Partial<Record<string, ParamsSchema>> = {
   },
   refineWithLlm: { check: is.object({ uri: is.uri, rule: is.string, model: is.string, baseUrl: is.optional(is.nullable(is.string)) }), rule: 'rule' },
   llmPrompt: { check: is.object({ uri: is.uri, rule: is.string, model: is.string }), rule: 'rule' },
+  reviewQueue: { check: is.object({ uri: is.uri }) },
+  reviewSeries: { check: is.object({ uri: is.uri, series: is.string, time: is.string }) },
+  reviewDecide: {
+    check: is.object({ uri: is.uri, series: is.string, time: is.string, label: want('1, 0 or null', (v) => v === 0 || v === 1 || v === null), reason: is.optional(is.string) }),
+  },
   labelPlan: { check: labelCheck },
   labelSeries: { check: labelCheck },
   labelPrompt: { check: labelCheck },

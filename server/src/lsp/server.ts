@@ -26,6 +26,10 @@ import {
   LabelPromptRequest,
   LabelSeriesRequest,
   LlmPromptRequest,
+  ReviewDecideRequest,
+  ReviewQueueRequest,
+  ReviewSeriesRequest,
+  type ReviewDecision,
   MetricsRequest,
   PreviewRequest,
   RecordAttemptRequest,
@@ -45,6 +49,7 @@ import { completions } from './providers/completion';
 import { formatting } from './providers/formatting';
 import { hover } from './providers/hover';
 import { labelPlan, labelPrompt, labelSeries } from './providers/labels';
+import { reviewDecide, reviewQueue, reviewSeries } from './providers/review';
 import { llmPrompt, recordAttempt, refineWithLlm } from './providers/llm';
 import { codeLenses } from './providers/lenses';
 import { metrics } from './providers/metrics';
@@ -299,6 +304,18 @@ export function startServer(connection: Connection): { workspace: Workspace } {
       } finally {
         sub.dispose();
       }
+    }),
+  );
+  connection.onRequest(ReviewQueueRequest, byUri('reviewQueue', async (_p: { uri: string }, c) => reviewQueue(await c.analysis(), trust)));
+  connection.onRequest(ReviewSeriesRequest, byUri('reviewSeries', async (p: { uri: string; series: string; time: string }, c) => reviewSeries(await c.analysis(), p, trust)));
+  connection.onRequest(
+    ReviewDecideRequest,
+    byUri('reviewDecide', async (p: ReviewDecision, c) => {
+      const a = await c.analysis();
+      const r = await reviewDecide(a, p, trust);
+      // Saved: the lenses and the queue count it after the next analysis.
+      workspace.datasetChanged(sidecarLocation(a.datasetPath!).path);
+      return r;
     }),
   );
   connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine, trust)));
