@@ -414,6 +414,9 @@ class Checker {
         const near = closestNames(d.severity.name, A.severities);
         this.err('bad-severity', d.severity, `Unknown severity \`${d.severity.name}\`: use one of ${A.severities.join(', ')}.`, { replacements: near });
       }
+      if (d.kind === 'rule' && d.category && !d.category.value.trim()) {
+        this.err('bad-category', d.category, 'The category is empty: name the group of the rule\'s alerts, e.g. `category "Stock-outs"`, or remove the clause.');
+      }
     }
     this.current = undefined;
   }

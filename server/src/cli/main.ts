@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { UnsafePathError } from '../io/safefs';
 import { UsageError, write, type Command, type Io } from './command';
+import { categoriesCommand } from './commands/categories';
+import { categorizeCommand } from './commands/categorize';
 import { checkCommand } from './commands/check';
 import { draftCommand } from './commands/draft';
 import { evalCommand } from './commands/eval';
@@ -15,7 +17,7 @@ import { plotCommand } from './commands/plot';
 import { runCommand } from './commands/run';
 import { testCommand } from './commands/test';
 
-const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, labelCommand, labelsCommand, exampleCommand, lspCommand, plotCommand];
+const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, labelCommand, labelsCommand, categorizeCommand, categoriesCommand, exampleCommand, lspCommand, plotCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

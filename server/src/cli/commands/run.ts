@@ -54,7 +54,7 @@ ${allowOutsideUsage}`,
       alerts++;
       let top = fired[0].r;
       for (const x of fired) if (rank(x.r.severity) > rank(top.severity)) top = x.r;
-      const category = top.title ?? top.name;
+      const category = top.category ?? top.title ?? top.name;
       const row = [frame.seriesIds[frame.seriesOf[i]], formatTime(frame, frame.time[i]), fired.map((x) => x.r.name).join(' '), category, top.severity];
       for (const [, c] of texts) row.push(c.codes[i] < 0 ? '' : c.values[c.codes[i]]);
       lines.push(row.map(csvCell).join(','));
