@@ -3,7 +3,7 @@
 // Off in untrusted workspaces; the key is the one "Refine with LLM" uses (secret storage).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { LabelPlanRequest, LabelProgressNotification, LabelPromptRequest, LabelSeriesRequest, type LabelParams } from '../../server/src/lsp/protocol';
+import { LabelPlanRequest, LabelProgressNotification, LabelPromptRequest, LabelSeriesRequest, SuggestCategoriesRequest, type LabelParams } from '../../server/src/lsp/protocol';
 import { defaultModel } from '../../server/src/refine/models';
 import { secretKey } from './llm';
 
@@ -40,7 +40,36 @@ export class LabelCommands {
     return [
       vscode.commands.registerCommand('arl.labelSeries', (args?: { uri?: string; series?: string[] }) => this.label(args)),
       vscode.commands.registerCommand('arl.showLabellingPrompt', (args?: { uri?: string; series?: string[] }) => this.showPrompt(args)),
+      vscode.commands.registerCommand('arl.suggestCategories', (args?: { uri?: string }) => this.suggestCategories(args)),
     ];
+  }
+
+  /** Proposals shown as a diff of the whole file; applied as one undoable edit only on accept. */
+  private async suggestCategories(args?: { uri?: string }): Promise<void> {
+    const uri = activeArl(args);
+    if (!uri) return void vscode.window.showInformationMessage('Open an .arl file to name its rules.');
+    const c = vscode.workspace.getConfiguration('arl');
+    const model = c.get<string>('llm.model', defaultModel) || defaultModel;
+    const offline = { label: 'Offline', description: 'titles and groups from the conditions', proposer: 'offline' as const };
+    const llm = { label: 'With the LLM', description: `${model} reads the rules and how they fire`, proposer: 'anthropic' as const };
+    const pick = vscode.workspace.isTrusted ? await vscode.window.showQuickPick([llm, offline], { placeHolder: 'Who proposes the categories?' }) : offline;
+    if (!pick) return;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+    const version = doc.version;
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'ARL: naming the rules', cancellable: true }, (_p, token) =>
+      this.client().sendRequest(SuggestCategoriesRequest, { uri, proposer: pick.proposer, model, baseUrl: c.get<string>('llm.baseUrl', '') || undefined }, token),
+    );
+    for (const p of r.problems) this.output.warn(`Categories: ignored from the model's answer: ${p}`);
+    if (r.error || r.text === undefined) return void vscode.window.showErrorMessage(`ARL: ${r.error?.message ?? 'no categories'}`);
+    if (r.text === doc.getText()) return void vscode.window.showInformationMessage('ARL: the rules already have these names.');
+    const proposed = await vscode.workspace.openTextDocument({ language: 'arl', content: r.text });
+    await vscode.commands.executeCommand('vscode.diff', doc.uri, proposed.uri, 'Suggested categories (rule headers only)');
+    const apply = await vscode.window.showInformationMessage(`ARL: apply titles and categories to ${r.proposals.length} rule${r.proposals.length === 1 ? '' : 's'}? Detection logic does not change.`, 'Apply');
+    if (apply !== 'Apply') return;
+    if (doc.version !== version) return void vscode.window.showWarningMessage('The file changed meanwhile; suggest again.');
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), r.text);
+    await vscode.workspace.applyEdit(edit);
   }
 
   private async label(args?: { uri?: string; series?: string[] }): Promise<void> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeLensRequest } from 'vscode-languageserver-protocol/node';
-import { LabelPlanRequest, LabelProgressNotification, LabelPromptRequest, LabelSeriesRequest, WorkspaceTrustNotification } from '../../server/src/lsp/protocol';
+import { LabelPlanRequest, LabelProgressNotification, LabelPromptRequest, LabelSeriesRequest, SuggestCategoriesRequest, WorkspaceTrustNotification } from '../../server/src/lsp/protocol';
 import { startFakeAnthropic, type FakeAnthropic, type Step } from '../support/fake-anthropic';
 import { startTestServer, type TestClient } from '../support/lsp';
 import { tempDir } from '../support/tmp';
@@ -73,6 +73,13 @@ describe('Label Series with LLM in the editor', () => {
     expect(titles).toContain('labels: 1 from LLMs · 1 from the CSV');
   });
 
+  it('suggests categories as the whole new text, changing rule headers only', async () => {
+    const r = await client.conn.sendRequest(SuggestCategoriesRequest, { uri, proposer: 'offline' });
+    expect(r.error).toBeUndefined();
+    expect(r.proposals).toMatchObject([{ rule: 'high', title: 'High oos', group: 'Spikes in oos' }]);
+    expect(r.text).toMatch(/# category: Flags high oos\..*\nrule high "High oos" category "Spikes in oos" when oos >= 50\n$/);
+  });
+
   it('sends nothing in an untrusted workspace', async () => {
     await client.conn.sendNotification(WorkspaceTrustNotification, { trusted: false });
     const before = fake.received.length;
@@ -80,6 +87,8 @@ describe('Label Series with LLM in the editor', () => {
     expect(r.error?.code).toBe('untrusted');
     const plan = await client.conn.sendRequest(LabelPlanRequest, params());
     expect(plan).toMatchObject({ error: { code: 'untrusted' } });
+    const cats = await client.conn.sendRequest(SuggestCategoriesRequest, { uri, proposer: 'anthropic', baseUrl: fake.url });
+    expect(cats.error?.code).toBe('untrusted');
     expect(fake.received.length).toBe(before);
     await client.conn.sendNotification(WorkspaceTrustNotification, { trusted: true });
   });

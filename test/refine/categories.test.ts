@@ -13,6 +13,7 @@ import { applyCategories, offlineCategories, validateCategories } from '../../se
 import { arl } from '../support/cli';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic';
 import { tempDir } from '../support/tmp';
+import { byCategory } from '../../webviews/src/preview-view';
 
 let fake: FakeAnthropic;
 beforeAll(async () => {
@@ -49,6 +50,15 @@ describe('categories', () => {
     expect(p.file.rules[0].category?.value).toBe('Stock-outs');
     expect(printDecl(p.file.rules[0])).toBe('rule r "R" severity low category "Stock-outs" when category > 1');
     expect(check(p).issues.find((i) => i.code === 'bad-category')?.message).toMatch(/The category is empty/);
+  });
+
+  it('groups the preview’s rules by category', () => {
+    const r = (name: string, category?: string) => ({ name, severity: 'high' as const, broken: false, ...(category ? { category } : {}) });
+    expect(byCategory([r('a', 'X'), r('b'), r('c', 'Y'), r('d', 'X')]).map(([c, rs]) => [c, rs.map((x) => x.name)])).toEqual([
+      [null, ['b']],
+      ['X', ['a', 'd']],
+      ['Y', ['c']],
+    ]);
   });
 
   it('names rules offline from their conditions, the same way every time', async () => {

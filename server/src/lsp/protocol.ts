@@ -212,6 +212,26 @@ export interface ReviewDecision {
 /** Answers the label file written. */
 export const ReviewDecideRequest = new RequestType<ReviewDecision, { path: string }, void>('arl/reviewDecide');
 
+/** Titles, descriptions and groups for the rules (offline, or from the LLM); applied by the client on accept. */
+export interface SuggestCategoriesParams {
+  uri: string;
+  proposer: 'offline' | 'anthropic';
+  model?: string;
+  baseUrl?: string;
+}
+
+export interface SuggestCategoriesResult {
+  /** The whole file with the categories applied (headers and their comments only); absent on failure. */
+  text?: string;
+  proposals: { rule: string; title: string; description: string; group?: string }[];
+  /** Parts of the model's answer that were ignored. */
+  problems: string[];
+  tokens: { input: number; output: number };
+  error?: { code: string; message: string };
+}
+
+export const SuggestCategoriesRequest = new RequestType<SuggestCategoriesParams, SuggestCategoriesResult, void>('arl/suggestCategories');
+
 /** Tells the server whether the workspace is trusted (also sent at start in initializationOptions.trusted). */
 export const WorkspaceTrustNotification = new NotificationType<{ trusted: boolean }>('arl/workspaceTrust');
 
@@ -296,6 +316,7 @@ export const paramsSchemas: Partial<Record<string, ParamsSchema>> = {
   reviewDecide: {
     check: is.object({ uri: is.uri, series: is.string, time: is.string, label: want('1, 0 or null', (v) => v === 0 || v === 1 || v === null), reason: is.optional(is.string) }),
   },
+  suggestCategories: { check: is.object({ uri: is.uri, proposer: is.oneOf('offline', 'anthropic'), model: is.optional(is.string), baseUrl: is.optional(is.nullable(is.string)) }) },
   labelPlan: { check: labelCheck },
   labelSeries: { check: labelCheck },
   labelPrompt: { check: labelCheck },

@@ -29,6 +29,8 @@ import {
   ReviewDecideRequest,
   ReviewQueueRequest,
   ReviewSeriesRequest,
+  SuggestCategoriesRequest,
+  type SuggestCategoriesParams,
   type ReviewDecision,
   MetricsRequest,
   PreviewRequest,
@@ -50,6 +52,7 @@ import { formatting } from './providers/formatting';
 import { hover } from './providers/hover';
 import { labelPlan, labelPrompt, labelSeries } from './providers/labels';
 import { reviewDecide, reviewQueue, reviewSeries } from './providers/review';
+import { suggestCategories } from './providers/categories';
 import { llmPrompt, recordAttempt, refineWithLlm } from './providers/llm';
 import { codeLenses } from './providers/lenses';
 import { metrics } from './providers/metrics';
@@ -301,6 +304,18 @@ export function startServer(connection: Connection): { workspace: Workspace } {
         // The lenses count the new labels: the files of this dataset are analysed again.
         if (a.datasetPath && r.requests) workspace.datasetChanged(sidecarLocation(a.datasetPath).path);
         return r;
+      } finally {
+        sub.dispose();
+      }
+    }),
+  );
+  connection.onRequest(
+    SuggestCategoriesRequest,
+    byUri('suggestCategories', async (p: SuggestCategoriesParams, c) => {
+      const controller = new AbortController();
+      const sub = c.token.onCancellationRequested(() => controller.abort());
+      try {
+        return await suggestCategories(await c.analysis(), p, trust, controller.signal);
       } finally {
         sub.dispose();
       }
