@@ -48,6 +48,8 @@ export interface SeriesSpecOptions extends ChartSize {
   theme: Theme;
   title?: string;
   subtitle?: string;
+  /** Only the values (labelling): no key of outcomes. */
+  plain?: boolean;
   /** A point to judge (labelling): a vertical line at its time, with a caption. */
   mark?: { t: number; text: string };
 }
@@ -163,8 +165,8 @@ export function seriesSpec(s: SeriesView, o: SeriesSpecOptions): VlSpec {
       encoding: {
         x,
         y: y0,
-        color: { field: 'key', type: 'nominal', scale: keyScale('color'), legend: { title: null } },
-        shape: { field: 'key', type: 'nominal', scale: keyScale('shape'), legend: { title: null } },
+        color: { field: 'key', type: 'nominal', scale: keyScale('color'), legend: o.plain ? null : { title: null } },
+        shape: { field: 'key', type: 'nominal', scale: keyScale('shape'), legend: o.plain ? null : { title: null } },
       },
     };
   };

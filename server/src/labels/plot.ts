@@ -59,6 +59,7 @@ export function labelSpec(frame: Frame, s: number, columns: string[], point: num
     title: `series ${frame.seriesIds[s]}`,
     subtitle: `the point to judge: ${when} (dashed line)`,
     mark: { t: frame.time[point], text: 'judge' },
+    plain: true,
   });
 }
 
