@@ -1,5 +1,7 @@
 // The end-to-end scenarios, each a function of the page; run.mjs runs them in order on one window.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -231,6 +233,42 @@ export const scenarios = [
         }
         return false;
       }, 60000);
+    },
+  },
+  {
+    name: '8. three labels given in the review queue are saved, and persist with their lens after a reload',
+    file: '8-review',
+    async run({ page, workspace }) {
+      await openRules(page);
+      await focusEditor(page);
+      await palette(page, 'ARL: Review Labels');
+      const reviewFrame = () =>
+        until('the review queue with a plot', async () => {
+          for (const f of page.frames()) {
+            const ok = await f.evaluate(() => !!document.getElementById('item-title')?.getAttribute('data-key') && !!document.querySelector('#plot svg')).catch(() => false);
+            if (ok) return f;
+          }
+          return undefined;
+        }, 90000);
+      let frame = await reviewFrame();
+      const keys = [];
+      for (const key of ['a', 'n', 'a']) {
+        const before = await frame.evaluate(() => document.getElementById('item-title').getAttribute('data-key'));
+        keys.push(before);
+        await frame.click('#item-title');
+        await page.keyboard.press(key);
+        await until(`the queue to move past ${before}`, async () => (await frame.evaluate(() => document.getElementById('item-title')?.getAttribute('data-key'))) !== before);
+      }
+      const sidecar = join(workspace, '.arl', 'labels', 'stockout.csv');
+      const human = () => (existsSync(sidecar) ? readFileSync(sidecar, 'utf8').split('\n').filter((l) => l.includes(',human,')) : []);
+      await until('three labels in the label file', async () => human().length === 3);
+      assert.deepEqual(human().map((l) => `${l.split(',')[0]}@${l.split(',')[1]}`), keys);
+      await until('the labels lens', async () => (await lenses(page)).some((t) => t.includes('labels: 3 by people')), 60000);
+      await palette(page, 'Developer: Reload Window');
+      await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+      await openRules(page);
+      await until('the labels lens after the reload', async () => (await lenses(page)).some((t) => t.includes('labels: 3 by people')), 90000);
+      assert.equal(human().length, 3);
     },
   },
 ];

@@ -214,6 +214,27 @@ describe('LLM labelling', () => {
     expect(fake.received.length).toBe(0);
   });
 
+  it('Ctrl-C stops after the request in flight and keeps the points decided', async () => {
+    const p = project(6);
+    fake.script(vote(true), vote(false), { kind: 'hang' });
+    const child = spawn(process.execPath, [arlBin, 'label', p.arl, '--votes', '1', '--model', 'm1'], {
+      cwd: p.dir,
+      env: { ...process.env, ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: fake.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    await fake.waitForRequests(3);
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/arl label: cancelled; the 2 points decided are kept in \.arl\/labels\/data\.csv\./);
+    expect(sidecar(p).entries.map((e) => [e.series, e.label])).toEqual([
+      ['s0', 1],
+      ['s1', 0],
+    ]);
+  });
+
   it('a run killed with SIGKILL keeps every label written before it', async () => {
     const p = project(8);
     const answered = 5;

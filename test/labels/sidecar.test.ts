@@ -3,11 +3,12 @@
 // through a link.
 import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/engine/analyze';
 import { DatasetStore } from '../../server/src/engine/store';
 import { mergedCsv } from '../../server/src/labels/export';
-import { appendLabels, parseSidecar, sidecarLocation, type LabelEntry } from '../../server/src/labels/sidecar';
+import { appendLabels, formatEntry, parseSidecar, sidecarHeader, sidecarLocation, type LabelEntry } from '../../server/src/labels/sidecar';
 import { arl } from '../support/cli';
 import { tempDir } from '../support/tmp';
 
@@ -44,6 +45,31 @@ describe('label sidecar', () => {
     expect(r.entries).toEqual([e]);
     expect(r.skippedTotal).toBe(1);
     expect(r.skipped[0]).toMatchObject({ line: 3 });
+  });
+
+  it('reads back any entries it writes, whatever their text (quotes, commas, formulas, line breaks, other scripts)', () => {
+    const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom('\r', '=1+2', "'=x", '-3', 'a\r\nb', '"', ',', '@SUM(A1)'));
+    const arb = fc.record({
+      series: text.filter((s) => s !== ''),
+      time: fc.oneof(fc.integer().map(String), fc.date({ noInvalidDate: true, min: new Date(0) }).map((d) => d.toISOString())),
+      label: fc.constantFrom(0 as const, 1 as const, null),
+      reason: text,
+      source: fc.oneof(fc.constant('human'), fc.stringMatching(/^[a-z0-9.-]{1,12}$/).map((m) => `llm:${m}`)),
+      votes: text,
+      date: fc.constant('2026-11-27T00:00:00Z'),
+    });
+    fc.assert(
+      fc.property(fc.array(arb, { maxLength: 8 }), (entries) => {
+        const lines = entries.map(formatEntry);
+        // One line per entry: line breaks in the text become spaces; everything else is kept.
+        expect(lines.every((l) => !/[\r\n]/.test(l))).toBe(true);
+        const flat = (s: string) => s.replace(/[\r\n\u2028\u2029]/g, ' ');
+        const r = parseSidecar([sidecarHeader, ...lines].join('\n') + '\n');
+        expect(r.skippedTotal).toBe(0);
+        expect(r.entries).toEqual(entries.map((e) => ({ ...e, series: flat(e.series), reason: flat(e.reason), votes: flat(e.votes) })));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('merges a person over an LLM over the CSV, and an undo falls back', async () => {

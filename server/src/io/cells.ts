@@ -3,16 +3,22 @@
 const numeric = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
- * One CSV cell. Text that a spreadsheet would read as a formula (starting with = + - @, a tab or a
- * carriage return; OWASP's list) gets a leading single quote and is quoted; numbers stay numbers.
+ * Text a spreadsheet would read as a formula (starting with = + - @, a tab or a carriage return;
+ * OWASP's list, numbers excepted), or text that would read back as an escaped one (a quote before
+ * such a start), so that fromCsvCell gives back exactly what was written.
  */
+function needsQuote(v: string): boolean {
+  return (/^[=+\-@\t\r]/.test(v) && !numeric.test(v)) || /^'+[=+\-@\t\r]/.test(v);
+}
+
+/** One CSV cell: formulas get a leading single quote and are quoted; numbers stay numbers. */
 export function csvCell(v: string): string {
-  const formula = /^[=+\-@\t\r]/.test(v) && !numeric.test(v);
+  const formula = needsQuote(v);
   const cell = formula ? `'${v}` : v;
   return formula || /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
-/** The text csvCell was given, from the cell as read back (the leading quote of a formula taken off). */
+/** The text csvCell was given, from the cell as read back (its leading quote taken off). */
 export function fromCsvCell(cell: string): string {
-  return /^'[=+\-@\t\r]/.test(cell) && !numeric.test(cell.slice(1)) ? cell.slice(1) : cell;
+  return cell.startsWith("'") && needsQuote(cell.slice(1)) ? cell.slice(1) : cell;
 }

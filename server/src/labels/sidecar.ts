@@ -49,8 +49,9 @@ export function isHuman(source: string): boolean {
   return source === 'human';
 }
 
+/** One line of the file: line breaks in the text become spaces, cells are escaped as `arl run`'s. */
 export function formatEntry(e: LabelEntry): string {
-  return [e.series, e.time, e.label === null ? '' : String(e.label), e.reason, e.source, e.votes, e.date].map(csvCell).join(',');
+  return [e.series, e.time, e.label === null ? '' : String(e.label), e.reason, e.source, e.votes, e.date].map((v) => csvCell(v.replace(/[\r\n\u2028\u2029]/g, ' '))).join(',');
 }
 
 /** Reads the sidecar text; rows that do not fit are skipped and counted, never guessed. */
