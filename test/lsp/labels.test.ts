@@ -73,6 +73,14 @@ describe('Label Series with LLM in the editor', () => {
     expect(titles).toContain('labels: 1 from LLMs · 1 from the CSV');
   });
 
+  it('answers odd labelling params with InvalidParams, sending nothing', async () => {
+    const before = fake.received.length;
+    for (const bad of [{ models: [] }, { votes: 2.5 }, { votes: 0 }, { models: ['m', 7] }]) {
+      await expect(client.conn.sendRequest(LabelSeriesRequest, { ...params(), ...bad } as never)).rejects.toMatchObject({ code: -32602 });
+    }
+    expect(fake.received.length).toBe(before);
+  });
+
   it('suggests categories as the whole new text, changing rule headers only', async () => {
     const r = await client.conn.sendRequest(SuggestCategoriesRequest, { uri, proposer: 'offline' });
     expect(r.error).toBeUndefined();

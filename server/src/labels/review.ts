@@ -102,14 +102,16 @@ export function buildReviewQueue(a: Analysis, opts: { perGroup?: number } = {}):
   // 2. Points the LLMs sent to review.
   const llm: (ReviewItem & { m: number })[] = [];
   for (const [i, e] of overlay?.llm ?? []) if (e.label === null && !human(i)) llm.push(item(i, 'llm'));
-  // 3. Labelled points the rules get wrong.
+  // 3. Labelled points the rules get wrong (found from the flags; margins only for those).
   const disagree: (ReviewItem & { m: number })[] = [];
   if (label && rules.length) {
+    const ruleFlags = a.ruleFlags.map((r) => r.flags).filter((f): f is NonNullable<typeof f> => !!f);
+    const excludeFlags = a.excludeFlags.map((e) => e.flags).filter((f): f is NonNullable<typeof f> => !!f);
     for (let i = 0; i < frame.length; i++) {
       const l = label[i];
       if (l !== l || human(i)) continue;
-      const d = margins.decision(ruleNodes, excludeNodes, i);
-      if (d.fired !== (l === 1)) disagree.push({ ...item(i, 'disagree'), m: d.margin });
+      const fired = ruleFlags.some((f) => f[i] === TRUE) && !excludeFlags.some((f) => f[i] === TRUE);
+      if (fired !== (l === 1)) disagree.push(item(i, 'disagree'));
     }
     disagree.sort((x, y) => x.m - y.m);
   }

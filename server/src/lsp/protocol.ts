@@ -279,8 +279,8 @@ const splitCheck = is.oneOf('train', 'validation', 'test', 'all');
 
 const labelCheck = is.object({
   uri: is.uri,
-  models: is.strings,
-  votes: is.positive,
+  models: want('a list of 1 to 5 model names', (v) => Array.isArray(v) && v.length >= 1 && v.length <= 5 && v.every((x) => typeof x === 'string' && x.trim() !== '')),
+  votes: want('a whole number from 1 to 9', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 9),
   series: is.optional(is.strings),
   budget: is.optional(is.positive),
   maxRequests: is.optional(is.positive),
