@@ -7,6 +7,7 @@ import { formatTime, type Frame } from '../../server/src/engine/frame';
 import { TRUE } from '../../server/src/engine/kernels';
 import { DatasetStore } from '../../server/src/engine/store';
 import { assignSplits, splitIndex, type SplitName } from '../../server/src/engine/split';
+import type { PlanNode } from '../../server/src/engine/plan';
 import { compileSql } from '../../server/src/sql/compile';
 import { duckDbApi, openDuckDb } from '../../server/src/sql/duckdb';
 import { readHeader } from '../../server/src/sql/scan';
@@ -123,4 +124,44 @@ export async function postgresAlerts(client: pg.Client, a: Analysis, table: stri
 
 export function tableName(path: string): string {
   return basename(path).replace(/\W/g, '_');
+}
+
+/** Values of plan nodes at every point, from the in-memory engine (NaN: missing). */
+export function memoryValues(a: Analysis, nodes: PlanNode[]): number[][] {
+  const f = a.data!.frame;
+  const cols = nodes.map((n) => a.data!.evaluator.column(n));
+  return Array.from({ length: f.length }, (_, i) => cols.map((c) => (c instanceof Uint8Array ? (c[i] === 2 ? Number.NaN : c[i]) : c[i])));
+}
+
+function numeric(v: unknown): number {
+  return v === null || v === undefined ? Number.NaN : typeof v === 'boolean' ? Number(v) : Number(v);
+}
+
+/** The same values from DuckDB reading the CSV. */
+export async function duckValues(a: Analysis, nodes: PlanNode[]): Promise<number[][]> {
+  const f = a.data!.frame;
+  const head = await readHeader(a.datasetPath!);
+  const q = compileSql(a.program, {
+    dialect: 'duckdb',
+    source: { kind: 'csv', path: a.datasetPath!, delimiter: head!.delimiter, header: f.columnInfo.map((c) => c.name), timeKind: f.timeKind },
+    dataset: a.check.dataset,
+    values: nodes.map((node, i) => ({ name: `v${i}`, node })),
+  });
+  const duck = await openDuckDb({ readable: [a.datasetPath!], threads: 2 });
+  try {
+    const out: number[][] = [];
+    await duck.each(q.sql, (rows) => {
+      for (const r of rows) out.push(r.slice(5).map(numeric));
+    });
+    return out;
+  } finally {
+    duck.close();
+  }
+}
+
+/** The same values from PostgreSQL over the table. */
+export async function postgresValues(client: pg.Client, a: Analysis, table: string, nodes: PlanNode[]): Promise<number[][]> {
+  const q = compileSql(a.program, { dialect: 'postgres', source: { kind: 'table', table }, dataset: a.check.dataset, values: nodes.map((node, i) => ({ name: `v${i}`, node })) });
+  const r = await client.query({ text: q.sql, rowMode: 'array' });
+  return r.rows.map((row: unknown[]) => row.slice(5).map(numeric));
 }

@@ -22,6 +22,11 @@ export interface SqlOptions {
   textColumns?: string[];
   /** Leave out the check that no time repeats within a series (the caller checked it). */
   skipDuplicateCheck?: boolean;
+  /**
+   * Every point, flagged or not, with these expressions' values as extra columns (to inspect
+   * what a rule computes, and to compare engines value by value).
+   */
+  values?: { name: string; node: PlanNode }[];
 }
 
 export interface SqlQuery {
@@ -74,7 +79,8 @@ export function compileSql(program: Program, opts: SqlOptions): SqlQuery {
     return r;
   };
   // Iteratively deep plans: visit children bottom-up first so recursion stays shallow.
-  for (const decl of decls) for (const n of postOrder(decl.node!)) visit(n);
+  const roots = [...decls.map((x) => x.node!), ...(opts.values ?? []).map((v) => v.node)];
+  for (const root of roots) for (const n of postOrder(root)) visit(n);
 
   const text = (opts.textColumns ?? []).map((name) => useColumn(name, 'category'));
   const split = opts.split && opts.split !== 'all' ? opts.split : undefined;
@@ -87,7 +93,7 @@ export function compileSql(program: Program, opts: SqlOptions): SqlQuery {
   ctes.push(`_base AS (${baseSelect(d, !!split && opts.dataset.splitMethod === 'auto', source.fileOrder)})`);
   levels.forEach((cols, i) => {
     const list = Object.entries(cols).map(([k, v]) => `${v} AS ${k}`);
-    ctes.push(`_l${i + 1} AS (SELECT *, ${list.join(', ')} FROM ${i === 0 ? '_base' : `_l${i}`})`);
+    ctes.push(`_l${i + 1} AS (SELECT *, ${list.join(', ')} FROM ${i === 0 ? '_base' : `_l${i}`}${d.fence})`);
   });
   const last = levels.length ? `_l${levels.length}` : '_base';
   const flag = (x: CompiledDecl) => `COALESCE(${visit(x.node!).sql}, FALSE)`;
@@ -106,7 +112,11 @@ export function compileSql(program: Program, opts: SqlOptions): SqlQuery {
     columns.push(out);
     select.push(`${c.internal} AS ${d.ident(out)}`);
   }
-  const where = [`(${fired})`, `NOT (${vetoed})`];
+  for (const v of opts.values ?? []) {
+    columns.push(v.name);
+    select.push(`${visit(v.node).sql} AS ${d.ident(v.name)}`);
+  }
+  const where = opts.values ? ['TRUE'] : [`(${fired})`, `NOT (${vetoed})`];
   if (split) where.push(`_split = ${splitIndex[split]}`);
   const from = source.check ? `${last} CROSS JOIN _check` : last;
   if (source.check) where.push('_ok = 1');

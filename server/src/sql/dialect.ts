@@ -46,6 +46,11 @@ export interface Dialect {
   byteOrder(e: string): string;
   /** A CAST to integer of a whole number (engines differ in how they round others). */
   toInt(e: string): string;
+  /**
+   * Ends each stage's SELECT so the planner keeps the stages apart: a planner that merges them
+   * writes a column out once per use, and a chain of lets doubling each other grows as 2^depth.
+   */
+  fence: string;
 }
 
 /** UTF-16 code units of a code point expression, as JS strings hold them (the hash reads those). */
@@ -110,6 +115,7 @@ const duckdb: Dialect = {
   },
   byteOrder: (e) => e,
   toInt: (e) => `CAST(${e} AS BIGINT)`,
+  fence: '',
 };
 
 const postgres: Dialect = {
@@ -149,6 +155,8 @@ const postgres: Dialect = {
   },
   byteOrder: (e) => `(${e} COLLATE "C")`,
   toInt: (e) => `CAST(${e} AS BIGINT)`,
+  // PostgreSQL pulls subqueries up into their parent, expressions substituted: OFFSET 0 stops it.
+  fence: ' OFFSET 0',
 };
 
 const spark: Dialect = {
@@ -175,6 +183,8 @@ const spark: Dialect = {
   },
   byteOrder: (e) => e,
   toInt: (e) => `CAST(${e} AS BIGINT)`,
+  // Catalyst does not merge projections when that would compute an expression twice.
+  fence: '',
 };
 
 const bigquery: Dialect = {
@@ -204,6 +214,7 @@ const bigquery: Dialect = {
   },
   byteOrder: (e) => e,
   toInt: (e) => `CAST(${e} AS INT64)`,
+  fence: '',
 };
 
 export const dialects: Record<DialectName, Dialect> = { duckdb, postgres, spark, bigquery };

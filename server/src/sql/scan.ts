@@ -88,7 +88,7 @@ function breaks(s: string): number {
   return n;
 }
 
-/** The line each data record (1-based, blank lines skipped as DuckDB skips them) starts on. */
+/** The line each data record (0-based, blank lines skipped as DuckDB skips them) starts on. */
 async function recordLines(path: string, delimiter: string, records: number[]): Promise<Map<number, number>> {
   const want = new Set(records);
   const last = Math.max(0, ...records);
@@ -97,7 +97,8 @@ async function recordLines(path: string, delimiter: string, records: number[]): 
     const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
     stream.on('error', reject);
     let line = 1;
-    let record = -1;
+    // The header is record -1; data records count from 0.
+    let record = -2;
     Papa.parse<string[]>(stream as unknown as File, {
       delimiter,
       step: (res, parser) => {
