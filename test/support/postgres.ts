@@ -3,7 +3,7 @@
 // stopped when the test file ends. As root, the server runs as the `postgres` user (initdb
 // refuses root). Where PostgreSQL is missing the tests say so in one line and are skipped, except
 // under CI (or ARL_REQUIRE_PG=1), where a missing server fails the run.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -37,14 +37,21 @@ export async function postgresForTests(): Promise<Postgres | undefined> {
   }
   const clients: pg.Client[] = [];
   const { url, stop } = started;
+  // Test files share CI's server: each works in a schema of its own, dropped at the end.
+  const schema = `arl_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => {});
+    await admin.end().catch(() => {});
     await stop();
   });
   return {
     url,
     async client() {
-      const c = new pg.Client({ connectionString: url });
+      const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
       await c.connect();
       clients.push(c);
       return c;
@@ -63,6 +70,16 @@ function binDir(): string | undefined {
   }
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
   return undefined;
+}
+
+/**
+ * Stops the server and removes its folder once the test process is gone, however it ended (a
+ * killed run never leaves a server behind). A detached shell polls the process once a second.
+ */
+function watch(pid: number, pgCtl: string, data: string, dir: string, root: boolean): void {
+  const stop = `${root ? 'runuser -u postgres -- ' : ''}"${pgCtl}" -D "${data}" -m immediate -w stop >/dev/null 2>&1`;
+  const script = `while kill -0 ${pid} 2>/dev/null; do sleep 1; done; if [ -d "${data}" ]; then ${stop}; rm -rf "${dir}"; fi`;
+  spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 
 function freePort(): Promise<number> {
@@ -99,6 +116,7 @@ async function startCluster(): Promise<{ url: string; stop(): Promise<void> } | 
     const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
     try {
       await as('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+      watch(process.pid, join(bin, 'pg_ctl'), data, dir, root);
       return {
         url: `postgres://arl@127.0.0.1:${port}/postgres`,
         async stop() {

@@ -28,7 +28,7 @@ export interface NodeContext {
   name: string;
 }
 
-const series = 'PARTITION BY _s ORDER BY _p';
+const series = 'PARTITION BY _k ORDER BY _p';
 
 /** The window of `lo` points before now (Infinity: from the series start) to `hi` points before now. */
 function over(lo: number, hi: number): string {
@@ -167,13 +167,13 @@ function callStages(n: PlanNode, a: string[], ctx: NodeContext): Stage[] {
     case 'since':
       return one(`CAST(_p - MAX(CASE WHEN ${x} THEN _p END) OVER (${over(Infinity, 0)}) AS ${d.types.double})`);
     case 'first': {
-      const firstPresent = `FIRST_VALUE(${x}) OVER (PARTITION BY _s ORDER BY CASE WHEN ${x} IS NULL THEN 1 ELSE 0 END, _p ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`;
+      const firstPresent = `FIRST_VALUE(${x}) OVER (PARTITION BY _k ORDER BY CASE WHEN ${x} IS NULL THEN 1 ELSE 0 END, _p ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`;
       return one(when(`COUNT(${x}) OVER (${over(Infinity, 0)}) > 0`, firstPresent));
     }
     case 'last': {
       // Points since a present value share a group number; the group's value is its first point's.
       const g = h('g');
-      return [{ [g]: `COUNT(${x}) OVER (${over(Infinity, 0)})` }, { [name]: `MAX(${x}) OVER (PARTITION BY _s, ${g})` }];
+      return [{ [g]: `COUNT(${x}) OVER (${over(Infinity, 0)})` }, { [name]: `MAX(${x}) OVER (PARTITION BY _k, ${g})` }];
     }
     case 'any':
       return one(`(${a.join(' OR ')})`);

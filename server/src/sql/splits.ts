@@ -6,8 +6,8 @@ import { minSeriesForHashSplit } from '../engine/split';
 import type { Dialect } from './dialect';
 import type { Stage } from './nodes';
 
-const upToNow = 'PARTITION BY _s ORDER BY _p ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW';
-const beforeNow = 'PARTITION BY _s ORDER BY _p ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING';
+const upToNow = 'PARTITION BY _k ORDER BY _p ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW';
+const beforeNow = 'PARTITION BY _k ORDER BY _p ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING';
 const labelled = 'COUNT(CASE WHEN _y THEN 1 END)';
 
 /** Math.round of a non-negative double. */
@@ -30,14 +30,14 @@ export function splitStages(d: Dialect, spec: DatasetSpec): Stage[] {
       { _zc: `CASE WHEN _z IS NULL THEN NULL WHEN ${value} = 'train' THEN 0 WHEN ${value} = 'validation' THEN 1 WHEN ${value} = 'test' THEN 2 ELSE ${d.raise(bad, '_z')} END` },
       { _zg: `COUNT(_zc) OVER (${upToNow})` },
       // A blank cell follows the row before it: the last value given, in groups that start at one.
-      { _split: `COALESCE(MAX(_zc) OVER (PARTITION BY _s, _zg), 0)` },
+      { _split: `COALESCE(MAX(_zc) OVER (PARTITION BY _k, _zg), 0)` },
     ];
   }
   if (spec.splitMethod === 'time') {
     const pos = spec.split.map((x) => (x > 0 ? 1 : 0));
     const all = pos[0] + pos[1] + pos[2];
     return [
-      { _yn: `${labelled} OVER (PARTITION BY _s)`, _yk: `${labelled} OVER (${beforeNow})` },
+      { _yn: `${labelled} OVER (PARTITION BY _k)`, _yk: `${labelled} OVER (${beforeNow})` },
       { _c1r: jsRound(`${first} * _yn`), _c2r: jsRound(`${firstTwo} * _yn`) },
       { _c1a: `CASE WHEN _yn >= ${all} THEN LEAST(GREATEST(_c1r, ${pos[0]}), _yn - ${pos[1] + pos[2]}) ELSE _c1r END` },
       { _c2a: `CASE WHEN _yn >= ${all} THEN LEAST(GREATEST(_c2r, _c1a + ${pos[1]}), _yn - ${pos[2]}) ELSE _c2r END`, _c1: `LEAST(GREATEST(_c1a, 0), _yn)` },
