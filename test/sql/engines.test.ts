@@ -3,6 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { check } from '../../grammar/src/check';
+import { parse } from '../../grammar/src/parse';
+import { compile } from '../../server/src/engine/plan';
+import { compileSql } from '../../server/src/sql/compile';
+import { openDuckDb } from '../../server/src/sql/duckdb';
+import { schemaFromRules } from '../../server/src/sql/rules-schema';
 import { postgresForTests } from '../support/postgres';
 import { analyzeFile, duckAlerts, duckDbForTests, duckValues, loadTable, memoryAlerts, memoryValues, postgresAlerts, postgresValues } from '../support/sql';
 import { tempDir } from '../support/tmp';
@@ -91,4 +97,37 @@ describe.skipIf(!duck)('SQL on DuckDB and PostgreSQL gives the in-memory alerts'
       }
     });
   }
+});
+
+describe.skipIf(!duck)('a table the rules cannot read as a series of points', () => {
+  const text = 'dataset "d.csv" { series = id  time = t  split = column fold }\nrule r when x > 1\n';
+  const plan = () => {
+    const parsed = parse(text);
+    const checked = check(parsed, schemaFromRules(check(parsed)));
+    return { checked, program: compile(checked) };
+  };
+
+  it('stops the query when a time repeats in a series, or a split cell is not a split, on DuckDB and PostgreSQL', async () => {
+    const { checked, program } = plan();
+    const rows = (fold: string) => `('a', 1, 2, 'train'), ('a', 2, 3, ${fold}), ('b', 1, 4, 'test')`;
+    for (const [values, split, message] of [
+      [`${rows("'validation'")}, ('a', 2, 5, 'test')`, undefined, /a series has two rows at the same time/],
+      [rows("'dev'"), 'train', /the split column holds a value other than train, validation or test/],
+    ] as const) {
+      const db = await openDuckDb({ readable: [] });
+      try {
+        await db.all(`CREATE TABLE pts (id VARCHAR, t DOUBLE, x DOUBLE, fold VARCHAR); INSERT INTO pts VALUES ${values}`);
+        const q = compileSql(program, { dialect: 'duckdb', source: { kind: 'table', table: 'pts' }, dataset: checked.dataset, split });
+        await expect(db.all(q.sql)).rejects.toThrow(message);
+      } finally {
+        db.close();
+      }
+      if (pg) {
+        const client = await pg.client();
+        await client.query(`DROP TABLE IF EXISTS pts; CREATE TABLE pts (id TEXT, t DOUBLE PRECISION, x DOUBLE PRECISION, fold TEXT); INSERT INTO pts VALUES ${values}`);
+        const q = compileSql(program, { dialect: 'postgres', source: { kind: 'table', table: 'pts' }, dataset: checked.dataset, split });
+        await expect(client.query(q.sql)).rejects.toThrow(message);
+      }
+    }
+  });
 });

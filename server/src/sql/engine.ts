@@ -47,6 +47,7 @@ export async function runWithDuckDb(text: string, path: string, opts: DuckRunOpt
   try {
     const t0 = performance.now();
     const scanned = await scanCsv(duck, data, { series: spec.columns.series, time: spec.columns.time }, spec.duplicates);
+    if (opts.signal?.aborted) throw new Error('stopped');
     if (!scanned.ok) return { ok: false, issues: dataIssues(scanned.error, first, at) };
     const { scan } = scanned;
     const checked = check(parsed, scan.schema);
@@ -62,10 +63,17 @@ export async function runWithDuckDb(text: string, path: string, opts: DuckRunOpt
     const time = (v: unknown): string => (scan.layout.timeKind === 'date' ? formatDate(Number(v), scan.millis) : String(Number(v)));
     await opts.onColumns(query.columns);
     let alerts = 0;
-    await duck.each(query.sql, async (rows) => {
-      alerts += rows.length;
-      await opts.onRows(rows.map((r) => r.map((v, i) => (i === 1 ? time(v) : v === null || v === undefined ? '' : String(v)))));
-    });
+    try {
+      await duck.each(query.sql, async (rows) => {
+        alerts += rows.length;
+        await opts.onRows(rows.map((r) => r.map((v, i) => (i === 1 ? time(v) : v === null || v === undefined ? '' : String(v)))));
+      });
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      // Out of memory or disk, a file changed under the query: DuckDB's word, shortened.
+      const message = `DuckDB stopped: ${excerpt(String((e as Error).message).replace(/\s+/g, ' '), 300)}`;
+      return { ok: false, issues: [issue('duckdb-error', 'error', message, at)] };
+    }
     return { ok: true, columns: query.columns, alerts, points: scan.points, series: scan.series, seconds: (performance.now() - t0) / 1000 };
   } finally {
     opts.signal?.removeEventListener('abort', stop);

@@ -33,6 +33,10 @@ export async function runOnDuckDb(file: RuleFile, dataPath: string | undefined, 
     write(io.stderr, `${r.alerts} alerts on ${r.points} points of ${r.series} series.`);
     return 0;
   } catch (e) {
+    if (io.signal.aborted) {
+      write(io.stderr, 'arl run: stopped (Ctrl-C).');
+      return 130;
+    }
     if (e instanceof DuckDbMissing) {
       write(io.stderr, `arl run: ${e.message}`);
       return 1;
