@@ -24,24 +24,33 @@ export interface Postgres {
 export async function postgresForTests(): Promise<Postgres | undefined> {
   const required = !!process.env.CI || process.env.ARL_REQUIRE_PG === '1';
   let started: { url: string; stop(): Promise<void> } | { missing: string };
+  const given = process.env.ARL_PG_URL;
   try {
-    started = process.env.ARL_PG_URL ? { url: process.env.ARL_PG_URL, stop: async () => {} } : await startCluster();
+    started = given ? { url: given, stop: async () => {} } : await startCluster();
   } catch (e) {
     started = { missing: `PostgreSQL did not start (${(e as Error).message.split('\n')[0]})` };
   }
-  if ('missing' in started) {
-    const line = `${started.missing}: the PostgreSQL tests are skipped. Install it with \`apt-get install -y postgresql\` (Debian), or set ARL_PG_URL to a server's URL.`;
+  // Test files share CI's server: each works in a schema of its own, dropped at the end.
+  const schema = `arl_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = 'url' in started ? new pg.Client({ connectionString: started.url }) : undefined;
+  if (admin && 'url' in started) {
+    try {
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+    } catch (e) {
+      await started.stop();
+      started = { missing: `No PostgreSQL server answers at ${given ? 'ARL_PG_URL' : started.url} (${(e as Error).message.split('\n')[0]})` };
+    }
+  }
+  if ('missing' in started || !admin) {
+    const why = 'missing' in started ? started.missing : 'PostgreSQL is missing';
+    const line = `${why}: the PostgreSQL tests ${required ? 'cannot run, and CI needs them' : 'are skipped'}. Install it with \`apt-get install -y postgresql\` (Debian), or set ARL_PG_URL to a server's URL.`;
     if (required) throw new Error(line);
     console.warn(line);
     return undefined;
   }
   const clients: pg.Client[] = [];
   const { url, stop } = started;
-  // Test files share CI's server: each works in a schema of its own, dropped at the end.
-  const schema = `arl_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
     await admin.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => {});

@@ -213,7 +213,7 @@ export async function scanCsv(duck: Duck, path: string, roles: { series?: string
     for (let i = 0; i < header.length; i++) {
       const r = `r${i}`;
       const name = header[i];
-      if (r === s) columnInfo.push({ name, numeric: false, note: 'the series column' });
+      if (r === s) columnInfo.push({ name, numeric: false, note: 'a text column' });
       else if (r === t && layout.timeKind === 'date') columnInfo.push({ name, numeric: false, note: 'the time column, of dates' });
       else if (r === t || Number(st[`${r}_text`]) === 0) columnInfo.push({ name, numeric: true });
       else {
