@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { arl, arlBin } from '../support/cli';
 import { postgresForTests } from '../support/postgres';
+import { openDuckDb } from '../../server/src/sql/duckdb';
 import { analyzeFile, duckDbForTests, loadTable, memoryAlerts, postgresAlerts } from '../support/sql';
 import { tempDir } from '../support/tmp';
 
@@ -23,6 +24,16 @@ describe.skipIf(!duck)('arl run --engine duckdb', () => {
     expect(readFileSync(join(dir, 'duckdb.csv'), 'utf8')).toBe(alerts);
     const count = alerts.trim().split('\n').length - 1;
     expect(count).toBeGreaterThan(500);
+    // The query `arl sql` prints for DuckDB reads the CSV itself: run as printed, it finds the same.
+    const printed = await arl(['sql', rules]);
+    expect(printed.code).toBe(0);
+    const db = await openDuckDb({ readable: [join(dir, 'stockout.csv')] });
+    try {
+      const rows = await db.all(printed.stdout.trim().replace(/;$/, ''));
+      expect(rows.map((r) => `${r.series},${r.rules}`)).toEqual(alerts.trim().split('\n').slice(1).map((l) => l.split(',').filter((_, i) => i === 0 || i === 2).join(',')));
+    } finally {
+      db.close();
+    }
     expect(duckdb.stderr.trim()).toBe(memory.stderr.trim());
     expect(memory.stderr).toContain(`${count} alerts on 79500 points of 1500 series.`);
     if (pg) {
@@ -90,6 +101,11 @@ describe('arl sql', () => {
     expect(noTable.stderr).toContain('--dialect spark reads a table: name it with --table NAME.');
     const badSplit = await arl(['sql', file, '--split', 'dev'], { cwd: dir });
     expect(badSplit.code).toBe(2);
+    // Without the data, a column group has no known members.
+    writeFileSync(file, 'dataset "d.csv" { series = id  time = t }\nrule hot when any(columns("m*") > 3)\n');
+    const group = await arl(['sql', file, '--dialect', 'postgres', '--table', 't'], { cwd: dir });
+    expect(group.code).toBe(1);
+    expect(group.stderr).toMatch(/^r\.arl:2:19: error: A column pattern needs the dataset's header to know its columns/);
   });
 });
 

@@ -1,6 +1,7 @@
 // `arl sql FILE --dialect D`: the rules as one SQL query returning the flagged points.
 import { resolve } from 'node:path';
 import { check } from '../../../../grammar/src/check';
+import { issue } from '../../../../grammar/src/issues';
 import { type SplitName } from '../../engine/split';
 import { compile } from '../../engine/plan';
 import { outputStream } from '../../io/safefs';
@@ -56,7 +57,13 @@ ${allowOutsideUsage}`,
     let source: Source;
     if (table) {
       source = { kind: 'table', table };
-      if (!a.data) checked = check(a.parse, schemaFromRules(a.check));
+      if (!a.data) {
+        // Without the data, a column pattern has no columns to match.
+        const patterns = [...a.check.groups.keys()].filter((e) => e.kind === 'call' && e.callee.name === 'columns');
+        const message = "A column pattern needs the dataset's header to know its columns: name the dataset (or --data) to compile it, or list the columns: `[a, b]`.";
+        if (printIssues(file, patterns.map((e) => issue('sql-needs-data', 'error', message, e)), io)) return 1;
+        checked = check(a.parse, schemaFromRules(a.check));
+      }
     } else {
       if (!a.data || !a.datasetPath) {
         write(io.stderr, 'No data: DuckDB reads the dataset the file names (or --data); for a table, pass --table NAME.');
@@ -68,11 +75,6 @@ ${allowOutsideUsage}`,
     }
     if (printIssues(file, checked.issues.filter((i) => i.severity === 'error'), io)) return 1;
     const program = table && !a.data ? compile(checked) : a.program;
-    const skipped = program.rules.concat(program.excludes).filter((r) => !r.node && r.decl.expr);
-    if (skipped.length) {
-      write(io.stderr, `${skipped.map((r) => r.name).join(', ')}: a column group needs the dataset's header to know its columns; name the dataset (or --data) to compile ${skipped.length === 1 ? 'it' : 'them'}.`);
-      return 1;
-    }
     const spec = checked.dataset;
     const annotations = new Set([spec.columns.label, spec.columns.reason, spec.splitColumn]);
     const textColumns = a.data ? [...a.data.frame.categories.keys()].filter((n) => !annotations.has(n)) : [];
