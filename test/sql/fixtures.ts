@@ -117,6 +117,7 @@ export const numberExprs: [string, number][] = [
 export const conditions: string[] = [
   'rising(x, 2)',
   'falling(x)',
+  'rising(y, 17)',
   'persist(x > 1, 3)',
   'ever(ev == "E3")',
   'before(ev == "E1", ev == "E2")',

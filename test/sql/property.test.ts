@@ -25,7 +25,7 @@ function extras(w: string): fc.Arbitrary<string> {
   return fc.tuple(fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }), fc.option(fc.integer({ min: 1, max: wn }), { nil: undefined })).map(([o, m]) => `${o ? `, offset = ${o}` : ''}${m ? `, min_count = ${m}` : ''}`);
 }
 
-const { num, cond } = fc.letrec<{ num: string; cond: string }>((tie) => {
+const { cond } = fc.letrec<{ num: string; cond: string }>((tie) => {
   const n = tie('num');
   const c = tie('cond');
   const windowed = (fns: string[], allowAll: boolean) =>

@@ -43,7 +43,7 @@ export function memoryAlerts(a: Analysis, split?: SplitName): string[] {
   for (let i = 0; i < f.length; i++) {
     if (splitOf && splitOf[i] !== want) continue;
     if (a.excludeFlags.some((e) => e.flags && e.flags[i] === TRUE)) continue;
-    const fired = a.program.rules.filter((r, k) => a.ruleFlags[k].flags?.[i] === TRUE);
+    const fired = a.program.rules.filter((_, k) => a.ruleFlags[k].flags?.[i] === TRUE);
     if (!fired.length) continue;
     const sev = ['low', 'medium', 'high', 'critical'];
     let top = fired[0];

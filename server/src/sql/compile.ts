@@ -120,7 +120,7 @@ export function compileSql(program: Program, opts: SqlOptions): SqlQuery {
   if (split) where.push(`_split = ${splitIndex[split]}`);
   const from = source.check ? `${last} CROSS JOIN _check` : last;
   if (source.check) where.push('_ok = 1');
-  const recursive = source.recursive || (split !== undefined && d.fnv('_ids').done !== undefined);
+  const recursive = split !== undefined && opts.dataset.splitMethod === 'auto' && d.fnv('_ids').done !== undefined;
   const sql = `WITH ${recursive ? 'RECURSIVE ' : ''}\n${ctes.join(',\n')}\nSELECT ${select.join(', ')}\nFROM ${from}\nWHERE ${where.join(' AND ')}\nORDER BY _so, _t`;
   return { sql, columns, stages: levels.length };
 }

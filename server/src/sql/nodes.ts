@@ -50,7 +50,7 @@ function and(...parts: (string | undefined)[]): string | undefined {
 
 /** The compiled stages of a node (its final column is `ctx.name`). */
 export function nodeStages(n: PlanNode, ctx: NodeContext): Stage[] {
-  const { d, name } = ctx;
+  const { name } = ctx;
   const a = n.args.map((x) => ctx.arg(x));
   const one = (e: string): Stage[] => [{ [name]: e }];
   switch (n.op) {
@@ -129,9 +129,14 @@ function callStages(n: PlanNode, a: string[], ctx: NodeContext): Stage[] {
     }
     case 'rising':
     case 'falling': {
-      const step = h('s');
+      const op = n.fn === 'rising' ? '>' : '<';
       const k = c.k;
-      return [{ [step]: `(${x} ${n.fn === 'rising' ? '>' : '<'} LAG(${x}, 1) ${ordered})` }, { [name]: when(`_p > ${k}`, allOf(step, k)) }];
+      const at = (j: number) => (j === 0 ? x : `LAG(${x}, ${j}) ${ordered}`);
+      // Up to 16 steps, written out: SQL's AND is the Kleene `and`, and the lags share one sort
+      // with the other windows of the stage. Longer runs count the steps in a window instead.
+      if (k <= 16) return one(when(`_p > ${k}`, `(${Array.from({ length: k }, (_, j) => `${at(j)} ${op} ${at(j + 1)}`).join(' AND ')})`));
+      const step = h('s');
+      return [{ [step]: `(${x} ${op} LAG(${x}, 1) ${ordered})` }, { [name]: when(`_p > ${k}`, allOf(step, k)) }];
     }
     case 'persist':
       return one(when(`_p >= ${c.k}`, allOf(x, c.k)));

@@ -34,7 +34,6 @@ export interface SourceSql {
   fileOrder: boolean;
   /** A `_check` CTE with `_ok` = 1 exists (it stops the query when a time repeats in a series). */
   check: boolean;
-  recursive: boolean;
 }
 
 const missingMarkers = ['', 'na', 'n/a', 'nan', 'null', 'none', '-'];
@@ -125,7 +124,7 @@ export function sourceCtes(d: Dialect, source: Source, spec: DatasetSpec, column
     }
     const ctes = [`_src AS (SELECT ${cols.join(', ')} FROM ${tableRef(d, source.table)})`];
     if (opts.checkDuplicates) ctes.push(checkCte(d));
-    return { ctes, fileOrder: false, check: opts.checkDuplicates, recursive: false };
+    return { ctes, fileOrder: false, check: opts.checkDuplicates};
   }
   if (d.name !== 'duckdb') throw new SqlSourceError(`Only DuckDB reads the CSV file itself: give --table NAME for ${d.name}, the table holding the data.`);
   if (/[*?[\]{}]/.test(source.path)) throw new SqlSourceError(`The dataset path ${JSON.stringify(source.path)} holds * ? [ ] { }, which DuckDB reads as a pattern of several files: rename the file.`);
@@ -154,7 +153,7 @@ export function sourceCtes(d: Dialect, source: Source, spec: DatasetSpec, column
   if (spec.duplicates === 'error') {
     ctes.push(`_src AS (SELECT ${cols.join(', ')} FROM _raw)`);
     if (opts.checkDuplicates) ctes.push(checkCte(d));
-    return { ctes, fileOrder: true, check: opts.checkDuplicates, recursive: false };
+    return { ctes, fileOrder: true, check: opts.checkDuplicates};
   }
   // Rows sharing a time in a series become one point, as the loader merges them.
   ctes.push(`_rows AS (SELECT ${cols.join(', ')} FROM _raw)`);
@@ -169,7 +168,7 @@ export function sourceCtes(d: Dialect, source: Source, spec: DatasetSpec, column
     if (cols.some((c) => c.endsWith(' AS _z'))) merged.push(`${policy === 'first' || policy === 'last' ? own('_z', 'other') : firstPresent('_z')} AS _z`);
   }
   ctes.push(`_src AS (SELECT ${merged.join(', ')} FROM _rows GROUP BY _s, _t)`);
-  return { ctes, fileOrder: true, check: false, recursive: false };
+  return { ctes, fileOrder: true, check: false};
 }
 
 /** One row, `_ok` = 1; the query stops with an error when a time repeats within a series. */

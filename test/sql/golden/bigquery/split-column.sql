@@ -1,4 +1,4 @@
-WITH RECURSIVE 
+WITH 
 _src AS (SELECT COALESCE(CAST(`id` AS STRING), '') AS _s, `t` AS _t, (CASE WHEN IS_NAN(CAST(`x` AS FLOAT64)) THEN NULL ELSE CAST(`x` AS FLOAT64) END) AS c0, FALSE AS _y, CAST(`fold` AS STRING) AS _z FROM `warehouse`.`points`),
 _check AS (SELECT CASE WHEN MAX(_k) > 1 THEN ERROR('ARL: a series has two rows at the same time; the rules need one row per time in each series. Remove or merge the repeated rows.') ELSE 1 END AS _ok FROM (SELECT COUNT(*) AS _k FROM _src GROUP BY _s, _t) _q),
 _base AS (SELECT _src.*, ROW_NUMBER() OVER (PARTITION BY _src._s ORDER BY _src._t) AS _p, _src._s AS _so, _src._s AS _k FROM _src),
