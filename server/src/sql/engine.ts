@@ -46,7 +46,9 @@ export async function runWithDuckDb(text: string, path: string, opts: DuckRunOpt
   opts.signal?.addEventListener('abort', stop);
   try {
     const t0 = performance.now();
-    const scanned = await scanCsv(duck, data, { series: spec.columns.series, time: spec.columns.time }, spec.duplicates);
+    // Columns the rules name (a text column only written out needs no list of its values).
+    const named = new Set([...first.columnsUsed, ...first.textColumnsUsed]);
+    const scanned = await scanCsv(duck, data, { series: spec.columns.series, time: spec.columns.time }, spec.duplicates, (c) => named.has(c));
     if (opts.signal?.aborted) throw new Error('stopped');
     if (!scanned.ok) return { ok: false, issues: dataIssues(scanned.error, first, at) };
     const { scan } = scanned;

@@ -33,7 +33,7 @@ export interface Scanned {
 
 export type ScanResult = { ok: true; scan: Scanned } | { ok: false; error: DataError };
 
-const listed = 20;
+const maxListed = 20;
 
 /** The header row (names as the loader makes them) and the delimiter papaparse detects. */
 export async function readHeader(path: string): Promise<{ header: string[]; delimiter: string; line: number; first?: string[] } | undefined> {
@@ -141,9 +141,16 @@ interface Pending {
 
 /**
  * Scans the file for the checker. `roles` are the series and time columns (`arl run` reads no
- * labels); `duplicates` is the dataset block's policy.
+ * labels); `duplicates` is the dataset block's policy. The values of a category column are listed
+ * (for the checker's warnings) only when `listed` says the rules name it: each list is a pass.
  */
-export async function scanCsv(duck: Duck, path: string, roles: { series?: string; time?: string }, duplicates: DuplicatePolicy): Promise<ScanResult> {
+export async function scanCsv(
+  duck: Duck,
+  path: string,
+  roles: { series?: string; time?: string },
+  duplicates: DuplicatePolicy,
+  listed: (column: string) => boolean = () => true,
+): Promise<ScanResult> {
   const fail = (code: DataError['code'], message: string, line?: number): ScanResult => ({ ok: false, error: { code, file: path, message, ...(line ? { line, column: 1 } : {}) } });
   try {
     const st = await fs.stat(path);
@@ -195,7 +202,7 @@ export async function scanCsv(duck: Duck, path: string, roles: { series?: string
     const timeField = header.indexOf(roles.time ?? '');
     if (Number(st.bad) > 0) {
       total += Number(st.bad);
-      const bad = await duck.all(`SELECT _r, _cell FROM ${timed} WHERE _t IS NULL ORDER BY _r LIMIT ${listed}`);
+      const bad = await duck.all(`SELECT _r, _cell FROM ${timed} WHERE _t IS NULL ORDER BY _r LIMIT ${maxListed}`);
       const want = layout.timeKind === 'number' ? 'a number, like the rows above it' : 'an ISO date or date-time like 2025-01-06 or 2025-01-06T12:00:00, like the rows above it';
       for (const b of bad) {
         const cell = String(b._cell ?? '').trim();
@@ -203,7 +210,7 @@ export async function scanCsv(duck: Duck, path: string, roles: { series?: string
         problems.push({ code: 'bad-time', record: Number(b._r) - 1, field: timeField, message: () => message });
       }
     }
-    if (duplicates === 'error' && Number(st.repeated) > 0 && problems.length < listed) {
+    if (duplicates === 'error' && Number(st.repeated) > 0 && problems.length < maxListed) {
       problems.push(...(await duplicateProblems(duck, timed, timeField, layout.timeKind, Boolean(st.millis), !!s)));
       total += await duplicateCount(duck, timed);
     }
@@ -217,7 +224,7 @@ export async function scanCsv(duck: Duck, path: string, roles: { series?: string
       else if (r === t && layout.timeKind === 'date') columnInfo.push({ name, numeric: false, note: 'the time column, of dates' });
       else if (r === t || Number(st[`${r}_text`]) === 0) columnInfo.push({ name, numeric: true });
       else {
-        const c = await categoryInfo(duck, raw, r, Number(st[`${r}_present`]));
+        const c = listed(name) ? await categoryInfo(duck, raw, r, Number(st[`${r}_present`])) : { categories: [] };
         const info: ColumnInfo = { name, numeric: false, categories: c.categories };
         if (c.firstText) notes.push({ info, ...c.firstText });
         columnInfo.push(info);
