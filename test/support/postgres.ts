@@ -52,10 +52,15 @@ export async function postgresForTests(): Promise<Postgres | undefined> {
   const clients: pg.Client[] = [];
   const { url, stop } = started;
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.end().catch(() => {})));
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => {});
-    await admin.end().catch(() => {});
-    await stop();
+    // A query still running (a test that timed out) must not hold the end of the file: a server
+    // of our own is stopped at once; on a shared one, our connections are ended by the server.
+    if (!given) await stop();
+    else {
+      const pids = clients.map((c) => (c as unknown as { processID?: number }).processID).filter((p): p is number => typeof p === 'number');
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]).catch(() => {});
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => {});
+    }
+    await Promise.all([admin, ...clients].map((c) => c.end().catch(() => {})));
   });
   return {
     url,
