@@ -2,8 +2,9 @@
 import * as A from './ast';
 import { functionHints, functionsByName, signatureLabel, type FunctionSpec, type Kind, type ParamSpec } from './functions';
 import { excerpt, excerptList } from './excerpt';
-import { closestNames, issue, type Issue } from './issues';
+import { closestNames, issue, LineIndex, type Issue } from './issues';
 import { writeName } from './lexer';
+import { count, limits, measure, type Measure } from './limits';
 import type { ParseResult } from './parse';
 
 export interface ColumnInfo {
@@ -113,6 +114,8 @@ export interface CheckResult {
   calls: Map<A.CallExpr, CallInfo>;
   references: Reference[];
   lets: Map<string, A.LetDecl>;
+  /** Every let, each after the lets it uses (cycles aside): compiling in this order needs no recursion through lets. */
+  letOrder: A.LetDecl[];
   /** Lets, rules and excludes that cannot be evaluated (an error in them or in a let they use). */
   broken: Set<A.Decl>;
   columnsUsed: Set<string>;
@@ -137,6 +140,7 @@ class Checker {
   private readonly lets = new Map<string, A.LetDecl>();
   private readonly letKinds = new Map<A.LetDecl, Kind | undefined>();
   private readonly letState = new Map<A.LetDecl, 'busy' | 'done'>();
+  private readonly letOrder: A.LetDecl[] = [];
   private readonly broken = new Set<A.Decl>();
   private readonly columnsUsed = new Set<string>();
   private readonly groups = new Map<A.Expr, Group>();
@@ -144,6 +148,14 @@ class Checker {
   private readonly columns?: Map<string, ColumnInfo>;
   private dataset: DatasetSpec = { columns: {}, spans: {}, split: defaultSplit, tolerance: 0, splitMethod: 'auto', duplicates: 'error' };
   private current?: A.Decl;
+  private readonly measures = new Map<A.Decl, Measure>();
+  /** Depth of each let's tree with the lets it uses expanded. */
+  private readonly letDepth = new Map<A.LetDecl, number>();
+  /** Declarations past the file's size limit: not checked. */
+  private readonly skipped = new Set<A.Decl>();
+  /** "Did you mean" lookups left: each costs a pass over the names, so a file of thousands of unknown names stops asking. */
+  private suggestions = 200;
+  private lineIndex?: LineIndex;
 
   constructor(
     private readonly parsed: ParseResult,
@@ -156,14 +168,16 @@ class Checker {
     const f = this.parsed.file;
     this.checkDataset();
     this.declareNames();
-    for (const l of f.lets) this.letKind(l);
+    this.checkSizes();
+    this.checkLets();
     for (const d of [...f.rules, ...f.excludes]) {
       this.current = d;
-      if (!d.expr) {
+      if (!d.expr || this.skipped.has(d)) {
         this.broken.add(d);
         continue;
       }
       const k = this.infer(d.expr);
+      this.checkDepth(d);
       if (k === 'number') {
         this.err('not-a-condition', d.expr, `A ${d.kind} needs a condition (true or false), but this is a number. Compare it, e.g. \`... > 10\`.`);
       } else if (k === 'category') {
@@ -183,6 +197,7 @@ class Checker {
       calls: this.calls,
       references: this.references,
       lets: this.lets,
+      letOrder: this.letOrder,
       broken: this.broken,
       columnsUsed: this.columnsUsed,
       groups: this.groups,
@@ -384,10 +399,108 @@ class Checker {
   }
 
   private line(offset: number): number {
-    let n = 1;
-    const t = this.parsed.text;
-    for (let i = 0; i < offset && i < t.length; i++) if (t.charCodeAt(i) === 10) n++;
-    return n;
+    this.lineIndex ??= new LineIndex(this.parsed.text);
+    return this.lineIndex.position(offset).line + 1;
+  }
+
+  private near(name: string, candidates: () => Iterable<string>): string[] {
+    return this.suggestions-- > 0 ? closestNames(name, candidates()) : [];
+  }
+
+  // Limits (grammar/src/limits.ts). The parser already cut out trees deeper than limits.depth.
+
+  /** Operations per declaration and per file; declarations past the file's limit are not checked. */
+  private checkSizes(): void {
+    let total = 0;
+    const decls = this.parsed.file.decls;
+    for (let i = 0; i < decls.length; i++) {
+      const d = decls[i];
+      const expr = A.declExpr(d);
+      if (!expr) continue;
+      const m = measure(expr);
+      this.measures.set(d, m);
+      total += m.size;
+      this.current = d;
+      if (total > limits.fileSize) {
+        const rest = decls.slice(i).filter((x) => A.declExpr(x));
+        for (const x of rest) this.skipped.add(x), this.broken.add(x);
+        this.err(
+          'size-limit',
+          { start: d.keyword.start, end: (d as A.LetDecl).name?.end ?? d.keyword.end },
+          `The file holds more than ${count(limits.fileSize)} operations (lets, rules and excludes together): this ${d.kind} and the ${count(rest.length - 1)} declarations after it are not checked or evaluated. Split the file.`,
+        );
+        break;
+      }
+      if (m.size > limits.declarationSize) {
+        this.err('size-limit', expr, `This expression has ${count(m.size)} operations; ARL takes at most ${count(limits.declarationSize)} in one declaration. Split it into lets.`);
+      }
+    }
+    this.current = undefined;
+  }
+
+  /**
+   * Lets in dependency order, depth first without recursion (a chain of thousands of lets): each
+   * let is inferred once the lets it uses are, while the lets that led to it are still busy, so a
+   * cycle is found as the recursive definition would find it.
+   */
+  private checkLets(): void {
+    const deps = (l: A.LetDecl): A.LetDecl[] => {
+      const m = this.measures.get(l);
+      if (!m || this.skipped.has(l)) return [];
+      return m.names.flatMap((n) => this.lets.get(n.expr.name) ?? []);
+    };
+    for (const root of this.parsed.file.lets) {
+      if (this.letState.has(root)) continue;
+      this.letState.set(root, 'busy');
+      const stack = [{ l: root, next: deps(root), i: 0 }];
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        if (top.i < top.next.length) {
+          const d = top.next[top.i++];
+          if (!this.letState.has(d)) {
+            this.letState.set(d, 'busy');
+            stack.push({ l: d, next: deps(d), i: 0 });
+          }
+          continue;
+        }
+        stack.pop();
+        this.letState.delete(top.l);
+        this.letKind(top.l);
+      }
+    }
+  }
+
+  /** Depth with lets expanded: a let deeper than the limit is reported where it uses the let that makes it so. */
+  private checkDepth(d: A.LetDecl | A.RuleDecl | A.ExcludeDecl): number {
+    const m = this.measures.get(d);
+    if (!m) return 0;
+    let depth = m.depth;
+    let via: { expr: A.NameExpr; depth: number } | undefined;
+    let inheritsTooDeep = false;
+    for (const n of m.names) {
+      const l = this.lets.get(n.expr.name);
+      const ld = l && this.letDepth.get(l);
+      if (ld === undefined) continue;
+      if (ld > limits.depth) inheritsTooDeep = true;
+      if (n.at + ld > depth) {
+        depth = n.at + ld;
+        via = { expr: n.expr, depth: ld };
+      }
+    }
+    if (d.kind === 'let') this.letDepth.set(d, depth);
+    if (depth > limits.depth) {
+      const saved = this.current;
+      this.current = d;
+      if (!inheritsTooDeep && via) {
+        this.err(
+          'depth-limit',
+          via.expr,
+          `With its lets expanded this expression is ${count(depth)} levels deep (\`${via.expr.name}\` alone is ${count(via.depth)}); ARL evaluates at most ${limits.depth}. Use fewer lets built on each other, or shorter \`and\`, \`or\` and \`+\` chains in them.`,
+        );
+      } else this.broken.add(d);
+      this.current = saved;
+    }
+    return depth;
   }
 
   private letKind(l: A.LetDecl): Kind | undefined {
@@ -397,11 +510,15 @@ class Checker {
     this.letState.set(l, 'busy');
     const saved = this.current;
     this.current = l;
-    const k = l.expr ? this.infer(l.expr) : undefined;
-    if (!l.expr) this.broken.add(l);
-    else if (this.schema) this.checkHistory(l.expr);
+    const k = l.expr && !this.skipped.has(l) ? this.infer(l.expr) : undefined;
+    if (!l.expr || this.skipped.has(l)) this.broken.add(l);
+    else {
+      this.checkDepth(l);
+      if (this.schema) this.checkHistory(l.expr);
+    }
     this.current = saved;
     this.letState.set(l, 'done');
+    this.letOrder.push(l);
     this.letKinds.set(l, k);
     return k;
   }
@@ -487,8 +604,8 @@ class Checker {
     }
     const col = this.columns.get(e.name);
     if (!col) {
-      const candidates = [...this.lets.keys(), ...[...this.columns].filter(([, c]) => c.numeric).map(([n]) => n)];
-      const near = closestNames(e.name, candidates);
+      const columns = this.columns;
+      const near = this.near(e.name, () => [...this.lets.keys(), ...[...columns].filter(([, c]) => c.numeric).map(([n]) => n)]);
       this.err('unknown-name', e, `Unknown name \`${e.name}\`${near.length ? `: did you mean \`${near[0]}\`?` : '.'} Names are the dataset's numeric columns and the lets.`, {
         replacements: near.map(writeName),
       });
@@ -586,8 +703,10 @@ class Checker {
         const bad =
           (p.constant === 'int' && !Number.isInteger(v)) || (p.min !== undefined && v < p.min) || (p.max !== undefined && v > p.max);
         if (bad) {
-          const range = p.constant === 'int' ? `a whole number of at least ${p.min}` : `between ${p.min} and ${p.max}`;
-          this.err('bad-constant', arg, `\`${p.name}\` of ${name} must be ${range}; it is ${v}.`);
+          const range =
+            p.constant !== 'int' ? `between ${p.min} and ${p.max}` : p.max === undefined ? `a whole number of at least ${p.min}` : `a whole number from ${p.min} to ${count(p.max)}`;
+          const why = p.constant === 'int' && p.max !== undefined && v > p.max ? `, beyond ARL's limit for windows, steps and offsets` : '';
+          this.err('bad-constant', arg, `\`${p.name}\` of ${name} must be ${range}; it is ${v}${why}.`);
           ok = false;
         }
         consts[p.name] = v;

@@ -42,23 +42,31 @@ function across(args: Expr[], each: (e: Expr) => string): string {
 function call(e: Extract<Expr, { kind: 'call' }>): string {
   const pos = e.args.filter((a) => !a.name).map((a) => a.value);
   const named = new Map(e.args.filter((a) => a.name).map((a) => [a.name!.name, a.value]));
-  const x = pos[0] ? num(pos[0]) : '…';
-  const n = (i: number, d?: string) => (pos[i] ? num(pos[i]) : d ?? '…');
+  // Each argument is put in words at most once (lazily): nested calls would otherwise be
+  // explained again at every level, exponentially.
+  const words = new Map<number, string>();
+  const n = (i: number, d?: string) => {
+    if (!pos[i]) return d ?? '…';
+    let w = words.get(i);
+    if (w === undefined) words.set(i, (w = num(pos[i])));
+    return w;
+  };
   const offset = named.get('offset');
   const back = offset && !(offset.kind === 'number' && offset.value === 0) ? `, ending ${num(offset)} points before now` : '';
   const minCount = named.get('min_count');
   const partial = minCount ? ` (from ${num(minCount)} values on)` : '';
   const w = pos[1];
-  const over = w && w.kind === 'name' && w.name === 'all' ? `over all points so far${back}` : `over the last ${n(1)} points${back}`;
-  const before = w && w.kind === 'name' && w.name === 'all' ? 'all earlier points' : `the previous ${n(1)} points`;
-  const win = (what: string) => `the ${what} of ${x} ${over}${partial}`;
+  const all = w && w.kind === 'name' && w.name === 'all';
+  const over = () => (all ? `over all points so far${back}` : `over the last ${n(1)} points${back}`);
+  const before = () => (all ? 'all earlier points' : `the previous ${n(1)} points`);
+  const win = (what: string) => `the ${what} of ${n(0)} ${over()}${partial}`;
   switch (e.callee.name) {
     case 'lag':
-      return `${x} ${n(1, '1')} point${n(1, '1') === '1' ? '' : 's'} earlier`;
+      return `${n(0)} ${n(1, '1')} point${n(1, '1') === '1' ? '' : 's'} earlier`;
     case 'diff':
-      return `the change in ${x} since ${n(1, '1')} point(s) earlier`;
+      return `the change in ${n(0)} since ${n(1, '1')} point(s) earlier`;
     case 'pct_change':
-      return `the percent change in ${x} since ${n(1, '1')} point(s) earlier`;
+      return `the percent change in ${n(0)} since ${n(1, '1')} point(s) earlier`;
     case 'mean':
     case 'median':
     case 'min':
@@ -68,21 +76,22 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'std':
       return win('standard deviation');
     case 'count':
-      return pos[0] && isCondition(pos[0]) ? `the number of points where ${cond(pos[0])} ${over}${partial}` : `the number of points where ${x} has a value ${over}${partial}`;
+      if (pos[0]?.kind === 'bool' && pos[0].value) return `the number of points ${over()}${partial}`;
+      return pos[0] && isCondition(pos[0]) ? `the number of points where ${cond(pos[0])} ${over()}${partial}` : `the number of points where ${n(0)} has a value ${over()}${partial}`;
     case 'quantile':
-      return `the ${n(2)} quantile of ${x} ${over}${partial}`;
+      return `the ${n(2)} quantile of ${n(0)} ${over()}${partial}`;
     case 'slope':
       return win('trend (slope per point)');
     case 'zero_rate':
       return win('share of zeros');
     case 'ewma':
-      return `the exponentially weighted mean of ${x}`;
+      return `the exponentially weighted mean of ${n(0)}`;
     case 'zscore':
-      return `how many standard deviations ${x} is from its mean over ${before}${partial}`;
+      return `how many standard deviations ${n(0)} is from its mean over ${before()}${partial}`;
     case 'robust_z':
-      return `how far ${x} is from its median over ${before}${partial}, in MADs`;
+      return `how far ${n(0)} is from its median over ${before()}${partial}, in MADs`;
     case 'rank':
-      return `where ${x} ranks among ${before}${partial} (0 below all, 1 above all)`;
+      return `where ${n(0)} ranks among ${before()}${partial} (0 below all, 1 above all)`;
     case 'ever':
       return `${pos[0] ? cond(pos[0]) : '…'} at some point so far`;
     case 'since':
@@ -90,11 +99,11 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'before':
       return `${pos[1] ? cond(pos[1]) : '…'}, after ${pos[0] ? cond(pos[0]) : '…'} at an earlier point`;
     case 'first':
-      return `the first value of ${x}`;
+      return `the first value of ${n(0)}`;
     case 'last':
-      return `the latest value of ${x}`;
+      return `the latest value of ${n(0)}`;
     case 'columns':
-      return `each column matching ${x}`;
+      return `each column matching ${n(0)}`;
     case 'any':
       return `any of ${across(pos, cond)} holds`;
     case 'all':
@@ -107,15 +116,15 @@ function call(e: Extract<Expr, { kind: 'call' }>): string {
     case 'sum_of':
       return `the ${{ max_of: 'largest', min_of: 'smallest', mean_of: 'mean', sum_of: 'sum' }[e.callee.name]} of ${across(pos, num)}`;
     case 'rising':
-      return `${x} has risen for ${n(1)} points in a row`;
+      return `${n(0)} has risen for ${n(1)} points in a row`;
     case 'falling':
-      return `${x} has fallen for ${n(1)} points in a row`;
+      return `${n(0)} has fallen for ${n(1)} points in a row`;
     case 'persist':
       return `(${pos[0] ? cond(pos[0]) : '…'}) for ${n(1)} points in a row`;
     case 'abs':
-      return `the absolute value of ${x}`;
+      return `the absolute value of ${n(0)}`;
     default:
-      return `${e.callee.name}(${pos.map(num).join(', ')})`;
+      return `${e.callee.name}(${pos.map((_, i) => n(i)).join(', ')})`;
   }
 }
 

@@ -1,4 +1,5 @@
 // The function catalog: signatures, kinds and documentation. Backends implement these by name.
+import { limits } from './limits';
 
 /** What an expression computes: numbers, conditions, or categories (a text column's values). */
 export type Kind = 'number' | 'boolean' | 'category';
@@ -42,7 +43,7 @@ export interface FunctionSpec {
 }
 
 const x: ParamSpec = { name: 'x', kind: 'number', doc: 'the values (a column, a let or any number expression)' };
-const w: ParamSpec = { name: 'w', kind: 'number', constant: 'int', min: 1, all: true, doc: 'window length in points, or `all`: every point of the series so far' };
+const w: ParamSpec = { name: 'w', kind: 'number', constant: 'int', min: 1, max: limits.window, all: true, doc: 'window length in points, or `all`: every point of the series so far' };
 const cond: ParamSpec = { name: 'cond', kind: 'boolean', doc: 'the condition' };
 const minCount: ParamSpec = {
   name: 'min_count',
@@ -52,12 +53,13 @@ const minCount: ParamSpec = {
   optional: true,
   doc: 'accept a partial window (at the start of a series) holding at least this many values; by default the window must be full',
 };
-const k: ParamSpec = { name: 'k', kind: 'number', constant: 'int', min: 1, default: 1, doc: 'how many points back' };
+const k: ParamSpec = { name: 'k', kind: 'number', constant: 'int', min: 1, max: limits.window, default: 1, doc: 'how many points back' };
 const offset: ParamSpec = {
   name: 'offset',
   kind: 'number',
   constant: 'int',
   min: 0,
+  max: limits.window,
   default: 0,
   doc: 'shift the window into the past by this many points (offset = 1: the window ends just before now)',
 };

@@ -1,6 +1,7 @@
 // Text to tree. Never throws: returns the tree with whatever could be read, and the errors.
 import type { CstElement, CstNode, IRecognitionException, IToken } from 'chevrotain';
 import * as A from './ast';
+import { capDepth, guardNesting, isCutOut } from './guard';
 import { issue, type Issue } from './issues';
 import * as T from './lexer';
 import { arlParser } from './parser';
@@ -56,12 +57,12 @@ export function parse(text: string): ParseResult {
   while (i < tokens.length) {
     let j = i + 1;
     while (j < tokens.length && !starts.has(tokens[j].tokenType)) j++;
-    const segment = tokens.slice(i, j);
+    const segment = guardNesting(tokens.slice(i, j), issues);
     parser.input = segment;
     const cst = parser.declaration();
     for (const e of parser.errors) issues.push(syntaxIssue(e, segment, text));
     const decl = new Builder(issues, segment).declaration(cst);
-    if (decl) addDecl(file, decl);
+    if (decl) addDecl(file, capDepth(decl, issues));
     i = j;
   }
   return { text, file, issues, tokens, comments };
@@ -116,6 +117,19 @@ function isNode(e: CstElement): e is CstNode {
   return (e as CstNode).children !== undefined;
 }
 
+/** Widens `s` to every real token under `c`. */
+function extend(c: CstNode, s: A.Span): void {
+  for (const key in c.children) {
+    for (const e of c.children[key]) {
+      if (isNode(e)) extend(e, s);
+      else if (real(e)) {
+        if (e.startOffset < s.start) s.start = e.startOffset;
+        if (e.endOffset! + 1 > s.end) s.end = e.endOffset! + 1;
+      }
+    }
+  }
+}
+
 /** Builds the AST from the concrete tree, tolerating what recovery left out. */
 class Builder {
   constructor(
@@ -143,22 +157,17 @@ class Builder {
 
   /** Span of every real token under `n`, or a zero-width span at `fallback`. */
   private spanOf(n: CstNode | undefined, fallback: number): A.Span {
-    let start = Infinity;
-    let end = -Infinity;
-    const visit = (c: CstNode) => {
-      for (const list of Object.values(c.children)) {
-        for (const e of list) {
-          if (isNode(e)) visit(e);
-          else if (real(e)) {
-            start = Math.min(start, e.startOffset);
-            end = Math.max(end, e.endOffset! + 1);
-          }
-        }
-      }
-    };
-    if (n) visit(n);
-    return start === Infinity ? { start: fallback, end: fallback } : { start, end };
+    if (!n) return { start: fallback, end: fallback };
+    // The declaration's span is asked for twice: remember the last one.
+    if (this.lastSpan?.node !== n) {
+      const s = { start: Infinity, end: -Infinity };
+      extend(n, s);
+      this.lastSpan = { node: n, span: s };
+    }
+    const s = this.lastSpan.span;
+    return s.start === Infinity ? { start: fallback, end: fallback } : { start: s.start, end: s.end };
   }
+  private lastSpan?: { node: CstNode; span: A.Span };
 
   private ident(t: IToken | undefined): A.Ident | undefined {
     return t ? { name: T.identName(t), ...span(t) } : undefined;
@@ -355,7 +364,7 @@ class Builder {
     const chain = Builder.chains[n.name];
     if (!chain) return this.unary(n, fallback);
     const operands = this.nodes(n, chain.child);
-    const ops = chain.ops.flatMap((o) => this.toks(n, o)).sort((a, b) => a.startOffset - b.startOffset);
+    const ops = chain.ops.length === 1 ? this.toks(n, chain.ops[0]) : chain.ops.flatMap((o) => this.toks(n, o)).sort((a, b) => a.startOffset - b.startOffset);
     const sub = (c: CstNode | undefined, fb: number): A.Expr =>
       c ? (Builder.chains[c.name] ? this.binaryChain(c, fb) : this.unary(c, fb)) : { kind: 'error', start: fb, end: fb };
     let left = sub(operands[0], fallback);
@@ -433,6 +442,7 @@ class Builder {
   private callOrName(n: CstNode, fallback: number): A.Expr {
     const id = this.tok(n, 'Identifier');
     if (!id) return this.error(n, fallback);
+    if (isCutOut(id)) return { kind: 'error', start: id.startOffset, end: id.endOffset! + 1 };
     const callee = this.ident(id)!;
     const lp = this.tok(n, 'LParen');
     if (!lp) return { kind: 'name', name: callee.name, start: callee.start, end: callee.end };

@@ -201,7 +201,7 @@ describe('language server', () => {
       context: { diagnostics: [], triggerKind: CodeActionTriggerKind.Automatic },
     })) as { title: string }[];
     expect(auto.map((x) => x.title)).toEqual(expect.arrayContaining(proposals.map((x) => x.title)));
-    expect(proposals[0].title).toMatch(/F1 [\d.]+ -> [\d.]+, val [\d.]+/);
+    expect(proposals[0].title).toMatch(/F1: train [\d.]+ -> [\d.]+, val [\d.]+ -> [\d.]+\)$/);
     expect(actions.some((x) => x.command?.command === 'arl.refineWithLlm')).toBe(true);
     // Applying the first proposal really improves the file's train F1.
     const e = proposals[0].edit!.changes[uri][0];

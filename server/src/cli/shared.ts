@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { LineIndex, type Issue } from '../../../grammar/src/issues';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
+import { commandLineBudget } from '../engine/budget';
 import { DatasetStore } from '../engine/store';
 import { projectRoot, type ReadAccess } from '../io/access';
 import { UsageError, write, type Io, type OptionValues } from './command';
@@ -48,7 +49,7 @@ export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeO
   const { values, ...rest } = opts;
   const access = await readAccess(file, values ?? {}, io);
   try {
-    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, access, ...rest });
+    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, access, budget: commandLineBudget, ...rest });
   } finally {
     bar.done();
   }

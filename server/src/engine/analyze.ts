@@ -6,11 +6,12 @@ import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
+import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { schemaOf } from './frame';
 import { TRUE, type Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
-import { compile, type PlanNode, type Program } from './plan';
+import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import type { DataSession, DatasetStore } from './store';
 
 export interface Timings {
@@ -60,6 +61,8 @@ export interface AnalyzeOptions {
   access?: ReadAccess;
   /** Restricted mode: parse and check only, no data read at all. */
   noData?: boolean;
+  /** Limits of the evaluation (default: defaultBudget in budget.ts). */
+  budget?: BudgetLimits;
 }
 
 const besideRuleFile = (path: string | undefined): ReadAccess => ({
@@ -68,9 +71,17 @@ const besideRuleFile = (path: string | undefined): ReadAccess => ({
 });
 
 export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
+  // Large files parse and check for seconds: between the stages the event loop gets a turn, and a
+  // newer edit can cancel (checkCancelled).
+  const breathe = async () => {
+    await new Promise((r) => setImmediate(r));
+    opts.checkCancelled?.();
+  };
   const parsed = parse(text);
-  let checked = check(parsed);
-  const spec = checked.dataset;
+  await breathe();
+  // The dataset block first (the rules are checked once, against the loaded columns when there are any).
+  const spec = check({ ...parsed, issues: [], file: { decls: parsed.file.decls.filter((d) => d.kind === 'dataset'), lets: [], rules: [], excludes: [], tests: [] } }).dataset;
+  let checked: CheckResult | undefined;
   const timings: Timings = { load: 0, features: 0, evaluate: 0 };
   let datasetPath: string | undefined;
   let data: DataSession | undefined;
@@ -102,10 +113,12 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       data = r.session;
       timings.load = r.fresh ? performance.now() - t0 : 0;
       checked = check(parsed, schemaOf(data.frame));
+      await breathe();
     } else {
       dataError = r.error;
     }
   }
+  checked ??= check(parsed);
   const program = compile(checked);
   const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason, spec.splitColumnSpan] : [];
   // Production data has no labels: a missing label or reason column is not a problem then.
@@ -117,16 +130,41 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data) {
     const ev = data.evaluator;
-    const t1 = performance.now();
-    for (const d of [...program.rules, ...program.excludes]) if (d.node) computeFeatures(d.node, ev);
+    const budget = new Budget(opts.budget);
+    const flags = new Map<CompiledDecl, Bool>();
+    const features = new Set<PlanNode>();
+    // Excludes first: a rule's own metrics depend on them. Between declarations the work yields to
+    // the event loop now and then, so a newer edit can cancel it (checkCancelled).
+    const decls = [...program.excludes, ...program.rules];
+    let lastYield = performance.now();
+    for (let k = 0; k < decls.length; k++) {
+      const d = decls[k];
+      if (!d.node) continue;
+      const t1 = performance.now();
+      try {
+        computeFeatures(d.node, ev, budget, features);
+        const t2 = performance.now();
+        flags.set(d, ev.column(d.node, budget) as Bool);
+        timings.features += t2 - t1;
+        timings.evaluate += performance.now() - t2;
+      } catch (e) {
+        if (!(e instanceof BudgetExceeded)) throw e;
+        issues.push(budgetIssue(d, e, decls.length - k - 1));
+        break;
+      }
+      if (performance.now() - lastYield > 20) {
+        await new Promise((r) => setImmediate(r));
+        opts.checkCancelled?.();
+        lastYield = performance.now();
+      }
+    }
     opts.checkCancelled?.();
-    const t2 = performance.now();
-    const flags = (d: { name: string; node?: PlanNode }): NamedFlags => ({ name: d.name, flags: d.node ? (ev.column(d.node) as Bool) : undefined });
-    ruleFlags = program.rules.map(flags);
-    excludeFlags = program.excludes.map(flags);
+    const t3 = performance.now();
+    const named = (d: CompiledDecl): NamedFlags => ({ name: d.name, flags: flags.get(d) });
+    ruleFlags = program.rules.map(named);
+    excludeFlags = program.excludes.map(named);
     issues.push(...firingIssues(program, ruleFlags, excludeFlags, data));
-    timings.features = t2 - t1;
-    timings.evaluate = performance.now() - t2;
+    timings.evaluate += performance.now() - t3;
   }
   const shares = checked.dataset.split;
   const memo = new Map<ScoreSplit, FileScores>();
@@ -181,13 +219,31 @@ function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
   ];
 }
 
-/** Computes the function calls under a node (the "features"), leaving the logic for later. */
-function computeFeatures(node: PlanNode, ev: DataSession['evaluator']): void {
-  if (node.op === 'call') {
-    ev.values(node);
-    return;
+/** Computes the function calls under a node (the "features"), leaving the logic for later; each node of the DAG is visited once. */
+function computeFeatures(root: PlanNode, ev: DataSession['evaluator'], budget: Budget, seen: Set<PlanNode>): void {
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (node.op === 'call') ev.values(node, budget);
+    else stack.push(...node.args);
   }
-  for (const a of node.args) computeFeatures(a, ev);
+}
+
+function budgetIssue(d: CompiledDecl, e: BudgetExceeded, after: number): Issue {
+  const what = d.decl.kind === 'rule' ? 'rule' : 'exclude';
+  const rest = after ? ` It and the ${after} declaration${after === 1 ? '' : 's'} evaluated after it have no metrics.` : ' It has no metrics.';
+  const advice =
+    e.what === 'time'
+      ? 'Split the file, or use fewer or shorter windows.'
+      : e.what === 'memory'
+        ? 'Split the file (each rule holds a column of the dataset), or use a smaller dataset.'
+        : 'Shorten the windows, or use a smaller dataset.';
+  return issue('budget-exceeded', 'error', `Evaluation stopped at the ${what} \`${d.name}\`: ${e.message}.${rest} ${advice}`, d.decl.name ?? d.decl.keyword, {
+    rule: d.name,
+    limit: e.what,
+  });
 }
 
 function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError | undefined, overridden: boolean): Issue[] {

@@ -1,12 +1,17 @@
 // Checked rules to a plan: a DAG of operations in which each distinct sub-expression appears once,
 // keyed by its structure (lets are inlined, so `z` and `zscore(x, 52)` share one node). Every
 // backend (the in-memory evaluator today, SQL later) executes the same plan.
+import { createHash } from 'node:crypto';
 import * as A from '../../../grammar/src/ast';
 import { paramAt, type CheckResult } from '../../../grammar/src/check';
 import { functionsByName, type Kind } from '../../../grammar/src/functions';
 
 export interface PlanNode {
-  /** Canonical structure, e.g. `cmp>=(col:oos_ratio,num:80)`; equal keys compute equal values. */
+  /**
+   * Canonical structure, built bottom-up from the children's keys, e.g. `cmp>=(col:"oos_ratio",num:80)`;
+   * equal keys compute equal values. Past `maxKeyLength` characters a key is replaced by a hash
+   * of itself, so keys stay short however deep the plan (lets built on lets share their nodes).
+   */
   key: string;
   op: 'col' | 'num' | 'bool' | 'neg' | 'not' | 'arith' | 'cmp' | 'logic' | 'call';
   /** Operator or function name. */
@@ -42,6 +47,9 @@ export interface Program {
   groupLets: Map<string, PlanNode[]>;
 }
 
+/** Longer keys are hashed (SHA-256, 144 bits): readable keys for small nodes, bounded keys for all. */
+export const maxKeyLength = 128;
+
 export function compile(checked: CheckResult): Program {
   return new Compiler(checked).run();
 }
@@ -52,16 +60,26 @@ class Compiler {
   private readonly letNodes = new Map<string, PlanNode>();
   private readonly groupLets = new Map<string, PlanNode[]>();
   private readonly groupMemo = new Map<A.Expr, PlanNode[]>();
+  /** Each let is compiled once, however many times it is used. */
+  private readonly letMemo = new Map<A.LetDecl, PlanNode>();
 
   constructor(private readonly c: CheckResult) {}
 
   run(): Program {
     const f = this.c.parse.file;
+    // Lets the checker ordered after the lets they use, so a long chain of lets compiles without
+    // recursing through it; then listed by name in the file's order.
+    for (const decl of this.c.letOrder) {
+      if (!decl.expr || this.c.broken.has(decl) || !decl.name || this.c.lets.get(decl.name.name) !== decl) continue;
+      const e = decl.expr;
+      if (this.c.groups.has(e)) sized(() => this.groupMembers(e));
+      else sized(() => this.letNode(decl));
+    }
     for (const [name, decl] of this.c.lets) {
       if (!decl.expr || this.c.broken.has(decl)) continue;
       const e = decl.expr;
       if (this.c.groups.has(e)) sized(() => this.groupLets.set(name, this.groupMembers(e)));
-      else sized(() => this.letNodes.set(name, this.expr(e)));
+      else sized(() => this.letNodes.set(name, this.letNode(decl)));
     }
     const decl = (d: A.RuleDecl | A.ExcludeDecl): CompiledDecl => ({
       name: d.name?.name ?? '',
@@ -77,12 +95,19 @@ class Compiler {
     const constPart = Object.keys(consts).length ? `;${Object.entries(consts).map(([k, v]) => `${k}=${v}`).join(',')}` : '';
     // Column names are quoted: a name holding `(`, `,` or `)` cannot collide with another key.
     const own = (extra.name !== undefined ? `:${JSON.stringify(extra.name)}` : extra.value !== undefined ? `:${extra.value}` : '') + (extra.strings ? `:${JSON.stringify(extra.strings)}` : '');
-    const key = `${op}${fn}${own}(${args.map((a) => a.key).join(',')}${constPart})`;
+    const text = `${op}${fn}${own}(${args.map((a) => a.key).join(',')}${constPart})`;
+    const key = text.length <= maxKeyLength ? text : `#${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
     let n = this.interned.get(key);
     if (!n) {
       n = { key, op, fn, kind, args, consts, ...extra };
       this.interned.set(key, n);
     }
+    return n;
+  }
+
+  private letNode(l: A.LetDecl): PlanNode {
+    let n = this.letMemo.get(l);
+    if (!n) this.letMemo.set(l, (n = this.expr(l.expr!)));
     return n;
   }
 
@@ -104,7 +129,7 @@ class Compiler {
         return this.expr(e.expr);
       case 'name': {
         const l = this.c.lets.get(e.name);
-        if (l?.expr) return this.letNodes.get(e.name) ?? this.expr(l.expr);
+        if (l?.expr) return this.letNode(l);
         return this.node('col', '', this.c.kinds.get(e) === 'category' ? 'category' : 'number', [], {}, { name: e.name });
       }
       case 'unary': {
