@@ -51,7 +51,14 @@ export async function postgresForTests(): Promise<Postgres | undefined> {
   }
   const clients: pg.Client[] = [];
   const { url, stop } = started;
+  // Connections cut by the end of the file are expected; any other connection error is not.
+  let closing = false;
+  const onError = (e: Error) => {
+    if (!closing) throw e;
+  };
+  admin.on('error', onError);
   afterAll(async () => {
+    closing = true;
     // A query still running (a test that timed out) must not hold the end of the file: a server
     // of our own is stopped at once; on a shared one, our connections are ended by the server.
     if (!given) await stop();
@@ -66,6 +73,7 @@ export async function postgresForTests(): Promise<Postgres | undefined> {
     url,
     async client() {
       const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+      c.on('error', onError);
       await c.connect();
       clients.push(c);
       return c;
