@@ -14,7 +14,7 @@ for (const name of names) {
     platform: 'node',
     format: 'esm',
     outfile,
-    external: ['papaparse', '@duckdb/node-api'],
+    external: ['papaparse', '@duckdb/node-api', 'pg'],
     logLevel: 'error',
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });

@@ -56,7 +56,9 @@ describe.skipIf(!duck)('SQL on DuckDB and PostgreSQL gives the in-memory alerts'
   it('computes the in-memory values of every function, point by point', async () => {
     const c = cases[1];
     const csv = writeFixture(dir, 'values.csv', c.data);
-    const names = [...numberExprs.map(([e]) => e), ...conditions];
+    // Column patterns too: `?` matches x, y and z (never the series, time or label column).
+    const groups = ['mean_of(columns("?"))', 'max_of(columns("?"))', 'count_true(robust_z(columns("?"), 4) > 0.5)', 'any(columns("?") > 4)', 'all(lag(columns("?"), 1) > 0)'];
+    const names = [...numberExprs.map(([e]) => e), ...conditions, ...groups];
     const text = [`dataset "${csv}" { ${c.dataset} }`, ...names.map((e, i) => `let v${i} = ${e}`), 'rule r when true'].join('\n');
     const arl = join(dir, 'values.arl');
     writeFileSync(arl, text);

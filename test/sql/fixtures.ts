@@ -130,6 +130,8 @@ export const conditions: string[] = [
   'first(ev) == "E1"',
   'last(ev) == "E4"',
   'x in [1, 2, 3]',
+  'ev not in ["E1", "E4"]',
+  'x not in [0, 2]',
   'x > 2 and y < 3 or not (z == 0)',
   'true',
 ];

@@ -1,6 +1,10 @@
 // DuckDB in-process, when it is installed: `@duckdb/node-api` is an optional dependency of the
 // arl package and never part of the VS Code extension. A database is opened per run, in memory
-// (spilling to the temporary folder past its memory limit), allowed to read only the files named.
+// (spilling to a folder of its own in the system's temporary folder past its memory limit, never
+// to the current directory), allowed to read only the files named.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** DuckDB is not installed: what to do about it. */
 export class DuckDbMissing extends Error {
@@ -40,17 +44,32 @@ export interface DuckOptions {
   /** The only files the database may read. */
   readable: string[];
   threads?: number;
+  /** Bytes of memory the database may use before it spills to disk (default: DuckDB's, 80% of RAM). */
+  memoryLimit?: number;
 }
 
 export async function openDuckDb(opts: DuckOptions): Promise<Duck> {
   const { DuckDBInstance } = await duckDbApi();
-  const instance = await DuckDBInstance.create(':memory:', { ...(opts.threads ? { threads: String(opts.threads) } : {}) });
-  const c: Connection = await instance.connect();
-  // Nothing but the data file: no other file, no network, no extension loaded on the fly.
-  const list = opts.readable.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ');
-  await c.run(`SET allowed_paths = [${list}]`);
-  await c.run('SET autoload_known_extensions = false');
-  await c.run('SET enable_external_access = false');
+  const spill = mkdtempSync(join(tmpdir(), 'arl-duckdb-'));
+  const config: Record<string, string> = { temp_directory: spill };
+  if (opts.threads) config.threads = String(opts.threads);
+  if (opts.memoryLimit) config.memory_limit = `${Math.max(1, Math.floor(opts.memoryLimit / 1024 ** 2))}MB`;
+  let instance: Awaited<ReturnType<Api['DuckDBInstance']['create']>> | undefined;
+  let c: Connection;
+  try {
+    instance = await DuckDBInstance.create(':memory:', config);
+    c = await instance.connect();
+    // Nothing but the data file: no other file, no network, no extension loaded on the fly.
+    const list = opts.readable.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ');
+    await c.run(`SET allowed_paths = [${list}]`);
+    await c.run('SET autoload_known_extensions = false');
+    await c.run('SET enable_external_access = false');
+  } catch (e) {
+    instance?.closeSync();
+    rmSync(spill, { recursive: true, force: true });
+    throw e;
+  }
+  const db = instance;
   return {
     async all(sql) {
       const r = await c.runAndReadAll(sql);
@@ -63,7 +82,8 @@ export async function openDuckDb(opts: DuckOptions): Promise<Duck> {
     interrupt: () => c.interrupt(),
     close() {
       c.closeSync();
-      instance.closeSync();
+      db.closeSync();
+      rmSync(spill, { recursive: true, force: true });
     },
   };
 }

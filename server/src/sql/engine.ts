@@ -6,10 +6,12 @@ import { check } from '../../../grammar/src/check';
 import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse } from '../../../grammar/src/parse';
+import { commandLineBudget, type BudgetLimits } from '../engine/budget';
 import type { DataError } from '../engine/csv';
 import { compile } from '../engine/plan';
 import { checkReadable, realpathDeep, type ReadAccess } from '../io/access';
 import { compileSql } from './compile';
+import { overBudget } from './cost';
 import { openDuckDb } from './duckdb';
 import { located } from './locate';
 import { formatDate, scanCsv } from './scan';
@@ -20,6 +22,8 @@ export interface DuckRunOptions {
   access: ReadAccess;
   signal?: AbortSignal;
   threads?: number;
+  /** Limits of the run (default: the command line's, as `arl run` in memory). */
+  budget?: BudgetLimits;
   /** The output columns, once the rules are compiled (before any row). */
   onColumns(columns: string[]): void | Promise<void>;
   /** Receives the alerts in order, a chunk at a time: series, time, rules, category, severity, texts. */
@@ -41,9 +45,12 @@ export async function runWithDuckDb(text: string, path: string, opts: DuckRunOpt
     if (refused) return { ok: false, issues: [issue('dataset-outside', 'error', refused, at)] };
   }
   const data = await realpathDeep(wanted);
-  const duck = await openDuckDb({ readable: [data], threads: opts.threads });
+  const limits = opts.budget ?? commandLineBudget;
+  const duck = await openDuckDb({ readable: [data], threads: opts.threads, memoryLimit: Math.max(limits.bytes, 1024 ** 3) });
   const stop = () => duck.interrupt();
   opts.signal?.addEventListener('abort', stop);
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   try {
     const t0 = performance.now();
     // Columns the rules name (a text column only written out needs no list of its values).
@@ -58,6 +65,14 @@ export async function runWithDuckDb(text: string, path: string, opts: DuckRunOpt
     const issues = checked.issues.filter((i) => !(i.code === 'missing-column' && unused.some((s) => s && s.start === i.start)));
     if (issues.some((i) => i.severity === 'error')) return { ok: false, issues };
     const program = compile(checked);
+    // A rule file asking for more than the budget is refused before DuckDB starts on it.
+    const over = overBudget(program, scan.points, scan.schema.maxSeriesLength, limits);
+    if (over) {
+      const what = over.decl.decl.kind === 'rule' ? 'rule' : 'exclude';
+      const advice = over.what === 'memory' ? 'Shorten those windows, or use a smaller dataset.' : 'Shorten the windows, or use a smaller dataset.';
+      const message = `Not run: the ${what} \`${over.decl.name}\` goes past the budget of \`arl run\`: ${over.message}. ${advice}`;
+      return { ok: false, issues: [issue('budget-exceeded', 'error', message, over.decl.decl.name ?? over.decl.decl.keyword, { rule: over.decl.name, limit: over.what })] };
+    }
     const annotations = new Set([spec.columns.label, spec.columns.reason, spec.splitColumn]);
     const textColumns = scan.schema.columns.filter((c) => c.categories && !annotations.has(c.name)).map((c) => c.name);
     const query = located(program, parsed, () => compileSql(program, { dialect: 'duckdb', source: { kind: 'csv', ...scan.layout }, dataset: spec, textColumns, skipDuplicateCheck: true }));
@@ -65,6 +80,11 @@ export async function runWithDuckDb(text: string, path: string, opts: DuckRunOpt
     const time = (v: unknown): string => (scan.layout.timeKind === 'date' ? formatDate(Number(v), scan.millis) : String(Number(v)));
     await opts.onColumns(query.columns);
     let alerts = 0;
+    // The same wall-time limit as the in-memory engine's evaluation.
+    timer = setTimeout(() => {
+      timedOut = true;
+      duck.interrupt();
+    }, limits.ms);
     try {
       await duck.each(query.sql, async (rows) => {
         alerts += rows.length;
@@ -72,12 +92,17 @@ export async function runWithDuckDb(text: string, path: string, opts: DuckRunOpt
       });
     } catch (e) {
       if (opts.signal?.aborted) throw e;
+      if (timedOut) {
+        const message = `DuckDB stopped: the query ran for more than ${limits.ms >= 1000 ? `${Math.round(limits.ms / 1000)} s` : `${limits.ms} ms`}, the time limit of \`arl run\`. Split the data, or use fewer or shorter windows.`;
+        return { ok: false, issues: [issue('budget-exceeded', 'error', message, at, { limit: 'time' })] };
+      }
       // Out of memory or disk, a file changed under the query: DuckDB's word, shortened.
       const message = `DuckDB stopped: ${excerpt(String((e as Error).message).replace(/\s+/g, ' '), 300)}`;
       return { ok: false, issues: [issue('duckdb-error', 'error', message, at)] };
     }
     return { ok: true, columns: query.columns, alerts, points: scan.points, series: scan.series, seconds: (performance.now() - t0) / 1000 };
   } finally {
+    clearTimeout(timer);
     opts.signal?.removeEventListener('abort', stop);
     duck.close();
   }

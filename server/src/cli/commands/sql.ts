@@ -48,7 +48,7 @@ ${allowOutsideUsage}`,
     if (!table && dialect !== 'duckdb') throw new UsageError(`--dialect ${dialect} reads a table: name it with --table NAME.`);
     const file = await readRuleFile(positionals[0], io);
     const dataPath = typeof values.data === 'string' ? resolve(io.cwd, values.data) : undefined;
-    const a = await analyzeFile(file, io, { dataPath, values });
+    const a = await analyzeFile(file, io, { dataPath, values, compileOnly: true });
     // A table's data lives elsewhere: a missing local file only means the kinds come from the rules.
     const noFile = !a.data && (!a.datasetPath || a.dataError?.code === 'file-missing');
     const issues = noFile && table ? a.issues.filter((i) => i.code !== 'dataset-error') : a.issues;
