@@ -66,6 +66,8 @@ export interface AnalyzeOptions {
   budget?: BudgetLimits;
   /** Only the CSV's labels: the label sidecar is not merged in. */
   noSidecar?: boolean;
+  /** Load and compile only, no rule evaluated (`arl sql`: the query runs elsewhere). */
+  compileOnly?: boolean;
 }
 
 const besideRuleFile = (path: string | undefined): ReadAccess => ({
@@ -132,7 +134,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   if (data?.labels) for (const m of sidecarProblems(data.labels)) issues.push(issue('label-file', 'warning', m, at));
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
-  if (data) {
+  if (data && !opts.compileOnly) {
     const ev = data.evaluator;
     const budget = new Budget(opts.budget);
     const flags = new Map<CompiledDecl, Bool>();
