@@ -118,6 +118,10 @@ describe('categories', () => {
     const alerts = readFileSync(join(p.dir, 'alerts.csv'), 'utf8').split('\n');
     expect(alerts[0]).toMatch(/^series,time,rules,category,severity/);
     expect(alerts.slice(1).filter(Boolean).every((l) => l.split(',')[3] === 'Stock-outs')).toBe(true);
+    // The SQL engine writes the same alerts, category included.
+    const sql = await arl(['run', p.arl, '--engine', 'duckdb', '--out', join(p.dir, 'alerts-sql.csv')], { cwd: p.dir });
+    expect(sql.code).toBe(0);
+    expect(readFileSync(join(p.dir, 'alerts-sql.csv'), 'utf8')).toBe(alerts.join('\n'));
     const counts = await arl(['categories', p.arl], { cwd: p.dir });
     expect(counts.code).toBe(0);
     expect(counts.stdout.split('\n')[0]).toMatch(/^category\s+train\s+validation\s+test\s+all/);
