@@ -73,7 +73,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await setKeyEnv();
     await client?.restart();
   }, output);
-  const labels = new LabelCommands(context, current, output);
+  const labels = new LabelCommands(context, current, output, (url) => llm.agreeToBaseUrl(url));
   const reviews = new ReviewPanels(context, current, output);
   context.subscriptions.push(status, previews, trajectories, reviews, ...llm.register(), ...labels.register());
   context.subscriptions.push(

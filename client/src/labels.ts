@@ -34,6 +34,8 @@ export class LabelCommands {
     private readonly context: vscode.ExtensionContext,
     private readonly client: () => LanguageClient,
     private readonly output: vscode.LogOutputChannel,
+    /** Asks once before sending the key to a base URL the workspace's settings set. */
+    private readonly agreeToBaseUrl: (baseUrl: string | undefined) => Promise<boolean>,
   ) {}
 
   register(): vscode.Disposable[] {
@@ -54,10 +56,12 @@ export class LabelCommands {
     const llm = { label: 'With the LLM', description: `${model} reads the rules and how they fire`, proposer: 'anthropic' as const };
     const pick = vscode.workspace.isTrusted ? await vscode.window.showQuickPick([llm, offline], { placeHolder: 'Who proposes the categories?' }) : offline;
     if (!pick) return;
+    const baseUrl = c.get<string>('llm.baseUrl', '') || undefined;
+    if (pick.proposer === 'anthropic' && !(await this.agreeToBaseUrl(baseUrl))) return;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
     const version = doc.version;
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'ARL: naming the rules', cancellable: true }, (_p, token) =>
-      this.client().sendRequest(SuggestCategoriesRequest, { uri, proposer: pick.proposer, model, baseUrl: c.get<string>('llm.baseUrl', '') || undefined }, token),
+      this.client().sendRequest(SuggestCategoriesRequest, { uri, proposer: pick.proposer, model, baseUrl }, token),
     );
     for (const p of r.problems) this.output.warn(`Categories: ignored from the model's answer: ${p}`);
     if (r.error || r.text === undefined) return void vscode.window.showErrorMessage(`ARL: ${r.error?.message ?? 'no categories'}`);
@@ -85,6 +89,7 @@ export class LabelCommands {
       return;
     }
     const params = labelSettings(uri, args?.series);
+    if (!(await this.agreeToBaseUrl(params.baseUrl))) return;
     const plan = await this.client().sendRequest(LabelPlanRequest, params);
     if ('error' in plan) return void vscode.window.showErrorMessage(`ARL: ${plan.error.message}`);
     for (const p of plan.problems) this.output.warn(p);

@@ -56,7 +56,8 @@ export function selectTasks(a: Analysis, o: SelectOptions): { tasks: LabelTask[]
       problems.push(`Series \`${frame.seriesIds[s].slice(0, 80)}\` has no point at ${o.time}.`);
       continue;
     }
-    if (unlabelled && ((overlay ? overlay.from[point] !== LabelFrom.none : frame.label?.[point] === frame.label?.[point]) || overlay?.llm.has(point))) continue;
+    const labelled = overlay ? overlay.from[point] !== LabelFrom.none || overlay.llm.has(point) : !!frame.label && frame.label[point] === frame.label[point];
+    if (unlabelled && labelled) continue;
     tasks.push({ s, point, series: frame.seriesIds[s], time: formatTime(frame, frame.time[point]) });
     if (o.budget !== undefined && tasks.length >= o.budget) break;
   }
