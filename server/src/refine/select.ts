@@ -128,30 +128,24 @@ export interface Choice<T> {
 }
 
 /**
- * The simplest version (least complexity cost: rules and conditions) that neither split can tell
- * from the best on validation: its validation objective within one bootstrap standard error of the
- * best's, and its train objective within one standard error of the best's train objective (the
- * standard errors of the differences, by a paired bootstrap). Validation alone is small on small
- * data: a condition train shows to matter beyond its noise is kept. Ties go to the better on
- * validation, then to the later. Versions no better than flagging every point on validation are
- * passed over when some version is better.
+ * The simplest version (least complexity cost: rules and conditions) whose validation objective is
+ * within one bootstrap standard error of the best's (the standard error of their difference, by a
+ * paired bootstrap); ties go to the better on validation, then to the later. Versions no better
+ * than flagging every point on validation are passed over when some version is better.
  */
 export function oneStandardError<T>(ctx: RefineContext, items: T[], evOf: (x: T) => Evaluation): Choice<T> {
   const evs = items.map(evOf);
   const vals = evs.map((e) => objOf(e.figures('validation')));
-  const trains = evs.map((e) => objOf(e.figures('train')));
   const floor = ctx.scoring.flagAll('validation');
   const above = vals.map((v) => v > floor + 1e-12);
   const eligible = above.some(Boolean) ? above : vals.map(() => true);
   let best = -1;
   for (let k = 0; k < items.length; k++) if (eligible[k] && (best < 0 || vals[k] > vals[best] + 1e-12)) best = k;
-  const objective = ctx.scoring.objective.objective;
   const flags = evs.map((e) => e.fileFlags());
-  const ses = pairedSE(objective, flags[best], flags, ctx.scoring.events('validation'));
-  const seTrain = pairedSE(objective, flags[best], flags, ctx.scoring.events('train'), 2);
+  const ses = pairedSE(ctx.scoring.objective.objective, flags[best], flags, ctx.scoring.events('validation'));
   let pick = best;
   for (let k = 0; k < items.length; k++) {
-    if (!eligible[k] || vals[k] < vals[best] - ses[k] - 1e-12 || trains[k] < trains[best] - seTrain[k] - 1e-12) continue;
+    if (!eligible[k] || vals[k] < vals[best] - ses[k] - 1e-12) continue;
     const dc = complexityOf(evs[k]) - complexityOf(evs[pick]);
     if (dc < -1e-12 || (Math.abs(dc) <= 1e-12 && vals[k] >= vals[pick] - 1e-12)) pick = k;
   }
