@@ -1,5 +1,6 @@
 // The quality benchmark: NAB, SMD and HDFS converted to ARL's CSV, then on ARL's own split of each,
-// ARL's offline draft + learn (run twice: the file's objective set to event F1, then to point F1),
+// ARL's offline draft + learn (run twice: the file's objective set to event F1, then to point F1,
+// that run refitting its thresholds on train and validation after the choice),
 // flag-all, a rolling z-score tuned on train and an Isolation Forest thresholded on validation
 // (each tuned once per objective), all scored on the same test rows. Each ARL run is compared with
 // the baselines tuned for the same objective, on that objective. Prints one table, writes JSON.

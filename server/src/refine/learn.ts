@@ -5,8 +5,10 @@
 // the minimum gain and the validation objective does not fall; among the changes that pass, the one
 // best on validation is taken. Learning stops at the target, after `patience` iterations without
 // gain, or after N. Several searches (`candidates`) start from different first moves; the final
-// rules are the search best on validation. Learning never sees the test split: the context holds
-// no test labels, and the final report on test is made by the caller once learning is over.
+// rules are the simplest version met (in any search) within one standard error of the best on
+// validation (select.ts), optionally refitted on train and validation (refit.ts). Learning never
+// sees the test split: the context holds no test labels, and the final report on test is made by
+// the caller once learning is over.
 import { check } from '../../../grammar/src/check';
 import { parse } from '../../../grammar/src/parse';
 import { analyzeRule } from './behaviour';
