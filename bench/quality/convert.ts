@@ -208,7 +208,7 @@ export async function convertHdfs(hdfsDir: string, outPath: string): Promise<Con
       });
     }
   });
-  return { path: outPath, rows, series: blocks.length - empty, anomalies, features: [], categories: ['event'], datasetBlock: (csv, more) => block(csv, more), notes };
+  return { path: outPath, rows, series: blocks.length - empty, anomalies, features: [], categories: ['event'], datasetBlock: (csv, more) => block(csv, { labels: 'sessions', ...more }), notes };
 }
 
 /** SMD and NAB are cut by time within each series, so every series is in every split. */

@@ -28,7 +28,7 @@ export interface Schema {
 
 export type Role = 'series' | 'time' | 'label' | 'reason';
 export const roles: Role[] = ['series', 'time', 'label', 'reason'];
-const datasetKeys = [...roles, 'split', 'objective', 'tolerance', 'duplicates', 'context'];
+const datasetKeys = [...roles, 'split', 'objective', 'tolerance', 'duplicates', 'labels', 'context'];
 
 /** The longest business context written in the block, in characters (a file may hold more). */
 export const maxContextChars = 4000;
@@ -64,6 +64,8 @@ export interface DatasetSpec {
   splitColumn?: string;
   splitColumnSpan?: A.Span;
   duplicates: DuplicatePolicy;
+  /** What a label judges: its point (`points`), or, on a series' last row, the whole series as a session (`sessions`: rules are judged there only). */
+  labels: 'points' | 'sessions';
   /** The business context for LLM labelling: text in the block, or a file relative to the rule file. */
   context?: { text: string; span: A.Span } | { file: string; span: A.Span };
 }
@@ -151,7 +153,7 @@ class Checker {
   private readonly groups = new Map<A.Expr, Group>();
   private readonly textColumnsUsed = new Set<string>();
   private readonly columns?: Map<string, ColumnInfo>;
-  private dataset: DatasetSpec = { columns: {}, spans: {}, split: defaultSplit, tolerance: 0, splitMethod: 'auto', duplicates: 'error' };
+  private dataset: DatasetSpec = { columns: {}, spans: {}, split: defaultSplit, tolerance: 0, splitMethod: 'auto', duplicates: 'error', labels: 'points' };
   private current?: A.Decl;
   private readonly measures = new Map<A.Decl, Measure>();
   /** Depth of each let's tree with the lets it uses expanded. */
@@ -250,6 +252,7 @@ class Checker {
       else if (key === 'objective') this.checkObjective(p.value);
       else if (key === 'tolerance') this.checkTolerance(p.value);
       else if (key === 'duplicates') this.checkDuplicates(p.value);
+      else if (key === 'labels') this.checkLabels(p.value);
       else if (key === 'context') this.checkContext(p.value);
       else if (p.value.kind === 'name' || p.value.kind === 'string') {
         const col = this.datasetColumn(p.value);
@@ -314,6 +317,21 @@ class Checker {
       });
     }
     return col;
+  }
+
+  private checkLabels(v: A.DatasetValue): void {
+    if (v.kind === 'name' && (v.name === 'points' || v.name === 'sessions')) {
+      this.dataset.labels = v.name;
+      return;
+    }
+    const word = v.kind === 'name' ? v.name : undefined;
+    const near = word ? closestNames(word, ['points', 'sessions']) : [];
+    this.err(
+      'bad-labels',
+      v,
+      `\`labels\` takes \`points\` (a label judges its point) or \`sessions\` (each series is a session, judged at its last row)${near.length ? `: did you mean \`${near[0]}\`?` : '.'}`,
+      { replacements: near },
+    );
   }
 
   private checkDuplicates(v: A.DatasetValue): void {

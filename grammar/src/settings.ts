@@ -55,6 +55,16 @@ export const datasetSettingDocs: SettingDoc[] = [
     doc: 'A whole number of points: an alarm up to that many points before an event starts, or after it ends, still catches it (default 0).',
   },
   {
+    name: 'labels',
+    detail: 'what a label judges: points, or sessions (rules judged at each series\' last row)',
+    doc: [
+      'What a label judges:',
+      '',
+      '- `points` (default): the point it is on;',
+      '- `sessions`: each series is a session (a block of log lines, a visit) and the label on its last row judges the whole session. Rules are judged there: a rule fires on a session when it holds at the session’s last row, and nowhere else, in every figure and in `arl run`’s alerts. A rule can then read the whole session (`count(event == "E2", all) < 3`: it ended early).',
+    ].join('\n'),
+  },
+  {
     name: 'context',
     detail: 'business context for LLM labelling: "text" or file "context.md"',
     doc: 'What the data is and what counts as an anomaly, in words, sent with each plot when an LLM labels the series (`arl label`, "ARL: Label Series with LLM"): `context = "..."` (one line, up to 4,000 characters) or `context = file "context.md"` (a file beside the rule file, up to 16 KB).',
@@ -87,6 +97,10 @@ export const datasetValueDocs: Record<string, { label: string; insert?: string; 
   tolerance: [
     { label: '0', detail: 'an alarm must overlap the event' },
     { label: '5', detail: 'up to 5 points early or late still counts' },
+  ],
+  labels: [
+    { label: 'points', detail: 'a label judges its point (the default)' },
+    { label: 'sessions', detail: 'each series is a session, judged (labels and rules) at its last row' },
   ],
 };
 

@@ -188,6 +188,14 @@ describe('arl learn, draft and history on small data', () => {
     expect(JSON.parse(check.stdout).scores.file.f1).toBeGreaterThan(0.8);
   });
 
+  it('learn --refit fits the chosen thresholds again on train and validation, and says validation is not held out', async () => {
+    const s = syntheticDir('rule r "R" when x >= 30 and y >= 5');
+    const r = await arl(['learn', 'rules.arl', '--rule', 'r', '--iterations', '1', '--refit', '--out', 'o.arl'], { cwd: s.dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Refitted on train and validation: \d+ thresholds? moved; the validation figures are not held out\.$/m);
+  });
+
   it('learn --all adds a discovered rule, with its comment, to a file without rules', async () => {
     const s = syntheticDir('');
     const r = await arl(['learn', 'rules.arl', '--all', '--iterations', '2'], { cwd: s.dir });

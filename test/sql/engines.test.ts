@@ -34,6 +34,7 @@ const cases: Case[] = [
   { name: 'split column', data: { series: 7, points: 25, seed: 4 }, dataset: `${roles}  split = column fold`, table: true },
   { name: 'repeated times merged by mean', data: { series: 6, points: 25, seed: 5, repeats: true, shuffle: true }, dataset: `${roles}  duplicates = mean`, table: false },
   { name: 'repeated times: the first row', data: { series: 6, points: 25, seed: 6, repeats: true }, dataset: `${roles}  duplicates = first`, table: false },
+  { name: 'sessions: rules judged at each series\' last row', data: { series: 160, points: 8, seed: 8 }, dataset: `${roles}  labels = sessions`, table: true },
   { name: 'no time column (row order)', data: { series: 4, points: 30, seed: 7 }, dataset: 'series = id  label = label', table: false },
 ];
 

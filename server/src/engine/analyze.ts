@@ -12,6 +12,7 @@ import { schemaOf } from './frame';
 import { TRUE, type Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
+import { atSessionEnds } from './sessions';
 import type { DataSession, DatasetStore } from './store';
 import { sidecarProblems } from '../labels/merge';
 
@@ -150,7 +151,8 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       try {
         computeFeatures(d.node, ev, budget, features);
         const t2 = performance.now();
-        flags.set(d, ev.column(d.node, budget) as Bool);
+        const col = ev.column(d.node, budget) as Bool;
+        flags.set(d, checked.dataset.labels === 'sessions' ? atSessionEnds(col, data.frame) : col);
         timings.features += t2 - t1;
         timings.evaluate += performance.now() - t2;
       } catch (e) {

@@ -6,12 +6,14 @@ import { schemaOf } from './frame';
 import type { Bool } from './kernels';
 import { score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile } from './plan';
+import { atSessionEnds } from './sessions';
 import type { DataSession } from './store';
 
 /** The metrics of `text`'s rules on a split of `data` (split by `shares`, as the file says). */
 export function scoreText(data: DataSession, shares: [number, number, number], text: string, split: ScoreSplit): FileScores {
   const checked = check(parse(text), schemaOf(data.frame));
   const program = compile(checked);
-  const flags = (d: { name: string; node?: Parameters<DataSession['evaluator']['column']>[0] }): NamedFlags => ({ name: d.name, flags: d.node ? (data.evaluator.column(d.node) as Bool) : undefined });
+  const at = (b: Bool) => (checked.dataset.labels === 'sessions' ? atSessionEnds(b, data.frame) : b);
+  const flags = (d: { name: string; node?: Parameters<DataSession['evaluator']['column']>[0] }): NamedFlags => ({ name: d.name, flags: d.node ? at(data.evaluator.column(d.node) as Bool) : undefined });
   return score(data.scoring(shares), split, program.rules.map(flags), program.excludes.map(flags), { objective: checked.dataset.objective, tolerance: checked.dataset.tolerance });
 }

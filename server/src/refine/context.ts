@@ -14,6 +14,7 @@ import { TRUE, type Bool } from '../engine/kernels';
 import { score, type FileScores, type NamedFlags, type ObjectiveInfo, type RuleScores, type SplitIndex } from '../engine/metrics';
 import { compile, type PlanNode, type Program } from '../engine/plan';
 import type { DataSession } from '../engine/store';
+import { atSessionEnds } from '../engine/sessions';
 import { PointEvaluator, type PointValues } from './points';
 
 /** The splits refinement may read. Test is read only by the final selection in learn.ts. */
@@ -50,6 +51,8 @@ export interface RefineContext {
   scoring: TuneScoring;
   shares: [number, number, number];
   schema: Schema;
+  /** `labels = sessions`: rules are judged at each series' last row only (engine/sessions.ts). */
+  sessions: boolean;
   /** Dataset column roles (series, time, label, reason) from the file's dataset block. */
   roles: CheckResult['dataset']['columns'];
   /** Evaluates plans at the labelled train and validation points (train first). */
@@ -99,7 +102,7 @@ export function createContext(text: string, path: string | undefined, data: Data
       return (flagAll[split] ??= objectiveScore(scoring.objective.objective, new Uint8Array(data.frame.length).fill(1), index.events(split, tolerance)));
     },
   };
-  return { text, path, data: { frame: withoutTestLabels(data.frame, index.splits.of), evaluator: data.evaluator }, scoring, shares, schema: schemaOf(data.frame), roles, points: new PointEvaluator(data.evaluator, all), ranges };
+  return { text, path, data: { frame: withoutTestLabels(data.frame, index.splits.of), evaluator: data.evaluator }, scoring, shares, schema: schemaOf(data.frame), sessions: spec.labels === 'sessions', roles, points: new PointEvaluator(data.evaluator, all), ranges };
 }
 
 /** The frame with every test point's label removed: the one copy refinement holds. */
@@ -287,7 +290,8 @@ export function evaluate(ctx: RefineContext, text: string, prepared?: { parse: P
     flags: () =>
       once('flags', () => {
         const ev = ctx.data.evaluator;
-        const flags = (d: Program['rules'][number]): NamedFlags => ({ name: d.name, flags: d.node ? (ev.column(d.node) as Bool) : undefined });
+        const at = (b: Bool) => (ctx.sessions ? atSessionEnds(b, ctx.data.frame) : b);
+        const flags = (d: Program['rules'][number]): NamedFlags => ({ name: d.name, flags: d.node ? at(ev.column(d.node) as Bool) : undefined });
         return { rules: program.rules.map(flags), excludes: program.excludes.map(flags) };
       }),
     scores: (split) =>

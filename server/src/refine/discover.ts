@@ -15,6 +15,7 @@ import { and, andNot, anyIn, BitScorer, bitsOfBool, countAnd, hold, or, type Bit
 import { evaluate, holdsUp, objOf, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
 import { chain, checkAddedRule, declaredNames, sourceOf } from './edit';
 import { conditionCost, defaultMinGain, ruleCost, verdict } from './proposal';
+import { oneStandardError } from './select';
 import { fmtCut, heldLiteral, recut, spaceFor, type Literal, type Space } from './space';
 
 export interface DiscoverOptions {
@@ -337,6 +338,7 @@ export function discover(ctx: RefineContext, opts: DiscoverOptions & { ev?: Eval
   let ev = start;
   const rules: DiscoverResult['rules'] = [];
   const rejected: DiscoverResult['rejected'] = [];
+  const texts: string[] = [];
   while (!opts.signal?.aborted) {
     const found = nextRules(withText(ctx, ev.text), ev, opts);
     const passing: { f: (typeof found)[number]; ev: Evaluation; val: number; gain: number }[] = [];
@@ -353,9 +355,15 @@ export function discover(ctx: RefineContext, opts: DiscoverOptions & { ev?: Eval
     const pick = passing.sort((a, b) => b.val - a.val || b.gain - a.gain)[0];
     if (!pick) break;
     const text = appendRule(ev.text, pick.f.ruleText, pick.f.comment);
+    texts.push(text);
     ev = evaluate(ctx, text);
     rules.push({ name: pick.f.name, ruleText: pick.f.ruleText, comment: pick.f.comment, after: ev.split() });
   }
+  // How many of the rules to keep: the shortest prefix within one standard error of the best on validation.
+  const prefixes = [{ ev: start, k: 0 }, ...rules.map((_, k) => ({ ev: evaluate(ctx, texts[k]), k: k + 1 }))];
+  const keep = oneStandardError(ctx, prefixes, (p) => p.ev).item;
+  for (const r of rules.splice(keep.k)) rejected.push({ ruleText: r.ruleText, reason: 'dropped: the file without it is within one standard error of the best on validation, and simpler' });
+  ev = keep.ev;
   const cleaned = cleanRules(ctx, ev.text, rules.map((r) => r.name));
   for (const d of cleaned.dropped) rejected.push({ ruleText: d.ruleText, reason: d.reason });
   const kept = rules.filter((r) => !cleaned.dropped.some((d) => d.name === r.name));

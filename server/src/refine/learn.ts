@@ -5,8 +5,10 @@
 // the minimum gain and the validation objective does not fall; among the changes that pass, the one
 // best on validation is taken. Learning stops at the target, after `patience` iterations without
 // gain, or after N. Several searches (`candidates`) start from different first moves; the final
-// rules are the search best on validation. Learning never sees the test split: the context holds
-// no test labels, and the final report on test is made by the caller once learning is over.
+// rules are the simplest version met (in any search) within one standard error of the best on
+// validation (select.ts), optionally refitted on train and validation (refit.ts). Learning never
+// sees the test split: the context holds no test labels, and the final report on test is made by
+// the caller once learning is over.
 import { check } from '../../../grammar/src/check';
 import { parse } from '../../../grammar/src/parse';
 import { analyzeRule } from './behaviour';
@@ -16,6 +18,8 @@ import { applyEdit, checkAddedRule, sourceOf } from './edit';
 import { describeLlmError, proposeWithLlm, type LlmFailure, type LlmOptions, type Tokens } from './llm';
 import { proposeOffline, type ProposeResult } from './offline';
 import { defaultMinGain, figuresText, verdict, type Proposal, type ProposalKind, type Rejected } from './proposal';
+import { refit, type RefitResult } from './refit';
+import { oneStandardError } from './select';
 import { makeAttempt, type Attempt, type NewAttempt } from './trajectory';
 
 export interface ProposerInput {
@@ -116,6 +120,8 @@ export interface LearnOptions {
   maxGap?: number;
   /** Least gain on train, with the complexity cost, for a change to be accepted (default 0.002). */
   minGain?: number;
+  /** After the choice, refit the chosen rules' thresholds on train and validation together (refit.ts). */
+  refit?: boolean;
   /** Rules may be added (discovered offline) and removed, not only edited. */
   discover?: boolean | DiscoverOptions;
   signal?: AbortSignal;
@@ -157,9 +163,15 @@ export interface LearnResult {
   iterations: number;
   attempts: number;
   accepted: number;
-  /** Rules added and removed by the chosen search (names). */
+  /** Rules added and removed on the way to the chosen version (names). */
   added: string[];
   removed: string[];
+  /** The final choice among the versions met (the start and every accepted change): the best validation objective, its bootstrap standard error, and the chosen version's. */
+  selection?: { versions: number; best: number; se: number; value: number };
+  /** Every version met (the start, then each accepted change), the texts the final choice was made among. */
+  versions?: string[];
+  /** Thresholds refitted on train and validation together (with `refit`): validation figures after it are not held out. */
+  refit?: RefitResult;
   tokens: Tokens;
   durationMs: number;
   cancelled: boolean;
@@ -249,7 +261,8 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
       result.errors.push(`Could not record an attempt: ${(e as Error).message}`);
     }
   };
-  const changesOf = new Map<number, { added: string[]; removed: string[] }>();
+  // Every version met: the start, then the text after each accepted change, with the rules added and removed so far.
+  const versions: { run: number; text: string; added: string[]; removed: string[] }[] = [{ run: -1, text: start, added: [], removed: [] }];
   const up = (f: SplitFigures) => holdsUp(ctx, { train: objOf(f.train), validation: objOf(f.validation) });
 
   for (let restart = 0; restart < M && !result.cancelled; restart++) {
@@ -257,11 +270,11 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     let noGain = 0;
     const added: string[] = [];
     const removed: string[] = [];
-    changesOf.set(restart, { added, removed });
     const run: LearnRun = { restart, text, iterations: 0, accepted: 0, figures: startEv.split(), stoppedBy: 'iterations' };
     result.runs.push(run);
     const accept = async (c: Change, common: Omit<NewAttempt, 'accepted' | 'reason' | 'after'>) => {
       text = c.text;
+      versions.push({ run: restart, text, added: [...added, ...(c.kind === 'add-rule' ? [c.rule] : [])], removed: [...removed, ...(c.kind === 'remove-rule' ? [c.rule] : [])] });
       run.accepted++;
       result.accepted++;
       await record({ ...common, kind: c.kind, title: c.title, after: c.after, figuresAfter: c.figures, accepted: true, reason: c.reason });
@@ -419,18 +432,23 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     if (run.stoppedBy === 'cancelled') result.cancelled = true;
   }
 
-  // The final choice, on validation: the search whose rules score best there (ties: better on train).
-  let chosen = -1;
-  result.runs.forEach((r, k) => {
-    const c = result.runs[chosen];
-    const v = objOf(r.figures.validation);
-    if (!c || v > objOf(c.figures.validation) + 1e-12 || (Math.abs(v - objOf(c.figures.validation)) <= 1e-12 && objOf(r.figures.train) > objOf(c.figures.train))) chosen = k;
-  });
-  result.chosen = chosen;
-  result.text = chosen >= 0 ? result.runs[chosen].text : start;
+  // The final choice, on validation, among every version met (the start, and each search's text
+  // after each accepted change): the simplest within one standard error of the best (select.ts).
+  const choice = oneStandardError(ctx, versions, (v) => evaluate(ctx, v.text));
+  const picked = choice.item;
+  result.chosen = picked.run >= 0 ? picked.run : result.runs.length ? 0 : -1;
+  result.text = picked.text;
+  if (opts.refit && !opts.signal?.aborted) {
+    const r = refit(ctx, picked.text, { minGain, signal: opts.signal });
+    result.text = refreshExplanations(r.text);
+    result.refit = r;
+  }
   result.changed = result.text !== start;
   result.after = evaluate(ctx, result.text).split();
-  if (chosen >= 0) Object.assign(result, changesOf.get(chosen));
+  result.added = picked.added;
+  result.removed = picked.removed;
+  result.versions = versions.map((v) => v.text);
+  result.selection = { versions: versions.length, best: choice.best, se: choice.se, value: choice.value };
   result.durationMs = performance.now() - t0;
   return result;
 }

@@ -27,7 +27,18 @@ export interface Feature {
   /** Counts of events so far: `>= 1` reads as `ever(...)`. */
   ever?: string;
   integer?: boolean;
+  /** A standard score (zscore, robust_z and their group summaries): its cuts are bounded (see zCutLimit). */
+  z?: boolean;
 }
+
+/**
+ * The largest |cut| on a standard score. By Chebyshev's inequality at most 1 point in 1,000 lies
+ * beyond sqrt(1000) ~ 31.6 standard deviations whatever the distribution, and the cuts already
+ * stop at the 0.999 quantile of the normal points: a cut further out (robust_z >= 3000) separates
+ * points by how flat the window before them was (a spread near 0), not by how far off they are,
+ * and flat stretches come and go between splits.
+ */
+export const zCutLimit = Math.sqrt(1000);
 
 /** One predicate: a feature, a comparison and a cut, or a condition written out. */
 export interface Literal {
@@ -113,15 +124,16 @@ function buildFeatures(ctx: RefineContext): Feature[] {
         text: `zscore(${c}, all, min_count = ${settled})`,
         family: col,
         name: `${n}_vs_history`,
+        z: true,
         phrase: (op, cut) => `${col} ${versus(op, cut, 2)} its history`,
       });
     }
     if (wide) continue;
     if (max > long + 1) {
-      out.push({ text: `robust_z(${c}, ${long})`, family: col, name: `${n}_vs_recent`, phrase: (op, cut) => `${col} ${versus(op, cut, 3)} its recent median` });
+      out.push({ text: `robust_z(${c}, ${long})`, family: col, name: `${n}_vs_recent`, z: true, phrase: (op, cut) => `${col} ${versus(op, cut, 3)} its recent median` });
     }
     if (max > short + 1) {
-      out.push({ text: `zscore(${c}, ${short})`, family: col, name: `${n}_jump`, phrase: (op, cut) => (op === '>=' && cut > 0 ? `jump in ${col}` : op === '<' && cut < 0 ? `drop in ${col}` : `${col} ${versus(op, cut, 2)} its last ${short} points`) });
+      out.push({ text: `zscore(${c}, ${short})`, family: col, name: `${n}_jump`, z: true, phrase: (op, cut) => (op === '>=' && cut > 0 ? `jump in ${col}` : op === '<' && cut < 0 ? `drop in ${col}` : `${col} ${versus(op, cut, 2)} its last ${short} points`) });
       if (raw) out.push({ text: `max(${c}, ${short}, offset = 1)`, family: col, name: `${n}_recent_peak`, phrase: (op) => (op === '>=' ? `${col} high just before` : `${col} quiet just before`) });
     }
     if (hasHistory) {
@@ -142,8 +154,8 @@ function buildFeatures(ctx: RefineContext): Feature[] {
       for (const t of [2, 3, 4, 6]) {
         out.push({ text: `count_true(${z} > ${t})`, family: `group>${t}`, name: `${snake(prefix) || 'columns'}_off`, phrase: (op, cut) => (op === '>=' ? `${cut >= 2 ? 'several' : 'one'} of ${label} far off their history` : `few of ${label} far off their history`), integer: true });
       }
-      out.push({ text: `max_of(${z})`, family: 'group-max', name: `${snake(prefix) || 'columns'}_max_off`, phrase: (op) => (op === '>=' ? `one of ${label} far off its history` : `all of ${label} near their history`) });
-      out.push({ text: `mean_of(${z})`, family: 'group-mean', name: `${snake(prefix) || 'columns'}_mean_off`, phrase: (op) => (op === '>=' ? `${label} off their history on average` : `${label} near their history on average`) });
+      out.push({ text: `max_of(${z})`, family: 'group-max', z: true, name: `${snake(prefix) || 'columns'}_max_off`, phrase: (op) => (op === '>=' ? `one of ${label} far off its history` : `all of ${label} near their history`) });
+      out.push({ text: `mean_of(${z})`, family: 'group-mean', z: true, name: `${snake(prefix) || 'columns'}_mean_off`, phrase: (op) => (op === '>=' ? `${label} off their history on average` : `${label} near their history on average`) });
     }
   }
   // Categories: compared with `==`, counted, never thresholded as numbers.
@@ -272,7 +284,7 @@ function buildSpace(ctx: RefineContext, opts: SpaceOptions): Space {
     if (!c) continue;
     const col = ctx.data.evaluator.values(c.node);
     if (typeof col === 'number' || !(col instanceof Float64Array)) continue;
-    const cuts = cutsOf(col, train.labelled, train.isAnomaly, !!f.integer);
+    const cuts = cutsOf(col, train.labelled, train.isAnomaly, !!f.integer).filter((c) => !f.z || Math.abs(c) <= zCutLimit);
     if (!cuts.length) continue;
     values.set(f.text, col);
     for (const cut of cuts) {

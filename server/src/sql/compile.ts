@@ -87,6 +87,10 @@ export function compileSql(program: Program, opts: SqlOptions): SqlQuery {
   const splitting = split ? splitStages(d, opts.dataset) : [];
   splitting.forEach((s, j) => put(j + 1, s));
 
+  // `labels = sessions`: rules are judged at each series' last row only, as the engine does.
+  const sessions = opts.dataset.labels === 'sessions' && !opts.values;
+  if (sessions) put(1, { _end: 'CASE WHEN ROW_NUMBER() OVER (PARTITION BY _k ORDER BY _p DESC) = 1 THEN 1 ELSE 0 END' });
+
   const source = sourceCtes(d, opts.source, opts.dataset, [...data.values()], { labels: !!split, checkDuplicates: !opts.skipDuplicateCheck });
   const ctes: string[] = [...source.ctes];
   if (split) ctes.push(...splitCtes(d, opts.dataset));
@@ -118,6 +122,7 @@ export function compileSql(program: Program, opts: SqlOptions): SqlQuery {
   }
   const where = opts.values ? ['TRUE'] : [`(${fired})`, `NOT (${vetoed})`];
   if (split) where.push(`_split = ${splitIndex[split]}`);
+  if (sessions) where.push('_end = 1');
   const from = source.check ? `${last} CROSS JOIN _check` : last;
   if (source.check) where.push('_ok = 1');
   const recursive = split !== undefined && opts.dataset.splitMethod === 'auto' && d.fnv('_ids').done !== undefined;

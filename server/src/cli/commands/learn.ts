@@ -167,6 +167,10 @@ function summary(r: LearnResult, all: { before: AllFigures; after: AllFigures },
     ...stops,
     `${r.iterations} iterations, ${r.attempts} attempts, ${r.accepted} accepted, ${secs} s${r.tokens.input || r.tokens.output ? `, ${r.tokens.input} input + ${r.tokens.output} output tokens` : ''}.`,
     r.runs.length > 1 && r.chosen >= 0 ? `Chosen on validation: search ${r.chosen + 1}.` : '',
+    r.selection && r.selection.value < r.selection.best - 1e-12
+      ? `Chosen: the simplest of ${r.selection.versions} versions within one standard error of the best on validation (${r.objective} ${r.selection.value.toFixed(3)} against ${r.selection.best.toFixed(3)}).`
+      : '',
+    r.refit ? `Refitted on train and validation: ${r.refit.moved.length} threshold${r.refit.moved.length === 1 ? '' : 's'} moved; the validation figures are not held out.` : '',
     c.changed.length ? `Changed: ${names(c.changed)}.` : !c.added.length && !c.removed.length ? 'No rule changed.' : '',
     c.added.length ? `Added: ${names(c.added)}.` : '',
     c.removed.length ? `Removed: ${names(c.removed)}.` : '',
@@ -187,9 +191,11 @@ when the objective on train, less a cost per condition and per rule, rises by at
 --min-gain and the objective on validation does not fall; among the changes that pass, the one
 best on validation is taken. With --all, learning may also add rules (discovered from the data
 offline) and remove rules. Stops at --target-f1, after --patience iterations without gain, or
-after --iterations. With --candidates M, M searches run (each from a different first move) and
-the final rules are chosen on validation. The test split is read once, after learning, for the
-report. The learned rules go into FILE (only rules change, and lets no rule uses any more) or to
+after --iterations. With --candidates M, M searches run (each from a different first move). The
+final rules are the simplest version met whose objective on validation is within one bootstrap
+standard error of the best; --refit then fits their thresholds again on train and validation
+together (validation figures are then no longer held out). The test split is read once, after
+learning, for the report. The learned rules go into FILE (only rules change, and lets no rule uses any more) or to
 --out; every attempt is appended to .arl/<file>.trajectory.jsonl. Ctrl-C stops and keeps the
 best rules found so far.
 
@@ -206,6 +212,7 @@ Options:
   --min-gain X      least rise of the train objective, with the complexity cost (default 0.002)
   --max-gap G       also refuse changes leaving a train-validation gap above G (default: none)
   --no-discover     with --all: only edit the rules, never add or remove one
+  --refit           after the choice, refit the thresholds on train and validation together
   --out FILE        write the result there instead of changing FILE
 ${allowOutsideUsage}`,
   options: {
@@ -220,6 +227,7 @@ ${allowOutsideUsage}`,
     'max-gap': { type: 'string' },
     'min-gain': { type: 'string' },
     'no-discover': { type: 'boolean' },
+    refit: { type: 'boolean' },
     out: { type: 'string' },
     ...allowOutsideOption,
   },
@@ -269,6 +277,7 @@ ${allowOutsideUsage}`,
         maxGap,
         minGain,
         discover: !!values.all && !values['no-discover'],
+        refit: !!values.refit,
         signal: io.signal,
         history,
         ruleFile: file.path,

@@ -1,0 +1,167 @@
+// What makes learned rules carry beyond the data they were fitted on: the one-standard-error choice
+// (select.ts), bounded cuts on standard scores (space.ts), thresholds refitted on train and
+// validation (refit.ts), and sessions judged where their label is (engine/sessions.ts).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rng } from '../../examples/stockout/generate';
+import { check } from '../../grammar/src/check';
+import { parse } from '../../grammar/src/parse';
+import { analyze } from '../../server/src/engine/analyze';
+import { DatasetStore } from '../../server/src/engine/store';
+import { contextFromAnalysis, evaluate, fileFlagsOf, type RefineContext } from '../../server/src/refine/context';
+import { discover } from '../../server/src/refine/discover';
+import { refit } from '../../server/src/refine/refit';
+import { oneStandardError, pairedSE } from '../../server/src/refine/select';
+import { spaceFor, zCutLimit } from '../../server/src/refine/space';
+import { tempDir } from '../support/tmp';
+
+async function contextOf(csv: string, arl: string): Promise<RefineContext> {
+  const dir = tempDir('arl-generalise-');
+  writeFileSync(join(dir, 'data.csv'), csv);
+  const path = join(dir, 'rules.arl');
+  writeFileSync(path, arl);
+  const a = await analyze(arl, path, { store: new DatasetStore() });
+  if (!a.data) throw new Error(a.dataError?.message ?? 'no data');
+  return contextFromAnalysis(a);
+}
+
+/** 900 one-point series, split by a column; anomalies where x >= 50 (and, with `extra`, at x in [20, 20.6) on validation). */
+function pointsCsv(extra = false): string {
+  const r = rng(5);
+  let out = 'id,t,x,label,fold\n';
+  const folds = ['train', 'validation', 'test'];
+  for (let s = 0; s < 900; s++) {
+    const fold = folds[s % 3];
+    const x = Math.round(r() * 1000) / 10;
+    const y = x >= 50 || (extra && fold === 'validation' && x >= 20 && x < 20.6) ? 1 : 0;
+    out += `s${s},0,${x},${y},${fold}\n`;
+  }
+  return out;
+}
+const block = 'dataset "data.csv" {\n  series = id\n  time = t\n  label = label\n  split = column fold\n  objective = point_f1\n}\n';
+
+describe('the one-standard-error choice', () => {
+  it('takes the simplest version that validation cannot tell from the best', async () => {
+    const ctx = await contextOf(pointsCsv(true), block);
+    const simple = `${block}rule r when x >= 50\n`;
+    // Catches the few extra anomalies too: a little better on validation, at the price of a rule.
+    const complex = `${block}rule r when x >= 50\nrule s when x >= 20 and x < 20.6\n`;
+    const evs = [simple, complex].map((t) => evaluate(ctx, t));
+    expect(evs[1].figures('validation').objective).toBeGreaterThan(evs[0].figures('validation').objective);
+    const se = pairedSE(ctx.scoring.objective.objective, evs[1].fileFlags(), [evs[0].fileFlags()], ctx.scoring.events('validation'))[0];
+    expect(se).toBeGreaterThan(evs[1].figures('validation').objective - evs[0].figures('validation').objective);
+    const c = oneStandardError(ctx, [complex, simple], (t) => evaluate(ctx, t));
+    expect(c.item).toBe(simple);
+    expect(c.best).toBeCloseTo(evs[1].figures('validation').objective, 12);
+  });
+
+  it('takes the best when the difference is beyond the standard error', async () => {
+    const ctx = await contextOf(pointsCsv(), block);
+    const simple = `${block}rule r when x >= 90\n`;
+    const best = `${block}rule r when x >= 50 and x >= 0\n`;
+    const c = oneStandardError(ctx, [simple, best], (t) => evaluate(ctx, t));
+    expect(c.item).toBe(best);
+    expect(c.value).toBe(1);
+  });
+
+  it('gives a standard error of 0 to versions that flag the same points', async () => {
+    const ctx = await contextOf(pointsCsv(), block);
+    const a = evaluate(ctx, `${block}rule r when x >= 60\n`).fileFlags();
+    expect(pairedSE({ kind: 'event_f1' }, a, [a, Uint8Array.from(a)], ctx.scoring.events('validation'))).toEqual([0, 0]);
+  });
+});
+
+describe('cuts on standard scores', () => {
+  it('stop at the Chebyshev bound: a flat window that makes robust_z explode gives no cut', async () => {
+    // Series flat at 10 with one-unit steps now and then; anomalies are the steps.
+    const r = rng(9);
+    let csv = 'id,t,v,label\n';
+    for (let s = 0; s < 6; s++) for (let t = 0; t < 1200; t++) {
+      const step = t > 300 && r() < 0.01;
+      csv += `s${s},${t},${step ? 11 : 10 + (t % 97 === 0 ? 0.001 : 0)},${step ? 1 : 0}\n`;
+    }
+    const ctx = await contextOf(csv, 'dataset "data.csv" {\n  series = id\n  time = t\n  label = label\n  split = time 60/20/20\n}\n');
+    const space = spaceFor(ctx);
+    const z = space.literals.filter((l) => l.feature.z);
+    expect(z.length).toBeGreaterThan(0);
+    expect(z.filter((l) => Math.abs(l.cut) > zCutLimit).map((l) => l.text)).toEqual([]);
+    expect(space.literals.some((l) => /robust_z/.test(l.text))).toBe(true);
+  });
+});
+
+describe('refitting thresholds', () => {
+  it('moves a threshold to where train and validation together put it, and leaves the rest', async () => {
+    const ctx = await contextOf(pointsCsv(), block);
+    const text = `${block}rule r when x >= 70 and x < 1000\n`;
+    const r = refit(ctx, text);
+    expect(r.moved.map((m) => [m.rule, m.from])).toEqual([['r', 70]]);
+    expect(Math.abs(r.moved[0].to - 50)).toBeLessThan(2.5);
+    expect(r.after).toBeGreaterThan(r.before + 0.1);
+    expect(r.text).toMatch(/^rule r when x >= [\d.]+ and x < 1000$/m);
+    // Nothing left to gain: nothing moves.
+    expect(refit(ctx, r.text).moved).toEqual([]);
+  });
+});
+
+/**
+ * Sessions of 6 to 20 events, labelled on their last row: anomalous when E9 occurs, or when the
+ * session holds fewer than 3 E2 (it ended early), which is only known at its end.
+ */
+function sessionsCsv(): string {
+  const r = rng(21);
+  let out = 'block,seq,event,label\n';
+  for (let s = 0; s < 600; s++) {
+    const n = 6 + Math.floor(r() * 15);
+    const e9 = r() < 0.1;
+    const short = r() < 0.15;
+    const events: string[] = [];
+    for (let t = 0; t < n; t++) events.push(t < 3 && !short ? 'E2' : `E${1 + Math.floor(r() * 7)}`.replace('E2', 'E3'));
+    if (e9) events[Math.floor(r() * n)] = 'E9';
+    events.forEach((e, t) => (out += `b${s},${t},${e},${t === n - 1 ? (e9 || short ? 1 : 0) : ''}\n`));
+  }
+  return out;
+}
+const sessionBlock = 'dataset "data.csv" {\n  series = block\n  time = seq\n  label = label\n  labels = sessions\n}\n';
+
+describe('sessions (`labels = sessions`)', () => {
+  it('are what the dataset block says: `labels = sessions`, else points; a wrong word is an error that suggests one', async () => {
+    expect((await contextOf(sessionsCsv(), sessionBlock)).sessions).toBe(true);
+    expect((await contextOf(sessionsCsv(), sessionBlock.replace('  labels = sessions\n', ''))).sessions).toBe(false);
+    const c = check(parse(sessionBlock.replace('= sessions', '= session')));
+    expect(c.issues.map((i) => [i.code, i.message])).toEqual([
+      ['bad-labels', '`labels` takes `points` (a label judges its point) or `sessions` (each series is a session, judged at its last row): did you mean `sessions`?'],
+    ]);
+    expect(check(parse(sessionBlock)).dataset.labels).toBe('sessions');
+  });
+
+  it('judge rules at each session\'s last row: no alert mid-session, and the session figures are the point figures', async () => {
+    const dir = tempDir('arl-sessions-');
+    writeFileSync(join(dir, 'data.csv'), sessionsCsv());
+    const path = join(dir, 'rules.arl');
+    // A session that ended early is only known at its end: as a plain rule it holds on the first rows of every session.
+    const text = `${sessionBlock}rule short when count(event == "E2", all) < 3\nrule e9 when ever(event == "E9")\n`;
+    const store = new DatasetStore();
+    const a = await analyze(text, path, { store });
+    const frame = a.data!.frame;
+    const last = new Set<number>();
+    for (let s = 1; s < frame.seriesStart.length; s++) last.add(frame.seriesStart[s] - 1);
+    for (const r of a.ruleFlags) for (let i = 0; i < frame.length; i++) if (!last.has(i)) expect(r.flags![i]).toBe(0);
+    // A session flagged when any of its rows is: the same count as the flagged last rows.
+    const any = (flags: Uint8Array) => frame.seriesIds.filter((_, s) => flags.subarray(frame.seriesStart[s], frame.seriesStart[s + 1]).includes(1)).length;
+    const short = a.ruleFlags[0].flags!;
+    expect(any(short)).toBe([...last].filter((i) => short[i] === 1).length);
+    expect(any(short)).toBeLessThan(frame.seriesIds.length / 3);
+    // The labels planted these two rules: judged at the end, they are exact.
+    expect(a.scores('train')!.file.f1).toBe(1);
+    // Without the setting, the same rule alerts on the first row of every session.
+    const plain = await analyze(text.replace('  labels = sessions\n', ''), path, { store });
+    expect(any(plain.ruleFlags[0].flags!)).toBe(frame.seriesIds.length);
+    // Refinement sees the same flags, and discovery finds both rules.
+    const ctx = contextFromAnalysis(a);
+    expect(evaluate(ctx, text).fileFlags()).toEqual(fileFlagsOf({ rules: a.ruleFlags, excludes: [] }, frame.length));
+    const d = discover(await contextOf(sessionsCsv(), sessionBlock), { maxRules: 8 });
+    expect(d.text).toMatch(/ever\(event == "E9"\)/);
+    expect(d.text).toMatch(/count\(event == "E2", all\) < 3/);
+  });
+});
