@@ -112,6 +112,8 @@ describe('review queue', () => {
       await waitFor(panel, 's1@9');
       await panel.page.keyboard.press('s');
       await waitFor(panel, 's3@9');
+      mkdirSync(`${root}test-artifacts`, { recursive: true });
+      await panel.page.screenshot({ path: `${root}test-artifacts/review.png`, fullPage: true });
       expect(await panel.page.evaluate("document.getElementById('llm').textContent")).toMatch(/^LLMs \(m1\+m2; votes m1=1,1,0; m2=0,0,0\): No consensus/);
       // Undo: the last decision (s0 normal) is withdrawn and s0 is shown again.
       await panel.page.keyboard.press('u');
