@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../grammar/src/check';
+import { format } from '../../grammar/src/format';
 import { parse } from '../../grammar/src/parse';
 import { printDecl } from '../../grammar/src/print';
 import { analyze } from '../../server/src/engine/analyze';
@@ -50,6 +51,7 @@ describe('categories', () => {
     expect(p.file.rules[0].category?.value).toBe('Stock-outs');
     expect(printDecl(p.file.rules[0])).toBe('rule r "R" severity low category "Stock-outs" when category > 1');
     expect(check(p).issues.find((i) => i.code === 'bad-category')?.message).toMatch(/The category is empty/);
+    expect(format('rule r   "R"  category   "Stock-outs"   when x>1\n')).toBe('rule r "R" category "Stock-outs" when x > 1\n');
   });
 
   it('groups the preview’s rules by category', () => {
