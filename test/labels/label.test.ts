@@ -206,6 +206,16 @@ describe('LLM labelling', () => {
     expect(sidecar(p).entries.map((e) => e.label)).toEqual([1, 0]);
   });
 
+  it('a dataset with no number column to plot is refused before anything is sent', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'log.csv'), 'block,pos,event,y\nb1,0,E1,\nb1,1,E2,\n');
+    writeFileSync(join(dir, 'r.arl'), 'dataset "log.csv" { series = block  time = pos  label = y }\nrule r when event == "E2"\n');
+    const r = await arl(['label', join(dir, 'r.arl')], { cwd: dir, env: { ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: fake.url } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no number column to plot/);
+    expect(fake.received.length).toBe(0);
+  });
+
   it('a context file outside the project is refused before anything is sent', async () => {
     const p = project(1, 'context = file "../../../etc/passwd"');
     const r = await arl(['label', p.arl], { cwd: p.dir, env: { ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: fake.url } });

@@ -64,6 +64,12 @@ export function selectTasks(a: Analysis, o: SelectOptions): { tasks: LabelTask[]
   return { tasks, problems };
 }
 
+/** Why the dataset cannot be labelled from plots, or undefined. */
+export function plotProblem(a: Analysis): string | undefined {
+  if (!plotColumns(a).length) return 'The dataset has no number column to plot: labelling sends a plot of each series, so it needs one.';
+  return undefined;
+}
+
 /** The longest context file read, in bytes. */
 export const maxContextBytes = 16 * 1024;
 

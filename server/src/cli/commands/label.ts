@@ -5,7 +5,7 @@ import { relative, resolve } from 'node:path';
 import { projectRoot } from '../../io/access';
 import { writeOutput } from '../../io/safefs';
 import { labelPromptText } from '../../labels/prompt';
-import { planRun, preparePrompt, readContext, runLabelling, selectTasks } from '../../labels/run';
+import { planRun, plotProblem, preparePrompt, readContext, runLabelling, selectTasks } from '../../labels/run';
 import { sidecarLocation } from '../../labels/sidecar';
 import { defaultModel } from '../../refine/models';
 import { UsageError, write, type Command } from '../command';
@@ -82,6 +82,11 @@ Reads ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL when set).`,
     }
     if (!a.check.dataset.columns.label) {
       write(io.stderr, 'arl label: the dataset block names no label column: add `label = COLUMN` (the column may be empty) so the labels have a place.');
+      return 1;
+    }
+    const unplottable = plotProblem(a);
+    if (unplottable) {
+      write(io.stderr, `arl label: ${unplottable}`);
       return 1;
     }
     const context = await readContext(a, await readAccess(file, values, io));

@@ -2,7 +2,7 @@
 // Off in untrusted workspaces; the key comes from the server's environment (secret storage).
 import type { Analysis } from '../../engine/analyze';
 import { labelPromptText } from '../../labels/prompt';
-import { planRun, preparePrompt, readContext, runLabelling, selectTasks, type LabelTask } from '../../labels/run';
+import { planRun, plotProblem, preparePrompt, readContext, runLabelling, selectTasks, type LabelTask } from '../../labels/run';
 import { warningKey, type LlmWarning } from '../../refine/models';
 import type { LabelParams, LabelPlan, LabelPromptResult, LabelRunResult } from '../protocol';
 import { restrictedMessage, type Trust } from '../trust';
@@ -15,6 +15,8 @@ async function prepare(a: Analysis, p: LabelParams, trust: Trust): Promise<Failu
   if (!trust.trusted) return fail('untrusted', restrictedMessage);
   if (!a.data || !a.datasetPath) return fail('no-data', a.dataError ? `The dataset cannot be read: ${a.dataError.message}` : 'This file names no dataset: add a `dataset "file.csv" { ... }` block.');
   if (!a.check.dataset.columns.label) return fail('no-label', 'The dataset block names no label column: add `label = COLUMN` (the column may be empty) so the labels have a place.');
+  const unplottable = plotProblem(a);
+  if (unplottable) return fail('no-plot', unplottable);
   const access = trust.analyzeOptions(a.path).access!;
   const context = await readContext(a, access);
   if ('error' in context) return fail('context', context.error);
