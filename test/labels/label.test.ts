@@ -90,6 +90,14 @@ describe('LLM labelling', () => {
     expect(selectTasks(await analysed(p), {}).tasks).toEqual([]);
   });
 
+  it('skips a series with no value to plot, saying so', async () => {
+    const p = project(2);
+    writeFileSync(p.csv, readFileSync(p.csv, 'utf8').replace(/^(s1,[^,]+),[^,]*,/gm, '$1,,'));
+    const { tasks, problems } = selectTasks(await analysed(p), {});
+    expect(tasks.map((t) => t.series)).toEqual(['s0']);
+    expect(problems).toEqual(['Series `s1` has no value to plot; skipped.']);
+  });
+
   it('estimates the tokens of a request from what is sent (image by its size, text by its length)', async () => {
     const p = project(1);
     const a = await analysed(p);

@@ -49,8 +49,17 @@ export function selectTasks(a: Analysis, o: SelectOptions): { tasks: LabelTask[]
   } else chosen = frame.seriesIds.map((_, s) => s);
   const unlabelled = o.unlabelled ?? !o.series?.length;
   const tasks: LabelTask[] = [];
+  const cols = plotColumns(a).map((c) => frame.columns.get(c)!);
+  let blank = 0;
   for (const s of chosen) {
     if (frame.seriesStart[s + 1] === frame.seriesStart[s]) continue;
+    // A series with nothing to draw would send an empty picture.
+    let values = false;
+    for (let i = frame.seriesStart[s]; i < frame.seriesStart[s + 1] && !values; i++) values = cols.some((c) => c[i] === c[i]);
+    if (!values) {
+      if (blank++ < 5) problems.push(`Series \`${frame.seriesIds[s].slice(0, 80)}\` has no value to plot; skipped.`);
+      continue;
+    }
     const point = o.time === undefined ? frame.seriesStart[s + 1] - 1 : findPoint(frame, s, o.time);
     if (point < 0) {
       problems.push(`Series \`${frame.seriesIds[s].slice(0, 80)}\` has no point at ${o.time}.`);
@@ -61,6 +70,7 @@ export function selectTasks(a: Analysis, o: SelectOptions): { tasks: LabelTask[]
     tasks.push({ s, point, series: frame.seriesIds[s], time: formatTime(frame, frame.time[point]) });
     if (o.budget !== undefined && tasks.length >= o.budget) break;
   }
+  if (blank > 5) problems.push(`${blank - 5} more series with no value to plot skipped.`);
   return { tasks, problems };
 }
 
