@@ -78,6 +78,17 @@ describe('review queue', () => {
     expect(q.items[2].suggestion).toMatchObject({ label: 0 });
   });
 
+  it('queues an LLM label that overrides a different CSV label with the LLM disagreements, once', async () => {
+    const d = tempDir();
+    writeFileSync(join(d, 'data.csv'), 'id,t,x,y\na,0,1,\na,1,90,1\nb,0,1,\nb,1,2,0\n');
+    writeFileSync(join(d, 'r.arl'), 'dataset "data.csv" { series = id  time = t  label = y }\nrule high when x > 50\n');
+    await appendLabels(join(d, 'data.csv'), [{ series: 'a', time: '1', label: 0, reason: 'A glitch.', source: 'llm:m1', votes: 'm1=0,0,0', date: 'd' }]);
+    const a = await analyze(readFileSync(join(d, 'r.arl'), 'utf8'), join(d, 'r.arl'), { store: new DatasetStore() });
+    const q = buildReviewQueue(a);
+    expect(q.items.map((i) => `${i.group} ${i.series}@${i.time}`)).toEqual(['llm a@1']);
+    expect(q.items[0]).toMatchObject({ label: 0, source: 'llm', csvLabel: 1, llm: { reason: 'A glitch.' } });
+  });
+
   it('takes a, n, s and u in the panel, saving each decision at once as a person’s label', async () => {
     let requests = 0;
     const host = async (m: unknown, panel: Panel) => {

@@ -79,7 +79,7 @@ function render(): void {
   fill(
     facts,
     h('div', { class: 'muted', id: 'group' }, groupTitle[next.group]),
-    h('div', { id: 'label' }, `Label now: ${label}`),
+    h('div', { id: 'label' }, `Label now: ${label}${next.csvLabel !== undefined ? `; the CSV says ${next.csvLabel === 1 ? 'anomaly' : 'normal'}` : ''}`),
     h('div', { id: 'verdict' }, `The rules ${verdict}`),
     h(
       'table',

@@ -28,6 +28,8 @@ export interface LabelOverlay {
   llm: Map<number, LabelEntry>;
   /** The latest human entry at each point (undo reads it). */
   human: Map<number, LabelEntry>;
+  /** Points where the LLMs' label overrides a different label of the CSV: the CSV's label. */
+  overridden: Map<number, 0 | 1>;
   /** Rows naming a series or time the dataset does not have (first 5 and the count). */
   unmatched: { entries: LabelEntry[]; total: number };
 }
@@ -82,8 +84,10 @@ export function mergeLabels(frame: Frame, entries: LabelEntry[]): LabelOverlay {
     }
     (isHuman(e.source) ? human : llm).set(i, e);
   }
+  const overridden = new Map<number, 0 | 1>();
   for (const [i, e] of llm) {
     if (e.label === null || human.get(i)?.label != null) continue;
+    if (csv && (csv[i] === 0 || csv[i] === 1) && csv[i] !== e.label) overridden.set(i, csv[i] as 0 | 1);
     label[i] = e.label;
     from[i] = LabelFrom.llm;
   }
@@ -98,7 +102,7 @@ export function mergeLabels(frame: Frame, entries: LabelEntry[]): LabelOverlay {
     else if (from[i] === LabelFrom.llm) counts.llm++;
     else if (from[i] === LabelFrom.human) counts.human++;
   }
-  return { label, from, counts, llm, human, unmatched };
+  return { label, from, counts, llm, human, overridden, unmatched };
 }
 
 /** "5,944 from the CSV · 120 from LLMs · 30 by people", the parts that are not zero. */

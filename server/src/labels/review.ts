@@ -26,6 +26,8 @@ export interface ReviewItem {
   /** The label the point has now (merged), and from where. */
   label: 0 | 1 | null;
   source: 'csv' | 'llm' | 'human' | null;
+  /** The CSV's label, when the LLMs' label overrides a different one. */
+  csvLabel?: 0 | 1;
   /** The LLMs' last word at the point. */
   llm?: { reason: string; votes: string; source: string; label: 0 | 1 | null };
   suggestion?: { label: 0 | 1; confidence: number; neighbours: number };
@@ -99,9 +101,10 @@ export function buildReviewQueue(a: Analysis, opts: { perGroup?: number } = {}):
     margin.push(item(i, 'margin'));
   }
   margin.sort((x, y) => x.m - y.m);
-  // 2. Points the LLMs sent to review.
+  // 2. Points the LLMs sent to review, then those where their label overrides a different CSV label.
   const llm: (ReviewItem & { m: number })[] = [];
   for (const [i, e] of overlay?.llm ?? []) if (e.label === null && !human(i)) llm.push(item(i, 'llm'));
+  for (const [i, l] of overlay?.overridden ?? []) if (!human(i)) llm.push({ ...item(i, 'llm'), csvLabel: l });
   // 3. Labelled points the rules get wrong (found from the flags; margins only for those).
   const disagree: (ReviewItem & { m: number })[] = [];
   if (label && rules.length) {
@@ -109,7 +112,7 @@ export function buildReviewQueue(a: Analysis, opts: { perGroup?: number } = {}):
     const excludeFlags = a.excludeFlags.map((e) => e.flags).filter((f): f is NonNullable<typeof f> => !!f);
     for (let i = 0; i < frame.length; i++) {
       const l = label[i];
-      if (l !== l || human(i)) continue;
+      if (l !== l || human(i) || overlay?.overridden.has(i)) continue;
       const fired = ruleFlags.some((f) => f[i] === TRUE) && !excludeFlags.some((f) => f[i] === TRUE);
       if (fired !== (l === 1)) disagree.push(item(i, 'disagree'));
     }
