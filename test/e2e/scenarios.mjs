@@ -162,7 +162,7 @@ export const scenarios = [
       let chosen = '';
       for (let i = 0; i < 10 && !chosen; i++) {
         const focused = (await page.textContent('.action-widget .monaco-list-row.focused').catch(() => '')) ?? '';
-        if (/F1 [\d.]+ -> [\d.]+, val/.test(focused)) chosen = focused;
+        if (/F1:? (train )?[\d.]+ -> [\d.]+, val/.test(focused)) chosen = focused;
         else await page.keyboard.press('ArrowDown');
       }
       assert.ok(chosen, 'no verified proposal in the lightbulb menu');
@@ -263,10 +263,13 @@ export const scenarios = [
       const human = () => (existsSync(sidecar) ? readFileSync(sidecar, 'utf8').split('\n').filter((l) => l.includes(',human,')) : []);
       await until('three labels in the label file', async () => human().length === 3);
       assert.deepEqual(human().map((l) => `${l.split(',')[0]}@${l.split(',')[1]}`), keys);
+      // The dataset block's lenses are above line 4: the top of the file must be in view.
+      await goTo(page, 1, 1);
       await until('the labels lens', async () => (await lenses(page)).some((t) => t.includes('labels: 3 by people')), 60000);
       await palette(page, 'Developer: Reload Window');
       await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
       await openRules(page);
+      await goTo(page, 1, 1);
       await until('the labels lens after the reload', async () => (await lenses(page)).some((t) => t.includes('labels: 3 by people')), 90000);
       assert.equal(human().length, 3);
     },

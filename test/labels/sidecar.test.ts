@@ -89,6 +89,16 @@ describe('label sidecar', () => {
     expect(labels.overlay.counts).toEqual({ csv: 0, llm: 1, human: 1 });
   });
 
+  it('keeps one header and every row when decisions are saved at the same moment', async () => {
+    const p = project();
+    await Promise.all([0, 1, 2, 3].flatMap((t) => ['a', 'b'].map((s) => appendLabels(p.csv, [entry(s, String(t), 1, 'human')]))));
+    const text = readFileSync(sidecarLocation(p.csv).path, 'utf8');
+    expect(text.split('\n').filter((l) => l === sidecarHeader)).toHaveLength(1);
+    const r = parseSidecar(text);
+    expect(r.skippedTotal).toBe(0);
+    expect(r.entries).toHaveLength(8);
+  });
+
   it('reloads the labels when the sidecar changes, without reading the CSV again', async () => {
     const p = project();
     const store = new DatasetStore();

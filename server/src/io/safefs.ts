@@ -145,10 +145,29 @@ export async function appendArlLines(dir: string, name: string, lines: string[],
   plainName(name);
   const folder = opts.sub ? await arlSubfolder(dir, opts.sub, roots) : await arlFolder(dir, roots);
   const path = join(folder!, name);
+  // Appends to one file from this process go one at a time: two at once would each find the file
+  // empty and both write the header, or each add the newline a torn line needs.
+  const before = appending.get(path) ?? Promise.resolve();
+  const mine = before.then(() => appendNow(path, lines, opts.header));
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  appending.set(path, settled);
+  void settled.then(() => {
+    if (appending.get(path) === settled) appending.delete(path);
+  });
+  await mine;
+  return path;
+}
+
+const appending = new Map<string, Promise<void>>();
+
+async function appendNow(path: string, lines: string[], header: string | undefined): Promise<void> {
   const h = await openChecked(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 'arl');
   try {
     const { size } = await h.stat();
-    let prefix = size === 0 && opts.header ? opts.header + '\n' : '';
+    let prefix = size === 0 && header ? header + '\n' : '';
     if (size > 0) {
       const b = Buffer.alloc(1);
       await h.read(b, 0, 1, size - 1);
@@ -158,7 +177,6 @@ export async function appendArlLines(dir: string, name: string, lines: string[],
   } finally {
     await h.close();
   }
-  return path;
 }
 
 function plainName(name: string): void {

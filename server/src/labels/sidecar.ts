@@ -65,7 +65,9 @@ export function parseSidecar(text: string, path = 'labels.csv'): SidecarRead {
   rows.forEach((row, k) => {
     const line = k + 1;
     if (row.length === 1 && row[0] === '') return;
-    if (k === 0 && row.join(',') === sidecarHeader) return;
+    // The header starts the file; another process appending to a new file at the same moment can
+    // write it a second time, so it is skipped wherever it is.
+    if (row.join(',') === sidecarHeader) return;
     if (row.length !== sidecarColumns.length) return skip(line, `${row.length} fields, expected ${sidecarColumns.length} (${sidecarHeader})`);
     const [series, time, label, reason, source, votes, date] = row.map(fromCsvCell);
     if (label !== '' && label !== '0' && label !== '1') return skip(line, `the label is \`${label.slice(0, 20)}\`, not 1, 0 or blank`);
