@@ -12,6 +12,7 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type ClientCapabilities,
+  type InitializeParams,
 } from 'vscode-languageserver-protocol/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from '../../server/src/lsp/server';
@@ -27,7 +28,7 @@ export interface TestClient {
   close(): void;
 }
 
-export async function startTestServer(capabilities: ClientCapabilities = {}, initializationOptions: object = { debounceMs: 0 }): Promise<TestClient> {
+export async function startTestServer(capabilities: ClientCapabilities = {}, initializationOptions: object = { debounceMs: 0 }, init: Partial<InitializeParams> = {}): Promise<TestClient> {
   const up = new PassThrough();
   const down = new PassThrough();
   const serverConn = createConnection(ProposedFeatures.all, new StreamMessageReader(down), new StreamMessageWriter(up));
@@ -47,7 +48,7 @@ export async function startTestServer(capabilities: ClientCapabilities = {}, ini
   conn.onRequest('client/registerCapability', () => null);
   conn.onRequest('workspace/codeLens/refresh', () => null);
   conn.listen();
-  await conn.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities, initializationOptions });
+  await conn.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities, initializationOptions, ...init });
   await conn.sendNotification(InitializedNotification.type, {});
   const versions = new Map<string, number>();
   const diagnostics = (uri: string, version?: number) => new Promise<PublishDiagnosticsParams>((resolve) => waiting.push({ uri, version, resolve }));

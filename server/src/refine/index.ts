@@ -13,7 +13,7 @@
 //   analyzeFile(ctx, opts?)        -> FileBehaviour  { kind, summary, train, validation, gap, rules, ... }
 //   behaviourMarkdown(b)           -> string (Markdown for a hover)
 //
-// Proposals (code actions): each has a title ("Tune threshold 35 -> 42 (F1 0.81 -> 0.86, val 0.84)"),
+// Proposals (code actions): each has a title ("Tune threshold 35 -> 42 (file F1: train 0.81 -> 0.86, validation 0.84 -> 0.85)"),
 // the new rule text, `edit` {start, end, newText} replacing the rule's declaration in ctx.text,
 // the whole new `text`, and file-level figures `before` / `after` on train and validation.
 //   await proposeOffline(ctx, rule, { maxGap?, limit?, signal? }) -> ProposeResult
@@ -29,6 +29,8 @@
 //   trajectoryPath(ruleFile) -> string
 //   makeAttempt(ruleFile, {...}) -> Attempt;  await appendAttempt(ruleFile, attempt)
 //   await readTrajectory(ruleFile, { rule? }) -> { path, attempts, skipped }
+//   appendAttempt(ruleFile, makeEditRecord(ruleFile, 'undo' | 'redo', attempt)): the user undid or
+//        redid an applied proposal; readers then mark the attempt `undone` (or not)
 //
 // Learning and drafting (the CLI's `arl learn` and `arl draft`):
 //   await learn(ctx, { proposer: offlineProposer() | llmProposer(llm), rules?, iterations?,
@@ -54,5 +56,5 @@ export { buildDraftPrompt, buildRefinePrompt, languageSummary, promptText, propo
 export type { LlmPrompt } from './prompt';
 export { defaultMaxGap, judge } from './proposal';
 export type { Candidate, Proposal, ProposalKind, Rejected } from './proposal';
-export { appendAttempt, makeAttempt, parseTrajectory, readTrajectory, trajectoryPath } from './trajectory';
-export type { Attempt, AttemptFigures, TrajectoryRead } from './trajectory';
+export { appendAttempt, makeAttempt, makeEditRecord, parseTrajectory, readTrajectory, trajectoryPath } from './trajectory';
+export type { Attempt, AttemptFigures, EditRecord, TrajectoryRead } from './trajectory';

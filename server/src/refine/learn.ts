@@ -3,7 +3,7 @@
 // versions and keeps the best one that raises train F1 with the train-validation gap within bounds.
 // Learning stops at the target F1, after `patience` iterations without gain, or after N. Several
 // independent searches run (each starts from a different first move); the final rules are chosen
-// on the test split, the only place in refinement where test is read.
+// on the validation split. The test split is read once, at the very end, to report.
 import { analyzeRule } from './behaviour';
 import { evaluate, f1Of, requireRule, withText, type Evaluation, type Figures, type RefineContext, type SplitFigures } from './context';
 import { sourceOf } from './edit';
@@ -86,8 +86,11 @@ export interface LearnProgress {
   iteration: number;
   iterations: number;
   rule: string;
-  /** File F1 on train of the current text. */
+  /** File F1 on train and validation of the current text. */
   trainF1: number;
+  validationF1: number;
+  /** The best text so far over all searches (chosen as the end would choose: on validation). */
+  best: { train: number; validation: number; search: number };
   /** Of the whole learning, 0 to 1. */
   fraction: number;
 }
@@ -108,6 +111,8 @@ export interface LearnOptions {
   maxGap?: number;
   signal?: AbortSignal;
   onProgress?: (p: LearnProgress) => void;
+  /** Called when a search ends, with its outcome. */
+  onSearchDone?: (run: LearnRun, searches: number) => void;
   /** Receives every attempt (e.g. to append it to the trajectory file). */
   record?: (a: Attempt) => void | Promise<void>;
   /** Earlier attempts, for the prompts. */
@@ -136,7 +141,7 @@ export interface LearnResult {
   before: AllFigures;
   after: AllFigures;
   runs: LearnRun[];
-  /** Index in runs of the search chosen on test (-1: none ran). */
+  /** Index in runs of the search chosen on validation (-1: none ran). */
   chosen: number;
   /** Iterations over all searches, attempts recorded, and changes accepted. */
   iterations: number;
@@ -149,7 +154,7 @@ export interface LearnResult {
   errors: string[];
 }
 
-/** File-level figures of a text on the test split. Only the final selection calls this. */
+/** File-level figures of a text on the test split. Only the final report calls this. */
 function testFigures(ctx: RefineContext, text: string): Figures {
   const ev = evaluate(ctx, text);
   const f = ev.flags();
@@ -176,11 +181,14 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
   const target = opts.targetF1 ?? 1;
   const maxGap = opts.maxGap ?? 0.1;
   const history = [...(opts.history ?? [])];
+  const startFigures = startEv.split();
+  // Test figures are filled in at the end (the report), never read before.
+  const noTest = { ...startFigures, test: startFigures.train };
   const result: LearnResult = {
     text: start,
     changed: false,
-    before: allFigures(ctx, start),
-    after: allFigures(ctx, start),
+    before: noTest,
+    after: noTest,
     runs: [],
     chosen: -1,
     iterations: 0,
@@ -191,8 +199,13 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     cancelled: false,
     errors: [],
   };
+  // The best so far, as the final choice picks it: validation F1, then train F1.
+  let best = { train: f1Of(startFigures.train), validation: f1Of(startFigures.validation), search: 0 };
+  const better = (f: SplitFigures, than: { train: number; validation: number }) =>
+    f1Of(f.validation) > than.validation + 1e-12 || (Math.abs(f1Of(f.validation) - than.validation) <= 1e-12 && f1Of(f.train) > than.train + 1e-12);
+  let search = 0;
   const record = async (a: NewAttempt) => {
-    const attempt = makeAttempt(opts.ruleFile ?? ctx.path ?? 'rules.arl', { ...a, run: opts.runId });
+    const attempt = makeAttempt(opts.ruleFile ?? ctx.path ?? 'rules.arl', { ...a, run: opts.runId, search: search + 1 });
     history.push(attempt);
     result.attempts++;
     try {
@@ -203,6 +216,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
   };
 
   for (let restart = 0; restart < M && !result.cancelled; restart++) {
+    search = restart;
     let text = start;
     let noGain = 0;
     const run: LearnRun = { restart, text, iterations: 0, accepted: 0, figures: startEv.split(), stoppedBy: 'iterations' };
@@ -222,7 +236,18 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
         if (!decl || !ev.program.rules.find((r) => r.decl === decl)?.node) continue;
         const cur = withText(ctx, text);
         const before = ev.split();
-        opts.onProgress?.({ restart, restarts: M, iteration: it, iterations: N, rule, trainF1: f1Of(before.train), fraction: (restart * N + it - 1 + ri / targets.length) / (M * N) });
+        if (better(before, best)) best = { train: f1Of(before.train), validation: f1Of(before.validation), search: restart + 1 };
+        opts.onProgress?.({
+          restart,
+          restarts: M,
+          iteration: it,
+          iterations: N,
+          rule,
+          trainF1: f1Of(before.train),
+          validationF1: f1Of(before.validation),
+          best: { ...best },
+          fraction: (restart * N + it - 1 + ri / targets.length) / (M * N),
+        });
         const analysis = analyzeRule(cur, rule, { ev }).summary;
         const ruleBefore = sourceOf(text, decl);
         const t1 = performance.now();
@@ -299,26 +324,27 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     }
     run.text = text;
     run.figures = evaluate(ctx, text).split();
+    if (better(run.figures, best)) best = { train: f1Of(run.figures.train), validation: f1Of(run.figures.validation), search: restart + 1 };
     if (run.stoppedBy === 'cancelled') result.cancelled = true;
+    opts.onSearchDone?.(run, M);
   }
 
-  // The final choice, on test: the search whose rules score best there (ties: better on train).
-  let best = -1;
-  let bestTest = -Infinity;
-  let bestTrain = -Infinity;
+  // The final choice, on validation: the search whose rules score best there (ties: better on
+  // train, then the earlier search).
+  let chosen = -1;
+  let top = { train: -Infinity, validation: -Infinity };
   result.runs.forEach((r, k) => {
-    const t = f1Of(testFigures(ctx, r.text));
-    const tr = f1Of(r.figures.train);
-    if (t > bestTest + 1e-12 || (Math.abs(t - bestTest) <= 1e-12 && tr > bestTrain)) {
-      best = k;
-      bestTest = t;
-      bestTrain = tr;
+    if (chosen < 0 || better(r.figures, top)) {
+      chosen = k;
+      top = { train: f1Of(r.figures.train), validation: f1Of(r.figures.validation) };
     }
   });
-  result.chosen = best;
-  result.text = best >= 0 ? result.runs[best].text : start;
+  result.chosen = chosen;
+  result.text = chosen >= 0 ? result.runs[chosen].text : start;
   result.changed = result.text !== start;
-  result.after = allFigures(ctx, result.text);
+  // The report: the only reads of the test split.
+  result.before = allFigures(ctx, start);
+  result.after = result.changed ? allFigures(ctx, result.text) : result.before;
   result.durationMs = performance.now() - t0;
   return result;
 }

@@ -10,7 +10,7 @@ export type ProposalKind = 'threshold' | 'literal' | 'add-conjunct' | 'drop' | '
 export interface Proposal {
   rule: string;
   kind: ProposalKind;
-  /** "Tune threshold 35 -> 42 (F1 0.81 -> 0.86, val 0.84)". */
+  /** "Tune threshold 35 -> 42 (file F1: train 0.81 -> 0.86, validation 0.84 -> 0.85)". */
   title: string;
   /** The new rule declaration. */
   ruleText: string;
@@ -55,6 +55,17 @@ export function f2(x: number): string {
   return Number.isFinite(x) ? x.toFixed(2) : '-';
 }
 
+/**
+ * The verified effect for a title: the file's F1 (proposals are judged on the whole file) on train
+ * and validation, before -> after, with two decimals, or three when two would hide a change.
+ */
+export function figuresTitle(before: SplitFigures, after: SplitFigures): string {
+  const pairs = (['train', 'validation'] as const).map((s) => [f1Of(before[s]), f1Of(after[s])] as const);
+  const d = pairs.some(([x, y]) => x !== y && x.toFixed(2) === y.toFixed(2)) ? 3 : 2;
+  const [t, v] = pairs.map(([x, y]) => `${x.toFixed(d)} -> ${y.toFixed(d)}`);
+  return `file F1: train ${t}, validation ${v}`;
+}
+
 /** Scores a candidate against `base` (the file as it is) and decides whether to offer it. */
 export function judge(ctx: RefineContext, base: Evaluation, rule: string, c: Candidate, opts: JudgeOptions = {}): Proposal | Rejected {
   const maxGap = opts.maxGap ?? defaultMaxGap;
@@ -65,9 +76,7 @@ export function judge(ctx: RefineContext, base: Evaluation, rule: string, c: Can
   const gap = gapOf(after);
   const t0 = f1Of(before.train);
   const t1 = f1Of(after.train);
-  // Two decimals, or three when two would hide the gain ("F1 0.912 -> 0.915").
-  const d = t0.toFixed(2) === t1.toFixed(2) ? 3 : 2;
-  const figures = `F1 ${t0.toFixed(d)} -> ${t1.toFixed(d)}, val ${f1Of(after.validation).toFixed(d)}`;
+  const figures = figuresTitle(before, after);
   if (!(t1 > t0 + 1e-9)) return { rule, ...c, ruleText: checked.ruleText, reason: `no gain: train F1 ${t0.toFixed(3)} -> ${t1.toFixed(3)}`, after };
   // Within maxGap; or, when the gap is already wider than that, not wider than before.
   const allowed = Math.max(maxGap, gapOf(before));

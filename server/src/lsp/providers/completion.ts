@@ -7,6 +7,7 @@ import { writeName } from '../../../../grammar/src/lexer';
 import type { ParseResult } from '../../../../grammar/src/parse';
 import type { Analysis } from '../../engine/analyze';
 import { cursorContext } from './context';
+import { stringAt } from './paths';
 
 const declarations: { label: string; snippet: string; detail: string }[] = [
   { label: 'dataset', snippet: 'dataset "${1:data.csv}" {\n    series = ${2:id}\n    time   = ${3:time}\n    label  = ${4:is_anomaly}\n}', detail: 'the labelled data the rules are scored on' },
@@ -24,6 +25,8 @@ const datasetKeys = [
 ];
 
 export function completions(parsed: ParseResult, offset: number, a: Analysis | undefined): CompletionItem[] {
+  // Inside a title or a test name there is nothing to complete (the dataset path is paths.ts's).
+  if (stringAt(parsed, offset)) return [];
   const ctx = cursorContext(parsed, offset);
   const prev = ctx.prev?.tokenType.name;
   const columns = (a?.data?.frame.columnInfo ?? []).filter((c) => c.numeric);

@@ -9,7 +9,8 @@ import type { ScoreSplit } from '../../engine/metrics';
 import { distribution, type Summary } from '../../engine/stats';
 import { behaviourMarkdown } from '../../refine/behaviour';
 import type { RefineService } from '../refine';
-import { metricsTitle } from './lenses';
+import { pluralGrouped as plural } from '../../../../grammar/src/plural';
+import { alarmsText, metricsTitle } from './lenses';
 
 const g = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString()) : '–');
 
@@ -75,14 +76,19 @@ function ruleHover(a: Analysis, name: string, split: ScoreSplit, refine?: Refine
   const s = a.scores(split);
   if (s && k >= 0 && a.ruleFlags[k].flags) {
     const r = s.rules[k];
-    parts.push('', `${metricsTitle(r)} (${split})`, '', `Fires on ${r.fires.toLocaleString('en-US')} points; catches ${r.uniqueTp} anomalies no other rule does.`);
-    if (r.unjudged) parts.push(`${r.unjudged} labelled points could not be judged (a missing value).`);
+    parts.push(
+      '',
+      `${metricsTitle(r)} (${split})`,
+      '',
+      `Fires on ${plural(r.fires, 'point')}: ${alarmsText(a, split, r)}. Catches ${plural(r.uniqueTp, 'anomaly', 'anomalies')} no other rule does.`,
+    );
+    if (r.unjudged) parts.push(`${plural(r.unjudged, 'labelled point')} could not be judged (a missing value).`);
     const b = refine?.behaviour(a, name);
     if (b) parts.push('', '---', '', behaviourMarkdown(b));
   }
   if (s && e >= 0 && a.excludeFlags[e].flags) {
     const x = s.excludes[e];
-    parts.push('', `Removes ${x.removedFp} false alarms and ${x.removedTp} true anomalies (${split}).`);
+    parts.push('', `Removes ${plural(x.removedFp, 'false alarm')} and ${plural(x.removedTp, 'true anomaly', 'true anomalies')} (${split}).`);
   }
   return parts.join('\n');
 }

@@ -1,0 +1,269 @@
+// The threshold sweep of one comparison in a rule (`oos_ratio >= 80`): for every distinct value of
+// the compared expression at the labelled train and validation points, the counts the rule and the
+// file would have with the threshold there, in the context of the other rules and the excludes.
+// Exact, not a grid: a point's flag depends on the threshold only through its own value, so the
+// counts at each value are the counts with the comparison false everywhere plus the changes of
+// the points at or beyond that value (prefix sums over the sorted values). Alarms count every
+// point of the split, labelled or not. Reads train and validation only.
+import * as A from '../../../grammar/src/ast';
+import { weeksOf } from '../engine/alarms';
+import { TRUE, type Bool } from '../engine/kernels';
+import { evaluate, RefineError, type Evaluation, type RefineContext, type TuneSplit } from './context';
+import { niceBetween } from './cuts';
+import { boolExpr, insideCall, spliceRule, thresholdOf, type Threshold } from './edit';
+
+export type SweepOp = '>=' | '>' | '<' | '<=';
+
+/** Counts with the threshold at one value: tp and fp at labelled points, fires at every point of the split. */
+export interface SweepCounts {
+  tp: number;
+  fp: number;
+  fires: number;
+}
+
+export interface SweepStep {
+  /** A value of the compared expression in the data; the comparison is `subject op threshold`. */
+  threshold: number;
+  /** The roundest number giving exactly the same flags at every point of the dataset (what Apply writes). */
+  value: number;
+  file: Record<TuneSplit, SweepCounts>;
+  rule: Record<TuneSplit, SweepCounts>;
+}
+
+export interface SweepSplitInfo {
+  labelled: number;
+  anomalies: number;
+  points: number;
+  /** Weeks the split covers (null when the time column holds no dates). */
+  weeks: number | null;
+}
+
+export interface ThresholdSweep {
+  rule: string;
+  /** `oos_ratio >= 80`, as written. */
+  comparison: string;
+  subject: string;
+  /** Read as `subject op threshold` (a literal on the left is turned around). */
+  op: SweepOp;
+  current: number;
+  /** The literal Apply replaces: [start, end) in the text, and its text. */
+  literal: { start: number; end: number; text: string };
+  splits: Record<TuneSplit, SweepSplitInfo>;
+  /** Sorted by threshold, ascending; one of them is the current threshold. */
+  steps: SweepStep[];
+  currentStep: number;
+  /** Steps left out to stay under maxSteps (every other value was kept): 0 when none. */
+  thinned: number;
+}
+
+export interface SweepOptions {
+  /** Most steps returned (default 20,000); beyond, every k-th value is kept, and the current one. */
+  maxSteps?: number;
+}
+
+/** The comparison with a number at `offset` in a rule of ev's text (the innermost one). */
+export function comparisonAt(ev: Evaluation, offset: number): { rule: A.RuleDecl; t: Threshold } | undefined {
+  const rule = ev.parse.file.rules.find((r) => r.start <= offset && offset <= r.end);
+  if (!rule?.expr) return undefined;
+  let found: Threshold | undefined;
+  A.walkExpr(rule.expr, (e) => {
+    if (e.start > offset || offset > e.end) return;
+    const t = thresholdOf(e);
+    if (t && (!found || e.end - e.start < found.cmp.end - found.cmp.start)) found = t;
+  });
+  return found ? { rule, t: found } : undefined;
+}
+
+/** Sums of deltas over the points whose value passes a threshold. */
+class Passing {
+  private readonly xs: Float64Array;
+  private readonly prefix: Float64Array;
+  private readonly total: number;
+
+  constructor(points: { x: number; d: number }[]) {
+    points.sort((a, b) => a.x - b.x);
+    this.xs = Float64Array.from(points, (p) => p.x);
+    this.prefix = new Float64Array(points.length + 1);
+    points.forEach((p, k) => (this.prefix[k + 1] = this.prefix[k] + p.d));
+    this.total = this.prefix[points.length];
+  }
+
+  /** First index with xs[k] >= t (strict: > t). */
+  private bound(t: number, strict: boolean): number {
+    let lo = 0;
+    let hi = this.xs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (strict ? this.xs[mid] <= t : this.xs[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  sum(op: SweepOp, t: number): number {
+    if (op === '>=') return this.total - this.prefix[this.bound(t, false)];
+    if (op === '>') return this.total - this.prefix[this.bound(t, true)];
+    if (op === '<') return this.prefix[this.bound(t, false)];
+    return this.prefix[this.bound(t, true)];
+  }
+}
+
+const splits: TuneSplit[] = ['train', 'validation'];
+
+export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOptions = {}): ThresholdSweep {
+  const base = evaluate(ctx, ctx.text);
+  const at = comparisonAt(base, offset);
+  if (!at) throw new RefineError('Put the cursor on a comparison of a rule with a number, like `oos_ratio >= 80`.');
+  const { rule, t } = at;
+  const name = rule.name?.name;
+  if (!name) throw new RefineError('This rule has no name yet.');
+  if (t.op === '==' || t.op === '!=') throw new RefineError(`\`${t.op}\` compares with one value: only <, <=, > and >= thresholds can be swept.`);
+  if (insideCall(rule.expr!, t.cmp)) throw new RefineError('This comparison is read inside a function call, at other points too: its threshold cannot be swept exactly.');
+  const op = t.op as SweepOp;
+  const decl = rule;
+  const k = base.program.rules.findIndex((r) => r.decl === decl);
+  if (!base.program.rules[k]?.node) throw new RefineError(`\`${name}\` has errors: fix them first.`);
+  const subjectNode = base.program.nodeOf.get(t.subject);
+  if (!subjectNode) throw new RefineError('The compared expression cannot be evaluated.');
+  const x = ctx.data.evaluator.column(subjectNode) as Float64Array;
+
+  // The rule with the comparison true and false everywhere; where its value is missing the
+  // comparison is unknown whatever the threshold, so the rule is as it is now.
+  const variant = (v: boolean) => {
+    const text = ctx.text.slice(0, decl.start) + spliceRule(ctx.text, decl, t.cmp, boolExpr(v)) + ctx.text.slice(decl.end);
+    const r = evaluate(ctx, text).flags().rules[k].flags;
+    if (!r) throw new RefineError('The rule cannot be evaluated with this comparison replaced.');
+    return r;
+  };
+  const whenTrue = variant(true);
+  const whenFalse = variant(false);
+  const flags = base.flags();
+  const now = flags.rules[k].flags as Bool;
+  const n = ctx.data.frame.length;
+  const excluded = new Uint8Array(n);
+  for (const e of flags.excludes) if (e.flags) for (let i = 0; i < n; i++) if (e.flags[i] === TRUE) excluded[i] = 1;
+  const others = new Uint8Array(n);
+  flags.rules.forEach((r, m) => {
+    if (m !== k && r.flags) for (let i = 0; i < n; i++) if (r.flags[i] === TRUE) others[i] = 1;
+  });
+
+  const scoring = ctx.data.scoring(ctx.shares);
+  // Per split and level: counts with the comparison false everywhere, and the changes by value.
+  type Level = { tp: number; fp: number; fires: number; tpD: Passing; fpD: Passing; firesD: Passing };
+  const levels = {} as Record<TuneSplit, { file: Level; rule: Level }>;
+  const candidates = new Set<number>();
+  const info = {} as Record<TuneSplit, SweepSplitInfo>;
+  for (const split of splits) {
+    const idx = scoring.get(split);
+    const labelledAt = new Int32Array(n).fill(-1);
+    idx.labelled.forEach((i, j) => (labelledAt[i] = j));
+    const acc = {
+      file: { tp: 0, fp: 0, fires: 0, tpD: [] as { x: number; d: number }[], fpD: [] as { x: number; d: number }[], firesD: [] as { x: number; d: number }[] },
+      rule: { tp: 0, fp: 0, fires: 0, tpD: [] as { x: number; d: number }[], fpD: [] as { x: number; d: number }[], firesD: [] as { x: number; d: number }[] },
+    };
+    for (let w = 0; w < idx.mask.length; w++) {
+      let m = idx.mask[w];
+      while (m) {
+        const i = (w << 5) + (31 - Math.clz32(m & -m));
+        m &= m - 1;
+        const j = labelledAt[i];
+        const xi = x[i];
+        const missing = xi !== xi;
+        const off = missing ? now[i] === TRUE : whenFalse[i] === TRUE;
+        const on = missing ? off : whenTrue[i] === TRUE;
+        for (const level of ['rule', 'file'] as const) {
+          const keep = !excluded[i];
+          const base0 = keep && (off || (level === 'file' && others[i] === 1)) ? 1 : 0;
+          const base1 = keep && (on || (level === 'file' && others[i] === 1)) ? 1 : 0;
+          const a = acc[level];
+          a.fires += base0;
+          if (j >= 0) {
+            if (idx.isAnomaly[j]) a.tp += base0;
+            else a.fp += base0;
+          }
+          if (base1 === base0) continue;
+          const d = base1 - base0;
+          a.firesD.push({ x: xi, d });
+          if (j >= 0) {
+            (idx.isAnomaly[j] ? a.tpD : a.fpD).push({ x: xi, d });
+            candidates.add(xi);
+          }
+        }
+      }
+    }
+    const level = (a: typeof acc.file): Level => ({ tp: a.tp, fp: a.fp, fires: a.fires, tpD: new Passing(a.tpD), fpD: new Passing(a.fpD), firesD: new Passing(a.firesD) });
+    levels[split] = { file: level(acc.file), rule: level(acc.rule) };
+    info[split] = { labelled: idx.labelled.length, anomalies: idx.anomalies, points: idx.points, weeks: weeksOf(ctx.data.frame, idx) };
+  }
+
+  // Every distinct value of the subject in the data, for the roundest equivalent threshold.
+  const all = Float64Array.from(x.filter((v) => v === v)).sort();
+  const distinct: number[] = [];
+  for (let j = 0; j < all.length; j++) if (j === 0 || all[j] !== all[j - 1]) distinct.push(all[j]);
+  const position = (v: number) => {
+    let lo = 0;
+    let hi = distinct.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (distinct[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  /** The roundest threshold that separates the data's values exactly as `v` does. */
+  const nice = (v: number): number => {
+    const p = position(v);
+    const exact = distinct[p] === v;
+    const prev = p > 0 ? distinct[p - 1] : -Infinity;
+    const next = exact ? (p + 1 < distinct.length ? distinct[p + 1] : Infinity) : p < distinct.length ? distinct[p] : Infinity;
+    // x >= t and x < t split between prev and v: any t in (prev, v]. x > t and x <= t: any t in [v, next).
+    const r = op === '>=' || op === '<' ? niceBetween(prev, v, false, true) : niceBetween(v, next, true, false);
+    return Number.isFinite(r) ? r : v;
+  };
+
+  // Beyond every value the comparison holds nowhere (or everywhere): one more step at that end.
+  const values = [...candidates].sort((a, b) => a - b);
+  if (values.length) {
+    const lo = values[0];
+    const hi = values[values.length - 1];
+    if (op === '>=') candidates.add(niceBetween(hi, Infinity));
+    if (op === '>') candidates.add(niceBetween(-Infinity, lo));
+    if (op === '<') candidates.add(niceBetween(hi, Infinity));
+    if (op === '<=') candidates.add(niceBetween(-Infinity, lo));
+  }
+  candidates.add(t.value);
+  let sorted = [...candidates].sort((a, b) => a - b);
+  const max = Math.max(10, opts.maxSteps ?? 20000);
+  let thinned = 0;
+  if (sorted.length > max) {
+    const every = Math.ceil(sorted.length / max);
+    const kept = sorted.filter((v, j) => j % every === 0 || v === t.value || j === sorted.length - 1);
+    thinned = sorted.length - kept.length;
+    sorted = kept;
+  }
+  const counts = (l: Level, th: number): SweepCounts => ({ tp: l.tp + l.tpD.sum(op, th), fp: l.fp + l.fpD.sum(op, th), fires: l.fires + l.firesD.sum(op, th) });
+  const steps: SweepStep[] = sorted.map((th) => ({
+    threshold: th,
+    value: th === t.value ? t.value : nice(th),
+    file: { train: counts(levels.train.file, th), validation: counts(levels.validation.file, th) },
+    rule: { train: counts(levels.train.rule, th), validation: counts(levels.validation.rule, th) },
+  }));
+  const lit = t.flipped ? t.cmp.left : t.cmp.right;
+  return {
+    rule: name,
+    comparison: ctx.text.slice(t.cmp.start, t.cmp.end),
+    subject: ctx.text.slice(t.subject.start, t.subject.end),
+    op,
+    current: t.value,
+    literal: { start: lit.start, end: lit.end, text: ctx.text.slice(lit.start, lit.end) },
+    splits: info,
+    steps,
+    currentStep: steps.findIndex((s) => s.threshold === t.value),
+    thinned,
+  };
+}
+
+/** The literal text for a threshold value (as ARL reads it back to the same number). */
+export function thresholdText(v: number): string {
+  return String(v);
+}
