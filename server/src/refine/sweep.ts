@@ -226,10 +226,10 @@ export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOp
   if (values.length) {
     const lo = values[0];
     const hi = values[values.length - 1];
-    if (op === '>=') candidates.add(niceBetween(hi, Infinity));
-    if (op === '>') candidates.add(niceBetween(-Infinity, lo));
-    if (op === '<') candidates.add(niceBetween(hi, Infinity));
-    if (op === '<=') candidates.add(niceBetween(-Infinity, lo));
+    // Just past the ends (2% of the range), so the chart's axis stays on the data.
+    const pad = Math.max((hi - lo) * 0.02, Math.abs(hi || lo) * 1e-6, 1e-9);
+    if (op === '>=' || op === '<') candidates.add(niceBetween(hi, hi + pad));
+    else candidates.add(niceBetween(lo - pad, lo));
   }
   candidates.add(t.value);
   let sorted = [...candidates].sort((a, b) => a - b);
