@@ -1,5 +1,7 @@
 // `arl eval FILE`: per-rule and file metrics on a split, as a table or JSON.
 import { relative } from 'node:path';
+import { plural } from '../../../../grammar/src/plural';
+import { perWeek, perWeekText, weeksOf } from '../../engine/alarms';
 import type { FileScores, ScoreSplit } from '../../engine/metrics';
 import { UsageError, write, type Command } from '../command';
 import { analyzeFile, fmt, printIssues, readRuleFile, table } from '../shared';
@@ -12,7 +14,9 @@ export const evalCommand: Command = {
   usage: `Usage: arl eval FILE [--split train|validation|test|all] [--json] [--min-f1 X]
 
 Scores every rule alone and the file as a whole (a point is flagged when any rule holds and no
-exclude does) on one split of the labelled dataset the file names.
+exclude does) on one split of the labelled dataset the file names. When the time column holds
+dates, "alarms/wk" is each rule's noise budget: the points it flags in the split (labelled or
+not) per week the split covers.
 
 Options:
   --split S    train (default), validation, test, or all labelled points
@@ -32,11 +36,13 @@ Options:
       write(io.stderr, errors ? 'Fix the errors above to see metrics.' : 'No labelled dataset: add a `dataset "file.csv" { ... }` block with a label column.');
       return 1;
     }
+    const weeks = a.data ? weeksOf(a.data.frame, a.data.scoring(a.shares).get(split)) : null;
     if (values.json) {
-      const out = { file: relative(io.cwd, file.path), dataset: a.datasetPath && relative(io.cwd, a.datasetPath), split, timings: roundTimings(a.timings), scores };
+      const alarmsPerWeek = { weeks, file: perWeek(scores.file.fires, weeks), rules: Object.fromEntries(scores.rules.map((r) => [r.name, perWeek(r.fires, weeks)])) };
+      const out = { file: relative(io.cwd, file.path), dataset: a.datasetPath && relative(io.cwd, a.datasetPath), split, timings: roundTimings(a.timings), scores, alarmsPerWeek };
       write(io.stdout, JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
     } else {
-      write(io.stdout, report(scores, a.datasetPath ? relative(io.cwd, a.datasetPath) : ''));
+      write(io.stdout, report(scores, a.datasetPath ? relative(io.cwd, a.datasetPath) : '', weeks));
     }
     if (errors) return 1;
     if (minF1 !== undefined && !(scores.file.f1 >= minF1)) {
@@ -47,9 +53,9 @@ Options:
   },
 };
 
-function report(s: FileScores, dataset: string): string {
+function report(s: FileScores, dataset: string, weeks: number | null): string {
   const events = s.hasEvents;
-  const head = ['rule', 'P', 'R', 'F1', 'TP', 'FP', 'FN', 'fires', 'unjudged', 'unique TP', ...(events ? ['event R'] : [])];
+  const head = ['rule', 'P', 'R', 'F1', 'TP', 'FP', 'FN', 'fires', 'unjudged', 'unique TP', ...(events ? ['event R'] : []), ...(weeks ? ['alarms/wk'] : [])];
   const row = (name: string, r: FileScores['file'], unique: string) => [
     name,
     fmt(r.precision),
@@ -62,11 +68,12 @@ function report(s: FileScores, dataset: string): string {
     String(r.unjudged),
     unique,
     ...(events ? [fmt(r.eventRecall)] : []),
+    ...(weeks ? [perWeekText(perWeek(r.fires, weeks))] : []),
   ];
   const rows = s.rules.map((r) => row(r.name, r, String(r.uniqueTp)));
   rows.push(row('(file)', s.file, ''));
   const lines = [
-    `${dataset}: ${s.series} series, ${s.points} points, ${s.labelled} labelled, ${s.anomalies} anomalies (split: ${s.split})`,
+    `${dataset}: ${plural(s.series, 'series', 'series')}, ${plural(s.points, 'point')}, ${s.labelled} labelled, ${plural(s.anomalies, 'anomaly', 'anomalies')} (split: ${s.split}${weeks ? `, ${plural(Math.round(weeks * 10) / 10, 'week')}` : ''})`,
     '',
     table(head, rows),
   ];

@@ -9,7 +9,8 @@ import { learn, llmProposer, offlineProposer, type AllFigures, type LearnResult,
 import type { LlmOptions } from '../../refine/llm';
 import { appendAttempt, readTrajectory, trajectoryPath } from '../../refine/trajectory';
 import { UsageError, write, type Command, type Io, type OptionValues } from '../command';
-import { progressBar } from '../progress';
+import { learnReporter, stopText } from '../learnProgress';
+import { f1Of } from '../../refine/context';
 import { analyzeFile, fmt, printIssues, readRuleFile, table, type RuleFile } from '../shared';
 
 export const defaultModel = 'claude-sonnet-4-5';
@@ -63,7 +64,7 @@ export function replaceRules(target: string, learned: string, names: string[]): 
 
 function figuresTable(before: AllFigures, after: AllFigures): string {
   const rows = (['train', 'validation', 'test'] as const).map((s) => [
-    s,
+    s === 'test' ? 'test (read once, for this report)' : s,
     fmt(before[s].precision),
     fmt(before[s].recall),
     fmt(before[s].f1),
@@ -74,20 +75,46 @@ function figuresTable(before: AllFigures, after: AllFigures): string {
   return table(['split', 'P before', 'R before', 'F1 before', 'P after', 'R after', 'F1 after'], rows);
 }
 
-function summary(r: LearnResult, io: Io, written: string | undefined, trajectory: string, changedRules: string[]): string {
+interface SummaryContext {
+  file: string;
+  proposer: string;
+  rules: string[];
+  patience: number;
+}
+
+/** The searches, one row each; the chosen one marked. */
+function searchesTable(r: LearnResult, patience: number): string {
+  const rows = r.runs.map((x, k) => [
+    `${x.restart + 1}${k === r.chosen ? ' (chosen)' : ''}`,
+    String(x.iterations),
+    String(x.accepted),
+    fmt(f1Of(x.figures.train)),
+    fmt(f1Of(x.figures.validation)),
+    stopText(x.stoppedBy, patience),
+  ]);
+  return table(['search', 'iterations', 'changes kept', 'train F1', 'validation F1', 'stopped'], rows);
+}
+
+function summary(r: LearnResult, io: Io, c: SummaryContext, written: string | undefined, trajectory: string, changedRules: string[]): string {
   const secs = (r.durationMs / 1000).toFixed(1);
-  const stops = r.runs.map((x) => `search ${x.restart + 1}: ${x.iterations} iteration${x.iterations === 1 ? '' : 's'}, ${x.accepted} accepted, stopped by ${x.stoppedBy}`);
+  const what = c.rules.length === 1 ? `rule \`${c.rules[0]}\`` : `${c.rules.length} rules`;
+  const searches = r.runs.length === 1 ? '1 search' : `${r.runs.length} searches`;
+  const tokens = r.tokens.input || r.tokens.output ? ` (${r.tokens.input} input + ${r.tokens.output} output tokens)` : '';
+  const where = relative(io.cwd, trajectory) || trajectory;
   const lines = [
+    `Learned ${what} of ${c.file} with the ${c.proposer} proposer: ${searches}, ${secs} s${tokens}.`,
+    '',
+    'File-level precision, recall and F1:',
     figuresTable(r.before, r.after),
     '',
-    ...stops,
-    `${r.iterations} iterations, ${r.attempts} attempts, ${r.accepted} accepted, ${secs} s${r.tokens.input || r.tokens.output ? `, ${r.tokens.input} input + ${r.tokens.output} output tokens` : ''}.`,
-    r.runs.length > 1 && r.chosen >= 0 ? `Chosen on test: search ${r.chosen + 1}.` : '',
+    searchesTable(r, c.patience),
+    ...(r.runs.length > 1 && r.chosen >= 0 ? [`Chosen on validation: search ${r.chosen + 1}.`] : []),
+    '',
     changedRules.length ? `Changed: ${changedRules.map((n) => `\`${n}\``).join(', ')}.` : 'No rule changed.',
-    written ? `Wrote ${relative(io.cwd, written) || written}.` : '',
-    `Trajectory: ${relative(io.cwd, trajectory) || trajectory}.`,
+    ...(written ? [`Wrote ${relative(io.cwd, written) || written}.`] : []),
+    `${r.attempts} attempt${r.attempts === 1 ? '' : 's'} recorded (${r.accepted} kept) in ${where}: see them with \`arl history ${c.file}\`.`,
   ];
-  return lines.filter((l, i) => l !== '' || i === 1).join('\n');
+  return lines.join('\n');
 }
 
 export const learnCommand: Command = {
@@ -99,9 +126,11 @@ Iterates on the train split: analyses each rule's behaviour, asks the proposer f
 and accepts a change only when it raises the file's F1 on train while the train-validation gap
 stays within --max-gap. Stops at --target-f1, after --patience iterations without gain, or after
 --iterations. With --candidates M, M searches run (each from a different first move) and the
-final rules are chosen on the test split. The chosen rules replace the old ones in FILE (only the
-rule texts change) or go to --out; every attempt is appended to .arl/<file>.trajectory.jsonl.
-Ctrl-C stops and keeps the best rules found so far.
+final rules are chosen on the validation split; the test split is read once, at the end, for the
+report. The chosen rules replace the old ones in FILE (only the rule texts change) or go to
+--out; every attempt is appended to .arl/<file>.trajectory.jsonl. On a terminal, a status line
+shows the search, the iteration and the best F1 so far on train and validation. Ctrl-C stops and
+keeps the best rules found so far.
 
 Options:
   --rule R          a rule to learn (repeatable)
@@ -112,7 +141,7 @@ Options:
   --iterations N    most iterations per search (default 10)
   --target-f1 X     stop once train F1 reaches X (default 1)
   --patience K      stop after K iterations without gain (default 3)
-  --candidates M    independent searches, chosen between on test (default 1)
+  --candidates M    independent searches, chosen between on validation (default 1)
   --max-gap G       largest train-validation F1 gap allowed (default 0.1)
   --out FILE        write the result there instead of changing FILE`,
   options: {
@@ -156,7 +185,7 @@ Options:
     for (const r of rules) if (!known.has(r)) throw new UsageError(`no rule \`${r}\` in ${positionals[0]}; its rules: ${[...known].join(', ')}.`);
 
     const history = (await readTrajectory(file.path)).attempts;
-    const bar = progressBar(io.stderr, 'learning');
+    const reporter = learnReporter(io.stderr, patience);
     let result: LearnResult;
     try {
       result = await learn(ctx, {
@@ -172,10 +201,11 @@ Options:
         ruleFile: file.path,
         runId: `learn-${new Date().toISOString()}`,
         record: (a) => appendAttempt(file.path, a),
-        onProgress: (p) => bar.update(p.fraction),
+        onProgress: (p) => reporter.onProgress(p),
+        onSearchDone: (run, searches) => reporter.onSearchDone(run, searches),
       });
     } finally {
-      bar.done();
+      reporter.done();
     }
     for (const e of new Set(result.errors)) write(io.stderr, `arl learn: ${e}`);
 
@@ -191,7 +221,8 @@ Options:
       await fs.writeFile(out, replaceRules(current, result.text, changed), 'utf8');
       written = out;
     }
-    write(io.stdout, summary(result, io, written, trajectoryPath(file.path), changed));
+    const shown = relative(io.cwd, file.path) || file.path;
+    write(io.stdout, summary(result, io, { file: shown, proposer: proposerName, rules: names, patience }, written, trajectoryPath(file.path), changed));
     if (result.cancelled) return 130;
     return result.errors.length && !result.accepted ? 1 : 0;
   },
