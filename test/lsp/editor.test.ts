@@ -103,6 +103,8 @@ describe('editor features', () => {
     expect(await ask(text.replace('"stockout.csv"', '"more/"'), 'dataset "more/"', 14)).toEqual(['b.csv']);
     expect(await ask(text.replace('"stockout.csv"', '"../"'), 'dataset "../"', 12)).toEqual([]);
     expect(await ask(text.replace('"stockout.csv"', '"/"'), 'dataset "/"', 10)).toEqual([]);
+    // A quote not closed yet (the editor did not close it).
+    expect(await ask(text.replace('"stockout.csv" {', '"st'), 'dataset "st', 11)).toEqual(['more/', 'stockout.csv']);
     // Nothing to complete inside a rule's title.
     expect(await ask(text, '"Critical Stock', 5)).toEqual([]);
     // After `when`: columns and lets, never the label (the checker rejects it).

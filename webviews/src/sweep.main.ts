@@ -12,8 +12,8 @@ import { connectHost } from './vscode';
 
 interface State {
   level: Level;
-  /** The selected threshold (kept across updates of the sweep). */
-  threshold?: number;
+  /** The selected value, as Apply writes it (kept across updates of the sweep). */
+  value?: number;
 }
 
 const host = connectHost<State, FromSweep>();
@@ -59,7 +59,7 @@ function select(k: number | undefined): void {
   const next = Math.max(0, Math.min(data.steps.length - 1, k));
   if (next === selected) return;
   selected = next;
-  state = { ...state, threshold: data.steps[next].threshold };
+  state = { ...state, value: data.steps[next].value };
   save();
   renderCounts();
   redraw();
@@ -99,7 +99,11 @@ function renderCounts(): void {
   fill(
     counts,
     h('h2', { id: 'selected-title' }, `${d.subject} ${d.op} ${step.value}`, selected === now ? ' (now)' : ` (now ${d.current})`),
-    h('p', { class: 'muted' }, `Figures of ${which} at the labelled points of each split; alarms count every point of the split.`),
+    h(
+      'p',
+      { class: 'muted' },
+      `Figures of ${which} at the labelled points of each split; alarms count every point of the split's series (train ${count(d.splits.train.series)}, validation ${count(d.splits.validation.series)}).`,
+    ),
     h('table', { id: 'counts-table' }, h('thead', {}, head), h('tbody', {}, rows)),
   );
   apply.textContent = selected === now ? 'Apply (no change)' : `Apply ${d.op} ${step.value}`;
@@ -191,9 +195,12 @@ window.addEventListener('message', (event: MessageEvent) => {
   switch (m.type) {
     case 'sweep':
       data = m.data;
-      // Keep the threshold the user picked if it is still there; else the current one.
-      selected = state.threshold !== undefined ? nearestStep(data, state.threshold) : data.currentStep;
-      if (state.threshold !== undefined && data.steps[selected].threshold !== state.threshold) selected = data.currentStep;
+      {
+        // Keep the value the user picked if it is still there (the current step first); else the current one.
+        const d = data;
+        const at = d.steps[d.currentStep]?.value === state.value ? d.currentStep : d.steps.findIndex((s) => s.value === state.value);
+        selected = at >= 0 ? at : d.currentStep;
+      }
       render();
       break;
     case 'sweepError':

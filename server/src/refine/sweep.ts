@@ -31,6 +31,8 @@ export interface SweepStep {
 }
 
 export interface SweepSplitInfo {
+  /** Series with points in the split: alarms are theirs. */
+  series: number;
   labelled: number;
   anomalies: number;
   points: number;
@@ -193,7 +195,7 @@ export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOp
     }
     const level = (a: typeof acc.file): Level => ({ tp: a.tp, fp: a.fp, fires: a.fires, tpD: new Passing(a.tpD), fpD: new Passing(a.fpD), firesD: new Passing(a.firesD) });
     levels[split] = { file: level(acc.file), rule: level(acc.rule) };
-    info[split] = { labelled: idx.labelled.length, anomalies: idx.anomalies, points: idx.points, weeks: weeksOf(ctx.data.frame, idx) };
+    info[split] = { series: idx.series, labelled: idx.labelled.length, anomalies: idx.anomalies, points: idx.points, weeks: weeksOf(ctx.data.frame, idx) };
   }
 
   // Every distinct value of the subject in the data, for the roundest equivalent threshold.
@@ -242,12 +244,15 @@ export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOp
     sorted = kept;
   }
   const counts = (l: Level, th: number): SweepCounts => ({ tp: l.tp + l.tpD.sum(op, th), fp: l.fp + l.fpD.sum(op, th), fires: l.fires + l.firesD.sum(op, th) });
-  const steps: SweepStep[] = sorted.map((th) => ({
-    threshold: th,
-    value: th === t.value ? t.value : nice(th),
-    file: { train: counts(levels.train.file, th), validation: counts(levels.validation.file, th) },
-    rule: { train: counts(levels.train.rule, th), validation: counts(levels.validation.rule, th) },
-  }));
+  const steps: SweepStep[] = sorted
+    .map((th) => ({
+      threshold: th,
+      value: th === t.value ? t.value : nice(th),
+      file: { train: counts(levels.train.file, th), validation: counts(levels.validation.file, th) },
+      rule: { train: counts(levels.train.rule, th), validation: counts(levels.validation.rule, th) },
+    }))
+    // A value whose roundest equivalent is the current threshold is the current step.
+    .filter((s) => s.threshold === t.value || s.value !== t.value);
   const lit = t.flipped ? t.cmp.left : t.cmp.right;
   return {
     rule: name,

@@ -16,7 +16,8 @@ export function stringAt(parsed: ParseResult, offset: number): IToken | undefine
   return parsed.tokens.find((t) => {
     const n = t.tokenType.name;
     if (n !== 'StringLiteral' && n !== 'UnterminatedString') return false;
-    const closed = n === 'StringLiteral' && t.image.length > 1;
+    // An unterminated string reaches the parser closed (with its `"` added), so ask the text.
+    const closed = t.endOffset! > t.startOffset && parsed.text[t.endOffset!] === '"';
     const end = t.endOffset! + 1 - (closed ? 1 : 0);
     return t.startOffset < offset && offset <= end;
   });
