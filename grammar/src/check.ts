@@ -343,7 +343,8 @@ class Checker {
     }
     const col = this.columns.get(e.name);
     if (!col) {
-      const candidates = [...this.lets.keys(), ...[...this.columns].filter(([, c]) => c.numeric).map(([n]) => n)];
+      // Never the label column: "did you mean" must not offer what the checker then rejects.
+      const candidates = [...this.lets.keys(), ...[...this.columns].filter(([n, c]) => c.numeric && n !== this.dataset.columns.label).map(([n]) => n)];
       const near = closestNames(e.name, candidates);
       this.err('unknown-name', e, `Unknown name \`${e.name}\`${near.length ? `: did you mean \`${near[0]}\`?` : '.'} Names are the dataset's numeric columns and the lets.`, {
         replacements: near.map(writeName),

@@ -111,6 +111,13 @@ describe('editor features', () => {
     const after = await ask(`${text}\nrule fresh when `, 'rule fresh when ', 'rule fresh when '.length);
     expect(after).toEqual(expect.arrayContaining(['oos_ratio', 'z']));
     expect(after).not.toContain('is_anomaly');
+    // Nor does "did you mean" offer it for a name that is not there.
+    const typo = `${text}\nrule fresh when is_anomal > 0\n`;
+    const d = await client.change(uri, typo);
+    const unknown = d.diagnostics.find((x) => x.code === 'unknown-name')!;
+    expect(unknown.message).toBe("Unknown name `is_anomal`. Names are the dataset's numeric columns and the lets.");
+    const fixes = (await client.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: unknown.range, context: { diagnostics: [unknown] } })) as CodeAction[];
+    expect(fixes.map((f) => f.title)).not.toContain('Change to `is_anomaly`');
     await client.change(uri, text);
   });
 
