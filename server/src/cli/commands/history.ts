@@ -14,20 +14,38 @@ function f1(f: AttemptFigures): string {
  * "… recent < 3 and oos_ratio >= [30 -> 11.6])" says which `30` changed when a rule holds two.
  */
 export function changeInContext(before: string, after: string, context = 3, max = 90): string {
-  const a = before.trim().split(/\s+/);
-  const b = after.trim().split(/\s+/);
-  if (a.join(' ') === b.join(' ')) return '(no change)';
+  const a = tokens(before);
+  const b = tokens(after);
+  if (a.map((t) => t.text).join(' ') === b.map((t) => t.text).join(' ')) return '(no change)';
   let p = 0;
-  while (p < a.length && p < b.length && a[p] === b[p]) p++;
+  while (p < a.length && p < b.length && a[p].text === b[p].text) p++;
   let s = 0;
-  while (s < a.length - p && s < b.length - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
-  const old = a.slice(p, a.length - s).join(' ');
-  const now = b.slice(p, b.length - s).join(' ');
-  const lead = a.slice(Math.max(0, p - context), p).join(' ');
-  const tail = a.slice(a.length - s, a.length - s + context).join(' ');
+  while (s < a.length - p && s < b.length - p && a[a.length - 1 - s].text === b[b.length - 1 - s].text) s++;
+  // The original text between token positions (its own spacing kept, white space collapsed).
+  const span = (src: string, ts: Token[], from: number, to: number) => (from >= to ? '' : src.slice(ts[from].start, ts[to - 1].end));
+  const old = span(before, a, p, a.length - s);
+  const now = span(after, b, p, b.length - s);
+  // Where the change sits in `before`, and the gaps around it as written.
+  const at = p < a.length ? a[p].start : before.trimEnd().length;
+  const end = old ? a[a.length - s - 1].end : at;
+  const lead = p > 0 ? before.slice(a[Math.max(0, p - context)].start, at) : '';
+  const tail = s > 0 ? before.slice(end, a[Math.min(a.length, a.length - s + context) - 1].end) : '';
   const change = old && now ? `[${old} -> ${now}]` : old ? `[-${old}]` : `[+${now}]`;
-  const text = [p > context ? '…' : '', lead, change, tail, s > context ? '…' : ''].filter(Boolean).join(' ');
+  const spaced = (x: string, y: string) => (x && y && /\w$/.test(x) && /^\[/.test(y) ? `${x} ${y}` : x + y);
+  const text = `${p > context ? '… ' : ''}${spaced(lead, change)}${tail}${s > context ? ' …' : ''}`.replace(/\s+/g, ' ');
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
+interface Token {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** Names, numbers, strings, two-character operators and single characters, with their offsets. */
+function tokens(s: string): Token[] {
+  const re = /[A-Za-z_][A-Za-z0-9_]*|`[^`]*`|"(?:[^"\\]|\\.)*"|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|>=|<=|==|!=|\S/g;
+  return [...s.matchAll(re)].map((m) => ({ text: m[0], start: m.index!, end: m.index! + m[0].length }));
 }
 
 /** "L1.2": the first `arl learn` run in the file, its second search; "editor" for the editor's. */
