@@ -76,39 +76,26 @@ export function comparisonAt(ev: Evaluation, offset: number): { rule: A.RuleDecl
   return found ? { rule, t: found } : undefined;
 }
 
-/** Sums of deltas over the points whose value passes a threshold. */
-class Passing {
-  private readonly xs: Float64Array;
-  private readonly prefix: Float64Array;
-  private readonly total: number;
+/** Per column: its non-missing points sorted by value, and its distinct values (sorting 530,000 values once). */
+const sortedCache = new WeakMap<Float64Array, { order: Uint32Array; distinct: Float64Array }>();
 
-  constructor(points: { x: number; d: number }[]) {
-    points.sort((a, b) => a.x - b.x);
-    this.xs = Float64Array.from(points, (p) => p.x);
-    this.prefix = new Float64Array(points.length + 1);
-    points.forEach((p, k) => (this.prefix[k + 1] = this.prefix[k] + p.d));
-    this.total = this.prefix[points.length];
-  }
-
-  /** First index with xs[k] >= t (strict: > t). */
-  private bound(t: number, strict: boolean): number {
-    let lo = 0;
-    let hi = this.xs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (strict ? this.xs[mid] <= t : this.xs[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  sum(op: SweepOp, t: number): number {
-    if (op === '>=') return this.total - this.prefix[this.bound(t, false)];
-    if (op === '>') return this.total - this.prefix[this.bound(t, true)];
-    if (op === '<') return this.prefix[this.bound(t, false)];
-    return this.prefix[this.bound(t, true)];
-  }
+function sortedValues(x: Float64Array): { order: Uint32Array; distinct: Float64Array } {
+  let c = sortedCache.get(x);
+  if (c) return c;
+  let m = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] === x[i]) m++;
+  const order = new Uint32Array(m);
+  for (let i = 0, k = 0; i < x.length; i++) if (x[i] === x[i]) order[k++] = i;
+  order.sort((a, b) => x[a] - x[b]);
+  const distinct: number[] = [];
+  for (let k = 0; k < m; k++) if (k === 0 || x[order[k]] !== x[order[k - 1]]) distinct.push(x[order[k]]);
+  sortedCache.set(x, (c = { order, distinct: Float64Array.from(distinct) }));
+  return c;
 }
+
+// Counters: [level][split][measure], flattened. Levels: rule 0, file 1; splits: train 0,
+// validation 1; measures: tp 0, fp 1, fires 2.
+const slot = (level: number, split: number, measure: number) => level * 6 + split * 3 + measure;
 
 const splits: TuneSplit[] = ['train', 'validation'];
 
@@ -150,58 +137,43 @@ export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOp
   });
 
   const scoring = ctx.data.scoring(ctx.shares);
-  // Per split and level: counts with the comparison false everywhere, and the changes by value.
-  type Level = { tp: number; fp: number; fires: number; tpD: Passing; fpD: Passing; firesD: Passing };
-  const levels = {} as Record<TuneSplit, { file: Level; rule: Level }>;
-  const candidates = new Set<number>();
+  const of = scoring.splits.of;
+  const label = ctx.data.frame.label!;
+  // Each point's flag with the comparison false (or, where the value is missing, as now), per
+  // level; and how holding changes it (-1, 0, 1).
+  const zero = new Float64Array(12);
+  const deltaRule = new Int8Array(n);
+  const deltaFile = new Int8Array(n);
+  const values: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const split = of[i];
+    if (split > 1) continue; // test: never read
+    const xi = x[i];
+    const missing = xi !== xi;
+    const off = missing ? now[i] === TRUE : whenFalse[i] === TRUE;
+    const on = missing ? off : whenTrue[i] === TRUE;
+    const keep = !excluded[i];
+    const labelled = label[i] === label[i];
+    const m = label[i] === 1 ? 0 : 1;
+    for (let level = 0; level < 2; level++) {
+      const other = level === 1 && others[i] === 1;
+      const f0 = keep && (off || other) ? 1 : 0;
+      const f1 = keep && (on || other) ? 1 : 0;
+      zero[slot(level, split, 2)] += f0;
+      if (labelled) zero[slot(level, split, m)] += f0;
+      if (f1 !== f0) {
+        (level ? deltaFile : deltaRule)[i] = f1 - f0;
+        if (labelled) values.push(xi);
+      }
+    }
+  }
   const info = {} as Record<TuneSplit, SweepSplitInfo>;
   for (const split of splits) {
     const idx = scoring.get(split);
-    const labelledAt = new Int32Array(n).fill(-1);
-    idx.labelled.forEach((i, j) => (labelledAt[i] = j));
-    const acc = {
-      file: { tp: 0, fp: 0, fires: 0, tpD: [] as { x: number; d: number }[], fpD: [] as { x: number; d: number }[], firesD: [] as { x: number; d: number }[] },
-      rule: { tp: 0, fp: 0, fires: 0, tpD: [] as { x: number; d: number }[], fpD: [] as { x: number; d: number }[], firesD: [] as { x: number; d: number }[] },
-    };
-    for (let w = 0; w < idx.mask.length; w++) {
-      let m = idx.mask[w];
-      while (m) {
-        const i = (w << 5) + (31 - Math.clz32(m & -m));
-        m &= m - 1;
-        const j = labelledAt[i];
-        const xi = x[i];
-        const missing = xi !== xi;
-        const off = missing ? now[i] === TRUE : whenFalse[i] === TRUE;
-        const on = missing ? off : whenTrue[i] === TRUE;
-        for (const level of ['rule', 'file'] as const) {
-          const keep = !excluded[i];
-          const base0 = keep && (off || (level === 'file' && others[i] === 1)) ? 1 : 0;
-          const base1 = keep && (on || (level === 'file' && others[i] === 1)) ? 1 : 0;
-          const a = acc[level];
-          a.fires += base0;
-          if (j >= 0) {
-            if (idx.isAnomaly[j]) a.tp += base0;
-            else a.fp += base0;
-          }
-          if (base1 === base0) continue;
-          const d = base1 - base0;
-          a.firesD.push({ x: xi, d });
-          if (j >= 0) {
-            (idx.isAnomaly[j] ? a.tpD : a.fpD).push({ x: xi, d });
-            candidates.add(xi);
-          }
-        }
-      }
-    }
-    const level = (a: typeof acc.file): Level => ({ tp: a.tp, fp: a.fp, fires: a.fires, tpD: new Passing(a.tpD), fpD: new Passing(a.fpD), firesD: new Passing(a.firesD) });
-    levels[split] = { file: level(acc.file), rule: level(acc.rule) };
     info[split] = { series: idx.series, labelled: idx.labelled.length, anomalies: idx.anomalies, points: idx.points, weeks: weeksOf(ctx.data.frame, idx) };
   }
-
-  // Every distinct value of the subject in the data, for the roundest equivalent threshold.
-  const all = Float64Array.from(x.filter((v) => v === v)).sort();
-  const distinct: number[] = [];
-  for (let j = 0; j < all.length; j++) if (j === 0 || all[j] !== all[j - 1]) distinct.push(all[j]);
+  const candidates = new Set<number>(values);
+  const { order, distinct } = sortedValues(x);
   const position = (v: number) => {
     let lo = 0;
     let hi = distinct.length;
@@ -224,10 +196,10 @@ export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOp
   };
 
   // Beyond every value the comparison holds nowhere (or everywhere): one more step at that end.
-  const values = [...candidates].sort((a, b) => a - b);
   if (values.length) {
-    const lo = values[0];
-    const hi = values[values.length - 1];
+    const sortedValues = [...candidates].sort((a, b) => a - b);
+    const lo = sortedValues[0];
+    const hi = sortedValues[sortedValues.length - 1];
     // Just past the ends (2% of the range), so the chart's axis stays on the data.
     const pad = Math.max((hi - lo) * 0.02, Math.abs(hi || lo) * 1e-6, 1e-9);
     if (op === '>=' || op === '<') candidates.add(niceBetween(hi, hi + pad));
@@ -243,16 +215,52 @@ export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOp
     thinned = sorted.length - kept.length;
     sorted = kept;
   }
-  const counts = (l: Level, th: number): SweepCounts => ({ tp: l.tp + l.tpD.sum(op, th), fp: l.fp + l.fpD.sum(op, th), fires: l.fires + l.firesD.sum(op, th) });
+
+  // One walk over the points in value order: the comparison holds for those at or beyond each
+  // threshold, from the top (>=, >) or from the bottom (<, <=).
+  const up = op === '>=' || op === '>';
+  const passes = (v: number, th: number) => (op === '>=' ? v >= th : op === '>' ? v > th : op === '<' ? v < th : v <= th);
+  const sums = new Float64Array(12);
+  const byThreshold = new Map<number, Float64Array>();
+  let pos = up ? order.length - 1 : 0;
+  for (const th of up ? [...sorted].reverse() : sorted) {
+    for (; up ? pos >= 0 : pos < order.length; up ? pos-- : pos++) {
+      const i = order[pos];
+      if (!passes(x[i], th)) break;
+      const split = of[i];
+      if (split > 1) continue;
+      const labelled = label[i] === label[i];
+      const m = label[i] === 1 ? 0 : 1;
+      const dr = deltaRule[i];
+      const df = deltaFile[i];
+      if (dr) {
+        sums[slot(0, split, 2)] += dr;
+        if (labelled) sums[slot(0, split, m)] += dr;
+      }
+      if (df) {
+        sums[slot(1, split, 2)] += df;
+        if (labelled) sums[slot(1, split, m)] += df;
+      }
+    }
+    byThreshold.set(th, sums.slice());
+  }
+  const counts = (c: Float64Array, level: number, split: number): SweepCounts => ({
+    tp: zero[slot(level, split, 0)] + c[slot(level, split, 0)],
+    fp: zero[slot(level, split, 1)] + c[slot(level, split, 1)],
+    fires: zero[slot(level, split, 2)] + c[slot(level, split, 2)],
+  });
   const steps: SweepStep[] = sorted
-    .map((th) => ({
-      threshold: th,
-      value: th === t.value ? t.value : nice(th),
-      file: { train: counts(levels.train.file, th), validation: counts(levels.validation.file, th) },
-      rule: { train: counts(levels.train.rule, th), validation: counts(levels.validation.rule, th) },
-    }))
+    .map((th) => {
+      const c = byThreshold.get(th)!;
+      return {
+        threshold: th,
+        value: th === t.value ? t.value : nice(th),
+        file: { train: counts(c, 1, 0), validation: counts(c, 1, 1) },
+        rule: { train: counts(c, 0, 0), validation: counts(c, 0, 1) },
+      };
+    })
     // A value whose roundest equivalent is the current threshold is the current step.
-    .filter((s) => s.threshold === t.value || s.value !== t.value);
+    .filter((st) => st.threshold === t.value || st.value !== t.value);
   const lit = t.flipped ? t.cmp.left : t.cmp.right;
   return {
     rule: name,
