@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { ClientCommands, FileStatusNotification, MetricsRequest, type FileStatus, type PreviewRuleArgs, type ScoreSplit, type SweepArgs } from '../../server/src/lsp/protocol';
+import { plural } from '../../grammar/src/plural';
 import { LlmCommands, secretKey } from './llm';
 import { PreviewPanels } from './previewPanel';
 import { StatusBar } from './statusBar';
@@ -122,7 +123,7 @@ async function showMetrics(output: vscode.LogOutputChannel): Promise<void> {
     return;
   }
   const f = (x: number | null) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(3));
-  output.info(`${editor.document.fileName} on ${split}: ${m.dataset.series} series, ${m.dataset.labelled} labelled, ${m.dataset.anomalies} anomalies`);
+  output.info(`${editor.document.fileName} on ${split}: ${plural(m.dataset.series, 'series', 'series')}, ${m.dataset.labelled} labelled, ${plural(m.dataset.anomalies, 'anomaly', 'anomalies')}`);
   for (const r of m.rules) output.info(`  ${r.name}: P ${f(r.precision)} R ${f(r.recall)} F1 ${f(r.f1)} TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
   output.info(`  file: P ${f(m.file.precision)} R ${f(m.file.recall)} F1 ${f(m.file.f1)}`);
   output.show(true);

@@ -1,4 +1,5 @@
 // `arl example stockout DIR`: writes the bundled example (rules and generated data) to DIR.
+import { plural } from '../../../../grammar/src/plural';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeStockoutCsv } from '../../../../examples/stockout/generate';
@@ -36,7 +37,7 @@ Options:
     mkdirSync(dir, { recursive: true });
     if (!existsSync(arl)) writeFileSync(arl, stockoutRules);
     const r = await writeStockoutCsv(csv, { products, seed });
-    write(io.stderr, `Wrote ${csv}: ${r.rows} rows, ${products} products, ${r.anomalies} labelled anomalies.`);
+    write(io.stderr, `Wrote ${csv}: ${plural(r.rows, 'row')}, ${plural(products, 'product')}, ${plural(r.anomalies, 'labelled anomaly', 'labelled anomalies')}.`);
     return 0;
   },
 };
