@@ -159,10 +159,28 @@ function webview(page, what, selector) {
 /**
  * Opens the lightbulb menu at the cursor and applies the entry whose label matches `re`, moving
  * the focus with the keyboard (the menu blocks the mouse until it moves) one entry at a time.
+ * VS Code cancels the menu's request when diagnostics arrive meanwhile ("No code actions
+ * available", or a menu from the lightbulb's own request): then it asks again.
  */
 async function codeAction(page, re) {
-  await page.keyboard.press('Control+.');
-  await until(`an action matching ${re}`, () => page.locator('.action-widget .monaco-list-row', { hasText: re }).first().isVisible());
+  const row = page.locator('.action-widget .monaco-list-row', { hasText: re }).first();
+  const menu = page.locator('.action-widget .monaco-list-row').first();
+  const none = page.locator('.monaco-editor-overlaymessage', { hasText: 'No code actions available' });
+  let asked = false;
+  await until(`an action matching ${re}`, async () => {
+    if (await row.isVisible()) return true;
+    const shown = (await menu.isVisible().catch(() => false)) || (await none.isVisible().catch(() => false));
+    if (shown) {
+      await page.keyboard.press('Escape');
+      await until('the menu to close', async () => !(await menu.isVisible().catch(() => false)) && !(await none.isVisible().catch(() => false)));
+      asked = false;
+    }
+    if (!asked) {
+      await page.keyboard.press('Control+.');
+      asked = true;
+    }
+    return false;
+  });
   const label = await focusListRow(page, '.action-widget', (l) => re.test(l));
   await page.keyboard.press('Enter');
   await until('the lightbulb menu to close', async () => !(await page.locator('.action-widget .monaco-list-row').first().isVisible().catch(() => false)));

@@ -11,6 +11,9 @@ import {
   CodeLensRequest,
   CompletionRequest,
   DocumentSymbolRequest,
+  HoverRequest,
+  CancellationTokenSource,
+  type CancellationToken,
   type CodeAction,
   type CompletionItem,
   type DocumentSymbol,
@@ -161,6 +164,30 @@ describe('editor features', () => {
     expect(ann.needsConfirmation).toBe(true);
     expect(ann.description).toMatch(/^file F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+; rule `escalating` F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+$/);
     expect(preview.command?.command).toBe('arl.recordAttempt');
+    await client.change(uri, text);
+  });
+
+  it('keeps searching when VS Code cancels an open menu’s request (diagnostics arrived), so the lightbulb gets the proposals', async () => {
+    const weak = text.replace('oos_ratio >= 45', 'oos_ratio >= 6');
+    await client.change(uri, weak);
+    const at = pos(weak, 'rule escalating', 6);
+    const ask = (triggerKind: CodeActionTriggerKind, token?: CancellationToken) =>
+      client.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: at, end: at }, context: { diagnostics: [], triggerKind } }, token) as Promise<CodeAction[] | null>;
+    const source = new CancellationTokenSource();
+    const invoked = ask(CodeActionTriggerKind.Invoked, source.token).catch(() => null);
+    // The server handles messages in order: once a later request is answered, the search runs.
+    await client.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at });
+    source.cancel();
+    await invoked;
+    // The lightbulb's own (automatic) requests never start a search: they offer what is known.
+    const deadline = Date.now() + 60000;
+    let fixes: CodeAction[] = [];
+    while (!fixes.length) {
+      expect(Date.now(), 'the search went on after the cancellation').toBeLessThan(deadline);
+      fixes = ((await ask(CodeActionTriggerKind.Automatic)) ?? []).filter((x) => x.kind === 'quickfix' && x.edit);
+      if (!fixes.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(fixes[0].title).toMatch(/\(file F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+\)$/);
     await client.change(uri, text);
   });
 

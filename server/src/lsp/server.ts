@@ -225,7 +225,9 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   connection.onCodeAction(
     handle('codeAction', [], async (p, c) => {
       const a = await c.analysis();
-      return [...quickFixes(p, c.doc.getText()), ...(await refineActions(a, p, refine, c.token, annotations ? { version: c.doc.version } : undefined)), ...sweepActions(a, p, refine)];
+      const version = c.doc.version;
+      const current = () => documents.get(c.doc.uri)?.version === version;
+      return [...quickFixes(p, c.doc.getText()), ...(await refineActions(a, p, refine, c.token, annotations ? { version } : undefined, current)), ...sweepActions(a, p, refine)];
     }),
   );
   // Requests that name their document by `uri` go through the same wrapper.

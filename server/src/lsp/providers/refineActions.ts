@@ -30,6 +30,8 @@ export async function refineActions(
   token: CancellationToken,
   /** The document's version, when the client shows change annotations (the previews need them). */
   previews?: { version: number },
+  /** Whether the document is still the version asked about. */
+  current: () => boolean = () => false,
 ): Promise<CodeAction[]> {
   const index = new LineIndex(a.parse.text);
   const offset = index.offset(params.range.start);
@@ -42,7 +44,9 @@ export async function refineActions(
   // is offered, and the search runs when the user opens the menu.
   const automatic = params.context.triggerKind === CodeActionTriggerKind.Automatic;
   const controller = new AbortController();
-  const sub = token.onCancellationRequested(() => controller.abort());
+  // VS Code cancels an open menu's request when diagnostics arrive (they re-trigger the lightbulb):
+  // the search then goes on, so the next request (or the lightbulb's) has it. An edit stops it.
+  const sub = token.onCancellationRequested(() => !current() && controller.abort());
   try {
     const known = refine.known(a, rule);
     const result = automatic ? known.proposals : await refine.proposals(a, rule, controller.signal);
