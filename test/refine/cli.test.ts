@@ -98,7 +98,7 @@ describe('arl learn on the stock-out example (10,000 products)', () => {
     expect(json.length).toBeGreaterThan(0);
     expect(json.every((a: { rule: string }) => a.rule === 'pressure')).toBe(true);
     expect(json.some((a: { accepted: boolean }) => a.accepted)).toBe(true);
-  }, 300_000); // a bound, not a pause: three searches on 530,000 points take minutes on a loaded 2-core machine
+  }, 300_000); // a bound, not a pause: two searches on 530,000 points can take minutes on a loaded 2-core machine
 
   it('keeps the best rules so far on Ctrl-C', async () => {
     const dir = weakDir();
