@@ -2,7 +2,7 @@
 // bar, and hosts the commands and panels. Everything about rules lives in the server.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { ClientCommands, FileStatusNotification, MetricsRequest, type FileStatus, type PreviewRuleArgs, type ScoreSplit, type SweepArgs } from '../../server/src/lsp/protocol';
+import { ClientCommands, FileStatusNotification, MetricsRequest, WorkspaceTrustNotification, type FileStatus, type PreviewRuleArgs, type ScoreSplit, type SweepArgs } from '../../server/src/lsp/protocol';
 import { plural } from '../../grammar/src/plural';
 import { LlmCommands, secretKey } from './llm';
 import { PreviewPanels } from './previewPanel';
@@ -31,14 +31,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module: serverModule, transport: TransportKind.ipc, options: { env } },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const config = vscode.workspace.getConfiguration('arl');
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'arl' },
       { scheme: 'untitled', language: 'arl' },
     ],
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,txt}') },
-    initializationOptions: { debounceMs: config.get('evaluation.debounceMs'), lensSplit: config.get('lens.split'), maxGap: config.get('refine.maxGap') },
+    // Read at every (re)start: trust decides whether the server reads data and writes files.
+    initializationOptions: () => {
+      const config = vscode.workspace.getConfiguration('arl');
+      return {
+        debounceMs: config.get('evaluation.debounceMs'),
+        lensSplit: config.get('lens.split'),
+        maxGap: config.get('refine.maxGap'),
+        allowedRoots: config.get('data.allowedRoots'),
+        trusted: vscode.workspace.isTrusted,
+      };
+    },
     outputChannel: output,
     middleware: {
       // No LLM actions in untrusted workspaces.
@@ -87,8 +96,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.window.onDidChangeActiveTextEditor((e) => status.show(e?.document.uri.toString())),
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      await client?.sendNotification(WorkspaceTrustNotification, { trusted: true });
+      // The key is in the server's environment: a restart hands it over.
       await setKeyEnv();
-      await client?.restart();
+      if (env.ANTHROPIC_API_KEY) await client?.restart();
     }),
     vscode.commands.registerCommand('arl.previewRule', (args?: PreviewRuleArgs | vscode.Uri) => previews.show(args)),
     vscode.commands.registerCommand('arl.sweepThreshold', (args?: SweepArgs) => sweeps.show(args)),
@@ -126,6 +137,7 @@ async function showMetrics(output: vscode.LogOutputChannel): Promise<void> {
   output.info(`${editor.document.fileName} on ${split}: ${plural(m.dataset.series, 'series', 'series')}, ${m.dataset.labelled} labelled, ${plural(m.dataset.anomalies, 'anomaly', 'anomalies')}`);
   for (const r of m.rules) output.info(`  ${r.name}: P ${f(r.precision)} R ${f(r.recall)} F1 ${f(r.f1)} TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
   output.info(`  file: P ${f(m.file.precision)} R ${f(m.file.recall)} F1 ${f(m.file.f1)}`);
+  output.info(`  ${m.objective.label} (objective): file ${f(m.file.objective)}, flag every point ${f(m.baselines.all.objective)}, flag nothing ${f(m.baselines.none.objective)}`);
   output.show(true);
 }
 

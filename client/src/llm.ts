@@ -1,9 +1,11 @@
 // The LLM commands: the API key in VS Code's secret storage (handed to the server process in its
 // environment, never written to disk or sent in a message), "Refine with LLM" with a cancellable
-// progress notification, and "Show LLM Prompt". Off in untrusted workspaces.
+// progress notification, and "Show LLM Prompt". Off in untrusted workspaces. A base URL set by the
+// workspace's own settings is used only after the user agreed to send the key there.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { LlmPromptRequest, RecordAttemptRequest, RefineLlmRequest, type OfferedProposal } from '../../server/src/lsp/protocol';
+import { defaultModel, describeWarning, isDefaultBaseUrl, knownModels, type LlmWarning } from '../../server/src/refine/models';
 
 export const secretKey = 'arl.anthropicApiKey';
 
@@ -14,7 +16,35 @@ interface RuleArgs {
 
 function settings() {
   const c = vscode.workspace.getConfiguration('arl');
-  return { model: c.get<string>('llm.model', 'claude-sonnet-4-5'), baseUrl: c.get<string>('llm.baseUrl', '') || undefined };
+  return { model: c.get<string>('llm.model', defaultModel) || defaultModel, baseUrl: c.get<string>('llm.baseUrl', '') || undefined };
+}
+
+/** A notification per SDK warning, naming the setting that picks the model. */
+function showWarnings(warnings: LlmWarning[] | undefined): void {
+  for (const w of warnings ?? []) {
+    const text = describeWarning(w, 'the setting `arl.llm.model`');
+    void vscode.window.showWarningMessage(`ARL: ${text[0].toUpperCase()}${text.slice(1)}`, 'Choose Model').then((pick) => {
+      if (pick) void vscode.commands.executeCommand('arl.selectModel');
+    });
+  }
+}
+
+/** Picks `arl.llm.model` from the SDK's current models, or any other name. */
+async function selectModel(): Promise<void> {
+  const current = settings().model;
+  const other = 'Other model...';
+  const items: vscode.QuickPickItem[] = [
+    ...knownModels.map((m) => ({ label: m, description: [m === defaultModel ? 'default' : '', m === current ? 'current' : ''].filter(Boolean).join(', ') })),
+    { label: other, description: 'type a model name' },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: `Anthropic model for "Refine with LLM" (now ${current})` });
+  if (!pick) return;
+  const model = pick.label === other ? (await vscode.window.showInputBox({ prompt: 'Anthropic model name', value: current }))?.trim() : pick.label;
+  if (!model) return;
+  const c = vscode.workspace.getConfiguration('arl');
+  const inspect = c.inspect<string>('llm.model');
+  const target = inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await c.update('llm.model', model === defaultModel && target === vscode.ConfigurationTarget.Global ? undefined : model, target);
 }
 
 /** The rule under the cursor of the active .arl editor. */
@@ -45,6 +75,7 @@ export class LlmCommands {
       vscode.commands.registerCommand('arl.clearApiKey', () => this.clearKey()),
       vscode.commands.registerCommand('arl.refineWithLlm', (args?: RuleArgs) => this.refine(args)),
       vscode.commands.registerCommand('arl.showLlmPrompt', (args?: RuleArgs) => this.showPrompt(args)),
+      vscode.commands.registerCommand('arl.selectModel', () => selectModel()),
       vscode.commands.registerCommand('arl.recordAttempt', (args: RuleArgs & { proposer: string; title: string; before: string; after: string }) => this.record(args)),
     ];
   }
@@ -86,6 +117,7 @@ export class LlmCommands {
       return;
     }
     const { model, baseUrl } = settings();
+    if (!(await this.agreeToBaseUrl(baseUrl))) return;
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `ARL: asking ${model} to refine \`${target.rule}\``, cancellable: true },
       (_progress, token) => this.client().sendRequest(RefineLlmRequest, { uri: target.uri, rule: target.rule, model, baseUrl }, token),
@@ -94,6 +126,7 @@ export class LlmCommands {
       return undefined;
     });
     if (!result) return;
+    showWarnings(result.warnings);
     if (result.error) {
       void vscode.window.showErrorMessage(`ARL: ${result.error.message}`);
       return;
@@ -108,6 +141,28 @@ export class LlmCommands {
     const items = result.proposals.map((p) => ({ label: p.title, detail: p.newText.replace(/\s+/g, ' '), p }));
     const chosen = await vscode.window.showQuickPick(items, { placeHolder: result.rationale || 'Apply a proposal (one undoable edit)', matchOnDetail: true });
     if (chosen) await this.apply(target.uri, chosen.p);
+  }
+
+  /**
+   * A base URL from the workspace's settings (not the user's) sends the key elsewhere: asked once
+   * per URL and workspace, naming where it is set.
+   */
+  private async agreeToBaseUrl(baseUrl: string | undefined): Promise<boolean> {
+    if (isDefaultBaseUrl(baseUrl)) return true;
+    const inspect = vscode.workspace.getConfiguration('arl').inspect<string>('llm.baseUrl');
+    const where = inspect?.workspaceFolderValue ? "this folder's settings (.vscode/settings.json)" : inspect?.workspaceValue ? "this workspace's settings" : undefined;
+    if (!where) return true;
+    const agreed = this.context.workspaceState.get<string>('arl.agreedBaseUrl');
+    if (agreed === baseUrl) return true;
+    const send = 'Send There';
+    const pick = await vscode.window.showWarningMessage(
+      `ARL: ${where} set arl.llm.baseUrl to ${baseUrl}: "Refine with LLM" would send the rule, its data summary and your API key there instead of to Anthropic's API.`,
+      { modal: true },
+      send,
+    );
+    if (pick !== send) return false;
+    await this.context.workspaceState.update('arl.agreedBaseUrl', baseUrl);
+    return true;
   }
 
   private async apply(uri: string, p: OfferedProposal): Promise<void> {

@@ -28,8 +28,10 @@ export class StatusBar implements vscode.Disposable {
       'no-dataset': '$(pulse) ARL: no dataset',
       'data-error': '$(warning) ARL: dataset error',
       errors: '$(error) ARL: errors',
+      restricted: '$(shield) ARL: restricted mode',
     };
     this.item.text = texts[s.state];
+    this.item.command = s.state === 'restricted' ? 'workbench.trust.manage' : 'arl.showMetrics';
     this.item.tooltip = s.message ?? `File F1 on the ${s.split} split. Click for every split.`;
     this.item.show();
   }

@@ -60,7 +60,9 @@ export class TrajectoryPanels implements vscode.Disposable {
     const entry = { panel, watcher, attempts: [] as Attempt[] };
     this.panels.set(file, entry);
     const send = async () => {
-      const r = await readTrajectory(file);
+      // A trajectory that is a link or a special file is refused: say why.
+      const r = await readTrajectory(file).catch((e: Error) => void vscode.window.showWarningMessage(`ARL: ${e.message}`));
+      if (!r) return;
       entry.attempts = r.attempts;
       if (r.skipped) this.output.warn(`${r.path}: ${r.skipped} unreadable line(s) skipped.`);
       void panel.webview.postMessage({ type: 'trajectory', data: { file: r.path, attempts: r.attempts.map(toAttempt) } } satisfies ToTrajectory);

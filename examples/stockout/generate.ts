@@ -211,8 +211,8 @@ export function productRows(p: Product): string {
 
 export const stockoutHeader = 'sku,week,oos_ratio,units,is_anomaly,reason\n';
 
-export async function writeStockoutCsv(path: string, opts: StockoutOptions = {}): Promise<{ rows: number; anomalies: number }> {
-  const out = createWriteStream(path);
+export async function writeStockoutCsv(path: string, opts: StockoutOptions = {}, stream?: NodeJS.WritableStream): Promise<{ rows: number; anomalies: number }> {
+  const out: NodeJS.WritableStream = stream ?? createWriteStream(path);
   let rows = 0;
   let anomalies = 0;
   let buf = stockoutHeader;

@@ -81,7 +81,7 @@ describe('arl', () => {
     const rows = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(rows[0]).toBe('series,time,rules,category,severity');
     expect(rows.length - 1).toBe(flagged);
-    expect(rows[1]).toMatch(/^SKU\d+,\d{4}-\d\d-\d\d,[a-z ]+,[^,]+,(low|medium|high|critical)$/);
+    expect(rows[1]).toMatch(/^SKU\d+,\d{4}-\d\d-\d\dT00:00:00Z,[a-z ]+,[^,]+,(low|medium|high|critical)$/);
     // Production data has no label column.
     const csv = readFileSync(ex.csv, 'utf8').trimEnd().split('\n');
     const header = csv[0].split(',');
@@ -105,6 +105,39 @@ describe('arl', () => {
     expect(r.stdout).toContain('expected an anomaly at 4, got normal: no rule fired');
   });
 
+  it('eval shows event figures and the objective beside flag-all and flag-nothing when labels form runs', async () => {
+    const dir = join(ex.dir, 'events');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    // a: an event at 5-8 caught from 6 (delay 1) and a false spike at 15; b: an event at 10-11 caught at once.
+    let csv = 'id,t,x,y\n';
+    for (let t = 0; t < 20; t++) csv += `a,${t},${(t >= 6 && t <= 8) || t === 15 ? 10 : 1},${t >= 5 && t <= 8 ? 1 : 0}\n`;
+    for (let t = 0; t < 20; t++) csv += `b,${t},${t === 10 || t === 11 ? 10 : 1},${t === 10 || t === 11 ? 1 : 0}\n`;
+    writeFileSync(join(dir, 'd.csv'), csv);
+    writeFileSync(join(dir, 'r.arl'), 'dataset "d.csv" {\n    series = id\n    time = t\n    label = y\n}\nrule r when x > 5\n');
+    const t = await arl(['eval', 'r.arl', '--split', 'all'], { cwd: dir });
+    expect(t.stderr).toBe('');
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/^rule\s+P\s+R\s+F1\s+TP\s+FP\s+FN\s+fires\s+unjudged\s+unique TP\s+event P\s+event R\s+event F1\s+alarms\s+delay$/m);
+    // 3 alarms: two inside events (share 1 each), one false: event precision 2/3; both events caught.
+    expect(t.stdout).toMatch(/^\(file\)\s+0\.833\s+0\.833\s+0\.833\s+5\s+1\s+1\s+6\s+0\s+0\.667\s+1\.000\s+0\.800\s+3\s+0\.5$/m);
+    // Flag-all: one alarm per series, 4 of 20 and 2 of 20 points in events: precision 0.15.
+    expect(t.stdout).toMatch(/^\(flag all\)\s+0\.150\s+1\.000\s+0\.261\s+6\s+34\s+0\s+40\s+0\s+0\.150\s+1\.000\s+0\.261\s+2\s+0\.0$/m);
+    expect(t.stdout).toMatch(/^\(flag none\)\s+-\s+0\.000\s+0\.000\s+0\s+0\s+6\s+0\s+0\s+-\s+0\.000\s+0\.000\s+0\s+-$/m);
+    expect(t.stdout).toContain('objective: event F1 0.80 · flag all 0.26 · flag none 0.00 (default: the labels form runs longer than one point');
+    expect(t.stdout).toContain('alarms: 3 (1 false, 25 per 1,000 labelled points), 75 per series per 1,000 points; median delay 0.5 points');
+    const j = JSON.parse((await arl(['eval', 'r.arl', '--split', 'all', '--json'], { cwd: dir })).stdout);
+    expect(j.scores.objective).toMatchObject({ label: 'event F1', set: false });
+    expect(j.scores.file).toMatchObject({ alarms: 3, trueAlarms: 2, falseAlarms: 1, events: 2, eventsCaught: 2, delay: 0.5 });
+    expect(j.scores.baselines.all.eventF1).toBeCloseTo(0.2609, 4);
+    expect(j.scores.baselines.none.eventPrecision).toBeNull();
+    // Flagging everything: no better than flag-all, a warning on the dataset block (not an error).
+    writeFileSync(join(dir, 'loud.arl'), 'dataset "d.csv" {\n    series = id\n    time = t\n    label = y\n}\nrule r when x > 0\n');
+    const loud = await arl(['eval', 'loud.arl'], { cwd: dir });
+    expect(loud.code).toBe(0);
+    expect(loud.stderr).toMatch(/^loud\.arl:1:1: warning: On train the rules' event F1 is [\d.]+, no better than flagging every point/m);
+  });
+
   it('reports a broken CSV with its file, line and column', async () => {
     const dir = join(ex.dir, 'broken');
     const { mkdirSync } = await import('node:fs');
@@ -113,7 +146,7 @@ describe('arl', () => {
     writeFileSync(join(dir, 'r.arl'), 'dataset "d.csv" {\n    series = sku\n    time = week\n    label = is_anomaly\n}\nrule r when oos_ratio > 1\n');
     const r = await arl(['eval', join(dir, 'r.arl')], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/r\.arl:1:9: error: .*d\.csv:4(:\d+)?: .*repeats the time of line 3/i);
+    expect(r.stderr).toMatch(/r\.arl:1:9: error: .*d\.csv:4:3: Series "A" has 2 rows at time "2025-01-13T00:00:00Z" \(lines 3 and 4\)/);
   });
 
   it('serves the language server on stdio', async () => {

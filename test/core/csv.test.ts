@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../../grammar/src/check';
 import { parse } from '../../grammar/src/parse';
 import { isMissingCell, loadCsv, loadCsvText, type LoadResult, type Roles } from '../../server/src/engine/csv';
-import { schemaOf, type Frame } from '../../server/src/engine/frame';
+import { formatTime, schemaOf, type Frame } from '../../server/src/engine/frame';
 import { analyzeWith, tempDir } from './helpers';
 
 const roles: Roles = { series: 's', time: 't', label: 'y' };
@@ -37,10 +37,11 @@ describe('broken files', () => {
     expect(e.message).toContain('Name an existing column in the dataset block');
   });
 
-  it('a non-numeric cell makes its column a text column, and says where', () => {
+  it('a non-numeric cell makes its column a category column, and says where', () => {
     const f = ok('s,t,x,y\na,1,2,0\na,2,abc,1\na,3,4,0\n');
     expect(f.columns.has('x')).toBe(false);
-    expect(f.columnInfo.find((c) => c.name === 'x')).toEqual({ name: 'x', numeric: false, note: 'line 3 holds "abc"' });
+    expect(f.columnInfo.find((c) => c.name === 'x')).toEqual({ name: 'x', numeric: false, note: 'line 3 holds "abc"; 2 of 3 values are numbers', categories: ['2', 'abc', '4'] });
+    expect(f.categories.get('x')).toEqual({ codes: Int32Array.from([0, 1, 2]), values: ['2', 'abc', '4'] });
     // A rule reading it gets an error carrying that place.
     const issues = check(parse('rule r when x > 1'), schemaOf(f)).issues;
     expect(issues).toHaveLength(1);
@@ -51,14 +52,14 @@ describe('broken files', () => {
   it('a time repeated within a series, from text and from a file', async () => {
     const text = 's,t,x,y\na,1,2,0\nb,1,2,0\na,1,3,1\n';
     const e = error(text);
-    expect(e).toMatchObject({ code: 'duplicate-time', file: 'data.csv', line: 4, column: 1 });
-    expect(e.message).toContain('line 2');
-    expect(e.message).toContain('remove or merge one of them');
+    expect(e).toMatchObject({ code: 'duplicate-time', file: 'data.csv', line: 4, column: 3 });
+    expect(e.message).toContain('Series "a" has 2 rows at time "1" (lines 2 and 4)');
+    expect(e.message).toContain('remove the extra rows, or merge them with `duplicates = first`');
     const path = join(tempDir(), 'dup.csv');
     writeFileSync(path, text);
     const r = await loadCsv(path, { roles });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error).toMatchObject({ code: 'duplicate-time', file: path, line: 4, column: 1 });
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'duplicate-time', file: path, line: 4, column: 3 });
   });
 
   it('an empty file, and a header without rows', () => {
@@ -115,7 +116,7 @@ describe('broken files', () => {
     expect(missing.parse.text.slice(m.start, m.end)).toBe('s');
     const dup = await analyzeWith('s,t,x\na,1,2\na,1,3\n', 'dataset "data.csv" { series = s\n time = t }\nrule r when x > 1\n');
     const d = dup.issues.find((i) => i.code === 'dataset-error')!;
-    expect(d.message).toMatch(/data\.csv:3:1: This row repeats the time of line 2/);
+    expect(d.message).toMatch(/data\.csv:3:3: Series "a" has 2 rows at time "1" \(lines 2 and 3\)/);
     expect(dup.parse.text.slice(d.start, d.end)).toBe('"data.csv"');
   });
 });
@@ -163,6 +164,15 @@ describe('what loads', () => {
     expect(col(f, 'x')).toEqual([2, 3, 4, 1]);
   });
 
+  it('times are written in one form: ISO date-times in UTC, with milliseconds when any time has them', () => {
+    const f = ok('s,t,x,y\na,2013-12-16,1,0\na,2013-12-16T00:05:00Z,2,0\n');
+    expect(Array.from(f.time, (t) => formatTime(f, t))).toEqual(['2013-12-16T00:00:00Z', '2013-12-16T00:05:00Z']);
+    const ms = ok('s,t,x,y\na,2013-12-16,1,0\na,2013-12-16T00:05:00.25Z,2,0\n');
+    expect(Array.from(ms.time, (t) => formatTime(ms, t))).toEqual(['2013-12-16T00:00:00.000Z', '2013-12-16T00:05:00.250Z']);
+    const n = ok('s,t,x,y\na,1.5,1,0\na,10,2,0\n');
+    expect(Array.from(n.time, (t) => formatTime(n, t))).toEqual(['1.5', '10']);
+  });
+
   it('numbers are times too, and then the time column can be read by rules', () => {
     const f = ok('s,t,x,y\na,10,1,0\na,2.5,2,0\na,-1,3,0\n');
     expect(f.timeKind).toBe('number');
@@ -205,6 +215,42 @@ describe('what loads', () => {
     expect(f.columnInfo.find((c) => c.name === 'x')!.numeric).toBe(false);
     expect(ok('s,t,x,y\na,1,Infinity,0\n').columnInfo.find((c) => c.name === 'x')!.numeric).toBe(false);
     expect(ok('s,t,x,y\na,1, 0x10,0\n').columnInfo.find((c) => c.name === 'x')!.numeric).toBe(false);
+  });
+
+  it('a column of numbers that meets text is a category column holding the numbers as written', async () => {
+    const text = 's,t,code,y,why\na,1,007,0,"two\nlines"\n\na,2,1.50,0,x\na,3, NA ,0,x\na,4,E11,1,x\nb,1,007,0,x\n';
+    const roles5 = { ...roles, reason: 'why' };
+    const expected = { codes: Int32Array.from([0, 1, -1, 2, 0]), values: ['007', '1.50', 'E11'] };
+    expect(ok(text, roles5).categories.get('code')).toEqual(expected);
+    const info = ok(text, roles5).columnInfo.find((c) => c.name === 'code');
+    expect(info).toEqual({ name: 'code', numeric: false, note: 'line 7 holds "E11"; 3 of 4 values are numbers', categories: ['007', '1.50', 'E11'] });
+    const path = join(tempDir(), 'mixed.csv');
+    writeFileSync(path, text);
+    const r = await loadCsv(path, { roles: roles5 });
+    expect(r.ok && r.frame.categories.get('code')).toEqual(expected);
+  });
+
+  it('numbers read again from a file of several chunks when text comes late', async () => {
+    const rows = ['s,t,code,y'];
+    for (let i = 0; i < 150_000; i++) rows.push(`a,${i},${i % 7 === 0 ? '07' : '1'},0`);
+    rows.push('a,150000,E11,1');
+    const path = join(tempDir(), 'late.csv');
+    writeFileSync(path, rows.join('\n') + '\n');
+    const r = await loadCsv(path, { roles });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const c = r.frame.categories.get('code')!;
+    expect(c.values).toEqual(['07', '1', 'E11']);
+    expect(c.codes[0]).toBe(0);
+    expect(c.codes[1]).toBe(1);
+    expect(c.codes[149_996]).toBe(0);
+    expect(c.codes[150_000]).toBe(2);
+  });
+
+  it('a text column: codes in first-seen order, values most frequent first in the column info', () => {
+    const f = ok('s,t,ev,y\na,1,E5,0\na,2,E22,0\na,3,E22,1\na,4,,0\nb,1,E22,0\n');
+    expect(f.categories.get('ev')).toEqual({ codes: Int32Array.from([0, 1, 1, -1, 1]), values: ['E5', 'E22'] });
+    expect(f.columnInfo.find((c) => c.name === 'ev')).toEqual({ name: 'ev', numeric: false, categories: ['E22', 'E5'] });
   });
 
   it('a file on disk loads like the same text', async () => {

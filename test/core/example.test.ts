@@ -121,4 +121,16 @@ describe('the stock-out example', () => {
     expect(all.excludes[0].removedFp).toBeGreaterThan(0);
     expect(all.excludes[0].removedTp).toBe(0);
   });
+
+  it('weak.arl: the same rules, far off, a start for learning that still beats flagging everything', async () => {
+    const weakText = readFileSync(new URL('../../examples/stockout/weak.arl', import.meta.url), 'utf8');
+    const weak = await analyze(weakText, join(analysis.datasetPath!, '..', 'weak.arl'), { store: new DatasetStore() });
+    expect(weak.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(weak.program.rules.map((r) => r.name)).toEqual(analysis.program.rules.map((r) => r.name));
+    expect(weak.program.rules.every((r) => r.node)).toBe(true);
+    const good = analysis.scores('train')!;
+    const w = weak.scores('train')!;
+    expect(w.file.f1).toBeLessThan(good.file.f1 - 0.3);
+    expect(w.file.f1).toBeGreaterThan(w.baselines.all.f1);
+  });
 });

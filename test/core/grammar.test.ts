@@ -170,7 +170,7 @@ describe('syntax errors', () => {
       code: 'syntax',
       text: 'abc',
       from: [0, 19],
-      message: "Expected a number or '_' (a missing value) but found 'abc'.",
+      message: "Expected a number, a string or '_' (a missing value) but found 'abc'.",
     });
   });
 
@@ -245,15 +245,15 @@ describe('checker errors', () => {
     const few = only('rule r when mean(oos_ratio) > 1', schema);
     expect(few).toMatchObject({ code: 'arity', text: 'mean(oos_ratio)' });
     expect(few.message).toContain('`w`');
-    expect(only('rule r when mean(oos_ratio, 3, 0, 5) > 1', schema)).toMatchObject({ code: 'arity', text: '5' });
+    expect(only('rule r when mean(oos_ratio, 3, 0, 1, 5) > 1', schema)).toMatchObject({ code: 'arity', text: '5' });
     expect(only('rule r when least(oos_ratio) > 1', schema)).toMatchObject({ code: 'arity', text: 'least(oos_ratio)' });
   });
 
   it('named arguments: unknown, given twice, positional after named', () => {
     const unknown = only('rule r when mean(oos_ratio, 3, ofset = 1) > 1', schema);
     expect(unknown).toMatchObject({ code: 'named-arg', text: 'ofset' });
-    expect(unknown.message).toBe('mean has no parameter `ofset`: did you mean `offset`? It takes mean(x, w, offset = 0).');
-    expect(only('rule r when mean(oos_ratio, 3, size = 1) > 1', schema).message).toBe('mean has no parameter `size`. It takes mean(x, w, offset = 0).');
+    expect(unknown.message).toBe('mean has no parameter `ofset`: did you mean `offset`? It takes mean(x, w, offset = 0, [min_count]).');
+    expect(only('rule r when mean(oos_ratio, 3, size = 1) > 1', schema).message).toBe('mean has no parameter `size`. It takes mean(x, w, offset = 0, [min_count]).');
     expect(only('rule r when mean(oos_ratio, w = 3, x = units) > 1', schema)).toMatchObject({ code: 'named-arg', text: 'x' });
     expect(only('rule r when mean(oos_ratio, w = 3, 1) > 1', schema)).toMatchObject({ code: 'named-arg', text: '1' });
     expect(only('rule r when least(oos_ratio, x = 1) > 1', schema)).toMatchObject({ code: 'named-arg', text: 'x' });
@@ -345,6 +345,33 @@ describe('checker errors', () => {
     expect(only('dataset "d.csv" { series = sku\n series = sku }', schema)).toMatchObject({ code: 'duplicate-key', from: [1, 1] });
     expect(only('dataset "d.csv" { label = is_anomaly }\nrule r when is_anomaly > 0', schema)).toMatchObject({ code: 'label-in-rule', text: 'is_anomaly' });
     expect(issuesOf('dataset "a.csv"\ndataset "b.csv"').map((i) => i.code)).toEqual(['duplicate-dataset']);
+  });
+
+  it('the dataset block: objective and tolerance', () => {
+    const ds = (t: string) => check(parse(`dataset "d.csv" { ${t} }`)).dataset;
+    expect(ds('objective = event_f1  tolerance = 3')).toMatchObject({ objective: { kind: 'event_f1' }, tolerance: 3 });
+    expect(ds('objective = point_f1').objective).toEqual({ kind: 'point_f1' });
+    expect(ds('objective = f_beta(0.5)').objective).toEqual({ kind: 'f_beta', beta: 0.5 });
+    // Unset: the engine chooses from the labels; no tolerance.
+    expect(ds('series = sku').objective).toBeUndefined();
+    expect(ds('series = sku').tolerance).toBe(0);
+    expect(issuesOf('dataset "d.csv" {\n    objective = f_beta(2)\n    tolerance = 0\n}')).toEqual([]);
+    const typo = only('dataset "d.csv" { objective = event_f }');
+    expect(typo).toMatchObject({ code: 'bad-objective', text: 'event_f', data: { replacements: ['event_f1'] } });
+    expect(typo.message).toContain('Did you mean `event_f1`?');
+    expect(only('dataset "d.csv" { objective = f_beta }')).toMatchObject({ code: 'bad-objective', text: 'f_beta' });
+    expect(only('dataset "d.csv" { objective = f_beta() }')).toMatchObject({ code: 'bad-objective', text: 'f_beta()' });
+    expect(only('dataset "d.csv" { objective = f_beta(0) }')).toMatchObject({ code: 'bad-objective', text: 'f_beta(0)' });
+    expect(only('dataset "d.csv" { objective = event_f1(2) }')).toMatchObject({ code: 'bad-objective', text: 'event_f1(2)' });
+    expect(only('dataset "d.csv" { objective = "event_f1" }')).toMatchObject({ code: 'bad-objective' });
+    expect(only('dataset "d.csv" { tolerance = 2.5 }')).toMatchObject({ code: 'bad-tolerance', text: '2.5' });
+    expect(only('dataset "d.csv" { tolerance = few }')).toMatchObject({ code: 'bad-tolerance', text: 'few' });
+    // A setting's value never reads as a column: no missing-column error against the schema.
+    expect(issuesOf('dataset "d.csv" { series = sku  objective = event_f1 }', schema)).toEqual([]);
+    // Syntax errors inside the call stay in the dataset block; the rule after it is still read.
+    const p = parse('dataset "d.csv" { objective = f_beta(2 }\nrule r when x > 1');
+    expect(p.issues.length).toBeGreaterThan(0);
+    expect(p.file.rules.map((r) => r.name?.name)).toEqual(['r']);
   });
 
   it('severity must be low, medium, high or critical', () => {

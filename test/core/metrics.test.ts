@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { newFrameId, type Frame } from '../../server/src/engine/frame';
 import { score, ScoringIndex, type FileScores, type NamedFlags, type ScoreSplit } from '../../server/src/engine/metrics';
 import { assignSplits, fnv1a, minSeriesForHashSplit, splitIndex, type Splits } from '../../server/src/engine/split';
+import { labelsFormRuns, referenceEvents, type RefEvents } from './event-reference';
 import { frameOf } from './helpers';
 
 const N = Number.NaN;
@@ -33,7 +34,7 @@ function makeFrame(lengths: number[], label: number[]): Frame {
   };
 }
 
-interface RefScores {
+interface RefScores extends RefEvents {
   tp: number;
   fp: number;
   fn: number;
@@ -43,9 +44,7 @@ interface RefScores {
   precision: number;
   recall: number;
   f1: number;
-  events: number;
-  eventsCaught: number;
-  eventRecall: number;
+  objective: number;
 }
 
 /** The reference: every number recomputed from its definition, point by point. */
@@ -60,6 +59,7 @@ function reference(frame: Frame, of: Uint8Array, split: ScoreSplit, rules: Named
   const fileFires = (i: number) => rules.some((_, k) => ruleFires(k, i));
 
   // Runs of consecutive anomalies in the split, within a series.
+  const eventObjective = labelsFormRuns(frame);
   const runs: [number, number][] = [];
   for (let s = 0; s < frame.seriesIds.length; s++) {
     let start = -1;
@@ -88,22 +88,18 @@ function reference(frame: Frame, of: Uint8Array, split: ScoreSplit, rules: Named
       // An excluded point is decided (not flagged) whatever the rules say.
       if (!f && unknown(i) && !excludes.some((e) => isTrue(e.flags, i))) unjudged++;
     }
-    let caught = 0;
-    for (const [a, b] of runs) {
-      let hit = false;
-      for (let i = a; i < b; i++) if (fires(i)) hit = true;
-      if (hit) caught++;
-    }
+    const events = referenceEvents(frame, inSplit, fires);
+    const f1 = tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : N;
+    const objective = eventObjective ? events.eventF1 : f1;
     return {
       tp, fp, fn, tn,
       fires: count,
       unjudged,
       precision: tp + fp > 0 ? tp / (tp + fp) : N,
       recall: tp + fn > 0 ? tp / (tp + fn) : N,
-      f1: tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : N,
-      events: runs.length,
-      eventsCaught: caught,
-      eventRecall: runs.length > 0 ? caught / runs.length : N,
+      f1,
+      ...events,
+      objective: Number.isNaN(objective) ? 0 : objective,
     };
   };
 
@@ -152,7 +148,16 @@ function reference(frame: Frame, of: Uint8Array, split: ScoreSplit, rules: Named
     labelled: nLabelled,
     anomalies,
     hasEvents: runs.some(([a, b]) => b - a > 1),
+    objective: {
+      objective: { kind: eventObjective ? 'event_f1' : 'point_f1' },
+      label: eventObjective ? 'event F1' : 'point F1',
+      set: false,
+      why: expect.any(String),
+    },
+    tolerance: 0,
+    period: '1,000 points',
     file: scoresOf(fileFires, (i) => rules.some((r) => isUnknown(r.flags, i))),
+    baselines: { all: scoresOf(() => true, () => false), none: scoresOf(() => false, () => false) },
     rules: ruleScores,
     excludes: excludeScores,
   };

@@ -268,7 +268,7 @@ export const scenarios = [
       const [rl, rc] = lineCol(original, 'rule escalating', 'rule '.length + 2);
       await goTo(page, rl, rc);
       // A verified proposal: its title gives the file's F1 on train and validation, before -> after.
-      const chosen = await codeAction(page, /file F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+/);
+      const chosen = await codeAction(page, /file point F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+/);
       assert.match(chosen, /^(Tune|Add|Drop|Change|Window|Steps) /);
       await until('the file F1 to improve', async () => {
         const f = await statusF1(page);

@@ -68,17 +68,18 @@ describe('editor features', () => {
   });
 
   it('marks a broken rule’s lens stale, with its last figures, and says the file lens leaves it out', async () => {
+    // The dataset block has two lenses (the file, its objective); the rules follow.
     const good = await titles();
-    const critical = good[1];
+    const critical = good[2];
     expect(critical).toMatch(/^P [\d.]+ · R/);
     await client.change(uri, text.replace('oos_ratio >= 80 or', 'oos_ratio >= or'));
     const broken = await titles();
     expect(broken).toHaveLength(good.length);
-    expect(broken[1]).toBe(`$(warning) stale while \`critical\` has errors · last good: ${critical}`);
+    expect(broken[2]).toBe(`$(warning) stale while \`critical\` has errors · last good: ${critical}`);
     expect(broken[0]).toContain('without critical (it has errors)');
-    expect(broken[2]).toBe(good[2]);
+    expect(broken[3]).toBe(good[3]);
     await client.change(uri, text);
-    expect((await titles())[1]).toBe(critical);
+    expect((await titles())[2]).toBe(critical);
   });
 
   it('says "1 anomaly", not "1 anomalies"', async () => {
@@ -91,7 +92,7 @@ describe('editor features', () => {
     await client.open(u, src);
     const t = await titles(u);
     expect(t[0]).toMatch(/^1 series · 3 points · 3 labelled · 1 anomaly · file /);
-    expect(t[2]).toBe('removes 0 false alarms and 0 true anomalies (train)');
+    expect(t[3]).toBe('removes 0 false alarms and 0 true anomalies (train)');
   });
 
   it('completes data files in the dataset path, relative to the rule file, never outside the workspace', async () => {
@@ -158,11 +159,11 @@ describe('editor features', () => {
       context: { diagnostics: [], triggerKind: CodeActionTriggerKind.Invoked },
     })) as CodeAction[];
     const fix = actions.find((x) => x.kind === 'quickfix' && x.edit)!;
-    const preview = actions.find((x) => x.title === `Preview: ${fix.title.replace(/ \(file F1:.*\)$/, '')}`)!;
+    const preview = actions.find((x) => x.title === `Preview: ${fix.title.replace(/ \(file point F1:.*\)$/, '')}`)!;
     expect(preview.kind).toBe('refactor.rewrite');
     const ann = preview.edit!.changeAnnotations!.proposal;
     expect(ann.needsConfirmation).toBe(true);
-    expect(ann.description).toMatch(/^file F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+; rule `escalating` F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+$/);
+    expect(ann.description).toMatch(/^file point F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+; rule `escalating` F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+$/);
     expect(preview.command?.command).toBe('arl.recordAttempt');
     await client.change(uri, text);
   });
@@ -187,7 +188,7 @@ describe('editor features', () => {
       fixes = ((await ask(CodeActionTriggerKind.Automatic)) ?? []).filter((x) => x.kind === 'quickfix' && x.edit);
       if (!fixes.length) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(fixes[0].title).toMatch(/\(file F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+\)$/);
+    expect(fixes[0].title).toMatch(/\(file point F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+\)$/);
     await client.change(uri, text);
   });
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
+import { defaultModel } from '../../server/src/refine/models';
 import { trajectoryPath } from '../../server/src/refine/trajectory';
 import { LlmPromptRequest, RefineLlmRequest } from '../../server/src/lsp/protocol';
 import { exampleDir, type ExampleDir } from '../support/example';
@@ -40,7 +41,7 @@ describe('Refine with LLM in the editor', () => {
     const r = await client.conn.sendRequest(RefineLlmRequest, { uri, rule: 'escalating', model: 'claude-test', baseUrl: fake.url });
     expect(r.error).toBeUndefined();
     expect(r.proposals).toHaveLength(1);
-    expect(r.proposals[0].title).toMatch(/\(file F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+\)$/);
+    expect(r.proposals[0].title).toMatch(/\(file point F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+\)$/);
     expect(r.proposals[0].newText).toContain('oos_ratio >= 45');
     expect(r.rejected).toHaveLength(1);
     expect(r.tokens.input).toBeGreaterThan(0);
@@ -52,6 +53,15 @@ describe('Refine with LLM in the editor', () => {
     const recorded = lines().map((l) => JSON.parse(l));
     expect(recorded.filter((a) => a.proposer === 'anthropic')).toHaveLength(2);
     expect(readFileSync(trajectoryPath(ex.arl), 'utf8')).not.toContain(key);
+  });
+
+  it('hands the SDK deprecation notice to the client once, as data to word (never on the console)', async () => {
+    fake.script(toolAnswer(['rule escalating when oos_ratio >= 0']));
+    const r = await client.conn.sendRequest(RefineLlmRequest, { uri, rule: 'escalating', model: 'claude-sonnet-4-5', baseUrl: fake.url });
+    expect(r.warnings).toEqual([{ kind: 'deprecated-model', model: 'claude-sonnet-4-5', endOfLife: 'November 30th, 2026' }]);
+    fake.script(toolAnswer(['rule escalating when oos_ratio >= 0']));
+    const quiet = await client.conn.sendRequest(RefineLlmRequest, { uri, rule: 'escalating', model: defaultModel, baseUrl: fake.url });
+    expect(quiet.warnings).toBeUndefined();
   });
 
   it('shows exactly the prompt it would send', async () => {
@@ -74,6 +84,17 @@ describe('Refine with LLM in the editor', () => {
     );
     expect(String(outcome)).toMatch(/cancel/i);
     expect(lines().length).toBe(before);
+  });
+
+  it('ends at once on a long retry-after, saying when to try again, and records the attempt', async () => {
+    const before = lines().length;
+    const sent = fake.received.length;
+    fake.script({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '3600' } });
+    const r = await client.conn.sendRequest(RefineLlmRequest, { uri, rule: 'escalating', model: 'claude-test', baseUrl: fake.url });
+    expect(fake.received.length - sent).toBe(1);
+    expect(r.error).toEqual({ code: 'rate-limited', message: 'Rate limited by the API (429): try again in about an hour.' });
+    const added = lines().slice(before).map((l) => JSON.parse(l));
+    expect(added).toMatchObject([{ rule: 'escalating', proposer: 'anthropic', accepted: false, reason: 'error: Rate limited by the API (429): try again in about an hour.' }]);
   });
 
   it('reports a server error clearly', async () => {

@@ -62,17 +62,20 @@ describe('language server', () => {
     const a = await analyze(text, ex.arl, { store: new DatasetStore() });
     const s = a.scores('train')!;
     const titles = lensTitles(lenses);
-    expect(titles).toHaveLength(1 + 3 + 1);
+    expect(titles).toHaveLength(2 + 3 + 1);
     expect(titles[0]).toContain(`${s.series} series`);
     expect(titles[0]).toContain(`F1 ${s.file.f1.toFixed(2)}`);
+    // The objective beside the trivial baselines: single-point labels, so point F1.
+    const all = s.baselines.all.objective.toFixed(2);
+    expect(titles[1]).toBe(`point F1 ${s.file.f1.toFixed(2)} · flag all ${all} · flag none 0.00 (train)`);
     s.rules.forEach((r, k) => {
-      expect(titles[1 + k]).toContain(`F1 ${r.f1.toFixed(2)} · TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
+      expect(titles[2 + k]).toContain(`F1 ${r.f1.toFixed(2)} · TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
     });
-    expect(titles[4]).toMatch(/removes \d+ false alarms/);
-    expect(lenses![1].command?.command).toBe('arl.previewRule');
-    expect(lenses![1].command?.arguments?.[0]).toMatchObject({ uri, rule: 'critical' });
+    expect(titles[5]).toMatch(/removes \d+ false alarms/);
+    expect(lenses![2].command?.command).toBe('arl.previewRule');
+    expect(lenses![2].command?.arguments?.[0]).toMatchObject({ uri, rule: 'critical' });
     // The tooltip: the noise budget (alarms per week) and what precision and recall count.
-    const tip = (lenses![1].command?.arguments?.[0] as { tooltip: string }).tooltip;
+    const tip = (lenses![2].command?.arguments?.[0] as { tooltip: string }).tooltip;
     const times = a.data!.frame.time;
     const weeks = (Math.max(...times) - Math.min(...times)) / (7 * 86400000) + 1; // weekly points: the span plus one week
     const rate = s.rules[0].fires / weeks;
@@ -93,16 +96,16 @@ describe('language server', () => {
     const fixed = await client.change(uri, edited);
     expect(fixed.diagnostics.filter((x) => x.severity === 1)).toEqual([]);
     const after = lensTitles(await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } }));
-    expect(after[1]).not.toEqual(before[1]);
+    expect(after[2]).not.toEqual(before[2]);
     const fp = (t: string) => Number(/FP (\d+)/.exec(t)![1]);
-    expect(fp(after[1])).toBeGreaterThan(fp((await lensOf(text))[1]));
+    expect(fp(after[2])).toBeGreaterThan(fp((await lensOf(text))[2]));
     await client.change(uri, text);
   });
 
   it('hovers functions, columns with distributions, lets and rules', async () => {
     const h = async (needle: string, delta = 1) =>
       ((await client.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: pos(text, needle, delta) })) as Hover | null)?.contents as MarkupContent | undefined;
-    expect((await h('zscore('))?.value).toContain('zscore(x, w, offset = 0)');
+    expect((await h('zscore('))?.value).toContain('zscore(x, w, offset = 0, [min_count])');
     const col = (await h('oos_ratio >= 80'))!.value;
     expect(col).toContain('column');
     expect(col).toMatch(/\| anomalies \| [\d,]+ \|/);
@@ -120,7 +123,7 @@ describe('language server', () => {
     await client.change(uri, t2);
     const end = pos(t2, 'mean(oos_ratio, ', 'mean(oos_ratio, '.length);
     const sig = await client.conn.sendRequest(SignatureHelpRequest.type, { textDocument: { uri }, position: end });
-    expect(sig?.signatures[0].label).toBe('mean(x, w, offset = 0)');
+    expect(sig?.signatures[0].label).toBe('mean(x, w, offset = 0, [min_count])');
     expect(sig?.activeParameter).toBe(1);
     const items = (await client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: end })) as CompletionItem[];
     const labels = items.map((i) => i.label);
@@ -204,7 +207,7 @@ describe('language server', () => {
       context: { diagnostics: [], triggerKind: CodeActionTriggerKind.Automatic },
     })) as { title: string }[];
     expect(auto.map((x) => x.title)).toEqual(expect.arrayContaining(proposals.map((x) => x.title)));
-    expect(proposals[0].title).toMatch(/\(file F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+\)$/);
+    expect(proposals[0].title).toMatch(/\(file point F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+\)$/);
     expect(actions.some((x) => x.command?.command === 'arl.refineWithLlm')).toBe(true);
     // Applying the first proposal really improves the file's train F1.
     const e = proposals[0].edit!.changes[uri][0];

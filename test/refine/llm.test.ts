@@ -56,7 +56,7 @@ describe('LLM proposer', () => {
     expect(res.error).toBeUndefined();
     expect(res.proposals[0].ruleText).toBe(good);
     expect([...res.proposals, ...res.rejected].map((p) => p.ruleText).sort()).toEqual([good, 'rule r "R" when x >= 50 and y >= 5']);
-    expect(res.proposals[0].title).toMatch(/^LLM: x >= 42\.5 and y >= 5 \(file F1: train 0\.\d\d -> 1\.00, validation 0\.\d\d -> 1\.00\)$/);
+    expect(res.proposals[0].title).toMatch(/^LLM: x >= 42\.5 and y >= 5 \(file point F1: train 0\.\d\d -> 1\.00, validation 0\.\d\d -> 1\.00\)$/);
     expect(res.tokens).toEqual({ input: 1200, output: 80 });
     expect(res.rationale).toBe('Tighter thresholds.');
 
@@ -89,7 +89,7 @@ describe('LLM proposer', () => {
     ]);
     expect(t.attempts[0]).toMatchObject({ proposer: 'anthropic', model: 'test-model', tokens: { input: 1200, output: 80 } });
     const second = fake.received[1].body.messages[0].content as string;
-    expect(second).toMatch(/- accepted \(train F1 0\.\d\d -> 0\.\d\d, gap .*; by anthropic\): `rule r "R" when x >= 40 and y >= 5`/);
+    expect(second).toMatch(/- accepted \(train point F1 0\.\d{3} -> 0\.\d{3} \(\+0\.\d{3} with the complexity cost\), validation 0\.\d{3} -> 0\.\d{3}; train F1 .*; by anthropic\): `rule r "R" when x >= 40 and y >= 5`/);
   });
 
   it('sends an invalid rule back once with the checker messages, and takes the fix', async () => {
@@ -139,8 +139,8 @@ describe('LLM proposer', () => {
 
   it('reports a rate limit with its retry-after', async () => {
     const { res, t } = await run([{ kind: 'error', status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '7' } }]);
-    expect(res.errors).toEqual(['The API is rate limiting requests (429): retry after 7 s. Wait and try again.']);
-    expect(t.attempts[0].reason).toBe('error: The API is rate limiting requests (429): retry after 7 s. Wait and try again.');
+    expect(res.errors).toEqual(['Rate limited by the API (429): try again in about 7 seconds.']);
+    expect(t.attempts[0].reason).toBe('error: Rate limited by the API (429): try again in about 7 seconds.');
   });
 
   it('waits for retry-after and retries when retries are allowed', async () => {
@@ -148,6 +148,46 @@ describe('LLM proposer', () => {
     expect(fake.received).toHaveLength(2);
     expect(res.errors).toEqual([]);
     expect(res.accepted).toBe(1);
+  });
+
+  it('ends at once on a retry-after beyond the cap, saying when to try again, and records the attempt', async () => {
+    // Retries allowed, the default cap (60 s): an hour is not waited for.
+    const { res, t } = await run([{ kind: 'error', status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '3600' } }], { maxRetries: 2 });
+    expect(fake.received).toHaveLength(1);
+    expect(res.errors).toEqual(['Rate limited by the API (429): try again in about an hour.']);
+    expect(t.attempts.map((a) => [a.accepted, a.reason])).toEqual([[false, 'error: Rate limited by the API (429): try again in about an hour.']]);
+  });
+
+  it('does not start a wait for retry-after that would end past the deadline', async () => {
+    const { res } = await run([{ kind: 'error', status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '30' } }], { maxRetries: 2, timeout: 2000 });
+    expect(fake.received).toHaveLength(1);
+    expect(res.errors).toEqual(['Rate limited by the API (429): try again in about 30 seconds.']);
+  });
+
+  it('retries server errors with back-off, up to maxRetries', async () => {
+    const err = { kind: 'error' as const, status: 500, type: 'api_error', message: 'Internal server error' };
+    const ok = await run([err, err, toolAnswer([good])], { maxRetries: 2, backoff: 1 });
+    expect(fake.received).toHaveLength(3);
+    expect(ok.res.errors).toEqual([]);
+    expect(ok.res.accepted).toBe(1);
+    const gaveUp = await run([err, err, err, err], { maxRetries: 2, backoff: 1 });
+    expect(fake.received).toHaveLength(6);
+    expect(gaveUp.res.errors).toEqual(['The API failed (500): Internal server error. Try again later.']);
+  });
+
+  it('ends a server that never answers within the stated time, retries included', async () => {
+    const { res, t } = await run([{ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' }], { timeout: 300, maxRetries: 5, backoff: 1 });
+    // The first request had the whole budget; no retry started after it.
+    expect(fake.received).toHaveLength(1);
+    expect(res.errors).toEqual(['The model did not answer in time (0.3 s). Try again, or allow more time.']);
+    expect(res.durationMs).toBeGreaterThanOrEqual(300);
+    expect(t.attempts[0].reason).toMatch(/^error: The model did not answer in time \(0\.3 s\)/);
+  });
+
+  it('ends an answer whose body never comes, at the stated time', async () => {
+    const { res } = await run([{ kind: 'stall' }], { timeout: 300 });
+    expect(fake.received).toHaveLength(1);
+    expect(res.errors).toEqual(['The model did not answer in time (0.3 s). Try again, or allow more time.']);
   });
 
   it('reports a server error', async () => {
@@ -200,7 +240,7 @@ describe('LLM proposer', () => {
     expect(res.rules.map((r) => r.name)).toEqual(['hot']);
     expect(res.rejected.map((r) => r.reason)).toEqual([
       'invalid: The file already has a declaration named `r`: choose a new name.',
-      expect.stringMatching(/^no gain: train F1/),
+      expect.stringMatching(/^too small a gain: train point F1 1\.000 -> 0\.\d{3}, 0\.006 more complex: -0\.\d{3} < 0\.002$/),
     ]);
     expect(res.appended).toBe('\n# Drafted from the labelled data by test-model; refine with `arl learn`.\nrule hot "Hot" when x >= 42.5 and y >= 5\n');
     expect(res.after.train.f1).toBe(1);

@@ -9,7 +9,9 @@ export type Step =
   /** An error status with the API's error body and headers. */
   | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> }
   /** Never answers (until the client gives up or the server closes). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Sends the status line and headers of an answer and the start of its body, then nothing more. */
+  | { kind: 'stall' };
 
 export interface Received {
   body: {
@@ -65,6 +67,12 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       const step = queue.shift() ?? { kind: 'error', status: 500, type: 'api_error', message: 'the test scripted no answer for this request' };
       if (step.kind === 'hang') {
         hanging.add(res);
+        return;
+      }
+      if (step.kind === 'stall') {
+        hanging.add(res);
+        res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${received.length}` });
+        res.write('{"id": "msg_stalled", ');
         return;
       }
       if (step.kind === 'error') {

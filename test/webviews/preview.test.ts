@@ -55,7 +55,7 @@ describe('buildPreview on the stock-out example', () => {
     expect(d.rate.reduce((n, b) => n + b.anomalies, 0)).toBe(d.anomalies);
     expect(d.rate).toHaveLength(13);
     const top = d.rate.reduce((a, b) => (b.rate > a.rate ? b : a));
-    expect(top.label).toBe('2025-11-24');
+    expect(top.label).toBe('2025-11-24T00:00:00Z');
     expect(top.rate).toBeGreaterThan(2 * (d.anomalies / d.labelled));
   });
 

@@ -4,7 +4,7 @@
 import type { View } from 'vega';
 import type { PreviewData, SeriesView } from '../../server/src/preview/types';
 import { fill, h } from './dom';
-import { count, percent, score } from './format';
+import { count, percent, score, splitsNote } from './format';
 import type { ScoreSplit } from './protocol';
 import { mountView } from './render';
 import { rateSpec, seriesSpec } from './spec';
@@ -198,5 +198,5 @@ function seriesNote(s: SeriesView): string {
   ].filter(Boolean);
   const reasons = [...new Set((s.reason ?? []).filter((r): r is string => !!r))].slice(0, 3);
   const shown = s.shown < s.length ? ` · ${count(s.shown)} of ${count(s.length)} points drawn` : '';
-  return `${parts.join(' · ') || 'no labelled points in this split'}${shown}${reasons.length ? ` · label: ${reasons.join('; ')}` : ''}`;
+  return `${parts.join(' · ') || 'no labelled points in this split'}${shown} · ${splitsNote(s)}${reasons.length ? ` · label: ${reasons.join('; ')}` : ''}`;
 }

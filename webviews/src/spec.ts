@@ -89,6 +89,7 @@ export function seriesRows(s: SeriesView): Record<string, unknown>[] {
       fired: fired.join(', ') || 'none',
       excluded: excluded.join(', ') || 'none',
       reason: s.reason?.[j] ?? '',
+      split: s.split[j],
     };
     s.columns.forEach((c, k) => (row[`m${k}`] = c.values[j]));
     if (s.let) row.letv = s.let.values[j];
@@ -206,6 +207,7 @@ export function seriesSpec(s: SeriesView, o: SeriesSpecOptions): VlSpec {
     ...(s.let ? [{ field: 'letv', title: s.let.name, type: 'quantitative', format: ',.3~f' }] : []),
     { field: 'labelText', title: 'label' },
     { field: 'outcomeText', title: 'outcome' },
+    { field: 'split', title: 'split' },
     { field: 'fired', title: 'rules fired' },
     ...(s.excludes.length ? [{ field: 'excluded', title: 'excluded by' }] : []),
     ...(s.reason ? [{ field: 'reason', title: 'reason' }] : []),

@@ -2,7 +2,7 @@
 // step and every second (so it never sits still), and a line of its own for each finished search.
 // Silent when stderr is not a terminal (a pipe, a file, CI logs).
 import type { LearnProgress, LearnRun, StopReason } from '../refine/learn';
-import { f1Of } from '../refine/context';
+import { objOf } from '../refine/context';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -18,7 +18,7 @@ const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
 export function stopText(s: StopReason, patience: number): string {
   switch (s) {
     case 'target':
-      return 'reached the target F1';
+      return 'reached the target (--target-f1)';
     case 'patience':
       return `no gain for ${patience} iteration${patience === 1 ? '' : 's'}`;
     case 'iterations':
@@ -33,7 +33,7 @@ export function stopText(s: StopReason, patience: number): string {
 export function statusLine(p: LearnProgress, seconds: number): string {
   return (
     `search ${p.restart + 1}/${p.restarts} · iteration ${p.iteration}/${p.iterations} · rule ${p.rule} · ` +
-    `now F1 train ${f(p.trainF1)} val ${f(p.validationF1)} · best train ${f(p.best.train)} val ${f(p.best.validation)} · ${Math.round(seconds)} s`
+    `now ${p.objective} train ${f(p.trainObjective)} val ${f(p.validationObjective)} · best train ${f(p.best.train)} val ${f(p.best.validation)} · ${Math.round(seconds)} s`
   );
 }
 
@@ -64,7 +64,7 @@ export function learnReporter(stream: Stream, patience: number, now: () => numbe
       clear();
       stream.write(
         `search ${run.restart + 1}/${searches}: ${run.iterations} iteration${run.iterations === 1 ? '' : 's'}, ${run.accepted} change${run.accepted === 1 ? '' : 's'} kept, ` +
-          `F1 train ${f(f1Of(run.figures.train))} validation ${f(f1Of(run.figures.validation))}, ${stopText(run.stoppedBy, patience)}\n`,
+          `${last?.objective ?? 'objective'} train ${f(objOf(run.figures.train))} validation ${f(objOf(run.figures.validation))}, ${stopText(run.stoppedBy, patience)}\n`,
       );
       draw();
     },

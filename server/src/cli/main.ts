@@ -1,5 +1,6 @@
 // The `arl` command line: the same engine as the language server, for CI and production.
 import { parseArgs } from 'node:util';
+import { UnsafePathError } from '../io/safefs';
 import { UsageError, write, type Command, type Io } from './command';
 import { checkCommand } from './commands/check';
 import { draftCommand } from './commands/draft';
@@ -55,6 +56,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
       write(io.stderr, `arl ${cmd.name}: ${err.message}\n\n${cmd.usage}`);
       return 2;
+    }
+    if (e instanceof UnsafePathError) {
+      write(io.stderr, `arl ${cmd.name}: ${err.message}`);
+      return 1;
     }
     write(io.stderr, `arl ${cmd.name}: internal error: ${err.stack ?? err.message}\nPlease report this with the command you ran.`);
     return 70;

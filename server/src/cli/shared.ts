@@ -3,8 +3,10 @@ import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { LineIndex, type Issue } from '../../../grammar/src/issues';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
+import { commandLineBudget } from '../engine/budget';
 import { DatasetStore } from '../engine/store';
-import { UsageError, write, type Io } from './command';
+import { projectRoot, type ReadAccess } from '../io/access';
+import { UsageError, write, type Io, type OptionValues } from './command';
 import { progressBar } from './progress';
 
 export interface RuleFile {
@@ -24,12 +26,30 @@ export async function readRuleFile(arg: string | undefined, io: Io): Promise<Rul
   }
 }
 
+/** The option of every command that loads data: folders outside the project it may read. */
+export const allowOutsideOption = { 'allow-outside': { type: 'string', multiple: true } } as const;
+
+export const allowOutsideUsage = `  --allow-outside DIR
+               read the dataset from DIR too (repeatable); by default only files inside the
+               rule file's project (its git repository, or its folder) are read`;
+
+/**
+ * Where a rule file's dataset may be read from: its project (the git repository holding it, or
+ * its folder) and the folders given with --allow-outside.
+ */
+export async function readAccess(file: RuleFile, values: OptionValues, io: Io): Promise<ReadAccess> {
+  const extra = ((values['allow-outside'] as string[] | undefined) ?? []).map((d) => resolve(io.cwd, d));
+  return { roots: [await projectRoot(file.path), ...extra], howToAllow: (folder) => `pass --allow-outside ${folder}` };
+}
+
 /** Analyses a rule file, with a progress bar on stderr while a large dataset loads. */
-export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeOptions> = {}): Promise<Analysis> {
+export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeOptions> & { values?: OptionValues } = {}): Promise<Analysis> {
   // Only for people at a terminal: not when the output goes to a file or another program.
   const bar = progressBar(io.stderr, 'loading data', io.stdout.isTTY === true);
+  const { values, ...rest } = opts;
+  const access = await readAccess(file, values ?? {}, io);
   try {
-    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, ...opts });
+    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, access, budget: commandLineBudget, ...rest });
   } finally {
     bar.done();
   }

@@ -2,13 +2,16 @@
 // The language server, the CLI and the tests all go through here.
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { check, type CheckResult } from '../../../grammar/src/check';
+import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
+import { checkReadable, type ReadAccess } from '../io/access';
+import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { schemaOf } from './frame';
 import { TRUE, type Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
-import { compile, type PlanNode, type Program } from './plan';
+import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import type { DataSession, DatasetStore } from './store';
 
 export interface Timings {
@@ -28,6 +31,8 @@ export interface Analysis {
   program: Program;
   datasetPath?: string;
   data?: DataSession;
+  /** Restricted mode (an untrusted workspace): the data was not read. */
+  restricted?: boolean;
   dataError?: DataError;
   /** Aligned with program.rules and program.excludes. */
   ruleFlags: NamedFlags[];
@@ -49,54 +54,122 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Production data: the label and reason columns are not needed (`arl run`). */
   unlabelled?: boolean;
+  /**
+   * Where the dataset the file names may be read from (default: the rule file's folder; nothing
+   * for text without a path). A `dataPath` the user gave is not checked.
+   */
+  access?: ReadAccess;
+  /** Restricted mode: parse and check only, no data read at all. */
+  noData?: boolean;
+  /** Limits of the evaluation (default: defaultBudget in budget.ts). */
+  budget?: BudgetLimits;
 }
 
+const besideRuleFile = (path: string | undefined): ReadAccess => ({
+  roots: path ? [dirname(path)] : [],
+  howToAllow: () => 'allow its folder',
+});
+
 export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
+  // Large files parse and check for seconds: between the stages the event loop gets a turn, and a
+  // newer edit can cancel (checkCancelled).
+  const breathe = async () => {
+    await new Promise((r) => setImmediate(r));
+    opts.checkCancelled?.();
+  };
   const parsed = parse(text);
-  let checked = check(parsed);
-  const spec = checked.dataset;
+  await breathe();
+  // The dataset block first (the rules are checked once, against the loaded columns when there are any).
+  const spec = check({ ...parsed, issues: [], file: { decls: parsed.file.decls.filter((d) => d.kind === 'dataset'), lets: [], rules: [], excludes: [], tests: [] } }).dataset;
+  let checked: CheckResult | undefined;
   const timings: Timings = { load: 0, features: 0, evaluate: 0 };
   let datasetPath: string | undefined;
   let data: DataSession | undefined;
   let dataError: DataError | undefined;
+  const own: Issue[] = [];
   const rawPath = opts.dataPath ?? spec.path;
-  if (rawPath) {
-    datasetPath = isAbsolute(rawPath) || !path ? resolve(rawPath) : resolve(dirname(path), rawPath);
+  const at = spec.pathSpan ?? parsed.file.dataset?.keyword ?? { start: 0, end: 0 };
+  if (rawPath) datasetPath = isAbsolute(rawPath) || !path ? resolve(rawPath) : resolve(dirname(path), rawPath);
+  if (datasetPath && opts.noData) {
+    const message = 'Restricted mode: the data is not read in an untrusted workspace, so there are no metrics. Trust the workspace to see them.';
+    dataError = { code: 'read-error', file: datasetPath, message };
+    own.push(issue('restricted', 'info', message, at));
+  } else if (datasetPath && opts.dataPath === undefined) {
+    // Checked before anything of the file is touched: a path outside gets no stat, no open.
+    const refused = await checkReadable(datasetPath, rawPath!, opts.access ?? besideRuleFile(path));
+    opts.checkCancelled?.();
+    if (refused) {
+      dataError = { code: 'read-error', file: datasetPath, message: refused };
+      own.push(issue('dataset-outside', 'error', refused, at));
+    }
+  }
+  if (datasetPath && !dataError) {
     const t0 = performance.now();
-    const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : spec.columns;
-    const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal });
+    const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : { ...spec.columns, split: spec.splitColumn };
+    const splitMethod = opts.unlabelled ? undefined : spec.splitMethod;
+    const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod });
     opts.checkCancelled?.();
     if (r.ok) {
       data = r.session;
       timings.load = r.fresh ? performance.now() - t0 : 0;
       checked = check(parsed, schemaOf(data.frame));
+      await breathe();
     } else {
       dataError = r.error;
     }
   }
+  checked ??= check(parsed);
   const program = compile(checked);
-  const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason] : [];
+  const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason, spec.splitColumnSpan] : [];
   // Production data has no labels: a missing label or reason column is not a problem then.
-  const own = checked.issues.filter((i) => !(i.code === 'missing-column' && unused.some((s) => s && s.start === i.start)));
-  const issues = [...own, ...datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined)];
+  own.push(...checked.issues.filter((i) => !(i.code === 'missing-column' && unused.some((s) => s && s.start === i.start))));
+  // A refused or restricted dataset has its own issue on the path.
+  const pathIssue = own.some((i) => i.code === 'dataset-outside' || i.code === 'restricted');
+  const issues = [...own, ...(pathIssue ? [] : datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined))];
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data) {
     const ev = data.evaluator;
-    const t1 = performance.now();
-    for (const d of [...program.rules, ...program.excludes]) if (d.node) computeFeatures(d.node, ev);
+    const budget = new Budget(opts.budget);
+    const flags = new Map<CompiledDecl, Bool>();
+    const features = new Set<PlanNode>();
+    // Excludes first: a rule's own metrics depend on them. Between declarations the work yields to
+    // the event loop now and then, so a newer edit can cancel it (checkCancelled).
+    const decls = [...program.excludes, ...program.rules];
+    let lastYield = performance.now();
+    for (let k = 0; k < decls.length; k++) {
+      const d = decls[k];
+      if (!d.node) continue;
+      const t1 = performance.now();
+      try {
+        computeFeatures(d.node, ev, budget, features);
+        const t2 = performance.now();
+        flags.set(d, ev.column(d.node, budget) as Bool);
+        timings.features += t2 - t1;
+        timings.evaluate += performance.now() - t2;
+      } catch (e) {
+        if (!(e instanceof BudgetExceeded)) throw e;
+        issues.push(budgetIssue(d, e, decls.length - k - 1));
+        break;
+      }
+      if (performance.now() - lastYield > 20) {
+        await new Promise((r) => setImmediate(r));
+        opts.checkCancelled?.();
+        lastYield = performance.now();
+      }
+    }
     opts.checkCancelled?.();
-    const t2 = performance.now();
-    const flags = (d: { name: string; node?: PlanNode }): NamedFlags => ({ name: d.name, flags: d.node ? (ev.column(d.node) as Bool) : undefined });
-    ruleFlags = program.rules.map(flags);
-    excludeFlags = program.excludes.map(flags);
+    const t3 = performance.now();
+    const named = (d: CompiledDecl): NamedFlags => ({ name: d.name, flags: flags.get(d) });
+    ruleFlags = program.rules.map(named);
+    excludeFlags = program.excludes.map(named);
     issues.push(...firingIssues(program, ruleFlags, excludeFlags, data));
-    timings.features = t2 - t1;
-    timings.evaluate = performance.now() - t2;
+    timings.evaluate += performance.now() - t3;
   }
   const shares = checked.dataset.split;
   const memo = new Map<ScoreSplit, FileScores>();
-  return {
+  const scoreOptions = { objective: checked.dataset.objective, tolerance: checked.dataset.tolerance };
+  const analysis: Analysis = {
     path,
     parse: parsed,
     check: checked,
@@ -104,6 +177,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     datasetPath,
     data,
     dataError,
+    restricted: opts.noData && !!datasetPath,
     ruleFlags,
     excludeFlags,
     issues,
@@ -114,22 +188,62 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       let s = memo.get(split);
       if (!s) {
         const t = performance.now();
-        s = score(data.scoring(shares), split, ruleFlags, excludeFlags);
+        s = score(data.scoring(shares), split, ruleFlags, excludeFlags, scoreOptions);
         timings.evaluate += performance.now() - t;
         memo.set(split, s);
       }
       return s;
     },
   };
+  if (data?.frame.label && !opts.unlabelled && ruleFlags.some((r) => r.flags)) issues.push(...baselineIssues(parsed, analysis.scores('train')!));
+  return analysis;
 }
 
-/** Computes the function calls under a node (the "features"), leaving the logic for later. */
-function computeFeatures(node: PlanNode, ev: DataSession['evaluator']): void {
-  if (node.op === 'call') {
-    ev.values(node);
-    return;
+/** A warning when the file, on train, does no better than flagging every point (or nothing). */
+function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
+  const all = s.baselines.all.objective;
+  if (!(all > 0)) return [];
+  if (s.file.objective > all) return [];
+  const ds = parsed.file.dataset;
+  const at = ds ? { start: ds.start, end: ds.path?.end ?? ds.keyword.end } : (parsed.file.rules[0]?.keyword ?? { start: 0, end: 0 });
+  const o = s.objective.label;
+  const v = (x: number) => x.toFixed(3);
+  return [
+    issue(
+      'below-baseline',
+      'warning',
+      `On train the rules' ${o} is ${v(s.file.objective)}, no better than flagging every point (${v(all)}). Tighten the rules that fire most, or check the objective (${o}: ${s.objective.why}).`,
+      at,
+      { objective: s.objective.label, file: s.file.objective, flagAll: all },
+    ),
+  ];
+}
+
+/** Computes the function calls under a node (the "features"), leaving the logic for later; each node of the DAG is visited once. */
+function computeFeatures(root: PlanNode, ev: DataSession['evaluator'], budget: Budget, seen: Set<PlanNode>): void {
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (node.op === 'call') ev.values(node, budget);
+    else stack.push(...node.args);
   }
-  for (const a of node.args) computeFeatures(a, ev);
+}
+
+function budgetIssue(d: CompiledDecl, e: BudgetExceeded, after: number): Issue {
+  const what = d.decl.kind === 'rule' ? 'rule' : 'exclude';
+  const rest = after ? ` It and the ${after} declaration${after === 1 ? '' : 's'} evaluated after it have no metrics.` : ' It has no metrics.';
+  const advice =
+    e.what === 'time'
+      ? 'Split the file, or use fewer or shorter windows.'
+      : e.what === 'memory'
+        ? 'Split the file (each rule holds a column of the dataset), or use a smaller dataset.'
+        : 'Shorten the windows, or use a smaller dataset.';
+  return issue('budget-exceeded', 'error', `Evaluation stopped at the ${what} \`${d.name}\`: ${e.message}.${rest} ${advice}`, d.decl.name ?? d.decl.keyword, {
+    rule: d.name,
+    limit: e.what,
+  });
 }
 
 function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError | undefined, overridden: boolean): Issue[] {
@@ -144,13 +258,24 @@ function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError
   }
   if (!err) return [];
   const at = spec.pathSpan ?? f.dataset?.keyword ?? { start: 0, end: 0 };
-  const where = err.line ? `${err.file}:${err.line}${err.column ? `:${err.column}` : ''}: ` : '';
-  // A missing column named in the dataset block is reported on the setting itself.
-  if (err.code === 'missing-column') {
-    const role = (['series', 'time', 'label', 'reason'] as const).find((r) => err.message.includes(`\`${spec.columns[r]}\``) && spec.spans[r]);
-    if (role) return [issue('missing-column', 'error', err.message, spec.spans[role]!, { file: err.file, line: err.line, column: err.column })];
+  // Every problem listed, each at its place in the data file; then how many more there are.
+  const problems = err.problems ?? [err];
+  const out = problems.map((p) => {
+    const where = p.line ? `${err.file}:${p.line}${p.column ? `:${p.column}` : ''}: ` : '';
+    const data = { file: err.file, line: p.line, column: p.column };
+    // A missing column named in the dataset block is reported on the setting itself.
+    if (p.code === 'missing-column') {
+      const spans = [...(['series', 'time', 'label', 'reason'] as const).map((r) => [spec.columns[r], spec.spans[r]] as const), [spec.splitColumn, spec.splitColumnSpan] as const];
+      const hit = spans.find(([col, span]) => col !== undefined && span && p.message.includes(`\`${excerpt(col)}\``));
+      if (hit) return issue('missing-column', 'error', p.message, hit[1]!, data);
+    }
+    return issue('dataset-error', 'error', `${where}${p.message}`, at, data);
+  });
+  const more = (err.total ?? problems.length) - problems.length;
+  if (more > 0) {
+    out.push(issue('dataset-error', 'error', `${err.file}: ${more.toLocaleString('en-US')} more problem${more === 1 ? '' : 's'} not listed (${err.total!.toLocaleString('en-US')} in all). Fix the ones above first.`, at, { file: err.file }));
   }
-  return [issue('dataset-error', 'error', `${where}${err.message}`, at, { file: err.file, line: err.line, column: err.column })];
+  return out;
 }
 
 /** Evaluation-based warnings: rules that never fire, fire everywhere, or are covered by another. */

@@ -31,6 +31,11 @@ export interface Frame {
   categories: Map<string, Categorical>;
   /** Text columns kept for people and LLMs (the `reason` column). */
   text: Map<string, string[]>;
+  /**
+   * The split of every point read from the dataset's split column (`split = column NAME`): 0 train,
+   * 1 validation, 2 test, 255 for a blank cell (the point goes with the one before it).
+   */
+  splitOf?: Uint8Array;
   /** The source line of each point (1-based), for messages. */
   lineOf(point: number): number;
 }
@@ -51,9 +56,21 @@ export function newFrameId(): number {
   return nextId++;
 }
 
-/** Formats a point's time for people: ISO for dates, the number otherwise. */
-export function formatTime(frame: Pick<Frame, 'timeKind'>, t: number): string {
+const subSecond = new WeakMap<Float64Array, boolean>();
+
+/**
+ * A point's time as text, in one form for the whole dataset so the text can be joined on: dates
+ * as ISO 8601 date-times in UTC, `2013-12-16T00:00:00Z` (midnight included), with milliseconds
+ * (`.250Z`) on every time when any time of the dataset has them; numbers as they are.
+ */
+export function formatTime(frame: Pick<Frame, 'timeKind' | 'time'>, t: number): string {
   if (frame.timeKind !== 'date') return String(t);
+  let ms = subSecond.get(frame.time);
+  if (ms === undefined) {
+    ms = false;
+    for (let i = 0; i < frame.time.length && !ms; i++) if (frame.time[i] % 1000 !== 0) ms = true;
+    subSecond.set(frame.time, ms);
+  }
   const iso = new Date(t).toISOString();
-  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z');
+  return ms ? iso : iso.replace('.000Z', 'Z');
 }

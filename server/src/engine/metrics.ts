@@ -1,5 +1,6 @@
 // Scoring: confusion matrices per rule and for the file, on one split, at labelled points.
 // Backend-independent: it reads flag columns, whoever computed them.
+import { buildEventIndex, defaultObjective, eventScores, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
 import type { Frame } from './frame';
 import { TRUE, UNKNOWN, type Bool } from './kernels';
 import { splitIndex, type SplitName, type Splits } from './split';
@@ -19,10 +20,36 @@ export interface Scores {
   precision: number;
   recall: number;
   f1: number;
-  /** Runs of consecutive labelled anomalies, and how many have a flagged point. */
+  /** Events (runs of labelled anomalies), and how many have a flagged point within the tolerance. */
   events: number;
   eventsCaught: number;
   eventRecall: number;
+  /** Alarms (runs of flagged points): true ones touch an event, false ones hold a labelled normal point. */
+  alarms: number;
+  trueAlarms: number;
+  falseAlarms: number;
+  eventPrecision: number;
+  eventF1: number;
+  /** Median points from an event's start to its first flagged point (detected events). */
+  delay: number;
+  /** False alarms per 1,000 labelled points. */
+  falseAlarmsPer1k: number;
+  /** Alarms per series per FileScores.period. */
+  alarmRate: number;
+  /** Inflated: an event counts as wholly caught once one of its points is flagged. */
+  pointAdjustedF1: number;
+  /** The value of the file's objective (FileScores.objective) for these flags. */
+  objective: number;
+}
+
+/** The objective a file is scored on, and why. */
+export interface ObjectiveInfo {
+  objective: Objective;
+  /** `event F1`, `point F1`, `event F2`. */
+  label: string;
+  /** Set in the dataset block, or chosen from the labels. */
+  set: boolean;
+  why: string;
 }
 
 export interface RuleScores extends Scores {
@@ -50,7 +77,14 @@ export interface FileScores {
   anomalies: number;
   /** Some anomaly runs are longer than one point: event-wise recall is meaningful. */
   hasEvents: boolean;
+  objective: ObjectiveInfo;
+  /** Points before and after an event where an alarm still catches it. */
+  tolerance: number;
+  /** The unit of alarmRate: alarms per series per week (dates) or per 1,000 points. */
+  period: EventIndex['period'];
   file: Scores;
+  /** The trivial baselines on the same split: flag every point, flag nothing. */
+  baselines: { all: Scores; none: Scores };
   rules: RuleScores[];
   excludes: ExcludeScores[];
 }
@@ -58,6 +92,8 @@ export interface FileScores {
 /** What scoring needs of a frame and its splits, computed once per split. */
 export class ScoringIndex {
   private readonly bySplit = new Map<ScoreSplit, SplitIndex>();
+  private readonly eventIndexes = new Map<string, EventIndex>();
+  private defaultObj?: ReturnType<typeof defaultObjective>;
 
   constructor(
     readonly frame: Frame,
@@ -71,6 +107,30 @@ export class ScoringIndex {
       this.bySplit.set(split, s);
     }
     return s;
+  }
+
+  /** What event scoring needs of a split, for a tolerance in points. */
+  events(split: ScoreSplit, tolerance = 0): EventIndex {
+    const key = `${split}:${tolerance}`;
+    let e = this.eventIndexes.get(key);
+    if (!e) {
+      // Typing `tolerance = 120` passes through 1 and 12: keep only the last few tolerances.
+      if (this.eventIndexes.size >= 8) this.eventIndexes.delete(this.eventIndexes.keys().next().value!);
+      this.eventIndexes.set(key, (e = buildEventIndex(this.frame, this.splits, split, tolerance)));
+    }
+    return e;
+  }
+
+  /** The objective when the dataset block sets none: from the shape of the labels (all splits). */
+  defaultObjective(): ReturnType<typeof defaultObjective> {
+    return (this.defaultObj ??= defaultObjective(this.frame));
+  }
+
+  /** The objective a dataset block asks for, or the default, with the reason. */
+  objective(set?: Objective): ObjectiveInfo {
+    if (set) return { objective: set, label: objectiveLabel(set), set: true, why: 'set in the dataset block' };
+    const d = this.defaultObjective();
+    return { objective: d.objective, label: objectiveLabel(d.objective), set: false, why: d.why };
   }
 }
 
@@ -177,8 +237,27 @@ function count(bits: Uint32Array): number {
   return c;
 }
 
+/** How a split's flags are scored beyond points: events at a tolerance, for an objective. */
+interface EventContext {
+  index: EventIndex;
+  objective: Objective;
+  /** Reused per call: the flags as one byte per point. */
+  scratch: Uint8Array;
+}
+
+function bytesOf(bits: Uint32Array, out: Uint8Array): Uint8Array {
+  for (let i = 0; i < out.length; i++) out[i] = (bits[i >>> 5] >>> (i & 31)) & 1;
+  return out;
+}
+
+/** The objective's value from point and event figures (0 when undefined, as learners compare it). */
+export function objectiveValue(o: Objective, f1: number, e: Pick<EventScores, 'eventPrecision' | 'eventRecall' | 'eventF1'>): number {
+  const v = o.kind === 'point_f1' ? f1 : o.kind === 'event_f1' ? e.eventF1 : fBeta(e.eventPrecision, e.eventRecall, o.beta);
+  return Number.isNaN(v) ? 0 : v;
+}
+
 /** `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged. */
-function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, excluded?: Uint32Array): Scores {
+function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array): Scores {
   let tp = 0;
   let fp = 0;
   let unjudged = 0;
@@ -192,17 +271,8 @@ function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, exclu
   }
   const fn = idx.anomalies - tp;
   const tn = lab.length - idx.anomalies - fp;
-  let caught = 0;
-  const runs = idx.runs;
-  for (let r = 0; r < runs.length; r += 2) {
-    for (let i = runs[r]; i < runs[r + 1]; i++) {
-      if (has(bits, i)) {
-        caught++;
-        break;
-      }
-    }
-  }
-  const events = runs.length / 2;
+  const e = eventScores(bytesOf(bits, ctx.scratch), ctx.index);
+  const f1 = 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN;
   return {
     tp,
     fp,
@@ -212,11 +282,28 @@ function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, exclu
     unjudged,
     precision: tp + fp ? tp / (tp + fp) : Number.NaN,
     recall: idx.anomalies ? tp / idx.anomalies : Number.NaN,
-    f1: 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN,
-    events,
-    eventsCaught: caught,
-    eventRecall: events ? caught / events : Number.NaN,
+    f1,
+    events: e.events,
+    eventsCaught: e.detected,
+    eventRecall: e.eventRecall,
+    alarms: e.alarms,
+    trueAlarms: e.trueAlarms,
+    falseAlarms: e.falseAlarms,
+    eventPrecision: e.eventPrecision,
+    eventF1: e.eventF1,
+    delay: e.delay,
+    falseAlarmsPer1k: e.falseAlarmsPer1k,
+    alarmRate: e.alarmRate,
+    pointAdjustedF1: e.pointAdjustedF1,
+    objective: objectiveValue(ctx.objective, f1, e),
   };
+}
+
+/** How the dataset block asks for a file to be scored. */
+export interface ScoreOptions {
+  /** Absent: chosen from the labels (ScoringIndex.objective). */
+  objective?: Objective;
+  tolerance?: number;
 }
 
 /** Rule-by-rule comparisons (overlap, redundancy) are made up to this many rules. */
@@ -228,9 +315,12 @@ export interface NamedFlags {
   flags?: Bool;
 }
 
-export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[]): FileScores {
+export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): FileScores {
   const idx = index.get(split);
   const n = index.frame.length;
+  const tolerance = opts.tolerance ?? 0;
+  const objective = index.objective(opts.objective);
+  const ctx: EventContext = { index: index.events(split, tolerance), objective: objective.objective, scratch: new Uint8Array(n) };
   const words = idx.mask.length;
   const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, idx.mask) : new Uint32Array(words)));
   let excluded: Uint32Array | undefined;
@@ -238,7 +328,9 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     excluded = new Uint32Array(words);
     for (const b of excludeBits) for (let w = 0; w < words; w++) excluded[w] |= b[w];
   }
-  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, idx.mask) : new Uint32Array(words)));
+  // Rules that were not evaluated (errors, or past the evaluation budget) share one empty set.
+  const none = new Uint32Array(words);
+  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, idx.mask) : none));
   const rawUnion = new Uint32Array(words);
   for (const r of rules) {
     if (!r.flags) continue;
@@ -254,15 +346,17 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
 
   // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
   const catchers = new Uint32Array(idx.labelled.length);
-  for (const b of ruleBits) {
+  ruleBits.forEach((b, k) => {
+    if (!rules[k].flags) return;
     for (let j = 0; j < idx.labelled.length; j++) if (idx.isAnomaly[j] && has(b, idx.labelled[j])) catchers[j]++;
-  }
+  });
   // Overlaps are pairwise: skipped for very large files, which would spend minutes on them.
   const pairwise = rules.length <= maxPairwiseRules;
+  let unevaluated: Scores | undefined;
   const ruleScores: RuleScores[] = rules.map((r, k) => {
-    const s = scores(ruleBits[k], r.flags, idx, excluded);
+    const s = r.flags ? scores(ruleBits[k], r.flags, idx, ctx, excluded) : (unevaluated ??= scores(none, undefined, idx, ctx, excluded));
     let uniqueTp = 0;
-    for (let j = 0; j < idx.labelled.length; j++) if (catchers[j] === 1 && has(ruleBits[k], idx.labelled[j])) uniqueTp++;
+    if (r.flags) for (let j = 0; j < idx.labelled.length; j++) if (catchers[j] === 1 && has(ruleBits[k], idx.labelled[j])) uniqueTp++;
     const overlap: Record<string, number> = {};
     if (pairwise) {
       rules.forEach((o, m) => {
@@ -297,7 +391,11 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     labelled: idx.labelled.length,
     anomalies: idx.anomalies,
     hasEvents,
-    file: scores(fileBits, anyUnknown, idx, excluded),
+    objective,
+    tolerance,
+    period: ctx.index.period,
+    file: scores(fileBits, anyUnknown, idx, ctx, excluded),
+    baselines: { all: scores(idx.mask, undefined, idx, ctx), none: scores(new Uint32Array(words), undefined, idx, ctx) },
     rules: ruleScores,
     excludes: excludeScores,
   };

@@ -1,5 +1,7 @@
-// Train / validation / test assignment. Many series: by a hash of the series id, so a series never
-// straddles splits. Few series: by time within each series (the labelled points' order).
+// Train / validation / test assignment. `split = 60/20/20`: many series by a hash of the series id,
+// so a series never straddles splits; few series by one time cut for all. `split = time ...`: each
+// series cut by its own time. `split = column NAME`: read from a column.
+import type { SplitMethod } from '../../../grammar/src/check';
 import type { Frame } from './frame';
 
 export type SplitName = 'train' | 'validation' | 'test';
@@ -13,7 +15,8 @@ export interface Splits {
   /** Split of every point: 0 train, 1 validation, 2 test. */
   of: Uint8Array;
   shares: [number, number, number];
-  by: 'series' | 'time';
+  /** By series (hash), by one time cut for all series, by each series' own time, or by a column. */
+  by: 'series' | 'time' | 'series-time' | 'column';
 }
 
 /** FNV-1a, 32 bits: stable across runs, machines and engines (SQL can compute it too). */
@@ -46,7 +49,9 @@ function bucket(u: number, shares: [number, number, number]): number {
   return u < shares[0] ? 0 : u < shares[0] + shares[1] ? 1 : 2;
 }
 
-export function assignSplits(frame: Frame, shares: [number, number, number]): Splits {
+export function assignSplits(frame: Frame, shares: [number, number, number], method: SplitMethod = 'auto'): Splits {
+  if (method === 'column' && frame.splitOf) return { of: followBlanks(frame, frame.splitOf), shares, by: 'column' };
+  if (method === 'time') return { of: eachSeriesByTime(frame, shares), shares, by: 'series-time' };
   const of = new Uint8Array(frame.length);
   const nSeries = frame.seriesIds.length;
   if (nSeries >= minSeriesForHashSplit) {
@@ -75,4 +80,61 @@ export function assignSplits(frame: Frame, shares: [number, number, number]): Sp
     }
   }
   return { of, shares, by: 'time' };
+}
+
+/**
+ * How many labelled points of a series go to train and to train + validation: the shares of its
+ * `n` labelled points, rounded; with at least as many labelled points as splits of positive share,
+ * each such split gets at least one.
+ */
+export function seriesCuts(n: number, shares: [number, number, number]): [number, number] {
+  let c1 = Math.round(shares[0] * n);
+  let c2 = Math.round((shares[0] + shares[1]) * n);
+  const pos = shares.map((x) => (x > 0 ? 1 : 0));
+  if (n >= pos[0] + pos[1] + pos[2]) {
+    c1 = Math.min(Math.max(c1, pos[0]), n - pos[1] - pos[2]);
+    c2 = Math.min(Math.max(c2, c1 + pos[1]), n - pos[2]);
+  }
+  c1 = Math.min(Math.max(c1, 0), n);
+  return [c1, Math.min(Math.max(c2, c1), n)];
+}
+
+/**
+ * Each series cut by its own time: its labelled points, in time order, split by the shares (see
+ * seriesCuts); other points go with the labelled point before them (train before the first).
+ */
+function eachSeriesByTime(frame: Frame, shares: [number, number, number]): Uint8Array {
+  const of = new Uint8Array(frame.length);
+  const label = frame.label;
+  if (!label) return of;
+  for (let s = 0; s < frame.seriesIds.length; s++) {
+    const a = frame.seriesStart[s];
+    const b = frame.seriesStart[s + 1];
+    let n = 0;
+    for (let i = a; i < b; i++) if (label[i] === label[i]) n++;
+    const [c1, c2] = seriesCuts(n, shares);
+    let k = 0;
+    let cur = 0;
+    for (let i = a; i < b; i++) {
+      if (label[i] === label[i]) {
+        cur = k < c1 ? 0 : k < c2 ? 1 : 2;
+        k++;
+      }
+      of[i] = cur;
+    }
+  }
+  return of;
+}
+
+/** Splits read from a column: a blank cell goes with the point before it in its series (train first). */
+function followBlanks(frame: Frame, splitOf: Uint8Array): Uint8Array {
+  const of = new Uint8Array(frame.length);
+  for (let s = 0; s < frame.seriesIds.length; s++) {
+    let cur = 0;
+    for (let i = frame.seriesStart[s]; i < frame.seriesStart[s + 1]; i++) {
+      if (splitOf[i] <= 2) cur = splitOf[i];
+      of[i] = cur;
+    }
+  }
+  return of;
 }

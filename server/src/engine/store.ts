@@ -1,6 +1,7 @@
 // Loaded datasets, shared by every rule file that names them. A file is read once and read again
 // only when its size or modification time changes.
 import { promises as fs } from 'node:fs';
+import type { SplitMethod } from '../../../grammar/src/check';
 import { Evaluator, FeatureCache } from './evaluate';
 import { loadCsv, type DataError, type LoadOptions, type Roles } from './csv';
 import type { Frame } from './frame';
@@ -16,6 +17,11 @@ export interface DataSession {
   scoring(shares: [number, number, number]): ScoringIndex;
 }
 
+export interface SessionOptions extends Omit<LoadOptions, 'roles'> {
+  /** How points are split into train, validation and test (scoring uses it). */
+  splitMethod?: SplitMethod;
+}
+
 export type SessionResult = { ok: true; session: DataSession; fresh: boolean } | { ok: false; error: DataError };
 
 interface Entry {
@@ -28,8 +34,8 @@ export class DatasetStore {
 
   constructor(private readonly cacheBudgetBytes?: number) {}
 
-  async get(path: string, roles: Roles, opts: Omit<LoadOptions, 'roles'> = {}): Promise<SessionResult> {
-    const key = `${path}\u0000${roles.series ?? ''}\u0000${roles.time ?? ''}\u0000${roles.label ?? ''}\u0000${roles.reason ?? ''}`;
+  async get(path: string, roles: Roles, opts: SessionOptions = {}): Promise<SessionResult> {
+    const key = [path, roles.series, roles.time, roles.label, roles.reason, roles.split, opts.duplicates ?? 'error', opts.splitMethod ?? 'auto'].map((x) => x ?? '').join('\u0000');
     let stamp: string;
     try {
       const st = await fs.stat(path);
@@ -55,7 +61,7 @@ export class DatasetStore {
     for (const k of [...this.entries.keys()]) if (k.startsWith(`${path}\u0000`)) this.entries.delete(k);
   }
 
-  private async load(path: string, roles: Roles, opts: Omit<LoadOptions, 'roles'>): Promise<SessionResult> {
+  private async load(path: string, roles: Roles, opts: SessionOptions): Promise<SessionResult> {
     const t0 = performance.now();
     const r = await loadCsv(path, { ...opts, roles });
     if (!r.ok) return r;
@@ -68,7 +74,7 @@ export class DatasetStore {
       scoring(shares) {
         const k = shares.join('/');
         let s = indexes.get(k);
-        if (!s) indexes.set(k, (s = new ScoringIndex(frame, assignSplits(frame, shares))));
+        if (!s) indexes.set(k, (s = new ScoringIndex(frame, assignSplits(frame, shares, opts.splitMethod))));
         return s;
       },
     };

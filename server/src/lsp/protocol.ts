@@ -1,7 +1,8 @@
 // Custom LSP messages between the ARL client and server. Both sides import this file.
 import { NotificationType, RequestType, type Position, type Range } from 'vscode-languageserver-protocol';
-import type { ExcludeScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
+import type { ExcludeScores, FileScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
 import type { PreviewData } from '../preview/types';
+import type { LlmWarning } from '../refine/models';
 import type { ThresholdSweep } from '../refine/sweep';
 
 export type { ScoreSplit } from '../engine/metrics';
@@ -28,6 +29,11 @@ export interface MetricsResult {
   file: Scores;
   rules: RuleScores[];
   excludes: ExcludeScores[];
+  /** What the file is scored on, and the trivial baselines (flag every point, flag nothing). */
+  objective: FileScores['objective'];
+  baselines: FileScores['baselines'];
+  tolerance: number;
+  period: FileScores['period'];
   /** Milliseconds spent on the last analysis. */
   timings: { load: number; features: number; evaluate: number };
 }
@@ -37,7 +43,8 @@ export const MetricsRequest = new RequestType<MetricsParams, MetricsResult | nul
 /** Sent after each analysis, for the status bar. */
 export interface FileStatus {
   uri: string;
-  state: 'ok' | 'loading' | 'no-dataset' | 'data-error' | 'errors';
+  /** `restricted`: an untrusted workspace, where no data is read. */
+  state: 'ok' | 'loading' | 'no-dataset' | 'data-error' | 'errors' | 'restricted';
   split: ScoreSplit;
   /** File F1 on `split`, when there is one. */
   f1?: number;
@@ -110,6 +117,8 @@ export interface RefineLlmResult {
   tokens: { input: number; output: number };
   /** Set when the exchange failed (rate limit, network, malformed answer...). */
   error?: { code: string; message: string };
+  /** What the SDK warned about (a deprecated model, ...), each once; the client words it. */
+  warnings?: LlmWarning[];
 }
 
 export const RefineLlmRequest = new RequestType<RefineLlmParams, RefineLlmResult, void>('arl/refineLlm');
@@ -176,3 +185,77 @@ export const RecordUndoRequest = new RequestType<RecordUndoParams, void, void>('
 
 /** Arguments of ClientCommands.sweepThreshold. */
 export type SweepArgs = SweepParams;
+
+/** Tells the server whether the workspace is trusted (also sent at start in initializationOptions.trusted). */
+export const WorkspaceTrustNotification = new NotificationType<{ trusted: boolean }>('arl/workspaceTrust');
+
+// Params checks. The server's handler wrapper runs the schema of a request (by its handler name)
+// before the provider; a failure answers InvalidParams (-32602) with the first thing wrong.
+
+/** Returns what is wrong with `v` (named `path`), or undefined when it fits. */
+export type Check = (v: unknown, path: string) => string | undefined;
+
+export interface ParamsSchema {
+  check: Check;
+  /** A field that must name a rule of the document (when it is not null). */
+  rule?: string;
+}
+
+const kind = (v: unknown) => (v === null ? 'null' : v === undefined ? 'missing' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`);
+const want = (what: string, test: (v: unknown) => boolean): Check => (v, path) => (test(v) ? undefined : `\`${path}\` must be ${what}, not ${kind(v)}`);
+
+export const is = {
+  string: want('a string', (v) => typeof v === 'string'),
+  uri: want('a document URI', (v) => typeof v === 'string' && v.length > 0),
+  boolean: want('true or false', (v) => typeof v === 'boolean'),
+  count: want('a whole number >= 0', (v) => Number.isSafeInteger(v) && (v as number) >= 0),
+  positive: want('a number above 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0),
+  oneOf: (...xs: string[]): Check => want(`one of ${xs.join(', ')}`, (v) => xs.includes(v as string)),
+  optional: (c: Check): Check => (v, path) => (v === undefined ? undefined : c(v, path)),
+  nullable: (c: Check): Check => (v, path) => (v === null ? undefined : c(v, path)),
+  object:
+    (fields: Record<string, Check>): Check =>
+    (v, path) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return `\`${path}\` must be an object, not ${kind(v)}`;
+      for (const [k, c] of Object.entries(fields)) {
+        const wrong = c((v as Record<string, unknown>)[k], path === 'params' ? k : `${path}.${k}`);
+        if (wrong) return wrong;
+      }
+      return undefined;
+    },
+};
+
+const position = is.object({ line: is.count, character: is.count });
+const range = is.object({ start: position, end: position });
+const doc = { textDocument: is.object({ uri: is.uri }) };
+const splitCheck = is.oneOf('train', 'validation', 'test', 'all');
+
+/** Schemas by handler name (standard requests that take positions, and every custom request). */
+export const paramsSchemas: Partial<Record<string, ParamsSchema>> = {
+  hover: { check: is.object({ ...doc, position }) },
+  completion: { check: is.object({ ...doc, position }) },
+  signatureHelp: { check: is.object({ ...doc, position }) },
+  definition: { check: is.object({ ...doc, position }) },
+  references: { check: is.object({ ...doc, position, context: is.object({ includeDeclaration: is.boolean }) }) },
+  prepareRename: { check: is.object({ ...doc, position }) },
+  rename: { check: is.object({ ...doc, position, newName: is.string }) },
+  codeAction: { check: is.object({ ...doc, range, context: is.object({ diagnostics: want('a list', Array.isArray) }) }) },
+  metrics: { check: is.object({ uri: is.uri, split: splitCheck }) },
+  preview: {
+    check: is.object({
+      uri: is.uri,
+      rule: is.optional(is.nullable(is.string)),
+      split: splitCheck,
+      series: is.optional(is.string),
+      maxPoints: is.optional(is.positive),
+      let: is.optional(is.nullable(is.string)),
+    }),
+    rule: 'rule',
+  },
+  refineWithLlm: { check: is.object({ uri: is.uri, rule: is.string, model: is.string, baseUrl: is.optional(is.nullable(is.string)) }), rule: 'rule' },
+  llmPrompt: { check: is.object({ uri: is.uri, rule: is.string, model: is.string }), rule: 'rule' },
+  recordAttempt: { check: is.object({ uri: is.uri, rule: is.string, proposer: is.string, title: is.string, before: is.string, after: is.string }), rule: 'rule' },
+  sweep: { check: is.object({ uri: is.uri, position }) },
+  seriesLocation: { check: is.object({ uri: is.uri, series: is.string }) },
+  recordUndo: { check: is.object({ uri: is.uri, attempt: is.string, rule: is.string, action: is.oneOf('undo', 'redo') }) },
+};

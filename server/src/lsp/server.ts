@@ -18,7 +18,7 @@ import { parse } from '../../../grammar/src/parse';
 import type { Analysis } from '../engine/analyze';
 import type { ScoreSplit } from '../engine/metrics';
 import { toDiagnostics } from './diagnostics';
-import { makeHandler, type Context } from './handler';
+import { makeHandler, makeNotificationHandler, type Context } from './handler';
 import {
   FileStatusNotification,
   LlmPromptRequest,
@@ -29,6 +29,7 @@ import {
   RefineLlmRequest,
   SeriesLocationRequest,
   SweepRequest,
+  WorkspaceTrustNotification,
   type FileStatus,
   type PreviewRequestParams,
   type RecordAttemptParams,
@@ -55,6 +56,7 @@ import { documentSymbols, foldingRanges } from './providers/symbols';
 import { datasetPathCompletions, realRoots } from './providers/paths';
 import { seriesLocation } from './providers/seriesLocation';
 import { sweep, sweepActions } from './providers/sweep';
+import { Trust, restrictedMessage } from './trust';
 import { URI } from './uri';
 import { Workspace } from './workspace';
 
@@ -62,7 +64,12 @@ export interface Settings {
   debounceMs: number;
   lensSplit: ScoreSplit;
   maxGap?: number;
+  /** `arl.data.allowedRoots`: folders outside the workspace datasets may be read from. */
+  allowedRoots?: string[];
 }
+
+/** initializationOptions: the settings, and whether the workspace is trusted (default true). */
+export type InitOptions = Partial<Settings> & { trusted?: boolean };
 
 const splits: ScoreSplit[] = ['train', 'validation', 'test', 'all'];
 
@@ -72,6 +79,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   let pullConfig = false;
   let lensRefresh = false;
   let watchRegistration = false;
+  let hasFolders = false;
 
   const workspace = new Workspace((uri) => documents.get(uri), {
     analyzed(doc, a) {
@@ -90,10 +98,10 @@ export function startServer(connection: Connection): { workspace: Workspace } {
 
   const refine = new RefineService();
   const lensMemory = new LensMemory();
-  /** Workspace folders (real paths): dataset path completion lists nothing outside them. */
-  let roots: Promise<string[]> = Promise.resolve([]);
   /** The client shows change annotations (proposal previews). */
   let annotations = false;
+  const trust = new Trust();
+  workspace.policy = (path) => trust.analyzeOptions(path);
 
   /**
    * Behaviour findings as information diagnostics. They take a few hundred ms per rule, so they
@@ -117,13 +125,18 @@ export function startServer(connection: Connection): { workspace: Workspace } {
         } catch (e) {
           connection.console.error(`arl: behavioural analysis failed: ${(e as Error).stack ?? e}`);
         }
-        if (found.length && current()) connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics([...a.issues, ...found], a.parse.text) });
+        try {
+          if (found.length && current()) await connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics([...a.issues, ...found], a.parse.text) });
+        } catch {
+          // The connection closed while the analysis ran: there is no one to tell.
+        }
       }, Math.max(settings.debounceMs, 600)),
     );
   }
 
   function status(uri: string, a: Analysis): FileStatus {
     const split = settings.lensSplit;
+    if (a.restricted && !a.issues.some((i) => i.severity === 'error')) return { uri, state: 'restricted', split, message: restrictedMessage };
     if (a.issues.some((i) => i.severity === 'error' && i.code !== 'dataset-error' && i.code !== 'missing-column')) {
       return { uri, state: 'errors', split, message: 'The file has errors.' };
     }
@@ -134,8 +147,10 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   }
 
   async function loadSettings(initial?: Partial<Settings>): Promise<void> {
-    let raw: { evaluation?: { debounceMs?: number }; lens?: { split?: string }; refine?: { maxGap?: number } } | undefined;
+    let raw: { evaluation?: { debounceMs?: number }; lens?: { split?: string }; refine?: { maxGap?: number }; data?: { allowedRoots?: unknown } } | undefined;
     if (pullConfig) raw = await connection.workspace.getConfiguration('arl').catch(() => undefined);
+    const roots = raw?.data?.allowedRoots ?? initial?.allowedRoots;
+    if (roots !== undefined) trust.setAllowedRoots(roots);
     const debounce = raw?.evaluation?.debounceMs ?? initial?.debounceMs;
     const split = raw?.lens?.split ?? initial?.lensSplit;
     if (typeof debounce === 'number' && debounce >= 0) settings.debounceMs = debounce;
@@ -150,9 +165,11 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     pullConfig = !!caps.workspace?.configuration;
     lensRefresh = !!caps.workspace?.codeLens?.refreshSupport;
     watchRegistration = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
-    const init = (params.initializationOptions ?? {}) as Partial<Settings>;
+    hasFolders = !!caps.workspace?.workspaceFolders;
+    const init = (params.initializationOptions ?? {}) as InitOptions;
     annotations = !!caps.workspace?.workspaceEdit?.changeAnnotationSupport && !!caps.workspace.workspaceEdit.documentChanges;
-    roots = realRoots((params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : [])).flatMap((f) => URI.toPath(f.uri) ?? []));
+    trust.trusted = init.trusted !== false;
+    trust.setFolders(params.workspaceFolders ? params.workspaceFolders.map((f) => f.uri) : [params.rootUri]);
     void loadSettings(init);
     return {
       capabilities: {
@@ -169,12 +186,21 @@ export function startServer(connection: Connection): { workspace: Workspace } {
         foldingRangeProvider: true,
         semanticTokensProvider: { legend: semanticLegend, full: true },
         codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite'] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'arl-language-server', version: '0.1.0' },
     };
   });
 
   connection.onInitialized(() => {
+    if (hasFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders(
+        notify('didChangeWorkspaceFolders', async () => {
+          trust.setFolders(((await connection.workspace.getWorkspaceFolders()) ?? []).map((f) => f.uri));
+          workspace.refreshAll();
+        }),
+      );
+    }
     if (pullConfig) connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
     if (watchRegistration) {
       connection.client
@@ -184,18 +210,34 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     void loadSettings().then(() => workspace.refreshAll());
   });
 
-  connection.onDidChangeConfiguration(async (change) => {
-    const s = (change.settings as { arl?: { evaluation?: { debounceMs?: number }; lens?: { split?: string } } } | undefined)?.arl;
-    await loadSettings(s ? { debounceMs: s.evaluation?.debounceMs, lensSplit: s.lens?.split as ScoreSplit } : undefined);
-    workspace.refreshAll();
-  });
+  const notify = makeNotificationHandler(connection);
+  connection.onDidChangeConfiguration(
+    notify('didChangeConfiguration', async (change) => {
+      // `params` may be omitted or null (it is legal): then the settings are pulled, if they can be.
+      const s = (change?.settings as { arl?: { evaluation?: { debounceMs?: number }; lens?: { split?: string }; data?: { allowedRoots?: string[] } } } | undefined)?.arl;
+      await loadSettings(s ? { debounceMs: s.evaluation?.debounceMs, lensSplit: s.lens?.split as ScoreSplit, allowedRoots: s.data?.allowedRoots } : undefined);
+      workspace.refreshAll();
+    }),
+  );
 
-  connection.onDidChangeWatchedFiles((p) => {
-    for (const c of p.changes) {
-      const path = URI.toPath(c.uri);
-      if (path) workspace.datasetChanged(path);
-    }
-  });
+  connection.onDidChangeWatchedFiles(
+    notify('didChangeWatchedFiles', (p) => {
+      for (const c of p?.changes ?? []) {
+        const path = typeof c?.uri === 'string' ? URI.toPath(c.uri) : undefined;
+        if (path) workspace.datasetChanged(path);
+      }
+    }),
+  );
+
+  connection.onNotification(
+    WorkspaceTrustNotification,
+    notify('workspaceTrust', (p) => {
+      // Anything but a boolean is not a statement about trust: ignored.
+      if (typeof p?.trusted !== 'boolean' || p.trusted === trust.trusted) return;
+      trust.trusted = p.trusted;
+      workspace.refreshAll();
+    }),
+  );
 
   documents.onDidChangeContent((e) => workspace.changed(e.document));
   documents.onDidClose((e) => {
@@ -210,7 +252,10 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     handle('completion', [], async (p, c) => {
       const parsed = parse(c.doc.getText());
       const offset = c.doc.offsetAt(p.position);
-      return (await datasetPathCompletions(parsed, offset, URI.toPath(c.doc.uri), await roots)) ?? completions(parsed, offset, workspace.latest(c.doc.uri));
+      const path = URI.toPath(c.doc.uri);
+      // Untrusted: no folder is listed. Otherwise the rule file's workspace (its folder outside one).
+      const paths = trust.trusted ? await datasetPathCompletions(parsed, offset, path, await realRoots(trust.workspaceOf(path))) : undefined;
+      return paths ?? completions(parsed, offset, workspace.latest(c.doc.uri));
     }),
   );
   connection.onSignatureHelp(handle('signatureHelp', null, (p, c) => signatureHelp(parse(c.doc.getText()), c.doc.offsetAt(p.position))));
@@ -235,7 +280,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   const byUri = <P extends { uri: string }, R>(name: string, fn: (p: P, c: Context) => Promise<R>) => {
     const h = handle<P & { textDocument: { uri: string } }, R | typeof notOpen>(name, notOpen, (p, c) => fn(p, c));
     return async (p: P, token: CancellationToken): Promise<R> => {
-      const r = await h({ ...p, textDocument: { uri: p.uri } }, token);
+      const r = await h({ ...p, textDocument: { uri: (p as P | null)?.uri } } as P & { textDocument: { uri: string } }, token);
       if (r === notOpen) throw new ResponseError(ErrorCodes.InvalidRequest, `${p.uri} is not open.`);
       if (r instanceof ResponseError) throw r;
       return r;
@@ -249,19 +294,19 @@ export function startServer(connection: Connection): { workspace: Workspace } {
       const controller = new AbortController();
       const sub = c.token.onCancellationRequested(() => controller.abort());
       try {
-        return await refineWithLlm(await c.analysis(), p, refine, controller.signal);
+        return await refineWithLlm(await c.analysis(), p, refine, controller.signal, trust);
       } finally {
         sub.dispose();
       }
     }),
   );
-  connection.onRequest(LlmPromptRequest, byUri('llmPrompt', async (p: { uri: string; rule: string; model: string }, c) => ({ text: await llmPrompt(await c.analysis(), p.rule, p.model, refine) })));
-  connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine)));
+  connection.onRequest(LlmPromptRequest, byUri('llmPrompt', async (p: { uri: string; rule: string; model: string }, c) => ({ text: await llmPrompt(await c.analysis(), p.rule, p.model, refine, trust) })));
+  connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine, trust)));
 
   // Editor: the threshold sweep, a series' first row in its CSV, undo and redo of applied proposals.
   connection.onRequest(SweepRequest, byUri('sweep', async (p: SweepParams, c) => sweep(await c.analysis(), p, c.doc.version, refine)));
   connection.onRequest(SeriesLocationRequest, byUri('seriesLocation', async (p: SeriesLocationParams, c) => seriesLocation(await c.analysis(), p.series)));
-  connection.onRequest(RecordUndoRequest, byUri('recordUndo', async (p: RecordUndoParams, c) => recordUndo(await c.analysis(), p)));
+  connection.onRequest(RecordUndoRequest, byUri('recordUndo', async (p: RecordUndoParams, c) => recordUndo(await c.analysis(), p, trust)));
   documents.onDidClose((e) => lensMemory.forget(e.document.uri));
 
   documents.listen(connection);

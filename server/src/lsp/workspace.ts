@@ -2,7 +2,7 @@
 // shared by every provider. Datasets are loaded once (DatasetStore) and reloaded when they change.
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from './uri';
-import { analyze, type Analysis } from '../engine/analyze';
+import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
 import { DatasetStore } from '../engine/store';
 
 class Superseded extends Error {}
@@ -25,6 +25,8 @@ export interface WorkspaceEvents {
 export class Workspace {
   readonly store = new DatasetStore();
   debounceMs = 150;
+  /** What a rule file's analysis may read (trust, workspace folders, allowed roots). */
+  policy: (path: string | undefined) => Pick<AnalyzeOptions, 'access' | 'noData'> = () => ({});
   private readonly states = new Map<string, State>();
 
   constructor(
@@ -106,6 +108,7 @@ export class Workspace {
       const path = URI.toPath(uri);
       if (path && !s.done) this.events.loading?.(doc);
       const analysis = await analyze(doc.getText(), path, {
+        ...this.policy(path),
         store: this.store,
         checkCancelled: () => {
           if (stale()) throw new Superseded();

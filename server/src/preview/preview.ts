@@ -1,12 +1,14 @@
 // The data of the preview panel (and of `arl plot`): a dataset overview, the series grouped by
 // outcome for one rule (or the whole file), and the points of one series. Pure: it reads an
 // Analysis and returns plain JSON.
+import { excerpt } from '../../../grammar/src/excerpt';
 import { closestNames } from '../../../grammar/src/issues';
 import type { Analysis } from '../engine/analyze';
 import { formatTime, type Frame } from '../engine/frame';
 import { TRUE } from '../engine/kernels';
 import type { ScoreSplit, Scores, SplitIndex } from '../engine/metrics';
 import type { PlanNode } from '../engine/plan';
+import { splitNames, type SplitName } from '../engine/split';
 import { lttb } from './lttb';
 import { Margins } from './margin';
 import { previewThresholds, ruleColumns } from './rule-parts';
@@ -104,6 +106,7 @@ export function buildPreview(analysis: Analysis, opts: PreviewOptions): PreviewD
       labelled: fileScores.labelled,
       anomalies: fileScores.anomalies,
       rate: rateBars(frame, idx),
+      splitBy: data.scoring(analysis.shares).splits.by,
     },
     scores: summary(engine),
     groups: groupList,
@@ -139,7 +142,7 @@ function pickSeries(frame: Frame, id: string | undefined, list: OutcomeGroup[]):
   const s = map.get(id);
   if (s === undefined) {
     const near = frame.seriesIds.length <= 50000 ? closestNames(id, frame.seriesIds) : [];
-    throw new PreviewError('unknown-series', `No series \`${id}\` in the dataset${near.length ? `: did you mean \`${near[0]}\`?` : '.'}`);
+    throw new PreviewError('unknown-series', `No series \`${excerpt(id)}\` in the dataset${near.length ? `: did you mean \`${excerpt(near[0])}\`?` : '.'}`);
   }
   return s;
 }
@@ -200,6 +203,11 @@ function seriesView(c: Context, s: number, opts: PreviewOptions): SeriesView {
   const columns = ruleColumns(analysis, chosenRules);
   const primary = frame.columns.get(columns[0]) ?? new Float64Array(frame.length).fill(Number.NaN);
 
+  // Which split each point is in.
+  const splitOf = analysis.data!.scoring(analysis.shares).splits.of;
+  const splits: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  for (let i = a; i < b; i++) splits[splitNames[splitOf[i]]]++;
+
   // Outcome of every point of the series.
   const outcome: PointOutcome[] = new Array(n);
   const counts = { tp: 0, fp: 0, fn: 0, tn: 0 };
@@ -244,6 +252,8 @@ function seriesView(c: Context, s: number, opts: PreviewOptions): SeriesView {
     runs: labelRuns(frame, a, b),
     thresholds: previewThresholds(analysis, chosenRules, columns, letName),
     counts,
+    split: shown.map((j) => splitNames[splitOf[a + j]]),
+    splits,
   };
 }
 

@@ -3,6 +3,7 @@
 import type { CompareOp, Severity } from '../../../grammar/src/ast';
 import type { TimeKind } from '../engine/frame';
 import type { ScoreSplit } from '../engine/metrics';
+import type { SplitName, Splits } from '../engine/split';
 
 /** The three groups of the series list. */
 export type Group = 'fp' | 'fn' | 'tp';
@@ -63,6 +64,8 @@ export interface DatasetOverview {
   anomalies: number;
   /** Share of anomalies among the labelled points of the split, over time. */
   rate: RateBar[];
+  /** How points were split: by series, one time cut, each series' own time, or a column. */
+  splitBy: Splits['by'];
 }
 
 export interface RateBar {
@@ -120,6 +123,10 @@ export interface SeriesView {
   thresholds: Threshold[];
   /** Outcomes of this series' points in the split. */
   counts: { tp: number; fp: number; fn: number; tn: number };
+  /** The split of each shown point (train, validation or test), whatever split is scored. */
+  split: SplitName[];
+  /** Points of the whole series in each split. */
+  splits: Record<SplitName, number>;
 }
 
 export interface LabelRun {

@@ -141,6 +141,37 @@ export function ruleEdit(rule: A.RuleDecl, newText: string): TextEdit {
 
 export type Checked = { ok: true; ev: Evaluation; ruleText: string; edit: TextEdit } | { ok: false; errors: string[] };
 
+function declLabel(d: A.Decl): string {
+  const name = d.kind === 'dataset' || d.kind === 'test' ? (d.kind === 'test' ? d.title?.value : d.path?.value) : d.name?.name;
+  return `\`${d.kind}${name ? ` ${short(name, 40)}` : ''}\``;
+}
+
+/**
+ * Whether an edit left the rest of the file alone: the file after it, read whole, must hold the
+ * new declaration `declText` (as read on its own, without a trailing comment) at `at`, and every other declaration of the file before it,
+ * with the same text, in the same order (a trailing `#` comment must not swallow the next one on
+ * its line). `replaced` is where the declaration the edit replaced started, if any. Returns what
+ * went wrong.
+ */
+export function otherDeclarationsKept(beforeText: string, afterText: string, at: number, declText: string, replaced?: number): string[] {
+  const before = parse(beforeText).file.decls.filter((d) => d.start !== replaced);
+  const afterDecls = parse(afterText).file.decls;
+  const own = afterDecls.find((d) => d.start === at);
+  const after = afterDecls.filter((d) => d !== own);
+  const text = (t: string, d: A.Decl) => t.slice(d.start, d.end);
+  const wrong: string[] = [];
+  if (!own || text(afterText, own) !== declText) wrong.push('In the file, the new text does not read as the declaration proposed.');
+  const left = after.map((d) => text(afterText, d));
+  let k = 0;
+  for (const d of before) {
+    const i = left.indexOf(text(beforeText, d), k);
+    if (i < 0) wrong.push(`It would change or remove ${declLabel(d)}, elsewhere in the file: leave the rest of the file as it is (a trailing \`#\` comment hides what follows it on its line).`);
+    else k = i + 1;
+  }
+  if (!wrong.length && after.length !== before.length) wrong.push('It would add declarations to the file.');
+  return wrong;
+}
+
 /** Reads a proposed text as exactly one rule declaration; the parse errors otherwise. */
 function parseOneRule(proposed: string): { ok: true; ruleText: string; decl: A.RuleDecl; where: (offset: number) => string } | { ok: false; errors: string[] } {
   const ruleText = proposed.trim();
@@ -172,6 +203,8 @@ export function checkRuleText(ctx: RefineContext, base: Evaluation, name: string
   const old = base.rule(name);
   if (!old) return { ok: false, errors: [`No rule \`${name}\` in the file.`] };
   const edit = ruleEdit(old, ruleText);
+  const changed = otherDeclarationsKept(base.text, applyEdit(base.text, edit), edit.start, ruleText.slice(decl.start, decl.end), old.start);
+  if (changed.length) return { ok: false, errors: changed };
   const ev = evaluate(ctx, applyEdit(base.text, edit));
   const span = { start: edit.start, end: edit.start + ruleText.length };
   const inRule = ev.errors.filter((i) => i.start >= span.start && i.end <= span.end);
@@ -202,6 +235,8 @@ export function checkAddedRule(ctx: RefineContext, base: Evaluation, proposed: s
   if (declaredNames(base.parse.file).has(name)) return { ok: false, errors: [`The file already has a declaration named \`${name}\`: choose a new name.`] };
   const sep = base.text.endsWith('\n') ? '\n' : '\n\n';
   const start = base.text.length + sep.length;
+  const changed = otherDeclarationsKept(base.text, base.text + sep + ruleText + '\n', start, ruleText.slice(decl.start, decl.end));
+  if (changed.length) return { ok: false, errors: changed };
   const ev = evaluate(ctx, base.text + sep + ruleText + '\n');
   const inRule = ev.errors.filter((i) => i.start >= start);
   if (inRule.length) return { ok: false, errors: inRule.map((i) => `${where(i.start - start)}: ${i.message}`) };

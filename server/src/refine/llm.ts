@@ -2,12 +2,15 @@
 // `propose_rules` tool; its rules are ARL text, read and checked like a person's edit (one repair
 // round with the checker's messages), then scored like any other candidate. Nothing it writes is
 // run. Failures (rate limits, server errors, time-outs, cancellation, odd answers) come back as
-// messages, never as exceptions. The API key is never logged or recorded.
+// messages, never as exceptions. The API key is never logged or recorded. Retries are ARL's
+// (retry.ts): the whole exchange ends within `timeout`, and a long retry-after ends it at once.
 import Anthropic from '@anthropic-ai/sdk';
 import { evaluate, type Evaluation, type RefineContext } from './context';
 import { checkRuleText, short } from './edit';
 import { byMerit, isProposal, judge, type Proposal, type Rejected } from './proposal';
+import { readSdkWarning, type LlmWarning } from './models';
 import { buildRefinePrompt, type LlmPrompt } from './prompt';
+import { DeadlineError, humanWait, retryAfterMs, withRetries } from './retry';
 import type { ProposeResult } from './offline';
 import type { Attempt } from './trajectory';
 
@@ -17,10 +20,17 @@ export interface LlmOptions {
   baseURL?: string;
   model: string;
   signal?: AbortSignal;
-  /** Retries of rate-limited, failed and timed-out requests (default 2), honouring retry-after. */
+  /** Retries of rate-limited and failed requests (default 2), with jittered back-off. */
   maxRetries?: number;
-  /** Per request, in ms (default 120000). */
+  /**
+   * The longest the whole exchange may take, in ms, retries and the repair round included
+   * (default 120000): each request gets the time left, and the exchange ends then.
+   */
   timeout?: number;
+  /** The longest retry-after honoured, in ms (default 60000); a longer one ends the exchange at once. */
+  maxRetryAfter?: number;
+  /** The first back-off between retries, in ms (default 500), doubled at each retry. */
+  backoff?: number;
   /** Longest answer, in tokens (default 4096). */
   maxTokens?: number;
   /**
@@ -28,6 +38,11 @@ export interface LlmOptions {
    * take the setting answer 400; the request is then sent again without it.
    */
   temperature?: number | null;
+  /**
+   * Called with what the SDK warns about (a deprecated model, ...) instead of letting it print to
+   * the console; each front end says it in its own words.
+   */
+  onWarning?: (w: LlmWarning) => void;
 }
 
 export type LlmErrorCode =
@@ -71,17 +86,18 @@ export interface RulesAnswer {
 /** Reads an API error as a message for people. */
 export function describeLlmError(e: unknown, timeoutMs?: number): LlmFailure {
   if (e instanceof Anthropic.APIUserAbortError) return { code: 'cancelled', message: 'The request to the model was cancelled.' };
-  if (e instanceof Anthropic.APIConnectionTimeoutError) {
-    return { code: 'timeout', message: `The model did not answer in time${timeoutMs ? ` (${Number((timeoutMs / 1000).toFixed(1))} s)` : ''}. Try again, or allow more time.` };
+  if (e instanceof DeadlineError || e instanceof Anthropic.APIConnectionTimeoutError) {
+    const ms = e instanceof DeadlineError ? e.ms : timeoutMs;
+    return { code: 'timeout', message: `The model did not answer in time${ms ? ` (${Number((ms / 1000).toFixed(1))} s)` : ''}. Try again, or allow more time.` };
   }
   if (e instanceof Anthropic.APIConnectionError) return { code: 'connection', message: `Cannot reach the model's API: ${e.message}. Check the network and ANTHROPIC_BASE_URL.` };
   if (e instanceof Anthropic.APIError) {
     const detail = e.apiMessage ?? e.message;
     const status = e.status;
     if (status === 429) {
-      const h = e.headers?.get('retry-after');
-      const retryAfter = h && Number.isFinite(Number(h)) ? Number(h) : undefined;
-      return { code: 'rate-limited', retryAfter, message: `The API is rate limiting requests (429)${retryAfter !== undefined ? `: retry after ${retryAfter} s` : ''}. Wait and try again.` };
+      const ms = retryAfterMs(e.headers);
+      const retryAfter = ms === undefined ? undefined : ms / 1000;
+      return { code: 'rate-limited', retryAfter, message: `Rate limited by the API (429): try again ${ms === undefined ? 'later' : `in ${humanWait(ms)}`}.` };
     }
     if (status === 401 || status === 403) return { code: 'auth', message: `The API refused the key (${status}): ${detail}. Check ANTHROPIC_API_KEY.` };
     if (status === 529) return { code: 'overloaded', message: `The API is overloaded (529). Try again later.` };
@@ -90,6 +106,27 @@ export function describeLlmError(e: unknown, timeoutMs?: number): LlmFailure {
     return { code: 'bad-request', message: `The API rejected the request (${status ?? 'no status'}): ${detail}.` };
   }
   return { code: 'error', message: `The request to the model failed: ${(e as Error)?.message ?? String(e)}.` };
+}
+
+/** The SDK's own log lines (warnings and errors) go to `onWarning`; nothing reaches the console. */
+function sdkLogger(onWarning: LlmOptions['onWarning']) {
+  const say = (...args: unknown[]) => onWarning?.(readSdkWarning(args.map(String).join(' ')));
+  const quiet = () => undefined;
+  return { error: say, warn: say, info: quiet, debug: quiet };
+}
+
+/**
+ * Runs `send` with console.warn taken over: the SDK prints its deprecation notices with
+ * console.warn, synchronously, before the request leaves; they go to `onWarning` instead.
+ */
+function withSdkWarnings<T>(send: () => T, onWarning: LlmOptions['onWarning']): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => onWarning?.(readSdkWarning(args.map(String).join(' ')));
+  try {
+    return send();
+  } finally {
+    console.warn = warn;
+  }
 }
 
 type Block = Anthropic.ContentBlock;
@@ -129,7 +166,15 @@ export async function askForRules(prompt: LlmPrompt, opts: LlmOptions, validate:
   const done = (error?: LlmFailure) => ({ ...out, error, durationMs: performance.now() - t0 });
   if (opts.signal?.aborted) return done({ code: 'cancelled', message: 'The request to the model was cancelled.' });
   const timeout = opts.timeout ?? 120000;
-  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: opts.maxRetries ?? 2, timeout });
+  const policy = {
+    maxRetries: opts.maxRetries ?? 2,
+    maxRetryAfterMs: opts.maxRetryAfter ?? 60000,
+    backoffMs: opts.backoff ?? 500,
+    deadline: t0 + timeout,
+    signal: opts.signal,
+  };
+  // The SDK does not retry: withRetries does, within the deadline.
+  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout, logger: sdkLogger(opts.onWarning) });
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt.user }];
   let temperature = opts.temperature === undefined ? 0 : opts.temperature;
   const send = () => {
@@ -143,7 +188,7 @@ export async function askForRules(prompt: LlmPrompt, opts: LlmOptions, validate:
     };
     // Not in the SDK's types any more, still taken by the models that have it.
     const body = temperature === null ? params : ({ ...params, temperature } as Anthropic.MessageCreateParamsNonStreaming);
-    return client.messages.create(body, { signal: opts.signal });
+    return withRetries((signal, left) => withSdkWarnings(() => client.messages.create(body, { signal, timeout: left }), opts.onWarning), policy, timeout);
   };
   for (let round = 0; round < 2; round++) {
     let res: Anthropic.Message;
@@ -199,8 +244,10 @@ export interface LlmProposeOptions extends LlmOptions {
   history?: Attempt[];
   /** How many versions to ask for (default 3). */
   count?: number;
-  /** Largest train-validation F1 gap a proposal may leave (default 0.1). */
+  /** Largest train-validation gap a proposal may leave (default: no limit). */
   maxGap?: number;
+  /** Least gain on train, with the complexity cost (default 0.002). */
+  minGain?: number;
   ev?: Evaluation;
 }
 
@@ -224,7 +271,7 @@ export async function proposeWithLlm(ctx: RefineContext, name: string, opts: Llm
   const rejected: Rejected[] = answer.invalid.map((w) => ({ rule: name, kind: 'llm', title: 'LLM proposal', ruleText: w.text, reason: `invalid: ${w.errors.join(' ')}`, errors: w.errors }));
   for (const text of answer.valid) {
     const cond = text.replace(/^[\s\S]*?\bwhen\b/, '').replace(/\s+/g, ' ').trim();
-    const r = judge(ctx, base, name, { kind: 'llm', title: `LLM: ${short(cond, 50)}`, ruleText: text }, { maxGap: opts.maxGap });
+    const r = judge(ctx, base, name, { kind: 'llm', title: `LLM: ${short(cond, 50)}`, ruleText: text }, { maxGap: opts.maxGap, minGain: opts.minGain });
     if (isProposal(r)) proposals.push(r);
     else rejected.push(r);
   }

@@ -136,8 +136,7 @@ export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOp
     if (m !== k && r.flags) for (let i = 0; i < n; i++) if (r.flags[i] === TRUE) others[i] = 1;
   });
 
-  const scoring = ctx.data.scoring(ctx.shares);
-  const of = scoring.splits.of;
+  const of = splitOf(ctx, n);
   const label = ctx.data.frame.label!;
   // Each point's flag with the comparison false (or, where the value is missing, as now), per
   // level; and how holding changes it (-1, 0, 1).
@@ -169,7 +168,7 @@ export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOp
   }
   const info = {} as Record<TuneSplit, SweepSplitInfo>;
   for (const split of splits) {
-    const idx = scoring.get(split);
+    const idx = ctx.scoring.index(split);
     info[split] = { series: idx.series, labelled: idx.labelled.length, anomalies: idx.anomalies, points: idx.points, weeks: weeksOf(ctx.data.frame, idx) };
   }
   const candidates = new Set<number>(values);
@@ -279,4 +278,14 @@ export function sweepThreshold(ctx: RefineContext, offset: number, opts: SweepOp
 /** The literal text for a threshold value (as ARL reads it back to the same number). */
 export function thresholdText(v: number): string {
   return String(v);
+}
+
+/** Each point's split, from the split indexes: 0 train, 1 validation, 2 neither (test is never read). */
+function splitOf(ctx: RefineContext, n: number): Uint8Array {
+  const of = new Uint8Array(n).fill(2);
+  (['train', 'validation'] as const).forEach((split, k) => {
+    const mask = ctx.scoring.index(split).mask;
+    for (let i = 0; i < n; i++) if ((mask[i >>> 5] >>> (i & 31)) & 1) of[i] = k;
+  });
+  return of;
 }

@@ -1,9 +1,10 @@
 // The trajectory: every refinement attempt on a rule file, one JSON line each, appended to
 // `.arl/<file name>.trajectory.jsonl` beside the file. Append-only; a line torn by a crash (or any
 // line that is not an attempt) is skipped when reading, and the next append starts on a new line.
+// Written and read through io/safefs: never through a link, never outside the workspace.
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { appendArlLine, readArlFile } from '../io/safefs';
 import type { Figures, SplitFigures } from './context';
 
 /** Figures on one split; null where undefined (nothing fired, no anomalies) or not measured. */
@@ -11,6 +12,8 @@ export interface AttemptFigures {
   precision: number | null;
   recall: number | null;
   f1: number | null;
+  /** The file's objective (point F1, event F1 or F-beta) on the split. */
+  objective?: number | null;
   tp?: number;
   fp?: number;
   fn?: number;
@@ -64,7 +67,7 @@ function num(x: number): number | null {
 
 export function attemptFigures(f: Figures | undefined): AttemptFigures {
   if (!f) return { precision: null, recall: null, f1: null };
-  return { precision: num(f.precision), recall: num(f.recall), f1: num(f.f1), tp: f.tp, fp: f.fp, fn: f.fn };
+  return { precision: num(f.precision), recall: num(f.recall), f1: num(f.f1), objective: num(f.objective), tp: f.tp, fp: f.fp, fn: f.fn };
 }
 
 export type NewAttempt = Omit<Attempt, 'id' | 'time' | 'train' | 'validation' | 'file'> & {
@@ -110,28 +113,18 @@ function isEditRecord(x: unknown): x is EditRecord {
   return typeof r === 'object' && r !== null && (r.record === 'undo' || r.record === 'redo') && typeof r.attempt === 'string' && typeof r.time === 'string';
 }
 
-/** Appends one attempt (or an undo / redo record) as one line. Creates `.arl/` when needed. */
-export async function appendAttempt(ruleFile: string, attempt: Attempt | EditRecord): Promise<void> {
-  const path = trajectoryPath(ruleFile);
-  await fs.mkdir(dirname(path), { recursive: true });
-  let prefix = '';
-  // A torn last line (a crash mid-write) must not swallow this one.
-  try {
-    const h = await fs.open(path, 'r');
-    try {
-      const { size } = await h.stat();
-      if (size > 0) {
-        const b = Buffer.alloc(1);
-        await h.read(b, 0, 1, size - 1);
-        if (b[0] !== 10) prefix = '\n';
-      }
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // No file yet.
-  }
-  await fs.appendFile(path, prefix + JSON.stringify(attempt) + '\n', 'utf8');
+/** One record as one JSON line (U+2028 and U+2029 escaped too, so no reader sees a line break). */
+export function attemptLine(attempt: Attempt | EditRecord): string {
+  return JSON.stringify(attempt).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * Appends one attempt (or an undo / redo record) as one line. Creates `.arl/` when needed; refuses
+ * (UnsafePathError) a link or a special file there, and a rule file whose folder is outside `roots`
+ * (when given).
+ */
+export async function appendAttempt(ruleFile: string, attempt: Attempt | EditRecord, opts: { roots?: string[] } = {}): Promise<void> {
+  await appendArlLine(dirname(ruleFile), `${basename(ruleFile)}.trajectory.jsonl`, attemptLine(attempt), opts.roots);
 }
 
 export interface TrajectoryRead {
@@ -186,12 +179,7 @@ export function parseTrajectory(text: string): { attempts: Attempt[]; skipped: n
 /** The attempts recorded for a rule file (all rules, or one); none when there is no file yet. */
 export async function readTrajectory(ruleFile: string, opts: { rule?: string } = {}): Promise<TrajectoryRead> {
   const path = trajectoryPath(ruleFile);
-  let text = '';
-  try {
-    text = await fs.readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
+  const text = (await readArlFile(dirname(ruleFile), `${basename(ruleFile)}.trajectory.jsonl`)) ?? '';
   const r = parseTrajectory(text);
   return { path, attempts: opts.rule ? r.attempts.filter((a) => a.rule === opts.rule) : r.attempts, skipped: r.skipped };
 }

@@ -1,9 +1,10 @@
 // `arl example stockout DIR`: writes the bundled example (rules and generated data) to DIR.
+import { existsSync, mkdirSync } from 'node:fs';
 import { plural } from '../../../../grammar/src/plural';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeStockoutCsv } from '../../../../examples/stockout/generate';
 import stockoutRules from '../../../../examples/stockout/stockout.arl';
+import { outputStream, writeOutput } from '../../io/safefs';
 import { UsageError, write, type Command } from '../command';
 
 export const exampleCommand: Command = {
@@ -35,8 +36,9 @@ Options:
     const arl = join(dir, 'stockout.arl');
     if (values['if-missing'] && existsSync(csv)) return 0;
     mkdirSync(dir, { recursive: true });
-    if (!existsSync(arl)) writeFileSync(arl, stockoutRules);
-    const r = await writeStockoutCsv(csv, { products, seed });
+    // Never through a link planted in DIR (a dangling one included).
+    if (!existsSync(arl)) await writeOutput(arl, stockoutRules);
+    const r = await writeStockoutCsv(csv, { products, seed }, await outputStream(csv));
     write(io.stderr, `Wrote ${csv}: ${plural(r.rows, 'row')}, ${plural(products, 'product')}, ${plural(r.anomalies, 'labelled anomaly', 'labelled anomalies')}.`);
     return 0;
   },

@@ -1,19 +1,21 @@
 // `arl learn FILE (--rule R | --all)`: refines rules against the labelled data, headless, and
 // writes the chosen versions back into the file (or to --out), recording every attempt.
 import { promises as fs } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { parse } from '../../../../grammar/src/parse';
 import type { Analysis } from '../../engine/analyze';
-import { contextFromAnalysis, RefineError, type RefineContext } from '../../refine/context';
-import { learn, llmProposer, offlineProposer, type AllFigures, type LearnResult, type Proposer } from '../../refine/learn';
+import { scoreText } from '../../engine/rescore';
+import type { Scores } from '../../engine/metrics';
+import { contextFromAnalysis, objOf, RefineError, type Figures, type RefineContext } from '../../refine/context';
+import { refreshExplanations, removeRule } from '../../refine/discover';
+import { dropNewlyUnusedLets, learn, llmProposer, offlineProposer, type AllFigures, type LearnResult, type Proposer } from '../../refine/learn';
 import type { LlmOptions } from '../../refine/llm';
+import { defaultModel, describeWarning, isDefaultBaseUrl, warningKey } from '../../refine/models';
+import { checkArlFile, replaceFile, writeOutput } from '../../io/safefs';
 import { appendAttempt, readTrajectory, trajectoryPath } from '../../refine/trajectory';
 import { UsageError, write, type Command, type Io, type OptionValues } from '../command';
 import { learnReporter, stopText } from '../learnProgress';
-import { f1Of } from '../../refine/context';
-import { analyzeFile, fmt, printIssues, readRuleFile, table, type RuleFile } from '../shared';
-
-export const defaultModel = 'claude-sonnet-4-5';
+import { allowOutsideOption, allowOutsideUsage, analyzeFile, fmt, printIssues, readRuleFile, table, type RuleFile } from '../shared';
 
 /** A number option: absent gives the default; anything else must pass `ok`. */
 export function numberOption(values: OptionValues, name: string, fallback: number, ok: (n: number) => boolean, what: string): number {
@@ -24,17 +26,29 @@ export function numberOption(values: OptionValues, name: string, fallback: numbe
   return n;
 }
 
-/** The LLM settings from the environment; a clear message when the key is missing. */
-export function llmFromEnv(io: Io, model: string): LlmOptions | string {
+/**
+ * The LLM settings from the environment; a clear message when the key is missing. What the SDK
+ * warns about is said once, in one line on stderr, and so is a base URL other than the default.
+ */
+export function llmFromEnv(io: Io, model: string, command: string): LlmOptions | string {
   const apiKey = io.env.ANTHROPIC_API_KEY;
   if (!apiKey) return 'the anthropic proposer needs an API key: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL to use another endpoint), or use --proposer offline.';
-  return { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model, signal: io.signal };
+  const said = new Set<string>();
+  const onWarning: LlmOptions['onWarning'] = (w) => {
+    if (said.has(warningKey(w))) return;
+    said.add(warningKey(w));
+    write(io.stderr, `arl ${command}: warning: ${describeWarning(w, '--model')}`);
+  };
+  const baseURL = io.env.ANTHROPIC_BASE_URL || undefined;
+  // The key goes wherever the base URL points: say so once.
+  if (baseURL && !isDefaultBaseUrl(baseURL)) write(io.stderr, `arl ${command}: note: requests and the API key go to ${baseURL} (set by ANTHROPIC_BASE_URL), not to Anthropic's API.`);
+  return { apiKey, baseURL, model, signal: io.signal, onWarning };
 }
 
 /** Reads and analyses a rule file; prints its errors; the refinement context, or an exit code. */
-export async function loadForRefine(arg: string | undefined, io: Io, command: string): Promise<{ file: RuleFile; a: Analysis; ctx: RefineContext } | number> {
+export async function loadForRefine(arg: string | undefined, io: Io, command: string, values: OptionValues): Promise<{ file: RuleFile; a: Analysis; ctx: RefineContext } | number> {
   const file = await readRuleFile(arg, io);
-  const a = await analyzeFile(file, io);
+  const a = await analyzeFile(file, io, { values });
   const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error'), io);
   if (errors) {
     write(io.stderr, `arl ${command}: fix the errors above first.`);
@@ -51,6 +65,13 @@ export async function loadForRefine(arg: string | undefined, io: Io, command: st
   }
 }
 
+/** The texts of every declaration but the rules named in `names` and the lets, in order. */
+function otherDecls(text: string, names: string[]): string[] {
+  return parse(text)
+    .file.decls.filter((d) => d.kind !== 'let' && !(d.kind === 'rule' && d.name && names.includes(d.name.name)))
+    .map((d) => text.slice(d.start, d.end));
+}
+
 /** `target` with each rule named in `names` replaced by its version in `learned`; the rest untouched. */
 export function replaceRules(target: string, learned: string, names: string[]): string {
   const from = new Map(parse(learned).file.rules.flatMap((r) => (r.name ? [[r.name.name, learned.slice(r.start, r.end)] as const] : [])));
@@ -62,7 +83,66 @@ export function replaceRules(target: string, learned: string, names: string[]): 
   return out;
 }
 
-function figuresTable(before: AllFigures, after: AllFigures): string {
+/** A rule declaration of `text` with the comment lines just above it. */
+function ruleBlock(text: string, name: string): string {
+  const r = parse(text).file.rules.find((d) => d.name?.name === name);
+  if (!r) return '';
+  let start = text.lastIndexOf('\n', r.start - 1) + 1;
+  while (start > 0) {
+    const prev = text.lastIndexOf('\n', start - 2) + 1;
+    if (!/^\s*#/.test(text.slice(prev, start - 1))) break;
+    start = prev;
+  }
+  return text.slice(start, r.end);
+}
+
+export interface RuleChanges {
+  changed: string[];
+  added: string[];
+  removed: string[];
+}
+
+/** What learning did to the rules, from `start` to `learned`. */
+export function ruleChanges(start: string, learned: string): RuleChanges {
+  const texts = (t: string) => new Map(parse(t).file.rules.flatMap((r) => (r.name ? [[r.name.name, t.slice(r.start, r.end)] as const] : [])));
+  const a = texts(start);
+  const b = texts(learned);
+  return {
+    changed: [...a.keys()].filter((n) => b.has(n) && a.get(n) !== b.get(n)),
+    added: [...b.keys()].filter((n) => !a.has(n)),
+    removed: [...a.keys()].filter((n) => !b.has(n)),
+  };
+}
+
+/**
+ * The learned changes made to `current` (the file as it is now, perhaps edited meanwhile): changed
+ * rules replaced, removed rules (and the lets only they used) taken out, added rules appended.
+ * Undefined when that would touch any other declaration.
+ */
+export function mergeLearned(current: string, learned: string, c: RuleChanges): string | undefined {
+  let out = replaceRules(current, learned, c.changed);
+  for (const n of c.removed) out = removeRule(out, n);
+  out = dropNewlyUnusedLets(current, out);
+  for (const n of c.added) {
+    const block = ruleBlock(learned, n);
+    if (!block) return undefined;
+    out += (out.endsWith('\n\n') ? '' : out.endsWith('\n') ? '\n' : '\n\n') + block + '\n';
+  }
+  out = refreshExplanations(out);
+  const touched = [...c.changed, ...c.removed, ...c.added];
+  if (otherDecls(current, touched).join('\u0000') !== otherDecls(out, touched).join('\u0000')) return undefined;
+  const lets = (t: string) => parse(t).file.lets.map((l) => t.slice(l.start, l.end));
+  const before = new Set(lets(current));
+  if (!lets(out).every((l) => before.has(l))) return undefined;
+  return out;
+}
+
+function asFigures(s: Scores): Figures {
+  return { tp: s.tp, fp: s.fp, fn: s.fn, tn: s.tn, precision: s.precision, recall: s.recall, f1: s.f1, objective: s.objective };
+}
+
+function figuresTable(before: AllFigures, after: AllFigures, objective: string): string {
+  const withObjective = objective !== 'point F1';
   const rows = (['train', 'validation', 'test'] as const).map((s) => [
     s === 'test' ? 'test (read once, for this report)' : s,
     fmt(before[s].precision),
@@ -71,49 +151,56 @@ function figuresTable(before: AllFigures, after: AllFigures): string {
     fmt(after[s].precision),
     fmt(after[s].recall),
     fmt(after[s].f1),
+    ...(withObjective ? [fmt(before[s].objective), fmt(after[s].objective)] : []),
   ]);
-  return table(['split', 'P before', 'R before', 'F1 before', 'P after', 'R after', 'F1 after'], rows);
+  return table(['split', 'P before', 'R before', 'F1 before', 'P after', 'R after', 'F1 after', ...(withObjective ? [`${objective} before`, `${objective} after`] : [])], rows);
 }
 
 interface SummaryContext {
   file: string;
   proposer: string;
+  /** The rules learned (with --all, those the file started with). */
   rules: string[];
   patience: number;
 }
 
-/** The searches, one row each; the chosen one marked. */
+/** The searches, one row each, on the objective; the chosen one marked. */
 function searchesTable(r: LearnResult, patience: number): string {
   const rows = r.runs.map((x, k) => [
     `${x.restart + 1}${k === r.chosen ? ' (chosen)' : ''}`,
     String(x.iterations),
     String(x.accepted),
-    fmt(f1Of(x.figures.train)),
-    fmt(f1Of(x.figures.validation)),
+    fmt(objOf(x.figures.train)),
+    fmt(objOf(x.figures.validation)),
     stopText(x.stoppedBy, patience),
   ]);
-  return table(['search', 'iterations', 'changes kept', 'train F1', 'validation F1', 'stopped'], rows);
+  return table(['search', 'iterations', 'changes kept', `train ${r.objective}`, `validation ${r.objective}`, 'stopped'], rows);
 }
 
-function summary(r: LearnResult, io: Io, c: SummaryContext, written: string | undefined, trajectory: string, changedRules: string[]): string {
+function summary(r: LearnResult, all: { before: AllFigures; after: AllFigures }, io: Io, c: SummaryContext, written: string | undefined, trajectory: string, changes: RuleChanges): string {
   const secs = (r.durationMs / 1000).toFixed(1);
-  const what = c.rules.length === 1 ? `rule \`${c.rules[0]}\`` : `${c.rules.length} rules`;
+  const what = c.rules.length === 1 ? `rule \`${c.rules[0]}\`` : c.rules.length ? `${c.rules.length} rules` : 'new rules';
   const searches = r.runs.length === 1 ? '1 search' : `${r.runs.length} searches`;
   const tokens = r.tokens.input || r.tokens.output ? ` (${r.tokens.input} input + ${r.tokens.output} output tokens)` : '';
   const where = relative(io.cwd, trajectory) || trajectory;
+  const names = (xs: string[]) => xs.map((n) => `\`${n}\``).join(', ');
   const lines = [
     `Learned ${what} of ${c.file} with the ${c.proposer} proposer: ${searches}, ${secs} s${tokens}.`,
     '',
     'File-level precision, recall and F1:',
-    figuresTable(r.before, r.after),
+    figuresTable(all.before, all.after, r.objective),
+    '',
+    `Objective: ${r.objective}. Test was read once, for this table, after learning.`,
     '',
     searchesTable(r, c.patience),
-    ...(r.runs.length > 1 && r.chosen >= 0 ? [`Chosen on validation: search ${r.chosen + 1}.`] : []),
+    r.runs.length > 1 && r.chosen >= 0 ? `Chosen on validation: search ${r.chosen + 1}.` : undefined,
     '',
-    changedRules.length ? `Changed: ${changedRules.map((n) => `\`${n}\``).join(', ')}.` : 'No rule changed.',
-    ...(written ? [`Wrote ${relative(io.cwd, written) || written}.`] : []),
+    changes.changed.length ? `Changed: ${names(changes.changed)}.` : !changes.added.length && !changes.removed.length ? 'No rule changed.' : undefined,
+    changes.added.length ? `Added: ${names(changes.added)}.` : undefined,
+    changes.removed.length ? `Removed: ${names(changes.removed)}.` : undefined,
+    written ? `Wrote ${relative(io.cwd, written) || written}.` : undefined,
     `${r.attempts} attempt${r.attempts === 1 ? '' : 's'} recorded (${r.accepted} kept) in ${where}: see them with \`arl history ${c.file}\`.`,
-  ];
+  ].filter((l) => l !== undefined);
   return lines.join('\n');
 }
 
@@ -122,15 +209,18 @@ export const learnCommand: Command = {
   summary: 'Refine rules against the labelled data and write the best versions back',
   usage: `Usage: arl learn FILE (--rule R ... | --all) [options]
 
-Iterates on the train split: analyses each rule's behaviour, asks the proposer for new versions,
-and accepts a change only when it raises the file's F1 on train while the train-validation gap
-stays within --max-gap. Stops at --target-f1, after --patience iterations without gain, or after
---iterations. With --candidates M, M searches run (each from a different first move) and the
-final rules are chosen on the validation split; the test split is read once, at the end, for the
-report. The chosen rules replace the old ones in FILE (only the rule texts change) or go to
+Iterates on the file's objective (point F1, event F1 or F-beta: the dataset block's objective):
+analyses each rule's behaviour, asks the proposer for new versions, and accepts a change only
+when the objective on train, less a cost per condition and per rule, rises by at least
+--min-gain and the objective on validation does not fall; among the changes that pass, the one
+best on validation is taken. With --all, learning may also add rules (discovered from the data
+offline) and remove rules. Stops at --target-f1, after --patience iterations without gain, or
+after --iterations. With --candidates M, M searches run (each from a different first move) and
+the final rules are chosen on validation. The test split is read once, after learning, for the
+report. The learned rules go into FILE (only rules change, and lets no rule uses any more) or to
 --out; every attempt is appended to .arl/<file>.trajectory.jsonl. On a terminal, a status line
-shows the search, the iteration and the best F1 so far on train and validation. Ctrl-C stops and
-keeps the best rules found so far.
+shows the search, the iteration and the best objective so far on train and validation. Ctrl-C
+stops and keeps the best rules found so far.
 
 Options:
   --rule R          a rule to learn (repeatable)
@@ -139,11 +229,14 @@ Options:
                     (reads ANTHROPIC_API_KEY, and ANTHROPIC_BASE_URL when set)
   --model M         the anthropic model (default ${defaultModel})
   --iterations N    most iterations per search (default 10)
-  --target-f1 X     stop once train F1 reaches X (default 1)
+  --target-f1 X     stop once the objective on train reaches X (default 1)
   --patience K      stop after K iterations without gain (default 3)
   --candidates M    independent searches, chosen between on validation (default 1)
-  --max-gap G       largest train-validation F1 gap allowed (default 0.1)
-  --out FILE        write the result there instead of changing FILE`,
+  --min-gain X      least rise of the train objective, with the complexity cost (default 0.002)
+  --max-gap G       also refuse changes leaving a train-validation gap above G (default: none)
+  --no-discover     with --all: only edit the rules, never add or remove one
+  --out FILE        write the result there instead of changing FILE
+${allowOutsideUsage}`,
   options: {
     rule: { type: 'string', multiple: true },
     all: { type: 'boolean' },
@@ -154,7 +247,10 @@ Options:
     patience: { type: 'string' },
     candidates: { type: 'string' },
     'max-gap': { type: 'string' },
+    'min-gain': { type: 'string' },
+    'no-discover': { type: 'boolean' },
     out: { type: 'string' },
+    ...allowOutsideOption,
   },
   async run(positionals, values, io) {
     const rules = (values.rule as string[] | undefined) ?? [];
@@ -167,10 +263,12 @@ Options:
     const patience = numberOption(values, 'patience', 3, int, 'a whole number of at least 1');
     const candidates = numberOption(values, 'candidates', 1, int, 'a whole number of at least 1');
     const targetF1 = numberOption(values, 'target-f1', 1, (n) => n > 0 && n <= 1, 'a number above 0, at most 1');
-    const maxGap = numberOption(values, 'max-gap', 0.1, (n) => n >= 0 && n <= 1, 'a number between 0 and 1');
+    const maxGap = values['max-gap'] === undefined ? undefined : numberOption(values, 'max-gap', 1, (n) => n >= 0 && n <= 1, 'a number between 0 and 1');
+    const minGain = numberOption(values, 'min-gain', 0.002, (n) => n > 0 && n < 1, 'a number above 0, below 1');
+    if (values['no-discover'] && !values.all) throw new UsageError('--no-discover goes with --all.');
     let proposer: Proposer;
     if (proposerName === 'anthropic') {
-      const llm = llmFromEnv(io, (values.model as string | undefined) ?? defaultModel);
+      const llm = llmFromEnv(io, (values.model as string | undefined) ?? defaultModel, 'learn');
       if (typeof llm === 'string') {
         write(io.stderr, `arl learn: ${llm}`);
         return 2;
@@ -178,12 +276,14 @@ Options:
       proposer = llmProposer(llm);
     } else proposer = offlineProposer();
 
-    const loaded = await loadForRefine(positionals[0], io, 'learn');
+    const loaded = await loadForRefine(positionals[0], io, 'learn', values);
     if (typeof loaded === 'number') return loaded;
     const { file, ctx } = loaded;
     const known = new Set(loaded.a.program.rules.map((r) => r.name));
     for (const r of rules) if (!known.has(r)) throw new UsageError(`no rule \`${r}\` in ${positionals[0]}; its rules: ${[...known].join(', ')}.`);
 
+    // A trajectory that cannot be written (a link planted in .arl/) stops before any work.
+    await checkArlFile(dirname(file.path), `${basename(file.path)}.trajectory.jsonl`);
     const history = (await readTrajectory(file.path)).attempts;
     const reporter = learnReporter(io.stderr, patience);
     let result: LearnResult;
@@ -196,6 +296,8 @@ Options:
         patience,
         candidates,
         maxGap,
+        minGain,
+        discover: !!values.all && !values['no-discover'],
         signal: io.signal,
         history,
         ruleFile: file.path,
@@ -209,20 +311,27 @@ Options:
     }
     for (const e of new Set(result.errors)) write(io.stderr, `arl learn: ${e}`);
 
-    const names = rules.length ? rules : [...known];
-    const before = new Map(parse(file.text).file.rules.map((r) => [r.name?.name, file.text.slice(r.start, r.end)]));
-    const after = new Map(parse(result.text).file.rules.map((r) => [r.name?.name, result.text.slice(r.start, r.end)]));
-    const changed = names.filter((n) => before.get(n) !== after.get(n));
+    // The test split, read once, now that learning is over: the figures before and after.
+    const test = (text: string) => asFigures(scoreText(loaded.a.data!, loaded.a.shares, text, 'test').file);
+    const all = { before: { ...result.before, test: test(file.text) }, after: { ...result.after, test: test(result.text) } };
+    const changes = ruleChanges(file.text, result.text);
+    const any = changes.changed.length + changes.added.length + changes.removed.length > 0;
     const out = values.out ? resolve(io.cwd, values.out as string) : file.path;
     let written: string | undefined;
-    if (changed.length || values.out) {
-      // Re-read: the file may have been edited meanwhile; only the learned rules are replaced.
+    if (any || values.out) {
+      // Re-read: the file may have been edited meanwhile; only the learned rules change.
       const current = out === file.path ? await fs.readFile(file.path, 'utf8') : file.text;
-      await fs.writeFile(out, replaceRules(current, result.text, changed), 'utf8');
+      const text = mergeLearned(current, result.text, changes);
+      if (text === undefined) {
+        write(io.stderr, `arl learn: the learned rules would change other declarations of ${relative(io.cwd, out) || out}; nothing written.`);
+        return 1;
+      }
+      if (out === file.path) await replaceFile(out, text);
+      else await writeOutput(out, text);
       written = out;
     }
     const shown = relative(io.cwd, file.path) || file.path;
-    write(io.stdout, summary(result, io, { file: shown, proposer: proposerName, rules: names, patience }, written, trajectoryPath(file.path), changed));
+    write(io.stdout, summary(result, all, io, { file: shown, proposer: proposerName, rules: rules.length ? rules : [...known], patience }, written, trajectoryPath(file.path), changes));
     if (result.cancelled) return 130;
     return result.errors.length && !result.accepted ? 1 : 0;
   },

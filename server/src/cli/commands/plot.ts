@@ -1,13 +1,13 @@
 // `arl plot FILE --series ID --out plot.svg|png`: one series drawn as the preview panel draws it
 // (the same Vega-Lite spec), rendered without a browser.
-import { promises as fs } from 'node:fs';
 import { extname, relative, resolve } from 'node:path';
 import type { ScoreSplit } from '../../engine/metrics';
 import { buildPreview, PreviewError } from '../../preview/preview';
 import { seriesSpec, type VlSpec } from '../../../../webviews/src/spec';
 import { darkTheme, lightTheme } from '../../../../webviews/src/theme';
+import { writeOutput } from '../../io/safefs';
 import { UsageError, write, type Command } from '../command';
-import { analyzeFile, readRuleFile } from '../shared';
+import { allowOutsideOption, allowOutsideUsage, analyzeFile, readRuleFile } from '../shared';
 
 const splits: ScoreSplit[] = ['train', 'validation', 'test', 'all'];
 
@@ -27,7 +27,8 @@ Options:
   --split S     which labelled points are scored: train, validation, test or all (default)
   --width N     plot width in pixels (default 900)
   --height N    plot height in pixels (default 320)
-  --theme T     light (default) or dark`,
+  --theme T     light (default) or dark
+${allowOutsideUsage}`,
   options: {
     series: { type: 'string' },
     out: { type: 'string', short: 'o' },
@@ -36,6 +37,7 @@ Options:
     width: { type: 'string' },
     height: { type: 'string' },
     theme: { type: 'string' },
+    ...allowOutsideOption,
   },
   async run(positionals, values, io) {
     if (positionals.length > 1) throw new UsageError(`one rule file at a time; also got ${positionals.slice(1).join(' ')}.`);
@@ -53,7 +55,7 @@ Options:
     if (!theme) throw new UsageError('--theme takes light or dark.');
 
     const file = await readRuleFile(positionals[0], io);
-    const analysis = await analyzeFile(file, io);
+    const analysis = await analyzeFile(file, io, { values });
     const rule = values.rule as string | undefined;
     let preview;
     try {
@@ -73,11 +75,11 @@ Options:
     const spec = seriesSpec(s, { timeKind: preview.dataset.timeKind, theme, width, height, title: s.id, subtitle });
     const svg = await renderSvg(spec);
     const path = resolve(io.cwd, out);
-    if (format === '.svg') await fs.writeFile(path, svg);
+    if (format === '.svg') await writeOutput(path, svg);
     else {
       const { Resvg } = await load<typeof import('@resvg/resvg-js')>('@resvg/resvg-js');
       const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 } }).render().asPng();
-      await fs.writeFile(path, png);
+      await writeOutput(path, png);
     }
     write(io.stderr, `Wrote ${relative(io.cwd, path) || path}: ${s.id}, ${s.shown} of ${s.length} points (${subtitle}).`);
     return 0;

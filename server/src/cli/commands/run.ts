@@ -1,12 +1,12 @@
 // `arl run FILE`: every flagged point, for production alerting. Labels are not needed.
 import { plural } from '../../../../grammar/src/plural';
-import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { severities, type Severity } from '../../../../grammar/src/ast';
 import { formatTime } from '../../engine/frame';
 import { TRUE } from '../../engine/kernels';
+import { outputStream } from '../../io/safefs';
 import { write, type Command } from '../command';
-import { analyzeFile, printIssues, readRuleFile } from '../shared';
+import { allowOutsideOption, allowOutsideUsage, analyzeFile, printIssues, readRuleFile } from '../shared';
 
 export const runCommand: Command = {
   name: 'run',
@@ -15,16 +15,21 @@ export const runCommand: Command = {
 
 Evaluates the rules at every point of the dataset the file names (or of --data, which needs the
 series and time columns and every column the rules use, but no labels) and writes one CSV row per
-flagged point: series, time, rules, category, severity.
+flagged point: series, time, rules, category, severity, then the point's value in each text
+(category) column of the data other than the dataset block's label, reason and split columns.
+Dates are written as 2025-01-06T00:00:00Z. A text cell that starts with = + - @, a tab or a
+carriage return gets a leading ' so that spreadsheets show it as text instead of running it as a
+formula; numbers (-3, +1.5e3) are written as they are.
 
 Options:
   --data CSV   evaluate this file instead of the one the rule file names
-  --out FILE   write the alerts there instead of to standard output`,
-  options: { data: { type: 'string' }, out: { type: 'string' } },
+  --out FILE   write the alerts there instead of to standard output
+${allowOutsideUsage}`,
+  options: { data: { type: 'string' }, out: { type: 'string' }, ...allowOutsideOption },
   async run(positionals, values, io) {
     const file = await readRuleFile(positionals[0], io);
     const dataPath = typeof values.data === 'string' ? resolve(io.cwd, values.data) : undefined;
-    const a = await analyzeFile(file, io, { dataPath, unlabelled: true });
+    const a = await analyzeFile(file, io, { dataPath, unlabelled: true, values });
     const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error'), io);
     if (errors || !a.data) {
       if (!a.data && !errors) write(io.stderr, 'No dataset: name one in the file or pass --data.');
@@ -33,8 +38,14 @@ Options:
     const frame = a.data.frame;
     const rules = a.program.rules.map((r, k) => ({ r, f: a.ruleFlags[k].flags }));
     const excludes = a.excludeFlags.map((e) => e.flags).filter((f) => f !== undefined);
-    const out = typeof values.out === 'string' ? createWriteStream(resolve(io.cwd, values.out)) : io.stdout;
-    const lines: string[] = ['series,time,rules,category,severity'];
+    const out = typeof values.out === 'string' ? await outputStream(resolve(io.cwd, values.out)) : io.stdout;
+    // Text columns travel with each alert, as the text they hold in the data.
+    const spec = a.check.dataset;
+    const annotations = new Set([spec.columns.label, spec.columns.reason, spec.splitColumn]);
+    const texts = [...frame.categories].filter(([name]) => !annotations.has(name));
+    const head = ['series', 'time', 'rules', 'category', 'severity'];
+    for (const [name] of texts) head.push(head.includes(name) ? `${name}_${head.length + 1}` : name);
+    const lines: string[] = [head.map(csvCell).join(',')];
     let alerts = 0;
     for (let i = 0; i < frame.length; i++) {
       if (excludes.some((f) => f[i] === TRUE)) continue;
@@ -44,7 +55,9 @@ Options:
       let top = fired[0].r;
       for (const x of fired) if (rank(x.r.severity) > rank(top.severity)) top = x.r;
       const category = top.title ?? top.name;
-      lines.push([frame.seriesIds[frame.seriesOf[i]], formatTime(frame, frame.time[i]), fired.map((x) => x.r.name).join(' '), category, top.severity].map(csvCell).join(','));
+      const row = [frame.seriesIds[frame.seriesOf[i]], formatTime(frame, frame.time[i]), fired.map((x) => x.r.name).join(' '), category, top.severity];
+      for (const [, c] of texts) row.push(c.codes[i] < 0 ? '' : c.values[c.codes[i]]);
+      lines.push(row.map(csvCell).join(','));
       if (lines.length >= 4096) {
         out.write(lines.join('\n') + '\n');
         lines.length = 0;
@@ -61,6 +74,14 @@ function rank(s: Severity): number {
   return severities.indexOf(s);
 }
 
-function csvCell(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+const numeric = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * One CSV cell. Text that a spreadsheet would read as a formula (starting with = + - @, a tab or a
+ * carriage return; OWASP's list) gets a leading single quote and is quoted; numbers stay numbers.
+ */
+export function csvCell(v: string): string {
+  const formula = /^[=+\-@\t\r]/.test(v) && !numeric.test(v);
+  const cell = formula ? `'${v}` : v;
+  return formula || /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }

@@ -7,6 +7,7 @@ import { pluralGrouped as plural } from '../../../../grammar/src/plural';
 import { perWeek, perWeekText, weeksOf } from '../../engine/alarms';
 import type { Analysis } from '../../engine/analyze';
 import type { RuleScores, ScoreSplit, Scores } from '../../engine/metrics';
+import { alarmLine, eventObjective, eventTriple, objectiveLine } from '../../engine/report';
 import { ClientCommands, type PreviewRuleArgs } from '../protocol';
 
 /**
@@ -77,6 +78,10 @@ export function codeLenses(a: Analysis, uri: string, split: ScoreSplit, memory?:
   const preview = (rule?: string): PreviewRuleArgs => ({ uri, rule });
   const file = a.parse.file;
   const ds = file.dataset;
+  if (ds && a.restricted) {
+    lenses.push({ range: at(ds.start), command: { title: 'Restricted mode: data not read (trust the workspace to see metrics)', command: '' } });
+    return lenses;
+  }
   if (ds && a.dataError) {
     lenses.push({ range: at(ds.start), command: { title: `Dataset not loaded: ${a.dataError.message.split('\n')[0]}`, command: '' } });
     return lenses;
@@ -88,6 +93,9 @@ export function codeLenses(a: Analysis, uri: string, split: ScoreSplit, memory?:
     const without = broken.length ? ` · without ${broken.join(', ')} (${broken.length === 1 ? 'it has' : 'they have'} errors)` : '';
     const title = `${plural(s.series, 'series', 'series')} · ${plural(s.points, 'point')} · ${n(s.labelled)} labelled · ${plural(s.anomalies, 'anomaly', 'anomalies')} · file ${metricsTitle(s.file)}${without} (${split})`;
     lenses.push({ range: at(ds.start), command: lensCommand(title, ClientCommands.previewRule, preview(), `The whole file on ${split}: ${alarmsText(a, split, s.file)}. Click to preview.`) });
+    // The objective beside the trivial baselines; event figures when the objective counts events.
+    const events = eventObjective(s) ? ` · ${eventTriple(s.file)} · ${alarmLine(s.file, s)}` : '';
+    lenses.push({ range: at(ds.start), command: { title: `${objectiveLine(s)}${events} (${split})`, command: '' } });
   }
   a.program.rules.forEach((r, k) => {
     const rs = a.ruleFlags[k].flags ? s.rules[k] : undefined;
@@ -98,7 +106,8 @@ export function codeLenses(a: Analysis, uri: string, split: ScoreSplit, memory?:
       lenses.push({ range: at(r.decl.start), command: lensCommand(title, '', {}, 'Fix the errors of this rule to see its metrics again.') });
       return;
     }
-    const extra = [rs.unjudged ? `${n(rs.unjudged)} unjudged` : '', s.hasEvents ? `event R ${f(rs.eventRecall)}` : ''].filter(Boolean).join(' · ');
+    const events = eventObjective(s) ? eventTriple(rs) : s.hasEvents ? `event R ${f(rs.eventRecall)}` : '';
+    const extra = [rs.unjudged ? `${n(rs.unjudged)} unjudged` : '', events].filter(Boolean).join(' · ');
     const body = `${metricsTitle(rs)}${extra ? ' · ' + extra : ''} (${split})`;
     memory?.remember(uri, r.name, split, body);
     lenses.push({ range: at(r.decl.start), command: lensCommand(body, ClientCommands.previewRule, preview(r.name), ruleTooltip(a, split, rs)) });

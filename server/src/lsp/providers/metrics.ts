@@ -13,6 +13,10 @@ export function metrics(a: Analysis, uri: string, split: ScoreSplit): MetricsRes
     file: s.file,
     rules: s.rules,
     excludes: s.excludes,
+    objective: s.objective,
+    baselines: s.baselines,
+    tolerance: s.tolerance,
+    period: s.period,
     timings: { ...a.timings },
   };
 }

@@ -5,22 +5,23 @@
 import { CodeActionKind, CodeActionTriggerKind, type CancellationToken, type CodeAction, type CodeActionParams } from 'vscode-languageserver';
 import { LineIndex } from '../../../../grammar/src/issues';
 import type { Analysis } from '../../engine/analyze';
-import { evaluate, f1Of, type SplitFigures } from '../../refine/context';
-import { figuresTitle, type Proposal } from '../../refine/proposal';
+import { evaluate, f1Of, type RuleFigures, type TuneSplit } from '../../refine/context';
+import { figuresText, type Proposal } from '../../refine/proposal';
 import { ClientCommands } from '../protocol';
 import type { RefineService } from '../refine';
 
-/** The file's F1 and the rule's, on train and validation, before -> after. */
+/** The file's objective and the rule's F1, on train and validation, before -> after. */
 function previewFigures(a: Analysis, refine: RefineService, rule: string, p: Proposal): string {
-  const ruleF1 = (text: string): SplitFigures | undefined => {
-    const ev = evaluate(refine.context(a), text);
+  const ctx = refine.context(a);
+  const ruleF1 = (text: string): Record<TuneSplit, RuleFigures> | undefined => {
+    const ev = evaluate(ctx, text);
     const k = ev.program.rules.findIndex((r) => r.name === rule);
     return k < 0 ? undefined : { train: ev.ruleFigures('train')[k], validation: ev.ruleFigures('validation')[k] };
   };
   const before = ruleF1(a.parse.text);
   const after = ruleF1(p.text);
   const own = before && after ? `; rule \`${rule}\` F1: train ${f1Of(before.train).toFixed(2)} -> ${f1Of(after.train).toFixed(2)}, validation ${f1Of(before.validation).toFixed(2)} -> ${f1Of(after.validation).toFixed(2)}` : '';
-  return `${figuresTitle(p.before, p.after)}${own}`;
+  return `${figuresText(ctx.scoring.objective.label, p.before, p.after)}${own}`;
 }
 
 export async function refineActions(
@@ -67,7 +68,8 @@ export async function refineActions(
     // The previews need change annotations (LSP 3.16), and are worked out when the menu opens.
     if (!automatic && previews) {
       for (const p of proposals) {
-        const title = p.title.replace(/ \(file F1:.*\)$/, '');
+        // The title without its figures (the preview gives them, with the rule's).
+        const title = p.title.replace(/ \(file [^:()]+: train [^()]*\)$/, '');
         actions.push({
           title: `Preview: ${title}`,
           kind: CodeActionKind.RefactorRewrite,

@@ -1,0 +1,394 @@
+// Event-aware scoring. An event is a maximal run of labelled anomalies in one series and split; an
+// alarm is a maximal run of flagged points there. Pure and backend-independent: it reads flag
+// columns (1 = flagged, anything else = not), whoever computed them. docs/language.md#metrics
+// states the definitions; this file is their one implementation.
+//
+// Event precision is the share of the alarms' judged points that lie inside an event's window:
+// each alarm weighs by its length, so an alarm that stays on through normal points pays for every
+// one of them, and splitting alarms into pieces gains nothing. (Counting an alarm as wholly true
+// gives "flag every point" a precision of 1; averaging the alarms' shares lets one long false
+// alarm per series, beside many short true ones inside events, score near 1.) With the event
+// recall this is the composite F-score of Garg et al. (2021).
+import type { Objective } from '../../../grammar/src/check';
+import type { Frame } from './frame';
+import type { ScoreSplit } from './metrics';
+import { splitIndex, type Splits } from './split';
+
+export type { Objective } from '../../../grammar/src/check';
+
+/** Point kinds in an EventIndex. */
+export const OUTSIDE = 0;
+export const UNLABELLED = 1;
+export const NORMAL = 2;
+export const ANOMALY = 3;
+
+const WEEK = 7 * 24 * 3600 * 1000;
+
+/** What event scoring needs of one split, built once per (split, tolerance). */
+export interface EventIndex {
+  split: ScoreSplit;
+  tolerance: number;
+  /** Points in the frame (flag columns have this length). */
+  n: number;
+  /** Per point: OUTSIDE the split, UNLABELLED, NORMAL or ANOMALY. */
+  kind: Uint8Array;
+  /** Runs of the split's points within one series, [start, end) pairs: nothing crosses them. */
+  segments: Int32Array;
+  /** Segment of every point, -1 outside the split. */
+  segmentOf: Int32Array;
+  /** Events, [start, end) pairs in point order. */
+  events: Int32Array;
+  /** Each event widened by the tolerance and clipped to its segment, [from, to) pairs. */
+  windows: Int32Array;
+  /** Per point: 1 inside some event's window. */
+  near: Uint8Array;
+  /** Per point: the first event whose window holds it, -1 for none. */
+  firstEvent: Int32Array;
+  points: number;
+  labelled: number;
+  anomalies: number;
+  /** Alarms per series per `period` are alarms / exposure. */
+  period: 'week' | '1,000 points';
+  exposure: number;
+}
+
+export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit, tolerance: number): EventIndex {
+  const n = frame.length;
+  const want = split === 'all' ? -1 : splitIndex[split];
+  const kind = new Uint8Array(n);
+  const segmentOf = new Int32Array(n).fill(-1);
+  const segments: number[] = [];
+  const events: number[] = [];
+  const label = frame.label;
+  let points = 0;
+  let labelled = 0;
+  let anomalies = 0;
+  for (let s = 0; s < frame.seriesIds.length; s++) {
+    const a = frame.seriesStart[s];
+    const b = frame.seriesStart[s + 1];
+    let seg = -1;
+    let run = -1;
+    for (let i = a; i <= b; i++) {
+      const inSplit = i < b && (want < 0 || splits.of[i] === want);
+      const k = !inSplit ? OUTSIDE : !label || label[i] !== label[i] ? UNLABELLED : label[i] === 1 ? ANOMALY : NORMAL;
+      if (k === ANOMALY && run < 0) run = i;
+      if (k !== ANOMALY && run >= 0) events.push(run, i), (run = -1);
+      if (inSplit && seg < 0) seg = i;
+      if (!inSplit && seg >= 0) segments.push(seg, i), (seg = -1);
+      if (!inSplit) continue;
+      kind[i] = k;
+      segmentOf[i] = segments.length >> 1;
+      points++;
+      if (k !== UNLABELLED) labelled++;
+      if (k === ANOMALY) anomalies++;
+    }
+  }
+  const ev = Int32Array.from(events);
+  const windows = new Int32Array(ev.length);
+  const near = new Uint8Array(n);
+  const firstEvent = new Int32Array(n).fill(-1);
+  let filled = 0;
+  for (let e = 0; e < ev.length; e += 2) {
+    const g = segmentOf[ev[e]];
+    const from = Math.max(segments[2 * g], ev[e] - tolerance);
+    const to = Math.min(segments[2 * g + 1], ev[e + 1] + tolerance);
+    windows[e] = from;
+    windows[e + 1] = to;
+    // Windows are ordered by start and by end, so each point's first window is met first.
+    for (let i = Math.max(from, filled); i < to; i++) (near[i] = 1), (firstEvent[i] = e >> 1);
+    filled = Math.max(filled, to);
+  }
+  const seg = Int32Array.from(segments);
+  const { period, exposure } = exposureOf(frame, seg, points);
+  return { split, tolerance, n, kind, segments: seg, segmentOf, events: ev, windows, near, firstEvent, points, labelled, anomalies, period, exposure };
+}
+
+/** Series-weeks covered by the segments when times are dates, else thousands of points. */
+function exposureOf(frame: Frame, segments: Int32Array, points: number): { period: EventIndex['period']; exposure: number } {
+  if (frame.timeKind !== 'date') return { period: '1,000 points', exposure: points / 1000 };
+  const steps = frame.seriesIds.map((_, s) => medianStep(frame.time, frame.seriesStart[s], frame.seriesStart[s + 1]));
+  const known = steps.filter((x) => x > 0).sort((x, y) => x - y);
+  if (!known.length) return { period: '1,000 points', exposure: points / 1000 };
+  const fallback = known[known.length >> 1];
+  let weeks = 0;
+  for (let g = 0; g < segments.length; g += 2) {
+    const step = steps[frame.seriesOf[segments[g]]];
+    weeks += ((segments[g + 1] - segments[g]) * (step > 0 ? step : fallback)) / WEEK;
+  }
+  return { period: 'week', exposure: weeks };
+}
+
+/** The median time between consecutive points of a series; 0 for a single point. */
+function medianStep(time: Float64Array, a: number, b: number): number {
+  if (b - a < 2) return 0;
+  const d = new Float64Array(b - a - 1);
+  for (let i = a + 1; i < b; i++) d[i - a - 1] = time[i] - time[i - 1];
+  d.sort();
+  return d[d.length >> 1];
+}
+
+/** Every event figure of one flag column on one split. Ratios are NaN when undefined. */
+export interface EventScores {
+  events: number;
+  /** Events with a flagged point in their window. */
+  detected: number;
+  alarms: number;
+  /** Alarms with a point in some event's window. */
+  trueAlarms: number;
+  /** Other alarms holding a labelled normal point; the rest (only unlabelled points) are not judged. */
+  falseAlarms: number;
+  /** Of the alarms' judged points (inside an event's window, or labelled normal outside every window), the share inside. */
+  eventPrecision: number;
+  eventRecall: number;
+  eventF1: number;
+  /** Median points from an event's start to its first flagged point, over detected events. */
+  delay: number;
+  /** False alarms per 1,000 labelled points. */
+  falseAlarmsPer1k: number;
+  /** Alarms (judged or not) per series per period (EventIndex.period). */
+  alarmRate: number;
+  /** Point F1 where an event counts as wholly caught once one of its points is: inflated. */
+  pointAdjustedF1: number;
+}
+
+/** F-beta from precision and recall: NaN when nothing can be scored, 0 when either is 0 or undefined. */
+export function fBeta(precision: number, recall: number, beta: number): number {
+  if (Number.isNaN(precision) && Number.isNaN(recall)) return Number.NaN;
+  if (!(precision > 0) || !(recall > 0)) return 0;
+  const b2 = beta * beta;
+  return ((1 + b2) * precision * recall) / (b2 * precision + recall);
+}
+
+export function eventScores(flags: Uint8Array, idx: EventIndex): EventScores {
+  const { kind, near, segments, events, windows } = idx;
+  let alarms = 0;
+  let trueAlarms = 0;
+  let falseAlarms = 0;
+  let judged = 0;
+  let inEvents = 0;
+  let fp = 0;
+  for (let g = 0; g < segments.length; g += 2) {
+    let on = false;
+    let inside = 0;
+    let outside = 0;
+    for (let i = segments[g], b = segments[g + 1]; i <= b; i++) {
+      if (i < b && flags[i] === 1) {
+        if (!on) (on = true), alarms++, (inside = 0), (outside = 0);
+        const k = kind[i];
+        if (k === NORMAL) fp++;
+        if (near[i]) inside++;
+        else if (k === NORMAL) outside++;
+      } else if (on) {
+        on = false;
+        if (inside) trueAlarms++;
+        else if (outside) falseAlarms++;
+        judged += inside + outside;
+        inEvents += inside;
+      }
+    }
+  }
+  const nEvents = events.length >> 1;
+  const delays = new Float64Array(nEvents);
+  let detected = 0;
+  let adjustedTp = 0;
+  for (let e = 0; e < events.length; e += 2) {
+    let first = -1;
+    for (let i = windows[e]; i < windows[e + 1]; i++) {
+      if (flags[i] !== 1) continue;
+      first = i;
+      break;
+    }
+    if (first < 0) continue;
+    delays[detected++] = first - events[e];
+    let inside = first >= events[e] && first < events[e + 1];
+    for (let i = Math.max(first, events[e]); i < events[e + 1] && !inside; i++) inside = flags[i] === 1;
+    if (inside) adjustedTp += events[e + 1] - events[e];
+  }
+  const eventPrecision = judged ? inEvents / judged : Number.NaN;
+  const eventRecall = nEvents ? detected / nEvents : Number.NaN;
+  const d = delays.subarray(0, detected).sort();
+  const fnAdj = idx.anomalies - adjustedTp;
+  return {
+    events: nEvents,
+    detected,
+    alarms,
+    trueAlarms,
+    falseAlarms,
+    eventPrecision,
+    eventRecall,
+    eventF1: fBeta(eventPrecision, eventRecall, 1),
+    delay: detected ? (detected % 2 ? d[detected >> 1] : (d[(detected >> 1) - 1] + d[detected >> 1]) / 2) : Number.NaN,
+    falseAlarmsPer1k: idx.labelled ? (1000 * falseAlarms) / idx.labelled : Number.NaN,
+    alarmRate: idx.exposure > 0 ? alarms / idx.exposure : Number.NaN,
+    pointAdjustedF1: 2 * adjustedTp + fp + fnAdj ? (2 * adjustedTp) / (2 * adjustedTp + fp + fnAdj) : Number.NaN,
+  };
+}
+
+/** Short name of an objective, for people: `event F1`, `F0.5 (events)`. */
+export function objectiveLabel(o: Objective): string {
+  return o.kind === 'point_f1' ? 'point F1' : o.kind === 'event_f1' ? 'event F1' : `event F${o.beta}`;
+}
+
+/** The objective a file uses when its dataset block sets none, and why, from the labels. */
+export function defaultObjective(frame: Frame): { objective: Objective; why: string } {
+  const label = frame.label;
+  let longest = 0;
+  let runs = 0;
+  if (label) {
+    for (let s = 0; s < frame.seriesIds.length; s++) {
+      let run = 0;
+      for (let i = frame.seriesStart[s]; i <= frame.seriesStart[s + 1]; i++) {
+        if (i < frame.seriesStart[s + 1] && label[i] === 1) run++;
+        else if (run) (runs++, (longest = Math.max(longest, run))), (run = 0);
+      }
+    }
+  }
+  if (longest > 1) return { objective: { kind: 'event_f1' }, why: `the labels form runs longer than one point (${runs.toLocaleString('en-US')} events, the longest ${longest.toLocaleString('en-US')} points), so an incident counts once` };
+  return { objective: { kind: 'point_f1' }, why: runs ? 'every labelled anomaly is a single point' : 'the labels hold no anomaly' };
+}
+
+/**
+ * The objective of one flag column on a split: one pass over the split's points, no allocation.
+ * For learners, which call it many times; `ObjectiveTracker` scores growing flag sets faster.
+ */
+export function objectiveScore(objective: Objective, flags: Uint8Array, idx: EventIndex): number {
+  const { kind, near, segments } = idx;
+  if (objective.kind === 'point_f1') {
+    let tp = 0;
+    let fp = 0;
+    for (let g = 0; g < segments.length; g += 2) {
+      for (let i = segments[g], b = segments[g + 1]; i < b; i++) {
+        if (flags[i] !== 1) continue;
+        const k = kind[i];
+        if (k === ANOMALY) tp++;
+        else if (k === NORMAL) fp++;
+      }
+    }
+    const denom = tp + fp + idx.anomalies;
+    return denom ? (2 * tp) / denom : 0;
+  }
+  // Precision is additive over flagged points: inside an event window, or normal outside all.
+  let judged = 0;
+  let inEvents = 0;
+  for (let g = 0; g < segments.length; g += 2) {
+    for (let i = segments[g], b = segments[g + 1]; i < b; i++) {
+      if (flags[i] !== 1) continue;
+      if (near[i]) (inEvents++, judged++);
+      else if (kind[i] === NORMAL) judged++;
+    }
+  }
+  const { events, windows } = idx;
+  let detected = 0;
+  for (let e = 0; e < events.length; e += 2) {
+    for (let i = windows[e]; i < windows[e + 1]; i++) {
+      if (flags[i] === 1) {
+        detected++;
+        break;
+      }
+    }
+  }
+  return objectiveOf(objective, inEvents, judged, detected, events.length >> 1);
+}
+
+function objectiveOf(o: Objective, inEvents: number, judged: number, detected: number, events: number): number {
+  const v = fBeta(judged ? inEvents / judged : Number.NaN, events ? detected / events : Number.NaN, o.kind === 'f_beta' ? o.beta : 1);
+  return Number.isNaN(v) ? 0 : v;
+}
+
+/**
+ * The objective of a flag set that only grows: `reset` to a base (say the other rules' flags),
+ * then `add` points one at a time (a threshold sweep, a candidate rule's hits) and read `value`
+ * at any moment. `add` is O(1) amortised (alarm runs are merged through their end points, an
+ * alarm's truth comes from prefix counts); `reset` is O(points). No allocation after creation.
+ */
+export class ObjectiveTracker {
+  private readonly on: Uint8Array;
+  /** For an alarm [a, b] (inclusive): partner[a] = b and partner[b] = a. */
+  private readonly partner: Int32Array;
+  private readonly nearBefore: Int32Array;
+  /** Labelled normal points outside every event window, before each point. */
+  private readonly outsideBefore: Int32Array;
+  private readonly detected: Uint8Array;
+  tp = 0;
+  fp = 0;
+  alarms = 0;
+  trueAlarms = 0;
+  falseAlarms = 0;
+  /** Judged points of the alarms, and those inside event windows. */
+  judged = 0;
+  inEvents = 0;
+  eventsDetected = 0;
+
+  constructor(
+    readonly objective: Objective,
+    readonly idx: EventIndex,
+  ) {
+    const n = idx.n;
+    this.on = new Uint8Array(n);
+    this.partner = new Int32Array(n);
+    this.nearBefore = new Int32Array(n + 1);
+    this.outsideBefore = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      this.nearBefore[i + 1] = this.nearBefore[i] + idx.near[i];
+      this.outsideBefore[i + 1] = this.outsideBefore[i] + (idx.kind[i] === NORMAL && !idx.near[i] ? 1 : 0);
+    }
+    this.detected = new Uint8Array(idx.events.length >> 1);
+  }
+
+  /** Starts again from `base` (flags of the whole frame), or from nothing flagged. */
+  reset(base?: Uint8Array): void {
+    this.on.fill(0);
+    this.detected.fill(0);
+    this.tp = this.fp = this.alarms = this.trueAlarms = this.falseAlarms = this.judged = this.inEvents = this.eventsDetected = 0;
+    if (!base) return;
+    const { segments } = this.idx;
+    for (let g = 0; g < segments.length; g += 2) for (let i = segments[g], b = segments[g + 1]; i < b; i++) if (base[i] === 1) this.add(i);
+  }
+
+  /** Flags point i (nothing happens outside the split or when it is flagged already). */
+  add(i: number): void {
+    const idx = this.idx;
+    const k = idx.kind[i];
+    if (k === OUTSIDE || this.on[i]) return;
+    this.on[i] = 1;
+    if (k === ANOMALY) this.tp++;
+    else if (k === NORMAL) this.fp++;
+    const g = idx.segmentOf[i];
+    const left = i > 0 && idx.segmentOf[i - 1] === g && this.on[i - 1] === 1;
+    const right = i + 1 < idx.n && idx.segmentOf[i + 1] === g && this.on[i + 1] === 1;
+    let a = i;
+    let b = i;
+    this.alarms++;
+    if (left) (a = this.partner[i - 1]), this.forget(a, i - 1);
+    if (right) (b = this.partner[i + 1]), this.forget(i + 1, b);
+    this.partner[a] = b;
+    this.partner[b] = a;
+    this.count(a, b, 1);
+    for (let e = idx.firstEvent[i]; e >= 0 && 2 * e < idx.events.length && idx.windows[2 * e] <= i; e++) {
+      if (i < idx.windows[2 * e + 1] && !this.detected[e]) (this.detected[e] = 1), this.eventsDetected++;
+    }
+  }
+
+  /** The objective now (0 when undefined). */
+  value(): number {
+    if (this.objective.kind === 'point_f1') {
+      const denom = this.tp + this.fp + this.idx.anomalies;
+      return denom ? (2 * this.tp) / denom : 0;
+    }
+    return objectiveOf(this.objective, this.inEvents, this.judged, this.eventsDetected, this.idx.events.length >> 1);
+  }
+
+  private forget(a: number, b: number): void {
+    this.alarms--;
+    this.count(a, b, -1);
+  }
+
+  private count(a: number, b: number, sign: number): void {
+    const inside = this.nearBefore[b + 1] - this.nearBefore[a];
+    const outside = this.outsideBefore[b + 1] - this.outsideBefore[a];
+    if (inside) this.trueAlarms += sign;
+    else if (outside) this.falseAlarms += sign;
+    this.judged += sign * (inside + outside);
+    this.inEvents += sign * inside;
+  }
+}

@@ -1,0 +1,225 @@
+// Every file ARL writes goes through here: files in a workspace's `.arl/` folder (the trajectory)
+// and the files a user names on the command line (`--out`, the rule file `arl learn` and `arl draft`
+// change). None is opened through a symbolic link: the last part is checked with lstat and opened
+// with O_NOFOLLOW where the platform has it; it must be a regular file (a FIFO or a device is
+// refused, and so is a file with a second hard link in `.arl/`). `.arl` must be a real folder whose
+// parent lies inside the workspace. A refusal says what was refused and what to do.
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { isInside, realpathDeep } from './access';
+
+/** A write or read ARL refuses to make; the message says what to do. */
+export class UnsafePathError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+const noFollow = constants.O_NOFOLLOW ?? 0;
+const nonBlock = constants.O_NONBLOCK ?? 0;
+
+async function lstatOrNone(path: string): Promise<Stats | undefined> {
+  try {
+    return await fs.lstat(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+async function linkTarget(path: string): Promise<string> {
+  try {
+    return ` (to ${await fs.readlink(path)})`;
+  } catch {
+    return '';
+  }
+}
+
+/** What a path is, when it is not a regular file. */
+async function notRegular(path: string, st: Stats): Promise<string | undefined> {
+  if (st.isSymbolicLink()) return `it is a symbolic link${await linkTarget(path)}`;
+  if (st.isDirectory()) return 'it is a folder';
+  if (!st.isFile()) return 'it is not a regular file (a pipe, socket or device)';
+  return undefined;
+}
+
+type Kind = 'arl' | 'output';
+
+function refusal(path: string, why: string, kind: Kind, verb = 'write'): UnsafePathError {
+  const what =
+    kind === 'arl'
+      ? `ARL keeps its files in the workspace's .arl folder as regular files and never ${verb}s through a link. Remove ${path} (ARL creates it again) and try again.`
+      : `ARL never ${verb}s through a link or into a special file. Name the file itself, or remove the link.`;
+  return new UnsafePathError(`Refusing to ${verb} ${path}: ${why}. ${what}`, path);
+}
+
+/**
+ * Opens `path` without following a link at its last part: `flags` plus O_NOFOLLOW and O_NONBLOCK
+ * (so a FIFO cannot block). Checks what was opened; the caller closes the handle.
+ */
+async function openChecked(path: string, flags: number, kind: Kind, verb = 'write', mode = 0o644): Promise<FileHandle> {
+  const before = await lstatOrNone(path);
+  if (before) {
+    const why = await notRegular(path, before);
+    if (why) throw refusal(path, why, kind, verb);
+  }
+  let h: FileHandle;
+  try {
+    h = await fs.open(path, flags | noFollow | nonBlock, mode);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') throw refusal(path, `it is a symbolic link${await linkTarget(path)}`, kind, verb);
+    if (code === 'ENXIO' || code === 'EISDIR') throw refusal(path, 'it is not a regular file', kind, verb);
+    throw e;
+  }
+  const st = await h.stat();
+  const why = !st.isFile() ? 'it is not a regular file' : kind === 'arl' && st.nlink > 1 ? 'it has another hard link' : undefined;
+  if (why) {
+    await h.close();
+    throw refusal(path, why, kind, verb);
+  }
+  return h;
+}
+
+/**
+ * The `.arl` folder beside `dir`, created when missing. Refused when it is a link or not a
+ * folder, or when `dir` (resolved) is outside every one of `roots` (when given).
+ */
+export async function arlFolder(dir: string, roots?: string[], create = true): Promise<string | undefined> {
+  const folder = join(dir, '.arl');
+  if (roots?.length) {
+    const real = await realpathDeep(dir);
+    const inside = await Promise.all(roots.map(async (r) => isInside(real, await realpathDeep(r))));
+    if (!inside.some(Boolean)) {
+      throw new UnsafePathError(`Refusing to write into ${folder}: its folder resolves to ${real}, outside the workspace. Open the rule file from inside the workspace.`, folder);
+    }
+  }
+  const st = await lstatOrNone(folder);
+  if (st?.isSymbolicLink()) {
+    throw new UnsafePathError(
+      `Refusing to use ${folder}: it is a symbolic link${await linkTarget(folder)}. ARL keeps its files in a real .arl folder inside the workspace. Remove the link (ARL creates the folder) and try again.`,
+      folder,
+    );
+  }
+  if (st && !st.isDirectory()) throw new UnsafePathError(`Refusing to use ${folder}: it is not a folder. Remove or rename it and try again.`, folder);
+  if (!st) {
+    if (!create) return undefined;
+    try {
+      await fs.mkdir(folder);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      return arlFolder(dir, undefined, create);
+    }
+  }
+  return folder;
+}
+
+/** Refuses (UnsafePathError) now what appending to `.arl/<name>` beside `dir` would refuse later. */
+export async function checkArlFile(dir: string, name: string, roots?: string[]): Promise<void> {
+  const folder = await arlFolder(dir, roots, false);
+  if (!folder) return;
+  const path = join(folder, name);
+  const st = await lstatOrNone(path);
+  const why = st && ((await notRegular(path, st)) ?? (st.nlink > 1 ? 'it has another hard link' : undefined));
+  if (why) throw refusal(path, why, 'arl');
+}
+
+/**
+ * Appends `line` (one line, without its newline) to `.arl/<name>` beside `dir`. A last line
+ * torn by a crash gets its newline first, so the new line stands alone.
+ */
+export async function appendArlLine(dir: string, name: string, line: string, roots?: string[]): Promise<string> {
+  if (basename(name) !== name || name.startsWith('.')) throw new UnsafePathError(`Refusing to write .arl/${name}: not a plain file name.`, name);
+  const path = join((await arlFolder(dir, roots))!, name);
+  const h = await openChecked(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 'arl');
+  try {
+    const { size } = await h.stat();
+    let prefix = '';
+    if (size > 0) {
+      const b = Buffer.alloc(1);
+      await h.read(b, 0, 1, size - 1);
+      if (b[0] !== 10) prefix = '\n';
+    }
+    await h.write(prefix + line.replace(/[\r\n]/g, ' ') + '\n');
+  } finally {
+    await h.close();
+  }
+  return path;
+}
+
+/**
+ * Reads `.arl/<name>` beside `dir`: undefined when there is none. Links and special files are
+ * refused, and so is a file over `maxBytes`.
+ */
+export async function readArlFile(dir: string, name: string, maxBytes = 256 * 1024 * 1024): Promise<string | undefined> {
+  const folder = await arlFolder(dir, undefined, false);
+  if (!folder) return undefined;
+  const path = join(folder, name);
+  if (!(await lstatOrNone(path))) return undefined;
+  const h = await openChecked(path, constants.O_RDONLY, 'arl', 'read');
+  try {
+    const { size } = await h.stat();
+    if (size > maxBytes) throw new UnsafePathError(`Refusing to read ${path}: it is ${Math.round(size / 1048576)} MB, more than the ${Math.round(maxBytes / 1048576)} MB ARL reads. Move it aside.`, path);
+    return await h.readFile('utf8');
+  } finally {
+    await h.close();
+  }
+}
+
+/** Writes a file the user named on the command line (created or replaced; never through a link). */
+export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
+  const h = await openChecked(path, constants.O_WRONLY | constants.O_CREAT, 'output');
+  try {
+    await h.truncate(0);
+    await h.writeFile(data);
+  } finally {
+    await h.close();
+  }
+}
+
+/** Appends to a file the user named on the command line (never through a link). */
+export async function appendOutput(path: string, text: string): Promise<void> {
+  const h = await openChecked(path, constants.O_WRONLY | constants.O_APPEND, 'output');
+  try {
+    await h.write(text);
+  } finally {
+    await h.close();
+  }
+}
+
+/** A write stream to a file the user named (created or replaced; never through a link). */
+export async function outputStream(path: string): Promise<NodeJS.WritableStream> {
+  const h = await openChecked(path, constants.O_WRONLY | constants.O_CREAT, 'output');
+  await h.truncate(0);
+  return h.createWriteStream({ encoding: 'utf8' });
+}
+
+/**
+ * Replaces the content of an existing file the user named (a rule file): written beside it under a
+ * fresh name, then renamed over it, so a crash leaves the old or the new text, never half of one.
+ * A link is refused rather than replaced.
+ */
+export async function replaceFile(path: string, text: string): Promise<void> {
+  const st = await lstatOrNone(path);
+  const why = st && (await notRegular(path, st));
+  if (why) throw refusal(path, why, 'output');
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const h = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | noFollow, st ? st.mode & 0o777 : 0o644);
+  try {
+    await h.writeFile(text, 'utf8');
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  try {
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
