@@ -133,7 +133,7 @@ describe('editor features', () => {
       context: { diagnostics: [], triggerKind: CodeActionTriggerKind.Automatic },
     })) as CodeAction[];
     const action = actions.find((x) => x.command?.command === 'arl.sweepThreshold');
-    expect(action?.title).toBe('Sweep the threshold of `oos_ratio >= 80` (P/R/F1 and alarms per week)');
+    expect(action?.title).toBe('Sweep the threshold of `oos_ratio >= 80` (P/R/F1 and alerts per week)');
     const args = action!.command!.arguments![0];
     const sw = await client.conn.sendRequest(SweepRequest, args);
     expect(sw).toMatchObject({ uri, rule: 'critical', op: '>=', current: 80, literal: { text: '80', range: { start: pos(text, '80 or'), end: pos(text, ' or (oos') } } });

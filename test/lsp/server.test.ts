@@ -74,12 +74,12 @@ describe('language server', () => {
     expect(titles[5]).toMatch(/removes \d+ false alarms/);
     expect(lenses![2].command?.command).toBe('arl.previewRule');
     expect(lenses![2].command?.arguments?.[0]).toMatchObject({ uri, rule: 'critical' });
-    // The tooltip: the noise budget (alarms per week) and what precision and recall count.
+    // The tooltip: the noise budget (alerts per week) and what precision and recall count.
     const tip = (lenses![2].command?.arguments?.[0] as { tooltip: string }).tooltip;
     const times = a.data!.frame.time;
     const weeks = (Math.max(...times) - Math.min(...times)) / (7 * 86400000) + 1; // weekly points: the span plus one week
     const rate = s.rules[0].fires / weeks;
-    expect(tip).toContain(`critical on train: ${rate.toFixed(rate >= 10 ? 1 : 2)} alarms per week (${s.rules[0].fires} alarms over ${weeks} weeks, train)`);
+    expect(tip).toContain(`critical on train: ${rate.toFixed(rate >= 10 ? 1 : 2)} alerts per week (${s.rules[0].fires} alerts over ${weeks} weeks, train)`);
   });
 
   it('reports a syntax error and clears it when fixed, and lenses follow a threshold edit', async () => {

@@ -1,5 +1,5 @@
 // The threshold sweep is exact: applying any of its values gives the counts it announced, for the
-// rule and the file, on train and validation, alarms included.
+// rule and the file, on train and validation, alerts included.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/engine/analyze';

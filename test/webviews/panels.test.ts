@@ -134,7 +134,7 @@ describe('preview page', () => {
 });
 
 describe('threshold sweep panel', () => {
-  it('draws P/R/F1 and alarms against the threshold, shows the counts of a clicked value, and applies it', async () => {
+  it('draws P/R/F1 and alerts against the threshold, shows the counts of a clicked value, and applies it', async () => {
     const data = sweepData('oos_ratio >= 80');
     const panel = await openPanel(
       browser,

@@ -1,4 +1,4 @@
-// The threshold sweep panel: P/R/F1 and alarms per week against the threshold of one comparison,
+// The threshold sweep panel: P/R/F1 and alerts per week against the threshold of one comparison,
 // on train and validation, for the rule or the whole file. Click or drag on the chart (or use the
 // arrow keys) to pick a value and see its counts; Apply writes it into the rule. See protocol.ts.
 import type { View } from 'vega';
@@ -27,7 +27,7 @@ const root = document.getElementById('app')!;
 const title = h('h1', {}, 'Threshold sweep');
 const note = h('div', { class: 'caption muted', id: 'sweep-note' }, 'Waiting for the sweep…');
 const levelSelect = h('select', { 'aria-label': 'Figures of' }, h('option', { value: 'rule' }, 'the rule'), h('option', { value: 'file' }, 'the file (all rules, excludes)')) as HTMLSelectElement;
-const chart = h('div', { class: 'chart', id: 'chart', tabindex: 0, 'aria-label': 'Precision, recall, F1 and alarms against the threshold; arrow keys move the selection' });
+const chart = h('div', { class: 'chart', id: 'chart', tabindex: 0, 'aria-label': 'Precision, recall, F1 and alerts against the threshold; arrow keys move the selection' });
 const counts = h('section', { id: 'counts' });
 const apply = h('button', { type: 'button', id: 'apply' }, 'Apply');
 const status = h('div', { class: 'muted', id: 'status', role: 'status' });
@@ -74,12 +74,12 @@ function renderCounts(): void {
   if (!d || selected === undefined) return;
   const step = d.steps[selected];
   const now = d.currentStep;
-  const head = h('tr', {}, ...['', 'precision', 'recall', 'F1', 'TP', 'FP', 'FN', d.splits.train.weeks ? 'alarms / week' : 'alarms'].map((t) => h('th', {}, t)));
+  const head = h('tr', {}, ...['', 'precision', 'recall', 'F1', 'TP', 'FP', 'FN', d.splits.train.weeks ? 'alerts / week' : 'alerts'].map((t) => h('th', {}, t)));
   const rows = sweepSplits.flatMap((split) => {
     const f = stepFigures(d, selected!, state.level, split);
     const c = stepFigures(d, now, state.level, split);
     const cell = (v: string, before: string) => h('td', {}, v === before || selected === now ? v : `${before} → ${v}`);
-    const rate = (x: { perWeek: number | null; alarms: number }) => (x.perWeek === null ? count(x.alarms) : x.perWeek.toFixed(x.perWeek >= 10 ? 1 : 2));
+    const rate = (x: { perWeek: number | null; alerts: number }) => (x.perWeek === null ? count(x.alerts) : x.perWeek.toFixed(x.perWeek >= 10 ? 1 : 2));
     return [
       h(
         'tr',
@@ -102,7 +102,7 @@ function renderCounts(): void {
     h(
       'p',
       { class: 'muted' },
-      `Figures of ${which} at the labelled points of each split; alarms count every point of the split's series (train ${count(d.splits.train.series)}, validation ${count(d.splits.validation.series)}).`,
+      `Figures of ${which} at the labelled points of each split; alerts count every point of the split's series (train ${count(d.splits.train.series)}, validation ${count(d.splits.validation.series)}).`,
     ),
     h('table', { id: 'counts-table' }, h('thead', {}, head), h('tbody', {}, rows)),
   );

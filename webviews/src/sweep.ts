@@ -1,6 +1,6 @@
 // The threshold sweep's figures and chart. Pure: the page (sweep.main.ts) and the tests use it.
 // The counts come from the server (exact, at every distinct value); precision, recall, F1 and
-// alarms per week are derived here.
+// alerts per week are derived here.
 import type { SweepData } from './protocol';
 import type { VlSpec } from './spec';
 import { themeConfig } from './spec';
@@ -18,7 +18,7 @@ export interface StepFigures {
   precision: number | null;
   recall: number | null;
   f1: number | null;
-  alarms: number;
+  alerts: number;
   /** null when the time column holds no dates. */
   perWeek: number | null;
 }
@@ -35,7 +35,7 @@ export function stepFigures(d: SweepData, step: number, level: Level, split: Swe
     precision: ratio(c.tp, c.tp + c.fp),
     recall: ratio(c.tp, info.anomalies),
     f1: ratio(2 * c.tp, 2 * c.tp + c.fp + fn),
-    alarms: c.fires,
+    alerts: c.fires,
     perWeek: info.weeks ? c.fires / info.weeks : null,
   };
 }
@@ -80,8 +80,8 @@ export function sweepRows(d: SweepData, level: Level, steps: number[]): Record<s
         const v = f[key];
         if (v !== null) rows.push({ t: d.steps[k].threshold, k, split, measure: name, value: v });
       }
-      const alarms = f.perWeek ?? f.alarms;
-      rows.push({ t: d.steps[k].threshold, k, split, measure: 'alarms', value: alarms });
+      const alerts = f.perWeek ?? f.alerts;
+      rows.push({ t: d.steps[k].threshold, k, split, measure: 'alerts', value: alerts });
     }
   }
   return rows;
@@ -98,20 +98,20 @@ export interface SweepSpecOptions {
   maxDrawn?: number;
 }
 
-/** P/R/F1 (left axis, 0..1) and alarms per week (right axis) against the threshold, train solid and validation dashed. */
+/** P/R/F1 (left axis, 0..1) and alerts per week (right axis) against the threshold, train solid and validation dashed. */
 export function sweepSpec(d: SweepData, o: SweepSpecOptions): VlSpec {
   const theme = o.theme;
   const steps = drawnSteps(d, o.maxDrawn ?? 1500, o.selected !== undefined ? [o.selected] : []);
   const rows = sweepRows(d, o.level, steps);
   const perWeek = d.splits.train.weeks !== null;
-  const alarmsTitle = perWeek ? 'alarms per week' : 'alarms';
+  const alertsTitle = perWeek ? 'alerts per week' : 'alerts';
   const x = { field: 't', type: 'quantitative', title: `${d.subject} (threshold, ${d.op})`, scale: { zero: false, nice: false } };
   const dash = { field: 'split', type: 'nominal', scale: { domain: ['train', 'validation'], range: [[1, 0], [5, 3]] }, legend: { title: null } };
   const color = {
     field: 'measure',
     type: 'nominal',
-    scale: { domain: ['precision', 'recall', 'F1', 'alarms'], range: [theme.blue, theme.purple, theme.green, theme.orange] },
-    legend: { title: null, labelExpr: `datum.label === 'alarms' ? ${JSON.stringify(alarmsTitle)} : datum.label` },
+    scale: { domain: ['precision', 'recall', 'F1', 'alerts'], range: [theme.blue, theme.purple, theme.green, theme.orange] },
+    legend: { title: null, labelExpr: `datum.label === 'alerts' ? ${JSON.stringify(alertsTitle)} : datum.label` },
   };
   // The counts at a value hold for the thresholds up to it (>=, <) or from it (>, <=).
   const interpolate = d.op === '>=' || d.op === '<' ? 'step-before' : 'step-after';
@@ -136,14 +136,14 @@ export function sweepSpec(d: SweepData, o: SweepSpecOptions): VlSpec {
     layer: [
       {
         layer: [
-          marks('metric', "datum.measure !== 'alarms'", { field: 'value', type: 'quantitative', title: `${o.level === 'rule' ? `rule ${d.rule}` : 'file'}: precision, recall, F1`, scale: { domain: [0, 1] } }),
+          marks('metric', "datum.measure !== 'alerts'", { field: 'value', type: 'quantitative', title: `${o.level === 'rule' ? `rule ${d.rule}` : 'file'}: precision, recall, F1`, scale: { domain: [0, 1] } }),
           ...marker('current', current, `now ${current}`, theme.muted, 2),
           ...(selected && o.selected !== d.currentStep ? marker('selected', selected.threshold, `selected ${selected.value}`, theme.foreground, theme.fontSize + 6) : []),
           // Catches clicks anywhere over the plot.
           { name: 'hit', data: { values: [{}] }, mark: { type: 'rect', opacity: 0, cursor: 'ew-resize' }, encoding: { x: { value: 0 }, x2: { value: 'width' }, y: { value: 0 }, y2: { value: 'height' } } },
         ],
       },
-      marks('alarm', "datum.measure === 'alarms'", { field: 'value', type: 'quantitative', title: alarmsTitle, axis: { orient: 'right', grid: false } }),
+      marks('alert', "datum.measure === 'alerts'", { field: 'value', type: 'quantitative', title: alertsTitle, axis: { orient: 'right', grid: false } }),
     ],
     resolve: { scale: { y: 'independent' } },
     config: themeConfig(theme),

@@ -3,10 +3,10 @@
 // file would have with the threshold there, in the context of the other rules and the excludes.
 // Exact, not a grid: a point's flag depends on the threshold only through its own value, so the
 // counts at each value are the counts with the comparison false everywhere plus the changes of
-// the points at or beyond that value (prefix sums over the sorted values). Alarms count every
+// the points at or beyond that value (prefix sums over the sorted values). Alerts count every
 // point of the split, labelled or not. Reads train and validation only.
 import * as A from '../../../grammar/src/ast';
-import { weeksOf } from '../engine/alarms';
+import { weeksOf } from '../engine/alerts';
 import { TRUE, type Bool } from '../engine/kernels';
 import { evaluate, RefineError, type Evaluation, type RefineContext, type TuneSplit } from './context';
 import { niceBetween } from './cuts';
@@ -31,7 +31,7 @@ export interface SweepStep {
 }
 
 export interface SweepSplitInfo {
-  /** Series with points in the split: alarms are theirs. */
+  /** Series with points in the split: alerts are theirs. */
   series: number;
   labelled: number;
   anomalies: number;

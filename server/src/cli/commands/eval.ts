@@ -1,7 +1,7 @@
 // `arl eval FILE`: per-rule and file metrics on a split, as a table or JSON.
 import { relative } from 'node:path';
 import { plural } from '../../../../grammar/src/plural';
-import { perWeek, perWeekText, weeksOf } from '../../engine/alarms';
+import { perWeek, perWeekText, weeksOf } from '../../engine/alerts';
 import type { FileScores, ScoreSplit } from '../../engine/metrics';
 import { eventObjective, objectiveLine, pointsText, rateUnit, sig } from '../../engine/report';
 import { UsageError, write, type Command } from '../command';
@@ -18,9 +18,9 @@ Scores every rule alone and the file as a whole (a point is flagged when any rul
 exclude does) on one split of the labelled dataset the file names, beside the two trivial
 baselines (flag every point, flag nothing). Event columns (alarms against runs of anomalies)
 appear when the objective counts events; --json has every figure. When the time column holds
-dates, "alarms/wk" is each rule's noise budget: the points it flags in the split (labelled or
-not) per week the split covers. When the file or its data has an error, the errors are printed
-and no metrics (exit status 1).
+dates, "alerts/wk" is each rule's noise budget: the points it flags in the split (labelled or
+not, each an alert \`arl run\` writes) per week the split covers. When the file or its data
+has an error, the errors are printed and no metrics (exit status 1).
 
 Options:
   --split S    train (default), validation, test, or all labelled points
@@ -44,8 +44,8 @@ ${allowOutsideUsage}`,
     }
     const weeks = a.data ? weeksOf(a.data.frame, a.data.scoring(a.shares).get(split)) : null;
     if (values.json) {
-      const alarmsPerWeek = { weeks, file: perWeek(scores.file.fires, weeks), rules: Object.fromEntries(scores.rules.map((r) => [r.name, perWeek(r.fires, weeks)])) };
-      const out = { file: relative(io.cwd, file.path), dataset: a.datasetPath && relative(io.cwd, a.datasetPath), split, timings: roundTimings(a.timings), scores, alarmsPerWeek };
+      const alertsPerWeek = { weeks, file: perWeek(scores.file.fires, weeks), rules: Object.fromEntries(scores.rules.map((r) => [r.name, perWeek(r.fires, weeks)])) };
+      const out = { file: relative(io.cwd, file.path), dataset: a.datasetPath && relative(io.cwd, a.datasetPath), split, timings: roundTimings(a.timings), scores, alertsPerWeek };
       write(io.stdout, JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
     } else {
       write(io.stdout, report(scores, a.datasetPath ? relative(io.cwd, a.datasetPath) : '', weeks));
@@ -62,7 +62,7 @@ function report(s: FileScores, dataset: string, weeks: number | null): string {
   const full = eventObjective(s);
   const events = full || s.hasEvents;
   const eventHead = full ? ['event P', 'event R', 'event F1', 'alarms', 'delay'] : events ? ['event R'] : [];
-  const head = ['rule', 'P', 'R', 'F1', 'TP', 'FP', 'FN', 'fires', 'unjudged', 'unique TP', ...eventHead, ...(weeks ? ['alarms/wk'] : [])];
+  const head = ['rule', 'P', 'R', 'F1', 'TP', 'FP', 'FN', 'fires', 'unjudged', 'unique TP', ...eventHead, ...(weeks ? ['alerts/wk'] : [])];
   const eventCells = (r: FileScores['file']) =>
     full ? [fmt(r.eventPrecision), fmt(r.eventRecall), fmt(r.eventF1), String(r.alarms), fmt(r.delay, 1)] : events ? [fmt(r.eventRecall)] : [];
   const row = (name: string, r: FileScores['file'], unique: string) => [

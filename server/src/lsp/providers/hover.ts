@@ -12,7 +12,7 @@ import { categoryDistribution, distribution, type Summary } from '../../engine/s
 import { behaviourMarkdown } from '../../refine/behaviour';
 import type { RefineService } from '../refine';
 import { pluralGrouped as plural } from '../../../../grammar/src/plural';
-import { alarmsText, metricsTitle } from './lenses';
+import { alertsText, metricsTitle } from './lenses';
 
 const g = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString()) : '–');
 
@@ -126,7 +126,7 @@ function ruleHover(a: Analysis, name: string, split: ScoreSplit, refine?: Refine
       '',
       `${metricsTitle(r)} (${split})`,
       '',
-      `Fires on ${plural(r.fires, 'point')}: ${alarmsText(a, split, r)}. Catches ${plural(r.uniqueTp, 'anomaly', 'anomalies')} no other rule does.`,
+      `Fires on ${plural(r.fires, 'point')}: ${alertsText(a, split, r)}. Catches ${plural(r.uniqueTp, 'anomaly', 'anomalies')} no other rule does.`,
     );
     if (eventObjective(s)) parts.push('', `${eventTriple(r)} · ${alarmLine(r, s)}`);
     if (r.unjudged) parts.push(`${plural(r.unjudged, 'labelled point')} could not be judged (a missing value).`);

@@ -1,10 +1,10 @@
 // CodeLens: live metrics above every rule and exclude, and a summary above the dataset block. A
 // rule with errors keeps the figures of its last good version, marked stale. The tooltip of a
-// rule's lens gives its alarms per week (the noise budget).
+// rule's lens gives its alerts per week (the noise budget).
 import type { CodeLens, Command } from 'vscode-languageserver';
 import { LineIndex } from '../../../../grammar/src/issues';
 import { pluralGrouped as plural } from '../../../../grammar/src/plural';
-import { perWeek, perWeekText, weeksOf } from '../../engine/alarms';
+import { perWeek, perWeekText, weeksOf } from '../../engine/alerts';
 import type { Analysis } from '../../engine/analyze';
 import type { RuleScores, ScoreSplit, Scores } from '../../engine/metrics';
 import { alarmLine, eventObjective, eventTriple, objectiveLine } from '../../engine/report';
@@ -25,24 +25,24 @@ export function metricsTitle(s: Scores): string {
   return `P ${f(s.precision)} · R ${f(s.recall)} · F1 ${f(s.f1)} · TP ${n(s.tp)} FP ${n(s.fp)} FN ${n(s.fn)}`;
 }
 
-/** The alarms per week of a rule's score on a split, or null when the time column holds no dates. */
-export function alarmsPerWeek(a: Analysis, split: ScoreSplit, s: Scores): number | null {
+/** The alerts per week of a rule's score on a split, or null when the time column holds no dates. */
+export function alertsPerWeek(a: Analysis, split: ScoreSplit, s: Scores): number | null {
   if (!a.data) return null;
   return perWeek(s.fires, weeksOf(a.data.frame, a.data.scoring(a.shares).get(split)));
 }
 
-/** One line about the noise a rule makes: "12.9 alarms per week (684 over 53 weeks, train)". */
-export function alarmsText(a: Analysis, split: ScoreSplit, s: Scores): string {
+/** One line about the noise a rule makes: "12.9 alerts per week (684 alerts over 53 weeks, train)". */
+export function alertsText(a: Analysis, split: ScoreSplit, s: Scores): string {
   const weeks = a.data ? weeksOf(a.data.frame, a.data.scoring(a.shares).get(split)) : null;
   const rate = perWeek(s.fires, weeks);
-  if (rate === null || weeks === null) return `${plural(s.fires, 'alarm')} on ${split} (the time column holds no dates: no rate per week)`;
-  return `${perWeekText(rate)} alarms per week (${plural(s.fires, 'alarm')} over ${plural(Math.round(weeks * 10) / 10, 'week')}, ${split})`;
+  if (rate === null || weeks === null) return `${plural(s.fires, 'alert')} on ${split} (the time column holds no dates: no rate per week)`;
+  return `${perWeekText(rate)} alerts per week (${plural(s.fires, 'alert')} over ${plural(Math.round(weeks * 10) / 10, 'week')}, ${split})`;
 }
 
 function ruleTooltip(a: Analysis, split: ScoreSplit, r: RuleScores): string {
   return [
-    `${r.name} on ${split}: ${alarmsText(a, split, r)}`,
-    `precision ${f(r.precision)}: ${n(r.tp)} of ${plural(r.tp + r.fp, 'alarm')} at labelled points are anomalies`,
+    `${r.name} on ${split}: ${alertsText(a, split, r)}`,
+    `precision ${f(r.precision)}: ${n(r.tp)} of ${plural(r.tp + r.fp, 'alert')} at labelled points are anomalies`,
     `recall ${f(r.recall)}: it catches ${n(r.tp)} of ${plural(r.tp + r.fn, 'anomaly', 'anomalies')}`,
     'Click to preview its series.',
   ].join('\n');
@@ -92,7 +92,7 @@ export function codeLenses(a: Analysis, uri: string, split: ScoreSplit, memory?:
   if (ds) {
     const without = broken.length ? ` · without ${broken.join(', ')} (${broken.length === 1 ? 'it has' : 'they have'} errors)` : '';
     const title = `${plural(s.series, 'series', 'series')} · ${plural(s.points, 'point')} · ${n(s.labelled)} labelled · ${plural(s.anomalies, 'anomaly', 'anomalies')} · file ${metricsTitle(s.file)}${without} (${split})`;
-    lenses.push({ range: at(ds.start), command: lensCommand(title, ClientCommands.previewRule, preview(), `The whole file on ${split}: ${alarmsText(a, split, s.file)}. Click to preview.`) });
+    lenses.push({ range: at(ds.start), command: lensCommand(title, ClientCommands.previewRule, preview(), `The whole file on ${split}: ${alertsText(a, split, s.file)}. Click to preview.`) });
     // The objective beside the trivial baselines; event figures when the objective counts events.
     const events = eventObjective(s) ? ` · ${eventTriple(s.file)} · ${alarmLine(s.file, s)}` : '';
     lenses.push({ range: at(ds.start), command: { title: `${objectiveLine(s)}${events} (${split})`, command: '' } });

@@ -30,7 +30,7 @@ export function sweepActions(a: Analysis, params: CodeActionParams, refine: Refi
   const args: SweepArgs = { uri: params.textDocument.uri, position: index.position(cmp.start) };
   return [
     {
-      title: `Sweep the threshold of \`${text}\` (P/R/F1 and alarms per week)`,
+      title: `Sweep the threshold of \`${text}\` (P/R/F1 and alerts per week)`,
       kind: CodeActionKind.Empty,
       command: { title: 'Sweep the threshold', command: ClientCommands.sweepThreshold, arguments: [args] },
     },

@@ -1,4 +1,5 @@
-// The noise budget: how many alarms a rule raises per week. Defined when the time column holds
+// The noise budget: how many alerts a rule raises per week, an alert being a flagged point (a row
+// `arl run` writes; the event figures' alarms are runs of them). Defined when the time column holds
 // dates; a split's weeks are the span of its points' times plus one time step (a weekly series of
 // 53 points covers 53 weeks).
 import type { Frame } from './frame';
@@ -47,12 +48,12 @@ export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
   return out;
 }
 
-/** Alarms per week, or null when weeks are unknown. */
+/** Alerts per week, or null when weeks are unknown. */
 export function perWeek(fires: number, weeks: number | null): number | null {
   return weeks ? fires / weeks : null;
 }
 
-/** "12.9 alarms/week"; "–" when unknown. */
+/** "12.9" (alerts per week); "–" when unknown. */
 export function perWeekText(x: number | null): string {
   if (x === null) return '–';
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
