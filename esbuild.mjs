@@ -13,8 +13,8 @@ const node = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  // Native or optional modules stay outside the bundle.
-  external: ['vscode', '@resvg/resvg-js'],
+  // Native or optional modules stay outside the bundle (DuckDB is optional, loaded when installed).
+  external: ['vscode', '@resvg/resvg-js', '@duckdb/node-api'],
   loader: { '.arl': 'text' },
 };
 

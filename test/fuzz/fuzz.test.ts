@@ -28,7 +28,7 @@ function keep(text: string): string {
 }
 
 describe('fuzzing rule files', () => {
-  it('no input throws in parse, check, compile, format, explain, tests or analysis, and each finishes', async () => {
+  it('no input throws in parse, check, compile, format, explain, tests, analysis or SQL, and each finishes', async () => {
     let runs = 0;
     let slowest = 0;
     let overBudget = 0;

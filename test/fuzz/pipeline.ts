@@ -1,5 +1,5 @@
 // Everything ARL does with a rule file it did not write, in-process: parse, check, compile, format,
-// explain, run the tests, analyze against a small dataset and score. Used by the fuzz test and
+// explain, run the tests, analyze against a small dataset and score, compile to SQL. Used by the fuzz test and
 // `npm run fuzz`; no test framework imports.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,9 @@ import type { BudgetLimits } from '../../server/src/engine/budget';
 import { compile } from '../../server/src/engine/plan';
 import { DatasetStore } from '../../server/src/engine/store';
 import { runTests } from '../../server/src/engine/testblocks';
+import { compileSql } from '../../server/src/sql/compile';
+import { dialectNames } from '../../server/src/sql/dialect';
+import { located } from '../../server/src/sql/locate';
 
 /** The budget each input runs under: small, so a runaway input shows as a diagnostic at once. */
 export const fuzzBudget: BudgetLimits = { ms: 2000, bytes: 256 * 1024 ** 2, work: 5e8 };
@@ -54,6 +57,10 @@ export async function runPipeline(text: string, world: FuzzWorld): Promise<FuzzO
   const a = await analyze(text, join(world.dir, 'rules.arl'), { store: world.store, budget: fuzzBudget });
   a.scores('train');
   a.scores('all');
+  // `arl sql`: a query, or issues at the calls a dialect cannot compute.
+  for (const dialect of dialectNames) {
+    located(a.program, a.parse, () => compileSql(a.program, { dialect, source: { kind: 'table', table: 'points' }, dataset: a.check.dataset, split: 'train' }));
+  }
   return {
     ms: performance.now() - t0,
     overBudget: a.issues.some((i) => i.code === 'budget-exceeded'),

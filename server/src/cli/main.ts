@@ -11,9 +11,10 @@ import { learnCommand } from './commands/learn';
 import { lspCommand } from './commands/lsp';
 import { plotCommand } from './commands/plot';
 import { runCommand } from './commands/run';
+import { sqlCommand } from './commands/sql';
 import { testCommand } from './commands/test';
 
-const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, exampleCommand, lspCommand, plotCommand];
+const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, exampleCommand, lspCommand, plotCommand, sqlCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -63,6 +63,8 @@ export interface AnalyzeOptions {
   noData?: boolean;
   /** Limits of the evaluation (default: defaultBudget in budget.ts). */
   budget?: BudgetLimits;
+  /** Load and compile only, no rule evaluated (`arl sql`: the query runs elsewhere). */
+  compileOnly?: boolean;
 }
 
 const besideRuleFile = (path: string | undefined): ReadAccess => ({
@@ -128,7 +130,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   const issues = [...own, ...(pathIssue ? [] : datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined))];
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
-  if (data) {
+  if (data && !opts.compileOnly) {
     const ev = data.evaluator;
     const budget = new Budget(opts.budget);
     const flags = new Map<CompiledDecl, Bool>();

@@ -5,13 +5,14 @@ import { severities, type Severity } from '../../../../grammar/src/ast';
 import { formatTime } from '../../engine/frame';
 import { TRUE } from '../../engine/kernels';
 import { outputStream } from '../../io/safefs';
-import { write, type Command } from '../command';
+import { UsageError, write, type Command } from '../command';
 import { allowOutsideOption, allowOutsideUsage, analyzeFile, printIssues, readRuleFile } from '../shared';
+import { runOnDuckDb } from './run-duckdb';
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'Evaluate the rules on data and write every flagged point (production alerts)',
-  usage: `Usage: arl run FILE [--data CSV] [--out alerts.csv]
+  usage: `Usage: arl run FILE [--data CSV] [--out alerts.csv] [--engine memory|duckdb]
 
 Evaluates the rules at every point of the dataset the file names (or of --data, which needs the
 series and time columns and every column the rules use, but no labels) and writes one CSV row per
@@ -22,13 +23,19 @@ carriage return gets a leading ' so that spreadsheets show it as text instead of
 formula; numbers (-3, +1.5e3) are written as they are.
 
 Options:
-  --data CSV   evaluate this file instead of the one the rule file names
-  --out FILE   write the alerts there instead of to standard output
+  --data CSV       evaluate this file instead of the one the rule file names
+  --out FILE       write the alerts there instead of to standard output
+  --engine E       memory (default): load the data and evaluate in this process; duckdb: run
+                   the rules as one SQL query in DuckDB (an optional dependency), which reads
+                   the CSV itself, for data larger than memory; the same alerts either way
 ${allowOutsideUsage}`,
-  options: { data: { type: 'string' }, out: { type: 'string' }, ...allowOutsideOption },
+  options: { data: { type: 'string' }, out: { type: 'string' }, engine: { type: 'string' }, ...allowOutsideOption },
   async run(positionals, values, io) {
+    const engine = values.engine ?? 'memory';
+    if (engine !== 'memory' && engine !== 'duckdb') throw new UsageError('--engine takes memory or duckdb.');
     const file = await readRuleFile(positionals[0], io);
     const dataPath = typeof values.data === 'string' ? resolve(io.cwd, values.data) : undefined;
+    if (engine === 'duckdb') return runOnDuckDb(file, dataPath, values, io);
     const a = await analyzeFile(file, io, { dataPath, unlabelled: true, values });
     const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error'), io);
     if (errors || !a.data) {

@@ -1,0 +1,15 @@
+WITH 
+_src AS (SELECT COALESCE(CAST(`id` AS STRING), '') AS _s, `t` AS _t, (CASE WHEN isnan(CAST(`x` AS DOUBLE)) THEN NULL ELSE CAST(`x` AS DOUBLE) END) AS c0, (`y` IS NOT NULL AND TRIM(CAST(`y` AS STRING)) <> '') AS _y FROM `warehouse`.`points`),
+_check AS (SELECT CASE WHEN MAX(_k) > 1 THEN raise_error('ARL: a series has two rows at the same time; the rules need one row per time in each series. Remove or merge the repeated rows.') ELSE 1 END AS _ok FROM (SELECT COUNT(*) AS _k FROM _src GROUP BY _s, _t) _q),
+_base AS (SELECT _src.*, ROW_NUMBER() OVER (PARTITION BY _src._s ORDER BY _src._t) AS _p, _src._s AS _so, _src._s AS _k FROM _src),
+_l1 AS (SELECT *, (c0 > CAST(1 AS DOUBLE)) AS n0, COUNT(CASE WHEN _y THEN 1 END) OVER (PARTITION BY _k) AS _yn, COUNT(CASE WHEN _y THEN 1 END) OVER (PARTITION BY _k ORDER BY _p ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS _yk FROM _base),
+_l2 AS (SELECT *, CASE WHEN CAST('0.7' AS DOUBLE) * _yn - FLOOR(CAST('0.7' AS DOUBLE) * _yn) >= 0.5 THEN FLOOR(CAST('0.7' AS DOUBLE) * _yn) + 1 ELSE FLOOR(CAST('0.7' AS DOUBLE) * _yn) END AS _c1r, CASE WHEN CAST('0.8999999999999999' AS DOUBLE) * _yn - FLOOR(CAST('0.8999999999999999' AS DOUBLE) * _yn) >= 0.5 THEN FLOOR(CAST('0.8999999999999999' AS DOUBLE) * _yn) + 1 ELSE FLOOR(CAST('0.8999999999999999' AS DOUBLE) * _yn) END AS _c2r FROM _l1),
+_l3 AS (SELECT *, CASE WHEN _yn >= 3 THEN LEAST(GREATEST(_c1r, 1), _yn - 2) ELSE _c1r END AS _c1a FROM _l2),
+_l4 AS (SELECT *, CASE WHEN _yn >= 3 THEN LEAST(GREATEST(_c2r, _c1a + 1), _yn - 1) ELSE _c2r END AS _c2a, LEAST(GREATEST(_c1a, 0), _yn) AS _c1 FROM _l3),
+_l5 AS (SELECT *, LEAST(GREATEST(_c2a, _c1), _yn) AS _c2 FROM _l4),
+_l6 AS (SELECT *, CASE WHEN _y THEN (CASE WHEN _yk < _c1 THEN 0 WHEN _yk < _c2 THEN 1 ELSE 2 END) END AS _sl FROM _l5),
+_l7 AS (SELECT *, COALESCE(MAX(_sl) OVER (PARTITION BY _k ORDER BY _p ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), 0) AS _split FROM _l6)
+SELECT _s AS `series`, _t AS `time`, RTRIM(CASE WHEN COALESCE(n0, FALSE) THEN 'r ' ELSE '' END) AS `rules`, CASE WHEN COALESCE(n0, FALSE) THEN 'r' END AS `category`, CASE WHEN COALESCE(n0, FALSE) THEN 'high' END AS `severity`
+FROM _l7 CROSS JOIN _check
+WHERE (COALESCE(n0, FALSE)) AND NOT (FALSE) AND _split = 0 AND _ok = 1
+ORDER BY _so, _t;
