@@ -2,11 +2,14 @@
 // bar, and hosts the commands and panels. Everything about rules lives in the server.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { ClientCommands, FileStatusNotification, MetricsRequest, WorkspaceTrustNotification, type FileStatus, type PreviewRuleArgs, type ScoreSplit } from '../../server/src/lsp/protocol';
+import { ClientCommands, FileStatusNotification, MetricsRequest, WorkspaceTrustNotification, type FileStatus, type PreviewRuleArgs, type ScoreSplit, type SweepArgs } from '../../server/src/lsp/protocol';
+import { plural } from '../../grammar/src/plural';
 import { LlmCommands, secretKey } from './llm';
 import { PreviewPanels } from './previewPanel';
 import { StatusBar } from './statusBar';
+import { SweepPanels } from './sweepPanel';
 import { TrajectoryPanels } from './trajectoryPanel';
+import { UndoTracker } from './undoTracker';
 
 let client: LanguageClient | undefined;
 
@@ -53,6 +56,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         if (vscode.workspace.isTrusted || !actions) return actions;
         return actions.filter((a) => !('command' in a && (a.command as vscode.Command | undefined)?.command === ClientCommands.refineWithLlm));
       },
+      // The lens tooltip (LSP 3.18's Command.tooltip) rides in the command's first argument.
+      async provideCodeLenses(document, token, next) {
+        const lenses = await next(document, token);
+        for (const l of lenses ?? []) {
+          const tip = (l.command?.arguments?.[0] as { tooltip?: unknown } | undefined)?.tooltip;
+          if (l.command && typeof tip === 'string') l.command.tooltip = tip;
+        }
+        return lenses;
+      },
     },
   };
   client = new LanguageClient('arl', 'ARL Language Server', serverOptions, clientOptions);
@@ -60,16 +72,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const status = new StatusBar();
   const previews = new PreviewPanels(context, client, output);
+  const sweeps = new SweepPanels(context, client, output);
   const trajectories = new TrajectoryPanels(context, output);
-  const llm = new LlmCommands(context, current, async () => {
-    await setKeyEnv();
-    await client?.restart();
-  }, output);
-  context.subscriptions.push(status, previews, trajectories, ...llm.register());
+  const undo = new UndoTracker(current, output);
+  const llm = new LlmCommands(
+    context,
+    current,
+    async () => {
+      await setKeyEnv();
+      await client?.restart();
+    },
+    output,
+    (uri, a) => undo.applied(uri, a),
+  );
+  context.subscriptions.push(status, previews, sweeps, trajectories, undo, ...llm.register());
   context.subscriptions.push(
     client.onNotification(FileStatusNotification, (s: FileStatus) => {
       status.update(s);
-      if (s.state !== 'loading') previews.changed(s.uri);
+      if (s.state !== 'loading') {
+        previews.changed(s.uri);
+        sweeps.changed(s.uri);
+      }
     }),
     vscode.window.onDidChangeActiveTextEditor((e) => status.show(e?.document.uri.toString())),
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
@@ -79,6 +102,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (env.ANTHROPIC_API_KEY) await client?.restart();
     }),
     vscode.commands.registerCommand('arl.previewRule', (args?: PreviewRuleArgs | vscode.Uri) => previews.show(args)),
+    vscode.commands.registerCommand('arl.sweepThreshold', (args?: SweepArgs) => sweeps.show(args)),
     vscode.commands.registerCommand('arl.showTrajectory', (args?: { uri?: string; rule?: string } | vscode.Uri) =>
       trajectories.show(args instanceof vscode.Uri ? { uri: args.toString() } : args),
     ),
@@ -110,7 +134,7 @@ async function showMetrics(output: vscode.LogOutputChannel): Promise<void> {
     return;
   }
   const f = (x: number | null) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(3));
-  output.info(`${editor.document.fileName} on ${split}: ${m.dataset.series} series, ${m.dataset.labelled} labelled, ${m.dataset.anomalies} anomalies`);
+  output.info(`${editor.document.fileName} on ${split}: ${plural(m.dataset.series, 'series', 'series')}, ${m.dataset.labelled} labelled, ${plural(m.dataset.anomalies, 'anomaly', 'anomalies')}`);
   for (const r of m.rules) output.info(`  ${r.name}: P ${f(r.precision)} R ${f(r.recall)} F1 ${f(r.f1)} TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
   output.info(`  file: P ${f(m.file.precision)} R ${f(m.file.recall)} F1 ${f(m.file.f1)}`);
   output.info(`  ${m.objective.label} (objective): file ${f(m.file.objective)}, flag every point ${f(m.baselines.all.objective)}, flag nothing ${f(m.baselines.none.objective)}`);

@@ -37,6 +37,15 @@ describe('arl', () => {
     expect(out.scores.file.tp).toBe(s.file.tp);
     expect(Object.keys(out.timings).sort()).toEqual(['evaluate', 'features', 'load']);
     expect(out.timings.load).toBeGreaterThan(0);
+    // The noise budget: alerts per week over the weeks the split covers (weekly data: span + 1 week).
+    const times = a.data!.frame.time;
+    const weeks = (Math.max(...times) - Math.min(...times)) / (7 * 86400000) + 1;
+    expect(out.alertsPerWeek.weeks).toBeCloseTo(weeks, 9);
+    expect(out.alertsPerWeek.rules.critical).toBeCloseTo(s.rules[0].fires / weeks, 9);
+    expect(out.alertsPerWeek.file).toBeCloseTo(s.file.fires / weeks, 9);
+    expect(t.stdout).toMatch(/unique TP\s+alerts\/wk$/m);
+    expect(t.stdout).toContain(`(split: validation, ${weeks} weeks)`);
+    expect(t.stdout).toMatch(new RegExp(`critical\\s.*\\s${(s.rules[0].fires / weeks).toFixed(2)}$`, 'm'));
   });
 
   it('eval --min-f1 is a CI gate', async () => {

@@ -1,5 +1,6 @@
 // `arl example stockout DIR`: writes the bundled example (rules and generated data) to DIR.
 import { existsSync, mkdirSync } from 'node:fs';
+import { plural } from '../../../../grammar/src/plural';
 import { join, resolve } from 'node:path';
 import { writeStockoutCsv } from '../../../../examples/stockout/generate';
 import stockoutRules from '../../../../examples/stockout/stockout.arl';
@@ -38,7 +39,7 @@ Options:
     // Never through a link planted in DIR (a dangling one included).
     if (!existsSync(arl)) await writeOutput(arl, stockoutRules);
     const r = await writeStockoutCsv(csv, { products, seed }, await outputStream(csv));
-    write(io.stderr, `Wrote ${csv}: ${r.rows} rows, ${products} products, ${r.anomalies} labelled anomalies.`);
+    write(io.stderr, `Wrote ${csv}: ${plural(r.rows, 'row')}, ${plural(products, 'product')}, ${plural(r.anomalies, 'labelled anomaly', 'labelled anomalies')}.`);
     return 0;
   },
 };

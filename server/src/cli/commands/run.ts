@@ -1,4 +1,5 @@
 // `arl run FILE`: every flagged point, for production alerting. Labels are not needed.
+import { plural } from '../../../../grammar/src/plural';
 import { resolve } from 'node:path';
 import { severities, type Severity } from '../../../../grammar/src/ast';
 import { formatTime } from '../../engine/frame';
@@ -71,7 +72,7 @@ ${allowOutsideUsage}`,
     }
     out.write(lines.length ? lines.join('\n') + '\n' : '');
     if (out !== io.stdout) await new Promise<void>((res, rej) => (out as NodeJS.WritableStream).end(() => res()).on?.('error', rej));
-    write(io.stderr, `${alerts} alerts on ${frame.length} points of ${frame.seriesIds.length} series.`);
+    write(io.stderr, `${plural(alerts, 'alert')} on ${plural(frame.length, 'point')} of ${plural(frame.seriesIds.length, 'series', 'series')}.`);
     return 0;
   },
 };
