@@ -53,9 +53,10 @@ export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit,
   const n = frame.length;
   const want = split === 'all' ? -1 : splitIndex[split];
   const kind = new Uint8Array(n);
-  const segmentOf = new Int32Array(n).fill(-1);
   const segments: number[] = [];
   const events: number[] = [];
+  /** The segment of each event. */
+  const eventSegment: number[] = [];
   const label = frame.label;
   let points = 0;
   let labelled = 0;
@@ -69,12 +70,11 @@ export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit,
       const inSplit = i < b && (want < 0 || splits.of[i] === want);
       const k = !inSplit ? OUTSIDE : !label || label[i] !== label[i] ? UNLABELLED : label[i] === 1 ? ANOMALY : NORMAL;
       if (k === ANOMALY && run < 0) run = i;
-      if (k !== ANOMALY && run >= 0) events.push(run, i), (run = -1);
+      if (k !== ANOMALY && run >= 0) events.push(run, i), eventSegment.push(segments.length >> 1), (run = -1);
       if (inSplit && seg < 0) seg = i;
       if (!inSplit && seg >= 0) segments.push(seg, i), (seg = -1);
       if (!inSplit) continue;
       kind[i] = k;
-      segmentOf[i] = segments.length >> 1;
       points++;
       if (k !== UNLABELLED) labelled++;
       if (k === ANOMALY) anomalies++;
@@ -83,21 +83,59 @@ export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit,
   const ev = Int32Array.from(events);
   const windows = new Int32Array(ev.length);
   const near = new Uint8Array(n);
-  const firstEvent = new Int32Array(n).fill(-1);
   let filled = 0;
   for (let e = 0; e < ev.length; e += 2) {
-    const g = segmentOf[ev[e]];
+    const g = eventSegment[e >> 1];
     const from = Math.max(segments[2 * g], ev[e] - tolerance);
     const to = Math.min(segments[2 * g + 1], ev[e + 1] + tolerance);
     windows[e] = from;
     windows[e + 1] = to;
-    // Windows are ordered by start and by end, so each point's first window is met first.
-    for (let i = Math.max(from, filled); i < to; i++) (near[i] = 1), (firstEvent[i] = e >> 1);
+    for (let i = Math.max(from, filled); i < to; i++) near[i] = 1;
     filled = Math.max(filled, to);
   }
   const seg = Int32Array.from(segments);
   const { period, exposure } = exposureOf(frame, seg, points);
-  return { split, tolerance, n, kind, segments: seg, segmentOf, events: ev, windows, near, firstEvent, points, labelled, anomalies, period, exposure };
+  // Two point-sized Int32 columns only the ObjectiveTracker reads: made on first use.
+  let segmentOf: Int32Array | undefined;
+  let firstEvent: Int32Array | undefined;
+  return {
+    split,
+    tolerance,
+    n,
+    kind,
+    segments: seg,
+    get segmentOf() {
+      return (segmentOf ??= segmentsOfPoints(n, seg));
+    },
+    events: ev,
+    windows,
+    near,
+    get firstEvent() {
+      return (firstEvent ??= firstEvents(n, windows));
+    },
+    points,
+    labelled,
+    anomalies,
+    period,
+    exposure,
+  };
+}
+
+function segmentsOfPoints(n: number, segments: Int32Array): Int32Array {
+  const out = new Int32Array(n).fill(-1);
+  for (let g = 0; g < segments.length; g += 2) out.fill(g >> 1, segments[g], segments[g + 1]);
+  return out;
+}
+
+/** Windows are ordered by start and by end, so each point's first window is met first. */
+function firstEvents(n: number, windows: Int32Array): Int32Array {
+  const out = new Int32Array(n).fill(-1);
+  let filled = 0;
+  for (let e = 0; e < windows.length; e += 2) {
+    for (let i = Math.max(windows[e], filled); i < windows[e + 1]; i++) out[i] = e >> 1;
+    filled = Math.max(filled, windows[e + 1]);
+  }
+  return out;
 }
 
 /** Series-weeks covered by the segments when times are dates, else thousands of points. */
@@ -118,6 +156,11 @@ function exposureOf(frame: Frame, segments: Int32Array, points: number): { perio
 /** The median time between consecutive points of a series; 0 for a single point. */
 function medianStep(time: Float64Array, a: number, b: number): number {
   if (b - a < 2) return 0;
+  // Most series are regular: one step throughout, no sort needed.
+  const step = time[a + 1] - time[a];
+  let regular = true;
+  for (let i = a + 2; i < b && regular; i++) regular = time[i] - time[i - 1] === step;
+  if (regular) return step;
   const d = new Float64Array(b - a - 1);
   for (let i = a + 1; i < b; i++) d[i - a - 1] = time[i] - time[i - 1];
   d.sort();
@@ -157,6 +200,38 @@ export function fBeta(precision: number, recall: number, beta: number): number {
 }
 
 export function eventScores(flags: Uint8Array, idx: EventIndex): EventScores {
+  return eventScoresOfBits(splitBits(flags, idx), idx);
+}
+
+/** The flags (1 = flagged) at the split's points, as a bit set. */
+export function splitBits(flags: Uint8Array, idx: EventIndex): Uint32Array {
+  const bits = new Uint32Array((idx.n + 31) >>> 5);
+  const { segments } = idx;
+  for (let g = 0; g < segments.length; g += 2) {
+    for (let i = segments[g], b = segments[g + 1]; i < b; i++) if (flags[i] === 1) bits[i >>> 5] |= 1 << (i & 31);
+  }
+  return bits;
+}
+
+/** The first set bit in [from, to), or -1. */
+function firstBit(bits: Uint32Array, from: number, to: number): number {
+  for (let i = from; i < to; ) {
+    const w = i >>> 5;
+    const word = bits[w] & (-1 << (i & 31));
+    if (word !== 0) {
+      const j = (w << 5) + 31 - Math.clz32(word & -word);
+      return j < to ? j : -1;
+    }
+    i = (w + 1) << 5;
+  }
+  return -1;
+}
+
+/**
+ * eventScores of a bit set holding flagged points of the split only: the work follows the flagged
+ * points (alarms) and the events, not every point of the split.
+ */
+export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScores {
   const { kind, near, segments, events, windows } = idx;
   let alarms = 0;
   let trueAlarms = 0;
@@ -164,41 +239,55 @@ export function eventScores(flags: Uint8Array, idx: EventIndex): EventScores {
   let judged = 0;
   let shares = 0;
   let fp = 0;
-  for (let g = 0; g < segments.length; g += 2) {
-    let on = false;
-    let inside = 0;
-    let outside = 0;
-    for (let i = segments[g], b = segments[g + 1]; i <= b; i++) {
-      if (i < b && flags[i] === 1) {
-        if (!on) (on = true), alarms++, (inside = 0), (outside = 0);
-        const k = kind[i];
-        if (k === NORMAL) fp++;
-        if (near[i]) inside++;
-        else if (k === NORMAL) outside++;
-      } else if (on) {
+  // An alarm is a run of flagged points within one segment: it ends where the next flagged point
+  // is not the next point, or lies past the segment's end.
+  let on = false;
+  let inside = 0;
+  let outside = 0;
+  let last = -2;
+  let segEnd = -1;
+  let g = 0;
+  for (let w = 0; w < bits.length; w++) {
+    let word = bits[w];
+    while (word !== 0) {
+      const i = (w << 5) + 31 - Math.clz32(word & -word);
+      word &= word - 1;
+      if (on && (i !== last + 1 || i >= segEnd)) {
         on = false;
         if (inside) trueAlarms++;
         else if (outside) falseAlarms++;
         if (inside + outside) (judged++, (shares += inside / (inside + outside)));
       }
+      if (!on) {
+        on = true;
+        alarms++;
+        inside = 0;
+        outside = 0;
+        while (segments[g + 1] <= i) g += 2;
+        segEnd = segments[g + 1];
+      }
+      const k = kind[i];
+      if (k === NORMAL) fp++;
+      if (near[i]) inside++;
+      else if (k === NORMAL) outside++;
+      last = i;
     }
+  }
+  if (on) {
+    if (inside) trueAlarms++;
+    else if (outside) falseAlarms++;
+    if (inside + outside) (judged++, (shares += inside / (inside + outside)));
   }
   const nEvents = events.length >> 1;
   const delays = new Float64Array(nEvents);
   let detected = 0;
   let adjustedTp = 0;
   for (let e = 0; e < events.length; e += 2) {
-    let first = -1;
-    for (let i = windows[e]; i < windows[e + 1]; i++) {
-      if (flags[i] !== 1) continue;
-      first = i;
-      break;
-    }
+    const first = firstBit(bits, windows[e], windows[e + 1]);
     if (first < 0) continue;
     delays[detected++] = first - events[e];
-    let inside = first >= events[e] && first < events[e + 1];
-    for (let i = Math.max(first, events[e]); i < events[e + 1] && !inside; i++) inside = flags[i] === 1;
-    if (inside) adjustedTp += events[e + 1] - events[e];
+    const caught = first >= events[e] ? first < events[e + 1] : firstBit(bits, events[e], events[e + 1]) >= 0;
+    if (caught) adjustedTp += events[e + 1] - events[e];
   }
   const eventPrecision = judged ? shares / judged : Number.NaN;
   const eventRecall = nEvents ? detected / nEvents : Number.NaN;

@@ -1,6 +1,6 @@
 // Scoring: confusion matrices per rule and for the file, on one split, at labelled points.
 // Backend-independent: it reads flag columns, whoever computed them.
-import { buildEventIndex, defaultObjective, eventScores, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
+import { buildEventIndex, defaultObjective, eventScoresOfBits, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
 import type { Frame } from './frame';
 import { TRUE, UNKNOWN, type Bool } from './kernels';
 import { splitIndex, type SplitName, type Splits } from './split';
@@ -154,18 +154,18 @@ function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): Split
   const mask = new Uint32Array((n + 31) >>> 5);
   const labelled: number[] = [];
   const runs: number[] = [];
-  const seriesSeen = new Set<number>();
+  let series = 0;
   let points = 0;
   const label = frame.label;
   for (let s = 0; s < frame.seriesIds.length; s++) {
     let runStart = -1;
+    const before = points;
     for (let i = frame.seriesStart[s]; i < frame.seriesStart[s + 1]; i++) {
       const inSplit = want < 0 || splits.of[i] === want;
       const y = label ? label[i] : Number.NaN;
       if (inSplit) {
         mask[i >>> 5] |= 1 << (i & 31);
         points++;
-        seriesSeen.add(s);
         if (y === y) labelled.push(i);
       }
       if (inSplit && y === 1) {
@@ -176,12 +176,13 @@ function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): Split
       }
     }
     if (runStart >= 0) runs.push(runStart, frame.seriesStart[s + 1]);
+    if (points > before) series++;
   }
   const lab = Int32Array.from(labelled);
   const isAnomaly = new Uint8Array(lab.length);
   let anomalies = 0;
   for (let k = 0; k < lab.length; k++) if (label![lab[k]] === 1) (isAnomaly[k] = 1), anomalies++;
-  return { split, mask, points, series: seriesSeen.size, labelled: lab, isAnomaly, anomalies, runs: Int32Array.from(runs) };
+  return { split, mask, points, series, labelled: lab, isAnomaly, anomalies, runs: Int32Array.from(runs) };
 }
 
 function popcount(x: number): number {
@@ -241,13 +242,6 @@ function count(bits: Uint32Array): number {
 interface EventContext {
   index: EventIndex;
   objective: Objective;
-  /** Reused per call: the flags as one byte per point. */
-  scratch: Uint8Array;
-}
-
-function bytesOf(bits: Uint32Array, out: Uint8Array): Uint8Array {
-  for (let i = 0; i < out.length; i++) out[i] = (bits[i >>> 5] >>> (i & 31)) & 1;
-  return out;
 }
 
 /** The objective's value from point and event figures (0 when undefined, as learners compare it). */
@@ -256,8 +250,11 @@ export function objectiveValue(o: Objective, f1: number, e: Pick<EventScores, 'e
   return Number.isNaN(v) ? 0 : v;
 }
 
-/** `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged. */
-function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array): Scores {
+/**
+ * `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged.
+ * `unknown`: whether each point is unknown, by point (`byLabelled` false) or by labelled point.
+ */
+function scores(bits: Uint32Array, unknown: Uint8Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, byLabelled = false): Scores {
   let tp = 0;
   let fp = 0;
   let unjudged = 0;
@@ -267,11 +264,11 @@ function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, ctx: 
     if (has(bits, i)) {
       if (idx.isAnomaly[k]) tp++;
       else fp++;
-    } else if (raw && raw[i] === UNKNOWN && !(excluded && has(excluded, i))) unjudged++;
+    } else if (unknown && unknown[byLabelled ? k : i] === UNKNOWN && !(excluded && has(excluded, i))) unjudged++;
   }
   const fn = idx.anomalies - tp;
   const tn = lab.length - idx.anomalies - fp;
-  const e = eventScores(bytesOf(bits, ctx.scratch), ctx.index);
+  const e = eventScoresOfBits(bits, ctx.index);
   const f1 = 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN;
   return {
     tp,
@@ -317,10 +314,9 @@ export interface NamedFlags {
 
 export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): FileScores {
   const idx = index.get(split);
-  const n = index.frame.length;
   const tolerance = opts.tolerance ?? 0;
   const objective = index.objective(opts.objective);
-  const ctx: EventContext = { index: index.events(split, tolerance), objective: objective.objective, scratch: new Uint8Array(n) };
+  const ctx: EventContext = { index: index.events(split, tolerance), objective: objective.objective };
   const words = idx.mask.length;
   const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, idx.mask) : new Uint32Array(words)));
   let excluded: Uint32Array | undefined;
@@ -339,8 +335,12 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   for (const b of ruleBits) for (let w = 0; w < words; w++) fileBits[w] |= b[w];
 
   // The file is unjudged at a point when no rule fires and some rule could not decide.
-  const anyUnknown = new Uint8Array(n);
-  for (const r of rules) if (r.flags) for (const i of idx.labelled) if (r.flags[i] === UNKNOWN) anyUnknown[i] = UNKNOWN;
+  const lab = idx.labelled;
+  const anyUnknown = new Uint8Array(lab.length);
+  for (const r of rules) {
+    const f = r.flags;
+    if (f) for (let k = 0; k < lab.length; k++) if (f[lab[k]] === UNKNOWN) anyUnknown[k] = UNKNOWN;
+  }
 
   // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
   const catchers = new Uint32Array(idx.labelled.length);
@@ -390,7 +390,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     objective,
     tolerance,
     period: ctx.index.period,
-    file: scores(fileBits, anyUnknown, idx, ctx, excluded),
+    file: scores(fileBits, anyUnknown, idx, ctx, excluded, true),
     baselines: { all: scores(idx.mask, undefined, idx, ctx), none: scores(new Uint32Array(words), undefined, idx, ctx) },
     rules: ruleScores,
     excludes: excludeScores,
