@@ -25,12 +25,13 @@ export async function readRuleFile(arg: string | undefined, io: Io): Promise<Rul
   }
 }
 
-/** The option of every command that loads data: folders outside the project it may read. */
-export const allowOutsideOption = { 'allow-outside': { type: 'string', multiple: true } } as const;
+/** The options of every command that loads data: folders outside the project it may read; no frame cache. */
+export const allowOutsideOption = { 'allow-outside': { type: 'string', multiple: true }, 'no-cache': { type: 'boolean' } } as const;
 
 export const allowOutsideUsage = `  --allow-outside DIR
                read the dataset from DIR too (repeatable); by default only files inside the
-               rule file's project (its git repository, or its folder) are read`;
+               rule file's project (its git repository, or its folder) are read
+  --no-cache   neither read nor write the project's frame cache (.arl/cache; see arl cache)`;
 
 /**
  * Where a rule file's dataset may be read from: its project (the git repository holding it, or
@@ -47,8 +48,10 @@ export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeO
   const bar = progressBar(io.stderr, 'loading data', io.stdout.isTTY === true);
   const { values, ...rest } = opts;
   const access = await readAccess(file, values ?? {}, io);
+  // The project's root (the first root) keeps the frame cache.
+  const cacheRoot = values?.['no-cache'] ? undefined : access.roots[0];
   try {
-    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, access, ...rest });
+    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, access, cacheRoot, ...rest });
   } finally {
     bar.done();
   }

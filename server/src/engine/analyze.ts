@@ -60,6 +60,10 @@ export interface AnalyzeOptions {
   access?: ReadAccess;
   /** Restricted mode: parse and check only, no data read at all. */
   noData?: boolean;
+  /** The workspace root whose `.arl/cache/` keeps loaded frames (none: no frame cache). */
+  cacheRoot?: string;
+  /** Write the frame cache in the background, keeping the frame in memory (the language server). */
+  cacheWriteBehind?: boolean;
 }
 
 const besideRuleFile = (path: string | undefined): ReadAccess => ({
@@ -96,12 +100,23 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     const t0 = performance.now();
     const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : { ...spec.columns, split: spec.splitColumn };
     const splitMethod = opts.unlabelled ? undefined : spec.splitMethod;
-    const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod });
+    const get = () =>
+      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want: checked.columnsUsed });
+    let r = await get();
     opts.checkCancelled?.();
+    if (r.ok) {
+      checked = check(parsed, schemaOf(r.session.frame));
+      // A cached frame reads its columns when first used: those the rules read are read now, and
+      // a cache file that does not check out is dropped for the text.
+      if (!r.session.prefetch(checked.columnsUsed)) {
+        r = await get();
+        opts.checkCancelled?.();
+        if (r.ok) checked = check(parsed, schemaOf(r.session.frame));
+      }
+    }
     if (r.ok) {
       data = r.session;
       timings.load = r.fresh ? performance.now() - t0 : 0;
-      checked = check(parsed, schemaOf(data.frame));
     } else {
       dataError = r.error;
     }

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import type { ColumnInfo, DuplicatePolicy } from '../../../grammar/src/check';
 import { quoted } from '../../../grammar/src/excerpt';
-import { formatTime, newFrameId, type Categorical, type Frame } from './frame';
+import { formatTime, lineLookup, newFrameId, sparseText, type Categorical, type Frame, type Lines } from './frame';
 import { parseNumber } from './time';
 import { splitFollows, type CategoryColumn, type Pending, type RowReader, type SparseText } from './rows';
 
@@ -149,6 +149,12 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
       for (let p = 0; p < m; p++) splitOf[p] = src[rows[p]];
     }
   }
+  let rowOf = keep;
+  if (aggregate) {
+    rowOf = new Int32Array(m);
+    for (let p = 0; p < m; p++) rowOf[p] = order![runStart![p]];
+  }
+  const lines: Lines = { ...b.shifts(), rowOf };
   const frame: Frame = {
     source,
     id: newFrameId(),
@@ -164,7 +170,8 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
     categories,
     text,
     splitOf,
-    lineOf: (p) => b.lineOf(aggregate ? order![runStart![p]] : keep ? keep[p] : p),
+    lineOf: lineLookup(lines),
+    lines,
   };
   return { frame };
 }
@@ -189,16 +196,14 @@ function rowsInOrder(ser: Int32Array, time: Float64Array, n: number, nSeries: nu
 
 /** A sparse text column by point: blank cells are holes (read as undefined). */
 function spreadText(t: SparseText, rows: Int32Array | undefined, n: number, m: number): string[] {
-  const out: string[] = new Array(m);
   const at = t.rows.view();
-  if (!rows) {
-    for (let k = 0; k < at.length; k++) out[at[k]] = t.texts[k];
-    return out;
-  }
+  if (!rows) return sparseText(Int32Array.from(at), t.texts, m);
   const pointOf = new Int32Array(n).fill(-1);
   for (let p = 0; p < m; p++) pointOf[rows[p]] = p;
-  for (let k = 0; k < at.length; k++) if (pointOf[at[k]] >= 0) out[pointOf[at[k]]] = t.texts[k];
-  return out;
+  const cells: [number, string][] = [];
+  for (let k = 0; k < at.length; k++) if (pointOf[at[k]] >= 0) cells.push([pointOf[at[k]], t.texts[k]]);
+  cells.sort((x, y) => x[0] - y[0]);
+  return sparseText(Int32Array.from(cells, (c) => c[0]), cells.map((c) => c[1]), m);
 }
 
 function merge(src: Float64Array, order: Int32Array, a: number, e: number, how: 'mean' | 'max'): number {

@@ -188,7 +188,16 @@ export class RowReader {
   protected readonly shiftRow: number[] = [0];
   protected readonly shiftLine: number[] = [2];
 
+  /** Rows are lines of text (a line break in a field moves the next row down); not in Parquet. */
+  textLines = true;
+
   constructor(private readonly roles: Roles) {}
+
+  /** Rows after the header are numbered from `line` (Parquet rows count from 1). */
+  rowsFrom(line: number): void {
+    this.line = line;
+    this.shiftLine[0] = line;
+  }
 
   /** Returns false to stop reading. */
   row(fields: string[], errors?: ParseError[]): boolean {
@@ -198,7 +207,7 @@ export class RowReader {
       return true;
     }
     let extra = 0;
-    for (let c = 0; c < fields.length; c++) {
+    for (let c = 0; c < fields.length && this.textLines; c++) {
       const f = fields[c];
       if (f.indexOf('\n') >= 0 || f.indexOf('\r') >= 0) extra += breaks(f);
     }
@@ -276,6 +285,11 @@ export class RowReader {
       this.shiftRow.push(r);
       this.shiftLine.push(line);
     }
+  }
+
+  /** The line shifts (see Lines in frame.ts). */
+  shifts(): { shiftRow: Int32Array; shiftLine: Int32Array } {
+    return { shiftRow: Int32Array.from(this.shiftRow), shiftLine: Int32Array.from(this.shiftLine) };
   }
 
   /** The line data row `r` starts on. */

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { severities, type Severity } from '../../../../grammar/src/ast';
 import { formatTime } from '../../engine/frame';
 import { TRUE } from '../../engine/kernels';
-import { outputStream } from '../../io/safefs';
+import { checkOutput, outputStream } from '../../io/safefs';
 import { write, type Command } from '../command';
 import { allowOutsideOption, allowOutsideUsage, analyzeFile, printIssues, readRuleFile } from '../shared';
 
@@ -28,6 +28,7 @@ ${allowOutsideUsage}`,
   async run(positionals, values, io) {
     const file = await readRuleFile(positionals[0], io);
     const dataPath = typeof values.data === 'string' ? resolve(io.cwd, values.data) : undefined;
+    if (typeof values.out === 'string') await checkOutput(resolve(io.cwd, values.out));
     const a = await analyzeFile(file, io, { dataPath, unlabelled: true, values });
     const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error'), io);
     if (errors || !a.data) {
