@@ -54,7 +54,7 @@ export interface LoadOptions {
 export const maxRowLength = 64 * 1024 * 1024;
 
 /** The file's text again, for placing problems and re-reading cells: in memory or streamed. */
-interface Source {
+export interface Source {
   locate(targets: Target[]): Place[] | Promise<Place[]>;
   /** Cells of some columns in the first `rows` data rows, read again (blank lines skipped). */
   cells(columns: number[], rows: number): string[][] | Promise<string[][]>;
@@ -110,13 +110,13 @@ function cellStep(columns: number[], rows: number, out: string[][]) {
   };
 }
 
-type Maybe<T> = T | Promise<T>;
+export type Maybe<T> = T | Promise<T>;
 function then<T, U>(x: Maybe<T>, f: (v: T) => Maybe<U>): Maybe<U> {
   return x instanceof Promise ? x.then(f) : f(x);
 }
 
 /** After reading: re-read cells if needed, assemble the frame, or place and report problems. */
-function finish(b: RowReader, file: string, source: Source, policy: DuplicatePolicy | undefined): Maybe<LoadResult> {
+export function finish(b: RowReader, file: string, source: Source, policy: DuplicatePolicy | undefined): Maybe<LoadResult> {
   if (b.problemCount === 0 && (b.header.length === 0 || b.rows === 0)) {
     const message = b.header.length === 0 ? 'The file is empty: it needs a header row and data rows.' : 'The file has a header but no data rows.';
     return { ok: false, error: { code: 'empty-file', file, line: 1, column: 1, message } };
