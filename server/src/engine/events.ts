@@ -9,7 +9,8 @@
 import type { Objective } from '../../../grammar/src/check';
 import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
-import { splitIndex, type Splits } from './split';
+import { labelledPoints, segmentsOf, splitPoints } from './points';
+import type { Splits } from './split';
 
 export type { Objective } from '../../../grammar/src/check';
 
@@ -29,6 +30,10 @@ export interface EventIndex {
   n: number;
   /** Per point: OUTSIDE the split, UNLABELLED, NORMAL or ANOMALY. */
   kind: Uint8Array;
+  /** The frame's labels (1 anomaly, 0 normal, NaN unlabelled). */
+  label?: Float64Array;
+  /** The split's labelled points, in order. */
+  labelledAt?: Int32Array;
   /** Runs of the split's points within one series, [start, end) pairs: nothing crosses them. */
   segments: Int32Array;
   /** Segment of every point, -1 outside the split. */
@@ -51,74 +56,63 @@ export interface EventIndex {
 
 export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit, tolerance: number): EventIndex {
   const n = frame.length;
-  const want = split === 'all' ? -1 : splitIndex[split];
-  const kind = new Uint8Array(n);
-  const segments: number[] = [];
-  const events: number[] = [];
-  /** The segment of each event. */
-  const eventSegment: number[] = [];
-  const label = frame.label;
-  let points = 0;
-  let labelled = 0;
-  let anomalies = 0;
-  for (let s = 0; s < frame.seriesIds.length; s++) {
-    const a = frame.seriesStart[s];
-    const b = frame.seriesStart[s + 1];
-    let seg = -1;
-    let run = -1;
-    for (let i = a; i <= b; i++) {
-      const inSplit = i < b && (want < 0 || splits.of[i] === want);
-      const k = !inSplit ? OUTSIDE : !label || label[i] !== label[i] ? UNLABELLED : label[i] === 1 ? ANOMALY : NORMAL;
-      if (k === ANOMALY && run < 0) run = i;
-      if (k !== ANOMALY && run >= 0) events.push(run, i), eventSegment.push(segments.length >> 1), (run = -1);
-      if (inSplit && seg < 0) seg = i;
-      if (!inSplit && seg >= 0) segments.push(seg, i), (seg = -1);
-      if (!inSplit) continue;
-      kind[i] = k;
-      points++;
-      if (k !== UNLABELLED) labelled++;
-      if (k === ANOMALY) anomalies++;
-    }
-  }
-  const ev = Int32Array.from(events);
+  const sp = splitPoints(frame, splits, split);
+  const seg = segmentsOf(frame, splits, split, sp.mask);
+  // Events are the split's runs of anomalies (a run never crosses a segment's end).
+  const ev = sp.runs;
   const windows = new Int32Array(ev.length);
-  const near = new Uint8Array(n);
-  let filled = 0;
-  for (let e = 0; e < ev.length; e += 2) {
-    const g = eventSegment[e >> 1];
-    const from = Math.max(segments[2 * g], ev[e] - tolerance);
-    const to = Math.min(segments[2 * g + 1], ev[e + 1] + tolerance);
-    windows[e] = from;
-    windows[e + 1] = to;
-    for (let i = Math.max(from, filled); i < to; i++) near[i] = 1;
-    filled = Math.max(filled, to);
+  for (let e = 0, g = 0; e < ev.length; e += 2) {
+    while (seg[g + 1] <= ev[e]) g += 2;
+    windows[e] = Math.max(seg[g], ev[e] - tolerance);
+    windows[e + 1] = Math.min(seg[g + 1], ev[e + 1] + tolerance);
   }
-  const seg = Int32Array.from(segments);
-  const { period, exposure } = exposureOf(frame, seg, points);
-  // Two point-sized Int32 columns only the ObjectiveTracker reads: made on first use.
+  const { period, exposure } = exposureOf(frame, seg, sp.points);
+  // Point-sized columns (kind, near, segmentOf, firstEvent) are made on first use: scoring reads
+  // the label, the windows and the segments instead; the objective tracker reads them.
+  let kind: Uint8Array | undefined;
+  let near: Uint8Array | undefined;
   let segmentOf: Int32Array | undefined;
   let firstEvent: Int32Array | undefined;
   return {
     split,
     tolerance,
     n,
-    kind,
+    label: frame.label,
+    labelledAt: sp.labelled,
+    get kind() {
+      return (kind ??= kindsOf(n, seg, sp.labelled, sp.isAnomaly));
+    },
     segments: seg,
     get segmentOf() {
       return (segmentOf ??= segmentsOfPoints(n, seg));
     },
     events: ev,
     windows,
-    near,
+    get near() {
+      return (near ??= nearOf(n, windows));
+    },
     get firstEvent() {
       return (firstEvent ??= firstEvents(n, windows));
     },
-    points,
-    labelled,
-    anomalies,
+    points: sp.points,
+    labelled: sp.labelled.length,
+    anomalies: sp.anomalies,
     period,
     exposure,
   };
+}
+
+function kindsOf(n: number, segments: Int32Array, labelled: Int32Array, isAnomaly: Uint8Array): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let g = 0; g < segments.length; g += 2) out.fill(UNLABELLED, segments[g], segments[g + 1]);
+  for (let k = 0; k < labelled.length; k++) out[labelled[k]] = isAnomaly[k] ? ANOMALY : NORMAL;
+  return out;
+}
+
+function nearOf(n: number, windows: Int32Array): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let e = 0; e < windows.length; e += 2) out.fill(1, windows[e], windows[e + 1]);
+  return out;
 }
 
 function segmentsOfPoints(n: number, segments: Int32Array): Int32Array {
@@ -141,16 +135,34 @@ function firstEvents(n: number, windows: Int32Array): Int32Array {
 /** Series-weeks covered by the segments when times are dates, else thousands of points. */
 function exposureOf(frame: Frame, segments: Int32Array, points: number): { period: EventIndex['period']; exposure: number } {
   if (frame.timeKind !== 'date') return { period: '1,000 points', exposure: points / 1000 };
-  const steps = frame.seriesIds.map((_, s) => medianStep(frame.time, frame.seriesStart[s], frame.seriesStart[s + 1]));
-  const known = steps.filter((x) => x > 0).sort((x, y) => x - y);
+  const starts = frame.seriesStart;
+  const steps = seriesSteps(frame);
+  const known = steps.filter((x) => x > 0).sort();
   if (!known.length) return { period: '1,000 points', exposure: points / 1000 };
   const fallback = known[known.length >> 1];
   let weeks = 0;
-  for (let g = 0; g < segments.length; g += 2) {
-    const step = steps[frame.seriesOf[segments[g]]];
+  // Segments come in series order.
+  for (let g = 0, s = 0; g < segments.length; g += 2) {
+    while (starts[s + 1] <= segments[g]) s++;
+    const step = steps[s];
     weeks += ((segments[g + 1] - segments[g]) * (step > 0 ? step : fallback)) / WEEK;
   }
   return { period: 'week', exposure: weeks };
+}
+
+const stepsOf = new WeakMap<Frame, Float64Array>();
+
+/** Each series' median step, once per frame. */
+function seriesSteps(frame: Frame): Float64Array {
+  let steps = stepsOf.get(frame);
+  if (!steps) {
+    const time = frame.time;
+    const starts = frame.seriesStart;
+    steps = new Float64Array(frame.seriesIds.length);
+    for (let s = 0; s < steps.length; s++) steps[s] = medianStep(time, starts[s], starts[s + 1]);
+    stepsOf.set(frame, steps);
+  }
+  return steps;
 }
 
 /** The median time between consecutive points of a series; 0 for a single point. */
@@ -232,7 +244,7 @@ function firstBit(bits: Uint32Array, from: number, to: number): number {
  * points (alarms) and the events, not every point of the split.
  */
 export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScores {
-  const { kind, near, segments, events, windows } = idx;
+  const { label, segments, events, windows } = idx;
   let alarms = 0;
   let trueAlarms = 0;
   let falseAlarms = 0;
@@ -247,6 +259,9 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
   let last = -2;
   let segEnd = -1;
   let g = 0;
+  // The first window ending after the point: the point is near an event when that window has begun
+  // (windows are ordered by start and by end).
+  let win = 0;
   for (let w = 0; w < bits.length; w++) {
     let word = bits[w];
     while (word !== 0) {
@@ -266,10 +281,12 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
         while (segments[g + 1] <= i) g += 2;
         segEnd = segments[g + 1];
       }
-      const k = kind[i];
-      if (k === NORMAL) fp++;
-      if (near[i]) inside++;
-      else if (k === NORMAL) outside++;
+      const y = label ? label[i] : Number.NaN;
+      const normal = y === y && y !== 1;
+      if (normal) fp++;
+      while (win < windows.length && windows[win + 1] <= i) win += 2;
+      if (win < windows.length && windows[win] <= i) inside++;
+      else if (normal) outside++;
       last = i;
     }
   }
@@ -289,15 +306,32 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
     const caught = first >= events[e] ? first < events[e + 1] : firstBit(bits, events[e], events[e + 1]) >= 0;
     if (caught) adjustedTp += events[e + 1] - events[e];
   }
-  const eventPrecision = judged ? shares / judged : Number.NaN;
+  return figures(idx, { alarms, trueAlarms, falseAlarms, judged, shares, fp, detected, adjustedTp }, delays.subarray(0, detected));
+}
+
+interface Counts {
+  alarms: number;
+  trueAlarms: number;
+  falseAlarms: number;
+  judged: number;
+  shares: number;
+  fp: number;
+  detected: number;
+  adjustedTp: number;
+}
+
+function figures(idx: EventIndex, c: Counts, delays: Float64Array): EventScores {
+  const nEvents = idx.events.length >> 1;
+  const { detected, adjustedTp, judged, fp, alarms, falseAlarms } = c;
+  const eventPrecision = judged ? c.shares / judged : Number.NaN;
   const eventRecall = nEvents ? detected / nEvents : Number.NaN;
-  const d = delays.subarray(0, detected).sort();
+  const d = delays.sort();
   const fnAdj = idx.anomalies - adjustedTp;
   return {
     events: nEvents,
     detected,
     alarms,
-    trueAlarms,
+    trueAlarms: c.trueAlarms,
     falseAlarms,
     eventPrecision,
     eventRecall,
@@ -309,6 +343,56 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
   };
 }
 
+/**
+ * eventScores when every point of the split is flagged (the flag-all baseline), from the segments
+ * (each one alarm), the windows and the labelled points: no walk over every point.
+ */
+export function eventScoresAllFlagged(idx: EventIndex): EventScores {
+  const { segments, windows, events, label } = idx;
+  const lab = idx.labelledAt;
+  if (!lab) {
+    const bits = new Uint32Array((idx.n + 31) >>> 5);
+    for (let g = 0; g < segments.length; g += 2) for (let i = segments[g]; i < segments[g + 1]; i++) bits[i >>> 5] |= 1 << (i & 31);
+    return eventScoresOfBits(bits, idx);
+  }
+  const c: Counts = { alarms: segments.length >> 1, trueAlarms: 0, falseAlarms: 0, judged: 0, shares: 0, fp: 0, detected: events.length >> 1, adjustedTp: 0 };
+  let w = 0;
+  let near = 0;
+  let k = 0;
+  for (let g = 0; g < segments.length; g += 2) {
+    const a = segments[g];
+    const b = segments[g + 1];
+    // Points of the segment inside windows (the union: windows may overlap).
+    let inside = 0;
+    let covered = a;
+    for (; w < windows.length && windows[w] < b; w += 2) {
+      const from = Math.max(windows[w], covered);
+      if (windows[w + 1] > from) (inside += windows[w + 1] - from), (covered = windows[w + 1]);
+    }
+    // Labelled normal points of the segment, and those outside every window.
+    let outside = 0;
+    for (; k < lab.length && lab[k] < b; k++) {
+      const i = lab[k];
+      if (i < a) continue;
+      const y = label![i];
+      if (y === 1) continue;
+      c.fp++;
+      while (near < windows.length && windows[near + 1] <= i) near += 2;
+      if (!(near < windows.length && windows[near] <= i)) outside++;
+    }
+    if (inside) c.trueAlarms++;
+    else if (outside) c.falseAlarms++;
+    if (inside + outside) (c.judged++, (c.shares += inside / (inside + outside)));
+  }
+  // Every window is flagged from its start: every event is caught, at its window's start.
+  const delays = new Float64Array(events.length >> 1);
+  for (let e = 0; e < events.length; e += 2) {
+    delays[e >> 1] = windows[e] - events[e];
+    c.adjustedTp += events[e + 1] - events[e];
+  }
+  return figures(idx, c, delays);
+}
+
 /** Short name of an objective, for people: `event F1`, `F0.5 (events)`. */
 export function objectiveLabel(o: Objective): string {
   return o.kind === 'point_f1' ? 'point F1' : o.kind === 'event_f1' ? 'event F1' : `event F${o.beta}`;
@@ -316,18 +400,26 @@ export function objectiveLabel(o: Objective): string {
 
 /** The objective a file uses when its dataset block sets none, and why, from the labels. */
 export function defaultObjective(frame: Frame): { objective: Objective; why: string } {
-  const label = frame.label;
+  // Runs of anomalies at consecutive points of one series, from the labelled points.
+  const { points, anomaly } = labelledPoints(frame);
+  const starts = frame.seriesStart;
   let longest = 0;
   let runs = 0;
-  if (label) {
-    for (let s = 0; s < frame.seriesIds.length; s++) {
-      let run = 0;
-      for (let i = frame.seriesStart[s]; i <= frame.seriesStart[s + 1]; i++) {
-        if (i < frame.seriesStart[s + 1] && label[i] === 1) run++;
-        else if (run) (runs++, (longest = Math.max(longest, run))), (run = 0);
-      }
+  let run = 0;
+  let last = -2;
+  let end = 0;
+  for (let k = 0, s = 0; k < points.length; k++) {
+    if (!anomaly[k]) continue;
+    const i = points[k];
+    if (run && (i !== last + 1 || i >= end)) (runs++, (longest = Math.max(longest, run))), (run = 0);
+    if (!run) {
+      while (starts[s + 1] <= i) s++;
+      end = starts[s + 1];
     }
+    run++;
+    last = i;
   }
+  if (run) runs++, (longest = Math.max(longest, run));
   if (longest > 1) return { objective: { kind: 'event_f1' }, why: `the labels form runs longer than one point (${runs.toLocaleString('en-US')} events, the longest ${longest.toLocaleString('en-US')} points), so an incident counts once` };
   return { objective: { kind: 'point_f1' }, why: runs ? 'every labelled anomaly is a single point' : 'the labels hold no anomaly' };
 }

@@ -1,9 +1,10 @@
 // Scoring: confusion matrices per rule and for the file, on one split, at labelled points.
 // Backend-independent: it reads flag columns, whoever computed them.
-import { buildEventIndex, defaultObjective, eventScoresOfBits, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
+import { buildEventIndex, defaultObjective, eventScoresAllFlagged, eventScoresOfBits, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
 import type { Frame } from './frame';
-import { TRUE, UNKNOWN, type Bool } from './kernels';
-import { splitIndex, type SplitName, type Splits } from './split';
+import { UNKNOWN, type Bool } from './kernels';
+import { hasBit, popcount, splitPoints, trueBits } from './points';
+import type { SplitName, Splits } from './split';
 
 export type ScoreSplit = SplitName | 'all';
 
@@ -149,93 +150,49 @@ export interface SplitIndex {
 }
 
 function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): SplitIndex {
-  const n = frame.length;
-  const want = split === 'all' ? -1 : splitIndex[split];
-  const mask = new Uint32Array((n + 31) >>> 5);
-  const labelled: number[] = [];
-  const runs: number[] = [];
-  let series = 0;
-  let points = 0;
-  const label = frame.label;
-  for (let s = 0; s < frame.seriesIds.length; s++) {
-    let runStart = -1;
-    const before = points;
-    for (let i = frame.seriesStart[s]; i < frame.seriesStart[s + 1]; i++) {
-      const inSplit = want < 0 || splits.of[i] === want;
-      const y = label ? label[i] : Number.NaN;
-      if (inSplit) {
-        mask[i >>> 5] |= 1 << (i & 31);
-        points++;
-        if (y === y) labelled.push(i);
-      }
-      if (inSplit && y === 1) {
-        if (runStart < 0) runStart = i;
-      } else if (runStart >= 0) {
-        runs.push(runStart, i);
-        runStart = -1;
-      }
-    }
-    if (runStart >= 0) runs.push(runStart, frame.seriesStart[s + 1]);
-    if (points > before) series++;
-  }
-  const lab = Int32Array.from(labelled);
-  const isAnomaly = new Uint8Array(lab.length);
-  let anomalies = 0;
-  for (let k = 0; k < lab.length; k++) if (label![lab[k]] === 1) (isAnomaly[k] = 1), anomalies++;
-  return { split, mask, points, series, labelled: lab, isAnomaly, anomalies, runs: Int32Array.from(runs) };
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  return { split, ...splitPoints(frame, splits, split) };
 }
 
 // Flag columns come from the feature cache, so an unchanged rule hands in the same array after an
-// edit elsewhere: its bit set is remembered per split instead of being rebuilt.
+// edit elsewhere: its bit set within a split is remembered instead of being rebuilt.
 const bitsCache = new WeakMap<Bool, WeakMap<Uint32Array, Uint32Array>>();
 
 function cachedBits(flags: Bool, mask: Uint32Array): Uint32Array {
   let perMask = bitsCache.get(flags);
   if (!perMask) bitsCache.set(flags, (perMask = new WeakMap()));
   let bits = perMask.get(mask);
-  if (!bits) perMask.set(mask, (bits = firedBits(flags, undefined, mask)));
+  if (!bits) {
+    const raw = trueBits(flags);
+    bits = new Uint32Array(mask.length);
+    for (let w = 0; w < mask.length; w++) bits[w] = raw[w] & mask[w];
+    perMask.set(mask, bits);
+  }
   return bits;
 }
 
 /** Bit set of points where `flags` is true and no exclude is, within the split. */
 function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array): Uint32Array {
-  if (!excluded) {
-    const cached = bitsCache.get(flags)?.get(mask);
-    if (cached) return cached;
-  } else {
-    const raw = cachedBits(flags, mask);
-    const out = new Uint32Array(raw.length);
-    for (let w = 0; w < raw.length; w++) out[w] = raw[w] & ~excluded[w];
-    return out;
-  }
-  const bits = new Uint32Array(mask.length);
-  const n = flags.length;
-  for (let w = 0; w < mask.length; w++) {
-    const m = mask[w];
-    if (m === 0) continue;
-    let word = 0;
-    const base = w << 5;
-    const end = Math.min(32, n - base);
-    for (let b = 0; b < end; b++) if (flags[base + b] === TRUE) word |= 1 << b;
-    bits[w] = word & m & ~(excluded ? excluded[w] : 0);
-  }
-  return bits;
+  const raw = cachedBits(flags, mask);
+  if (!excluded) return raw;
+  const out = new Uint32Array(raw.length);
+  for (let w = 0; w < raw.length; w++) out[w] = raw[w] & ~excluded[w];
+  return out;
 }
 
-function has(bits: Uint32Array, i: number): boolean {
-  return (bits[i >>> 5] & (1 << (i & 31))) !== 0;
-}
+const has = hasBit;
 
 function count(bits: Uint32Array): number {
   let c = 0;
   for (let w = 0; w < bits.length; w++) if (bits[w]) c += popcount(bits[w]);
   return c;
+}
+
+// The flag-all baseline's event figures depend on the split and tolerance only.
+const flagAllOf = new WeakMap<EventIndex, EventScores>();
+function flagAll(idx: EventIndex): EventScores {
+  let e = flagAllOf.get(idx);
+  if (!e) flagAllOf.set(idx, (e = eventScoresAllFlagged(idx)));
+  return e;
 }
 
 /** How a split's flags are scored beyond points: events at a tolerance, for an objective. */
@@ -254,7 +211,7 @@ export function objectiveValue(o: Objective, f1: number, e: Pick<EventScores, 'e
  * `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged.
  * `unknown`: whether each point is unknown, by point (`byLabelled` false) or by labelled point.
  */
-function scores(bits: Uint32Array, unknown: Uint8Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, byLabelled = false): Scores {
+function scores(bits: Uint32Array, unknown: Uint8Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, byLabelled = false, events?: EventScores): Scores {
   let tp = 0;
   let fp = 0;
   let unjudged = 0;
@@ -268,7 +225,7 @@ function scores(bits: Uint32Array, unknown: Uint8Array | undefined, idx: SplitIn
   }
   const fn = idx.anomalies - tp;
   const tn = lab.length - idx.anomalies - fp;
-  const e = eventScoresOfBits(bits, ctx.index);
+  const e = events ?? eventScoresOfBits(bits, ctx.index);
   const f1 = 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN;
   return {
     tp,
@@ -391,7 +348,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     tolerance,
     period: ctx.index.period,
     file: scores(fileBits, anyUnknown, idx, ctx, excluded, true),
-    baselines: { all: scores(idx.mask, undefined, idx, ctx), none: scores(new Uint32Array(words), undefined, idx, ctx) },
+    baselines: { all: scores(idx.mask, undefined, idx, ctx, undefined, false, flagAll(ctx.index)), none: scores(new Uint32Array(words), undefined, idx, ctx) },
     rules: ruleScores,
     excludes: excludeScores,
   };
