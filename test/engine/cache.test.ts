@@ -4,6 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { analyze } from '../../server/src/engine/analyze';
 import { CachedFrame, cacheFile } from '../../server/src/engine/cache';
 import type { Frame } from '../../server/src/engine/frame';
 import { DatasetStore, type SessionOptions } from '../../server/src/engine/store';
@@ -121,6 +122,28 @@ describe('the frame cache', () => {
     const again = await load(path, dir, { want: ['x'] });
     expect(again.cache).toBe('written');
     expect(Array.from(again.frame.columns.get('units')!).some((v) => !Number.isNaN(v))).toBe(true);
+  });
+
+  it('a damaged label or time column, read after the features: the analysis runs again from the text, with the same figures', async () => {
+    const { dir, path } = dataset();
+    const rules = `dataset "data.csv" {\n    series = s\n    time = t\n    label = y\n    reason = why\n    split = column part\n    duplicates = mean\n}\nrule r when x > 1 and units >= 3\n`;
+    const arl = join(dir, 'r.arl');
+    const expected = (await analyze(rules, arl, { store: new DatasetStore() })).scores('all');
+    for (const column of ['label', 'time'] as const) {
+      await load(path, dir);
+      const file = join(dir, '.arl', 'cache', cacheFiles(dir)[0]);
+      const b = readFileSync(file);
+      const header = JSON.parse(b.toString('utf8', 24, 24 + b.readUInt32LE(12)));
+      b[header[column].at + 1] ^= 0xff;
+      writeFileSync(file, b);
+      for (const oneShot of [false, true]) {
+        writeFileSync(file, b);
+        const a = await analyze(rules, arl, { store: new DatasetStore(), cacheRoot: dir, oneShot });
+        expect(a.data?.cache, column).toBe('written');
+        expect(a.scores('all'), column).toEqual(expected);
+        expect(Array.from(a.data!.frame.time).some((t) => Number.isNaN(t)), column).toBe(false);
+      }
+    }
   });
 
   it('is keyed by the file and how it is read: a touched file or other roles get their own entry', async () => {

@@ -43,15 +43,16 @@ export async function readAccess(file: RuleFile, values: OptionValues, io: Io): 
 }
 
 /** Analyses a rule file, with a progress bar on stderr while a large dataset loads. */
-export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeOptions> & { values?: OptionValues } = {}): Promise<Analysis> {
+export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeOptions> & { values?: OptionValues; oneShot?: boolean } = {}): Promise<Analysis> {
   // Only for people at a terminal: not when the output goes to a file or another program.
   const bar = progressBar(io.stderr, 'loading data', io.stdout.isTTY === true);
-  const { values, ...rest } = opts;
+  const { values, oneShot, ...rest } = opts;
   const access = await readAccess(file, values ?? {}, io);
   // The project's root (the first root) keeps the frame cache.
   const cacheRoot = values?.['no-cache'] ? undefined : access.roots[0];
   try {
-    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, access, cacheRoot, ...rest });
+    // Commands that evaluate once keep few feature columns; learning keeps them for its many rounds.
+    return await analyze(file.text, file.path, { store: new DatasetStore(oneShot ? 'one-shot' : undefined), oneShot, signal: io.signal, onProgress: bar.update, access, cacheRoot, ...rest });
   } finally {
     bar.done();
   }

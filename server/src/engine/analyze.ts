@@ -7,7 +7,8 @@ import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
 import type { DataError } from './csv';
-import { schemaOf } from './frame';
+import { schemaOf, type Frame } from './frame';
+import { labelledPoints, popcount, trueBits } from './points';
 import { TRUE, type Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type PlanNode, type Program } from './plan';
@@ -64,6 +65,10 @@ export interface AnalyzeOptions {
   cacheRoot?: string;
   /** Write the frame cache in the background, keeping the frame in memory (the language server). */
   cacheWriteBehind?: boolean;
+  /** The analysis is used once (the CLI's eval, run, check, plot): features are freed after the flags. */
+  oneShot?: boolean;
+  /** Set on the second try after a damaged cache file (internal). */
+  retried?: boolean;
 }
 
 const besideRuleFile = (path: string | undefined): ReadAccess => ({
@@ -132,16 +137,30 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data) {
     const ev = data.evaluator;
-    const t1 = performance.now();
-    for (const d of [...program.rules, ...program.excludes]) if (d.node) computeFeatures(d.node, ev);
-    opts.checkCancelled?.();
-    const t2 = performance.now();
-    const flags = (d: { name: string; node?: PlanNode }): NamedFlags => ({ name: d.name, flags: d.node ? (ev.column(d.node) as Bool) : undefined });
+    // Declaration by declaration, its features then its flags: a small feature cache (a one-shot
+    // run) can let one declaration's columns go before the next one's are made.
+    const flags = (d: { name: string; node?: PlanNode }): NamedFlags => {
+      const t1 = performance.now();
+      if (d.node) computeFeatures(d.node, ev);
+      opts.checkCancelled?.();
+      const t2 = performance.now();
+      const f = d.node ? (ev.column(d.node) as Bool) : undefined;
+      timings.features += t2 - t1;
+      timings.evaluate += performance.now() - t2;
+      return { name: d.name, flags: f };
+    };
     ruleFlags = program.rules.map(flags);
     excludeFlags = program.excludes.map(flags);
+    // Scoring needs the flags only: a one-shot run frees the features before it reads the labels.
+    if (opts.oneShot) ev.cache.clear();
+    // A cached frame reads the label and times when first used: read now, so a damaged column is
+    // found before anything is scored or written, and the analysis runs once more from the text.
+    void data.frame.label;
+    void data.frame.time;
+    if (data.damaged() && !opts.retried) return analyze(text, path, { ...opts, retried: true });
+    const t3 = performance.now();
     issues.push(...firingIssues(program, ruleFlags, excludeFlags, data));
-    timings.features = t2 - t1;
-    timings.evaluate = performance.now() - t2;
+    timings.evaluate += performance.now() - t3;
   }
   const shares = checked.dataset.split;
   const memo = new Map<ScoreSplit, FileScores>();
@@ -240,13 +259,12 @@ function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError
 /** Evaluation-based warnings: rules that never fire, fire everywhere, or are covered by another. */
 function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlags[], data: DataSession): Issue[] {
   const out: Issue[] = [];
-  const label = data.frame.label;
   const fired: (Uint8Array | undefined)[] = [];
   rules.forEach((r, k) => {
     const decl = program.rules[k].decl;
     const at = decl.name ?? decl.keyword;
     if (!r.flags) return fired.push(undefined);
-    const { fires, labelled, labelledFired } = firingStats(r.flags, label);
+    const { fires, labelled, labelledFired } = firingStats(r.flags, data.frame);
     fired.push(r.flags);
     if (fires === 0) {
       out.push(issue('never-fires', 'warning', `\`${r.name}\` never fires on the ${data.frame.length} points of the dataset. Loosen its thresholds, or check that its windows fit the series.`, at, { rule: r.name }));
@@ -294,21 +312,16 @@ function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlag
 const statsCache = new WeakMap<Bool, { fires: number; labelled: number; labelledFired: number }>();
 const coverCache = new WeakMap<Bool, WeakMap<Bool, { any: boolean; subset: boolean; equal: boolean }>>();
 
-function firingStats(f: Bool, label: Float64Array | undefined): { fires: number; labelled: number; labelledFired: number } {
+function firingStats(f: Bool, frame: Frame | undefined): { fires: number; labelled: number; labelledFired: number } {
   let s = statsCache.get(f);
   if (s) return s;
+  const bits = trueBits(f);
   let fires = 0;
-  let labelled = 0;
+  for (let w = 0; w < bits.length; w++) if (bits[w]) fires += popcount(bits[w]);
+  const points = frame?.label ? labelledPoints(frame).points : new Int32Array(0);
   let labelledFired = 0;
-  for (let i = 0; i < f.length; i++) {
-    const on = f[i] === TRUE;
-    if (on) fires++;
-    if (label && label[i] === label[i]) {
-      labelled++;
-      if (on) labelledFired++;
-    }
-  }
-  statsCache.set(f, (s = { fires, labelled, labelledFired }));
+  for (let k = 0; k < points.length; k++) if (f[points[k]] === TRUE) labelledFired++;
+  statsCache.set(f, (s = { fires, labelled: points.length, labelledFired }));
   return s;
 }
 
@@ -318,15 +331,15 @@ function coverage(fa: Bool, fb: Bool): { any: boolean; subset: boolean; equal: b
   if (!m) coverCache.set(fa, (m = new WeakMap()));
   let c = m.get(fb);
   if (c) return c;
+  const a = trueBits(fa);
+  const b = trueBits(fb);
   let any = false;
   let subset = true;
   let equal = true;
-  for (let i = 0; i < fa.length && subset; i++) {
-    const ia = fa[i] === TRUE;
-    const ib = fb[i] === TRUE;
-    if (ia) any = true;
-    if (ia && !ib) subset = false;
-    if (ib && !ia) equal = false;
+  for (let w = 0; w < a.length && subset; w++) {
+    if (a[w]) any = true;
+    if (a[w] & ~b[w]) subset = false;
+    if (a[w] !== b[w]) equal = false;
   }
   m.set(fb, (c = { any, subset, equal }));
   return c;

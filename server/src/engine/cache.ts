@@ -299,18 +299,23 @@ export class CachedFrame implements Frame {
     return this.lineLookup(point);
   }
 
+  /** Whether a column read later did not check out (it reads as missing values). */
+  get damaged(): boolean {
+    return this.failed;
+  }
+
   /**
-   * Reads the named columns (and the label and times) now and checks them: false when one does
-   * not check out (the file is then reported corrupt).
+   * Reads the named columns now and checks them: false when one does not check out (the file is
+   * then reported corrupt). The label and times are read when first used (by scoring, after the
+   * features are computed: they need not be in memory together).
    */
   prefetch(names: Iterable<string>): boolean {
+    if (this.failed) return false;
     try {
       for (const name of names) {
         if (this.columns.has(name)) this.load(this.h.columns.find((c) => c.name === name)!.values);
         if (this.categories.has(name)) this.load(this.h.categories.find((c) => c.name === name)!.codes);
       }
-      this.load(this.h.time);
-      if (this.h.label) this.load(this.h.label);
       if (this.h.splitOf) this.load(this.h.splitOf);
       return true;
     } catch (e) {
@@ -407,20 +412,15 @@ export class CachedFrame implements Frame {
     }
   }
 
-  /** Columns of a frame just loaded from text: those `keep` names are used as they are. */
+  /**
+   * Columns of a frame just loaded from text: those `keep` names are used as they are; the others
+   * (the label and times too) are let go and read back when first used.
+   */
   private adopt(f: Frame, keep: (name: string) => boolean): void {
     const h = this.h;
-    this.loaded.set(h.time, f.time);
-    if (h.label && f.label) this.loaded.set(h.label, f.label);
     if (h.splitOf && f.splitOf) this.loaded.set(h.splitOf, f.splitOf);
     for (const c of h.columns) if (keep(c.name)) this.loaded.set(c.values, f.columns.get(c.name)!);
     for (const c of h.categories) if (keep(c.name)) this.loaded.set(c.codes, f.categories.get(c.name)!.codes);
-    if (h.lines && f.lines) {
-      this.loaded.set(h.lines.shiftRow, f.lines.shiftRow);
-      this.loaded.set(h.lines.shiftLine, f.lines.shiftLine);
-      if (h.lines.rowOf && f.lines.rowOf) this.loaded.set(h.lines.rowOf, f.lines.rowOf);
-    }
-    this.seriesOfPoints = f.seriesOf;
   }
 }
 

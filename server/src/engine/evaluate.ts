@@ -42,6 +42,12 @@ export class FeatureCache {
     return this.entries.has(key);
   }
 
+  /** Lets every column go (a one-shot run, once its flags are computed). */
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -26,6 +26,8 @@ export interface DataSession {
    * the cache file does not check out, and the dataset must be got again.
    */
   prefetch(columns: Iterable<string>): boolean;
+  /** Whether a column read from the cache since did not check out (it read as missing values). */
+  damaged(): boolean;
 }
 
 export interface SessionOptions extends Omit<LoadOptions, 'roles'> {
@@ -55,16 +57,20 @@ interface Entry {
 
 /**
  * The feature cache's budget: 512 MB, or eight number columns of the frame when that is more, so
- * the columns one analysis needs stay together (a 1M-series file has 424 MB columns).
+ * the columns one analysis needs stay together (a 1M-series file has 424 MB columns). A one-shot
+ * run (`arl eval`, `arl run`) keeps two: what one declaration needs at a time.
  */
-export function featureBudget(points: number): number {
-  return Math.max(512 * 1024 * 1024, 8 * 8 * points);
+export function featureBudget(points: number, oneShot = false): number {
+  return Math.max(512 * 1024 * 1024, (oneShot ? 2 : 8) * 8 * points);
 }
 
 export class DatasetStore {
   private readonly entries = new Map<string, Entry>();
+  /** Cache files found damaged: not read again by this store until rewritten. */
+  private readonly damagedFiles = new Set<string>();
 
-  constructor(private readonly cacheBudgetBytes?: number) {}
+  /** `budget`: the feature cache's budget in bytes, or 'one-shot' (see featureBudget). */
+  constructor(private readonly budget?: number | 'one-shot') {}
 
   async get(path: string, roles: Roles, opts: SessionOptions = {}): Promise<SessionResult> {
     const key = [path, roles.series, roles.time, roles.label, roles.reason, roles.split, opts.duplicates ?? 'error', opts.splitMethod ?? 'auto'].map((x) => x ?? '').join('\u0000');
@@ -103,11 +109,14 @@ export class DatasetStore {
     const corrupt = () => {
       // A column read later did not check out: the file goes, and the next request reads the text.
       this.invalidate(path);
-      if (root && names) void removeCacheFile(root, names.name).catch(() => undefined);
+      if (root && names) {
+        this.damagedFiles.add(names.name);
+        void removeCacheFile(root, names.name).catch(() => undefined);
+      }
     };
     let frame: Frame | undefined;
     let cache: DataSession['cache'] = root ? 'read' : 'off';
-    if (root && names) {
+    if (root && names && !this.damagedFiles.has(names.name)) {
       try {
         const h = await openCacheFile(root, names.name);
         const f = h && (await openFrame(h, names.key, path, { corrupt }));
@@ -141,7 +150,7 @@ export class DatasetStore {
     const indexes = new Map<string, ScoringIndex>();
     const session: DataSession = {
       frame: loaded,
-      evaluator: new Evaluator(loaded, new FeatureCache(this.cacheBudgetBytes ?? featureBudget(loaded.length))),
+      evaluator: new Evaluator(loaded, new FeatureCache(typeof this.budget === 'number' ? this.budget : featureBudget(loaded.length, this.budget === 'one-shot'))),
       loadMs: performance.now() - t0,
       cache,
       scoring(shares) {
@@ -151,6 +160,7 @@ export class DatasetStore {
         return s;
       },
       prefetch: (columns) => !(loaded instanceof CachedFrame) || loaded.prefetch(columns),
+      damaged: () => loaded instanceof CachedFrame && loaded.damaged,
     };
     return { ok: true, session, fresh: true };
   }
@@ -173,6 +183,7 @@ export class DatasetStore {
     const st = await fs.stat(path);
     if (st.size !== version.size || st.mtimeMs !== version.mtimeMs) return undefined;
     await writeCacheFile(root, names.name, encodeFrame(frame, names.key), names.prefix);
+    this.damagedFiles.delete(names.name);
     if (!reopen) return undefined;
     const h = await openCacheFile(root, names.name);
     const f = h && (await openFrame(h, names.key, path, { inMemory: frame, keep: (n) => want.has(n), corrupt }));

@@ -56,7 +56,7 @@ ${allowOutsideUsage}`,
 
     const file = await readRuleFile(positionals[0], io);
     await checkOutput(resolve(io.cwd, out));
-    const analysis = await analyzeFile(file, io, { values });
+    const analysis = await analyzeFile(file, io, { values, oneShot: true });
     const rule = values.rule as string | undefined;
     let preview;
     try {
