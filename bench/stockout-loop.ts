@@ -30,18 +30,19 @@ export function handFlags(f: Frame): Uint8Array {
         }
         if (n) recent = n % 2 ? buf[n >> 1] : (buf[n / 2 - 1] + buf[n / 2]) / 2;
       }
-      // z = zscore over the 52 points before i
+      // z = zscore over the 52 points before i; the spread is at least 0.001 * mean |value| (and 1e-9)
       let z = Number.NaN;
       if (i - 52 >= a && v === v) {
         let n = 0;
         let sum = 0;
-        for (let t = i - 52; t < i; t++) if (x[t] === x[t]) (buf[n++] = x[t]), (sum += x[t]);
+        let abs = 0;
+        for (let t = i - 52; t < i; t++) if (x[t] === x[t]) (buf[n++] = x[t]), (sum += x[t]), (abs += Math.abs(x[t]));
         if (n >= 2) {
           const m = sum / n;
           let ss = 0;
           for (let t = 0; t < n; t++) ss += (buf[t] - m) * (buf[t] - m);
           const sd = Math.sqrt(ss / (n - 1));
-          if (sd > 0) z = (v - m) / sd;
+          z = (v - m) / Math.max(sd, 1e-3 * (abs / n), 1e-9);
         }
       }
       const pressure = (v >= 35 && z >= 5) || (recent < 3 && v >= 12);

@@ -12,8 +12,10 @@ export interface Converted {
   anomalies: number;
   /** The numeric feature columns (what an unsupervised detector reads). */
   features: string[];
-  /** The dataset block of an ARL file reading this CSV (series, time, label). */
-  datasetBlock(csvName: string): string;
+  /** Text columns of categories (HDFS: the template id); detectors read their counts so far. */
+  categories?: string[];
+  /** The dataset block of an ARL file reading this CSV (series, time, label, the split), with more settings if given. */
+  datasetBlock(csvName: string, more?: Record<string, string>): string;
   /** What the conversion changed or dropped, for the report. */
   notes: string[];
 }
@@ -124,7 +126,7 @@ export async function convertNab(nabDir: string, outPath: string, categories = n
       }
     }
   });
-  return { path: outPath, rows, series, anomalies, features: ['value'], datasetBlock: (csv) => block(csv), notes };
+  return { path: outPath, rows, series, anomalies, features: ['value'], datasetBlock: (csv, more) => block(csv, { ...byTime, ...more }), notes };
 }
 
 export const smdMachines = ['machine-1-6', 'machine-1-7', 'machine-2-1', 'machine-2-2'];
@@ -162,15 +164,16 @@ export async function convertSmd(smdDir: string, outPath: string, machines = smd
       }
     }
   });
-  return { path: outPath, rows, series: loaded.length, anomalies, features, datasetBlock: (csv) => block(csv), notes: [] };
+  return { path: outPath, rows, series: loaded.length, anomalies, features, datasetBlock: (csv, more) => block(csv, { ...byTime, ...more }), notes: [] };
 }
 
 /**
  * HDFS: hdfs_100k_block_sessions.csv (`BlockId,Label,Split,EventCount,EventSequence`). One row per
- * event of a block: series = BlockId, time = its position, `event` = the template id (text), the
- * block's label on every row (so an anomalous block is one event), and c_<T> = how many times
- * template T has occurred in the block so far (numeric, for rules and detectors that cannot read
- * text). The file's own Split column is not used: ARL splits by series.
+ * event of a block: series = BlockId, time = its position, `event` = the template id (a text
+ * column, so a category). The block's label sits on its LAST row only; the other rows are blank
+ * (not labelled, not scored). So point metrics are session metrics (one judged point per block),
+ * each anomalous block is one event, and a rule is judged where the whole session has been seen.
+ * The file's own Split column is not used: ARL splits by series.
  */
 export async function convertHdfs(hdfsDir: string, outPath: string): Promise<Converted> {
   const file = join(hdfsDir, 'hdfs_100k_block_sessions.csv');
@@ -183,40 +186,37 @@ export async function convertHdfs(hdfsDir: string, outPath: string): Promise<Con
   };
   const [cId, cLabel, cSeq] = [col('BlockId'), col('Label'), col('EventSequence')];
   const blocks: { id: string; y: string; seq: string[] }[] = [];
-  const templates = new Set<string>();
   for (let i = 1; i < text.length; i++) {
     const cells = text[i].split(',');
     const id = cells[cId]?.trim();
     const y = cells[cLabel]?.trim();
     if (!id || (y !== '0' && y !== '1')) throw new Error(`HDFS: line ${i + 1}: expected a BlockId and a Label of 0 or 1, got "${text[i]}".`);
     const seq = (cells[cSeq] ?? '').trim().split(/\s+/).filter(Boolean);
-    for (const t of seq) {
-      if (!/^[A-Za-z0-9_]+$/.test(t)) throw new Error(`HDFS: line ${i + 1}: "${t}" is not a template id.`);
-      templates.add(t);
-    }
+    for (const t of seq) if (!/^[A-Za-z0-9_]+$/.test(t)) throw new Error(`HDFS: line ${i + 1}: "${t}" is not a template id.`);
     blocks.push({ id, y, seq });
   }
-  const ids = [...templates].sort((a, b) => a.length - b.length || a.localeCompare(b));
-  const slot = new Map(ids.map((t, k) => [t, k]));
-  const features = ids.map((t) => `c_${t}`);
   const notes: string[] = [];
   const empty = blocks.filter((b) => !b.seq.length).length;
   if (empty) notes.push(`${empty} block(s) without events: no rows`);
   let anomalies = 0;
-  const rows = await writeRows(outPath, `series,time,label,event,${features.join(',')}`, (emit) => {
-    const counts = new Int32Array(ids.length);
+  const rows = await writeRows(outPath, 'series,time,label,event', (emit) => {
     for (const b of blocks) {
-      counts.fill(0);
       b.seq.forEach((t, pos) => {
-        counts[slot.get(t)!]++;
-        if (b.y === '1') anomalies++;
-        emit(`${b.id},${pos},${b.y},${t},${counts.join(',')}`);
+        const last = pos === b.seq.length - 1;
+        if (last && b.y === '1') anomalies++;
+        emit(`${b.id},${pos},${last ? b.y : ''},${t}`);
       });
     }
   });
-  return { path: outPath, rows, series: blocks.length - empty, anomalies, features, datasetBlock: (csv) => block(csv), notes };
+  return { path: outPath, rows, series: blocks.length - empty, anomalies, features: [], categories: ['event'], datasetBlock: (csv, more) => block(csv, more), notes };
 }
 
-function block(csv: string): string {
-  return `dataset ${JSON.stringify(csv)} {\n    series = series\n    time   = time\n    label  = label\n}\n`;
+/** SMD and NAB are cut by time within each series, so every series is in every split. */
+const byTime = { split: 'time 60/20/20' };
+
+function block(csv: string, settings: Record<string, string> = {}): string {
+  const all: Record<string, string> = { series: 'series', time: 'time', label: 'label', ...settings };
+  const width = Math.max(...Object.keys(all).map((k) => k.length));
+  const lines = Object.entries(all).map(([k, v]) => `    ${k.padEnd(width)} = ${v}`);
+  return `dataset ${JSON.stringify(csv)} {\n${lines.join('\n')}\n}\n`;
 }

@@ -131,3 +131,28 @@ export function sessionF1(flags: Uint8Array, idx: EventIndex, frame: Frame): { p
   }
   return { precision: tp + fp ? tp / (tp + fp) : Number.NaN, recall: tp + fn ? tp / (tp + fn) : Number.NaN, f1: 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN };
 }
+
+/**
+ * The frame with, for each category column, one numeric column per category value: how many
+ * times the value has occurred in the series so far (`event#T7`). What detectors that cannot read
+ * text are given (HDFS: template counts of the session so far); the names say where they come from.
+ */
+export function withCategoryCounts(frame: Frame, categories: string[]): { frame: Frame; columns: string[] } {
+  const columns = new Map(frame.columns);
+  const names: string[] = [];
+  for (const c of categories) {
+    const cat = frame.categories.get(c);
+    if (!cat) throw new Error(`category counts: no text column ${c}`);
+    cat.values.forEach((value, code) => {
+      const out = new Float64Array(frame.length);
+      for (let s = 0; s < frame.seriesIds.length; s++) {
+        let n = 0;
+        for (let i = frame.seriesStart[s]; i < frame.seriesStart[s + 1]; i++) out[i] = cat.codes[i] === code ? ++n : n;
+      }
+      const name = `${c}#${value}`;
+      columns.set(name, out);
+      names.push(name);
+    });
+  }
+  return { frame: { ...frame, columns }, columns: names };
+}

@@ -14,7 +14,7 @@ export interface StringLit extends Span {
   value: string;
 }
 
-export type Expr = NumberExpr | BoolExpr | NameExpr | UnaryExpr | BinaryExpr | CallExpr | ParenExpr | ErrorExpr;
+export type Expr = NumberExpr | BoolExpr | NameExpr | UnaryExpr | BinaryExpr | CallExpr | ParenExpr | ErrorExpr | StringExpr | ListExpr;
 
 export interface NumberExpr extends Span {
   kind: 'number';
@@ -37,7 +37,9 @@ export interface UnaryExpr extends Span {
 export type ArithOp = '+' | '-' | '*' | '/';
 export type CompareOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 export type LogicOp = 'and' | 'or';
-export type BinaryOp = ArithOp | CompareOp | LogicOp;
+/** Membership in a list: `event in ["E11", "E28"]`, `event not in [...]`. */
+export type InOp = 'in' | 'not in';
+export type BinaryOp = ArithOp | CompareOp | LogicOp | InOp;
 export interface BinaryExpr extends Span {
   kind: 'binary';
   op: BinaryOp;
@@ -63,6 +65,18 @@ export interface ParenExpr extends Span {
 }
 export interface ErrorExpr extends Span {
   kind: 'error';
+}
+/** A string in an expression: a category (`event == "E11"`) or a column pattern (`columns("m*")`). */
+export interface StringExpr extends Span {
+  kind: 'string';
+  value: string;
+}
+/** `[a, b, c]`: a group of values, or the right side of `in`. */
+export interface ListExpr extends Span {
+  kind: 'list';
+  items: Expr[];
+  /** False when the closing bracket is missing. */
+  closed: boolean;
 }
 
 export type DatasetValue =
@@ -119,9 +133,11 @@ export interface ExcludeDecl extends Span {
 
 export interface TestColumn extends Span {
   name: Ident;
-  /** NaN for a missing value written `_`. */
+  /** NaN for a missing value written `_` (and for a string). */
   values: number[];
   valueSpans: Span[];
+  /** A column of categories: the strings, undefined where `_` (or a number) is written. */
+  texts?: (string | undefined)[];
 }
 
 export interface Expectation extends Span {
@@ -167,6 +183,9 @@ export function walkExpr(expr: Expr | undefined, visit: (e: Expr, parent?: Expr)
       break;
     case 'paren':
       walkExpr(expr.expr, visit, expr);
+      break;
+    case 'list':
+      for (const item of expr.items) walkExpr(item, visit, expr);
       break;
   }
 }

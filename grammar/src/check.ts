@@ -1,9 +1,10 @@
 // Name resolution and static types (number / boolean). Pure: the dataset is described by a Schema.
 import * as A from './ast';
-import { functionsByName, signatureLabel, type FunctionSpec, type Kind, type ParamSpec } from './functions';
+import { functionHints, functionsByName, signatureLabel, type FunctionSpec, type Kind, type ParamSpec } from './functions';
 import { excerpt, excerptList } from './excerpt';
-import { closestNames, issue, type Issue } from './issues';
+import { closestNames, issue, LineIndex, type Issue } from './issues';
 import { writeName } from './lexer';
+import { count, limits, measure, type Measure } from './limits';
 import type { ParseResult } from './parse';
 
 export interface ColumnInfo {
@@ -67,7 +68,21 @@ export type SymbolRef =
   | { kind: 'column'; name: string }
   | { kind: 'rule'; name: string; decl: A.RuleDecl | A.ExcludeDecl }
   | { kind: 'function'; name: string; spec: FunctionSpec }
-  | { kind: 'param'; name: string; spec: FunctionSpec };
+  | { kind: 'param'; name: string; spec: FunctionSpec }
+  /** A string compared with a category column: the category, and the columns it is a value of. */
+  | { kind: 'category'; name: string; columns: string[] }
+  /** The pattern of `columns("m*")`, and the columns it matches. */
+  | { kind: 'group'; name: string; columns: string[] };
+
+/** An expression that stands for one value per column of a group (`columns("m*") > 0.9`). */
+export interface Group {
+  /** How many columns; undefined while the dataset is not loaded. */
+  size?: number;
+  /** What each member is, for messages and hover: the column names of the group it comes from. */
+  labels: string[];
+  /** The columns of a `columns(...)` call or a list of column names, in order. */
+  columns?: string[];
+}
 
 export interface Reference extends A.Span {
   symbol: SymbolRef;
@@ -99,9 +114,15 @@ export interface CheckResult {
   calls: Map<A.CallExpr, CallInfo>;
   references: Reference[];
   lets: Map<string, A.LetDecl>;
+  /** Every let, each after the lets it uses (cycles aside): compiling in this order needs no recursion through lets. */
+  letOrder: A.LetDecl[];
   /** Lets, rules and excludes that cannot be evaluated (an error in them or in a let they use). */
   broken: Set<A.Decl>;
   columnsUsed: Set<string>;
+  /** Expressions that are column groups (one value per member). */
+  groups: Map<A.Expr, Group>;
+  /** Columns compared with strings while no dataset is known (test blocks make them categories). */
+  textColumnsUsed: Set<string>;
 }
 
 export function check(parsed: ParseResult, schema?: Schema): CheckResult {
@@ -119,11 +140,22 @@ class Checker {
   private readonly lets = new Map<string, A.LetDecl>();
   private readonly letKinds = new Map<A.LetDecl, Kind | undefined>();
   private readonly letState = new Map<A.LetDecl, 'busy' | 'done'>();
+  private readonly letOrder: A.LetDecl[] = [];
   private readonly broken = new Set<A.Decl>();
   private readonly columnsUsed = new Set<string>();
+  private readonly groups = new Map<A.Expr, Group>();
+  private readonly textColumnsUsed = new Set<string>();
   private readonly columns?: Map<string, ColumnInfo>;
   private dataset: DatasetSpec = { columns: {}, spans: {}, split: defaultSplit, tolerance: 0, splitMethod: 'auto', duplicates: 'error' };
   private current?: A.Decl;
+  private readonly measures = new Map<A.Decl, Measure>();
+  /** Depth of each let's tree with the lets it uses expanded. */
+  private readonly letDepth = new Map<A.LetDecl, number>();
+  /** Declarations past the file's size limit: not checked. */
+  private readonly skipped = new Set<A.Decl>();
+  /** "Did you mean" lookups left: each costs a pass over the names, so a file of thousands of unknown names stops asking. */
+  private suggestions = 200;
+  private lineIndex?: LineIndex;
 
   constructor(
     private readonly parsed: ParseResult,
@@ -136,17 +168,21 @@ class Checker {
     const f = this.parsed.file;
     this.checkDataset();
     this.declareNames();
-    for (const l of f.lets) this.letKind(l);
+    this.checkSizes();
+    this.checkLets();
     for (const d of [...f.rules, ...f.excludes]) {
       this.current = d;
-      if (!d.expr) {
+      if (!d.expr || this.skipped.has(d)) {
         this.broken.add(d);
         continue;
       }
       const k = this.infer(d.expr);
+      this.checkDepth(d);
       if (k === 'number') {
         this.err('not-a-condition', d.expr, `A ${d.kind} needs a condition (true or false), but this is a number. Compare it, e.g. \`... > 10\`.`);
-      }
+      } else if (k === 'category') {
+        this.err('not-a-condition', d.expr, `A ${d.kind} needs a condition (true or false), but this is a category. Compare it with a string, e.g. \`... == "E11"\`.`);
+      } else this.requireSingle(d.expr, `A ${d.kind}`);
       if (this.schema) this.checkHistory(d.expr);
     }
     this.current = undefined;
@@ -161,8 +197,11 @@ class Checker {
       calls: this.calls,
       references: this.references,
       lets: this.lets,
+      letOrder: this.letOrder,
       broken: this.broken,
       columnsUsed: this.columnsUsed,
+      groups: this.groups,
+      textColumnsUsed: this.textColumnsUsed,
     };
   }
 
@@ -360,10 +399,108 @@ class Checker {
   }
 
   private line(offset: number): number {
-    let n = 1;
-    const t = this.parsed.text;
-    for (let i = 0; i < offset && i < t.length; i++) if (t.charCodeAt(i) === 10) n++;
-    return n;
+    this.lineIndex ??= new LineIndex(this.parsed.text);
+    return this.lineIndex.position(offset).line + 1;
+  }
+
+  private near(name: string, candidates: () => Iterable<string>): string[] {
+    return this.suggestions-- > 0 ? closestNames(name, candidates()) : [];
+  }
+
+  // Limits (grammar/src/limits.ts). The parser already cut out trees deeper than limits.depth.
+
+  /** Operations per declaration and per file; declarations past the file's limit are not checked. */
+  private checkSizes(): void {
+    let total = 0;
+    const decls = this.parsed.file.decls;
+    for (let i = 0; i < decls.length; i++) {
+      const d = decls[i];
+      const expr = A.declExpr(d);
+      if (!expr) continue;
+      const m = measure(expr);
+      this.measures.set(d, m);
+      total += m.size;
+      this.current = d;
+      if (total > limits.fileSize) {
+        const rest = decls.slice(i).filter((x) => A.declExpr(x));
+        for (const x of rest) this.skipped.add(x), this.broken.add(x);
+        this.err(
+          'size-limit',
+          { start: d.keyword.start, end: (d as A.LetDecl).name?.end ?? d.keyword.end },
+          `The file holds more than ${count(limits.fileSize)} operations (lets, rules and excludes together): this ${d.kind} and the ${count(rest.length - 1)} declarations after it are not checked or evaluated. Split the file.`,
+        );
+        break;
+      }
+      if (m.size > limits.declarationSize) {
+        this.err('size-limit', expr, `This expression has ${count(m.size)} operations; ARL takes at most ${count(limits.declarationSize)} in one declaration. Split it into lets.`);
+      }
+    }
+    this.current = undefined;
+  }
+
+  /**
+   * Lets in dependency order, depth first without recursion (a chain of thousands of lets): each
+   * let is inferred once the lets it uses are, while the lets that led to it are still busy, so a
+   * cycle is found as the recursive definition would find it.
+   */
+  private checkLets(): void {
+    const deps = (l: A.LetDecl): A.LetDecl[] => {
+      const m = this.measures.get(l);
+      if (!m || this.skipped.has(l)) return [];
+      return m.names.flatMap((n) => this.lets.get(n.expr.name) ?? []);
+    };
+    for (const root of this.parsed.file.lets) {
+      if (this.letState.has(root)) continue;
+      this.letState.set(root, 'busy');
+      const stack = [{ l: root, next: deps(root), i: 0 }];
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        if (top.i < top.next.length) {
+          const d = top.next[top.i++];
+          if (!this.letState.has(d)) {
+            this.letState.set(d, 'busy');
+            stack.push({ l: d, next: deps(d), i: 0 });
+          }
+          continue;
+        }
+        stack.pop();
+        this.letState.delete(top.l);
+        this.letKind(top.l);
+      }
+    }
+  }
+
+  /** Depth with lets expanded: a let deeper than the limit is reported where it uses the let that makes it so. */
+  private checkDepth(d: A.LetDecl | A.RuleDecl | A.ExcludeDecl): number {
+    const m = this.measures.get(d);
+    if (!m) return 0;
+    let depth = m.depth;
+    let via: { expr: A.NameExpr; depth: number } | undefined;
+    let inheritsTooDeep = false;
+    for (const n of m.names) {
+      const l = this.lets.get(n.expr.name);
+      const ld = l && this.letDepth.get(l);
+      if (ld === undefined) continue;
+      if (ld > limits.depth) inheritsTooDeep = true;
+      if (n.at + ld > depth) {
+        depth = n.at + ld;
+        via = { expr: n.expr, depth: ld };
+      }
+    }
+    if (d.kind === 'let') this.letDepth.set(d, depth);
+    if (depth > limits.depth) {
+      const saved = this.current;
+      this.current = d;
+      if (!inheritsTooDeep && via) {
+        this.err(
+          'depth-limit',
+          via.expr,
+          `With its lets expanded this expression is ${count(depth)} levels deep (\`${via.expr.name}\` alone is ${count(via.depth)}); ARL evaluates at most ${limits.depth}. Use fewer lets built on each other, or shorter \`and\`, \`or\` and \`+\` chains in them.`,
+        );
+      } else this.broken.add(d);
+      this.current = saved;
+    }
+    return depth;
   }
 
   private letKind(l: A.LetDecl): Kind | undefined {
@@ -373,11 +510,15 @@ class Checker {
     this.letState.set(l, 'busy');
     const saved = this.current;
     this.current = l;
-    const k = l.expr ? this.infer(l.expr) : undefined;
-    if (!l.expr) this.broken.add(l);
-    else if (this.schema) this.checkHistory(l.expr);
+    const k = l.expr && !this.skipped.has(l) ? this.infer(l.expr) : undefined;
+    if (!l.expr || this.skipped.has(l)) this.broken.add(l);
+    else {
+      this.checkDepth(l);
+      if (this.schema) this.checkHistory(l.expr);
+    }
     this.current = saved;
     this.letState.set(l, 'done');
+    this.letOrder.push(l);
     this.letKinds.set(l, k);
     return k;
   }
@@ -404,15 +545,23 @@ class Checker {
       case 'paren': {
         const k = this.infer(e.expr);
         this.history.set(e, this.history.get(e.expr) ?? 0);
+        this.broadcast(e, [e.expr]);
         return k;
       }
+      case 'string':
+        return this.inferString(e);
+      case 'list':
+        return this.inferList(e);
       case 'name':
         return this.inferName(e);
       case 'unary': {
         const k = this.infer(e.arg);
         this.history.set(e, this.history.get(e.arg) ?? 0);
         const want: Kind = e.op === 'not' ? 'boolean' : 'number';
-        if (k && k !== want) {
+        this.broadcast(e, [e.arg]);
+        if (k === 'category') {
+          this.err('kind-mismatch', e.arg, e.op === 'not' ? '`not` applies to a condition, but this is a category: compare it first, e.g. `not (event == "E11")`.' : 'Categories cannot be negated: they are text, not numbers.');
+        } else if (k && k !== want) {
           this.err('kind-mismatch', e.arg, e.op === 'not' ? '`not` applies to a condition, not a number.' : 'Only numbers can be negated; this is a condition.');
         }
         return want;
@@ -436,6 +585,7 @@ class Checker {
       }
       if (this.broken.has(l) && this.current) this.broken.add(this.current);
       if (l.expr) this.history.set(e, this.history.get(l.expr) ?? 0);
+      if (l.expr) this.broadcast(e, [l.expr]);
       return k;
     }
     const fn = functionsByName.get(e.name);
@@ -454,12 +604,16 @@ class Checker {
     }
     const col = this.columns.get(e.name);
     if (!col) {
-      const candidates = [...this.lets.keys(), ...[...this.columns].filter(([, c]) => c.numeric).map(([n]) => n)];
-      const near = closestNames(e.name, candidates);
+      const columns = this.columns;
+      const near = this.near(e.name, () => [...this.lets.keys(), ...[...columns].filter(([, c]) => c.numeric).map(([n]) => n)]);
       this.err('unknown-name', e, `Unknown name \`${e.name}\`${near.length ? `: did you mean \`${near[0]}\`?` : '.'} Names are the dataset's numeric columns and the lets.`, {
         replacements: near.map(writeName),
       });
       return undefined;
+    }
+    if (!col.numeric && col.categories) {
+      this.columnsUsed.add(e.name);
+      return 'category';
     }
     if (!col.numeric) {
       this.err('non-numeric-column', e, `The column \`${e.name}\` is not numeric${col.note ? ` (${col.note})` : ''}, so rules cannot compute with it.`);
@@ -470,10 +624,15 @@ class Checker {
   }
 
   private inferBinary(e: A.BinaryExpr): Kind | undefined {
+    if (e.op === 'in' || e.op === 'not in') return this.inferIn(e);
+    const comparison = ['<', '<=', '>', '>=', '==', '!='].includes(e.op);
+    if (comparison && (A.unparen(e.left).kind === 'string' || A.unparen(e.right).kind === 'string')) return this.inferTextCompare(e);
     const l = this.infer(e.left);
     const r = this.infer(e.right);
     this.history.set(e, Math.max(this.history.get(e.left) ?? 0, this.history.get(e.right) ?? 0));
+    this.broadcast(e, [e.left, e.right]);
     const op = e.op;
+    if (l === 'category' || r === 'category') return this.categoryOperands(e, l, r);
     if (op === 'and' || op === 'or') {
       for (const [side, k] of [[e.left, l], [e.right, r]] as const) {
         if (k === 'number') this.err('kind-mismatch', side, `\`${op}\` joins conditions, but this is a number. Compare it, e.g. \`... > 0\`.`);
@@ -499,13 +658,20 @@ class Checker {
     if (!spec) {
       for (const a of e.args) this.infer(a.value);
       const near = closestNames(name, functionsByName.keys());
-      this.err('unknown-function', e.callee, `Unknown function \`${name}\`${near.length ? `: did you mean \`${near[0]}\`?` : '.'} See the list of functions in docs/language.md.`, {
-        replacements: near,
-      });
+      const hint = functionHints[name];
+      this.err(
+        'unknown-function',
+        e.callee,
+        hint
+          ? `Unknown function \`${name}\`: write \`${hint}\`.`
+          : `Unknown function \`${name}\`${near.length ? `: did you mean \`${near[0]}\`?` : '.'} See the list of functions in docs/language.md.`,
+        { replacements: hint ? [] : near },
+      );
       this.history.set(e, 0);
       return undefined;
     }
     this.references.push({ ...e.callee, symbol: { kind: 'function', name, spec } });
+    if (spec.group) return this.inferColumns(e, spec);
     const placed = this.placeArgs(e, spec);
     const consts: Record<string, number> = {};
     let argHistory = 0;
@@ -514,6 +680,17 @@ class Checker {
       const p = paramAt(spec, i);
       if (!arg) {
         if (p.default !== undefined) consts[p.name] = p.default;
+        return;
+      }
+      if (p.constant && this.isAllWord(arg)) {
+        if (p.all) {
+          consts[p.name] = Infinity;
+          this.kinds.set(arg, 'number');
+          this.history.set(arg, 0);
+        } else {
+          this.err('bad-constant', arg, `\`${p.name}\` of ${name} must be a whole number${spec.name === 'robust_z' ? ': the MAD of a window growing to the whole series would cost time quadratic in its length; use a long window, e.g. `robust_z(x, 500)`, or `zscore(x, all)`' : `; \`all\` (every point so far) is for window lengths`}.`);
+          ok = false;
+        }
         return;
       }
       if (p.constant) {
@@ -526,8 +703,10 @@ class Checker {
         const bad =
           (p.constant === 'int' && !Number.isInteger(v)) || (p.min !== undefined && v < p.min) || (p.max !== undefined && v > p.max);
         if (bad) {
-          const range = p.constant === 'int' ? `a whole number of at least ${p.min}` : `between ${p.min} and ${p.max}`;
-          this.err('bad-constant', arg, `\`${p.name}\` of ${name} must be ${range}; it is ${v}.`);
+          const range =
+            p.constant !== 'int' ? `between ${p.min} and ${p.max}` : p.max === undefined ? `a whole number of at least ${p.min}` : `a whole number from ${p.min} to ${count(p.max)}`;
+          const why = p.constant === 'int' && p.max !== undefined && v > p.max ? `, beyond ARL's limit for windows, steps and offsets` : '';
+          this.err('bad-constant', arg, `\`${p.name}\` of ${name} must be ${range}; it is ${v}${why}.`);
           ok = false;
         }
         consts[p.name] = v;
@@ -537,7 +716,9 @@ class Checker {
       }
       const k = this.infer(arg);
       argHistory = Math.max(argHistory, this.history.get(arg) ?? 0);
-      if (k && p.kind !== 'any' && k !== p.kind) {
+      if (k === 'category') {
+        if (!p.categories) this.err('kind-mismatch', arg, `\`${p.name}\` of ${name} is ${p.kind === 'boolean' ? 'a condition' : 'a number'}, but this is a category (text): compare it with a string first, e.g. \`${name}(event == "E11"${spec.params.length > 1 && p === spec.params[0] && !spec.variadic ? ', ...' : ''})\`.`);
+      } else if (k && p.kind !== 'any' && k !== p.kind) {
         this.err(
           'kind-mismatch',
           arg,
@@ -549,7 +730,13 @@ class Checker {
     });
     this.calls.set(e, { spec, args: placed, consts });
     this.history.set(e, ok ? argHistory + spec.history(consts) : argHistory);
-    return spec.returns;
+    if (consts.min_count !== undefined && consts.w !== undefined && consts.min_count > consts.w) {
+      this.err('bad-constant', placed[spec.params.findIndex((p) => p.name === 'min_count')]!, `\`min_count\` of ${name} is ${consts.min_count}, more than the window's ${consts.w} points: it could never be met.`);
+    }
+    if (spec.variadic) return this.spreadArgs(e, spec);
+    this.broadcast(e, placed);
+    const first = placed[0] && this.kinds.get(placed[0]);
+    return spec.passesCategory && first === 'category' ? 'category' : spec.returns;
   }
 
   /** Puts positional and named arguments in parameter order; reports arity and naming errors. */
@@ -559,7 +746,7 @@ class Checker {
       for (const a of e.args) {
         if (a.name) this.err('named-arg', a.name, `${name} takes its arguments by position only.`);
       }
-      if (e.args.length < 2) this.err('arity', e, `${name} compares at least two values: ${name}(a, b, ...).`);
+      // How many values there are is known once groups are inferred (spreadArgs).
       return e.args.map((a) => a.value);
     }
     const placed: (A.Expr | undefined)[] = spec.params.map(() => undefined);
@@ -592,7 +779,7 @@ class Checker {
       }
       placed[i] = a.value;
     });
-    const missing = spec.params.filter((p, i) => !placed[i] && p.default === undefined);
+    const missing = spec.params.filter((p, i) => !placed[i] && p.default === undefined && !p.optional);
     if (missing.length && e.closed) {
       this.err('arity', e, `${name} needs ${missing.map((p) => `\`${p.name}\``).join(' and ')}: ${signatureLabel(spec)}.`);
     } else if (missing.length) {
@@ -664,6 +851,12 @@ class Checker {
         this.err('test-length', c, `Every column of a test needs the same number of values: \`${t.columns[0].name.name}\` has ${n}, \`${c.name.name}\` has ${c.values.length}.`);
       }
       if (this.lets.has(c.name.name)) this.err('test-let', c.name, `\`${c.name.name}\` is a let; a test gives values of dataset columns.`);
+      const numberAt = c.texts ? c.values.findIndex((v, i) => c.texts![i] === undefined && !Number.isNaN(v)) : -1;
+      if (numberAt >= 0) {
+        this.err('test-mixed', c.valueSpans[numberAt], `\`${c.name.name}\` holds strings (categories), so every value must be a string or \`_\`: write \`"${c.values[numberAt]}"\`.`, {
+          replacements: [JSON.stringify(String(c.values[numberAt]))],
+        });
+      }
     }
     if (!t.expects.length) this.warn('no-expectation', t.keyword, 'This test expects nothing: add `expect anomaly` or `expect normal`.');
     for (const ex of t.expects) {
@@ -674,4 +867,353 @@ class Checker {
       });
     }
   }
+
+  // Strings, categories, lists and column groups.
+
+  /** `all` written as a window length. */
+  private isAllWord(e: A.Expr): boolean {
+    const u = A.unparen(e);
+    return u.kind === 'name' && u.name === 'all';
+  }
+
+  /** An expression's source text on one line, shortened for messages. */
+  private label(e: A.Span): string {
+    const t = this.parsed.text.slice(e.start, e.end).replace(/\s+/g, ' ').trim();
+    return t.length > 40 ? `${t.slice(0, 37)}...` : t;
+  }
+
+  private inferString(e: A.StringExpr): Kind | undefined {
+    this.history.set(e, 0);
+    this.err(
+      'stray-string',
+      e,
+      `A string is compared with a category column (\`event == ${JSON.stringify(e.value)}\`, \`event in [...]\`) or names columns (\`columns("m*")\`); it is not a value by itself.`,
+    );
+    return undefined;
+  }
+
+  /** `[m1, m2, lag(m3)]`: a group with one member per item (groups inside are spread). */
+  private inferList(e: A.ListExpr): Kind | undefined {
+    this.history.set(e, 0);
+    if (!e.items.length) {
+      this.err('empty-list', e, 'This list is empty: a group needs at least one value, e.g. `[m1, m2]`.');
+      return undefined;
+    }
+    let kind: Kind | undefined;
+    let size: number | undefined = 0;
+    let history = 0;
+    const labels: string[] = [];
+    const columns: string[] = [];
+    let onlyColumns = true;
+    for (const item of e.items) {
+      const u = A.unparen(item);
+      if (u.kind === 'string') {
+        this.err('stray-string', item, 'Strings in a list go on the right of `in`: `event in ["E11", "E28"]`. A group holds columns or expressions, e.g. `[m1, m2]`.');
+        continue;
+      }
+      const k = this.infer(item);
+      history = Math.max(history, this.history.get(item) ?? 0);
+      const g = this.groups.get(item);
+      if (g) {
+        size = size === undefined || g.size === undefined ? undefined : size + g.size;
+        labels.push(...g.labels);
+        if (g.columns) columns.push(...g.columns);
+        else onlyColumns = false;
+      } else {
+        if (size !== undefined) size++;
+        labels.push(this.label(item));
+        if (u.kind === 'name' && !this.lets.has(u.name)) columns.push(u.name);
+        else onlyColumns = false;
+      }
+      if (!k) continue;
+      if (kind && k !== kind) this.err('kind-mismatch', item, `The values of a group are all of one kind: this is a ${kindWord(k)}, the first is a ${kindWord(kind)}.`);
+      kind ??= k;
+    }
+    this.history.set(e, history);
+    this.groups.set(e, { size, labels, columns: onlyColumns ? columns : undefined });
+    return kind;
+  }
+
+  /** `x in [...]`, `x not in [...]`: strings for a category, numbers for a number. */
+  private inferIn(e: A.BinaryExpr): Kind {
+    const k = this.infer(e.left);
+    this.history.set(e, this.history.get(e.left) ?? 0);
+    this.broadcast(e, [e.left]);
+    const list = A.unparen(e.right);
+    if (list.kind !== 'list') {
+      if (list.kind !== 'error') this.err('bad-in', e.right, `\`${e.op}\` takes a list written in place, e.g. \`event ${e.op} ["E11", "E28"]\` or \`code ${e.op} [1, 2, 3]\`.`);
+      else if (this.current) this.broken.add(this.current);
+      return 'boolean';
+    }
+    if (!list.items.length) {
+      this.err('empty-list', list, `This list is empty: \`${e.op}\` needs at least one value.`);
+      return 'boolean';
+    }
+    if (k === 'boolean') {
+      this.err('kind-mismatch', e.left, `\`${e.op}\` compares a value with a list, but this is a condition.`);
+      return 'boolean';
+    }
+    const strings = list.items.every((i) => A.unparen(i).kind === 'string');
+    const text = k === 'category' || (k === 'number' && !this.columns && strings && this.noteText(e.left));
+    for (const item of list.items) {
+      const u = A.unparen(item);
+      if (u.kind === 'error') {
+        if (this.current) this.broken.add(this.current);
+        continue;
+      }
+      if (text) {
+        if (u.kind === 'string') this.category(u, e.left);
+        else {
+          const v = this.literalText(item);
+          this.err('kind-mismatch', item, `\`${this.label(e.left)}\` holds categories (text): write its values as strings${v ? `, \`"${v}"\`` : ''}.`, { replacements: v ? [JSON.stringify(v)] : [] });
+        }
+      } else if (k === 'number') {
+        if (this.constantValue(item) !== undefined) this.kinds.set(item, 'number');
+        else if (u.kind === 'string') {
+          const numeric = /^-?\d+(\.\d+)?$/.test(u.value.trim());
+          this.err('kind-mismatch', item, `\`${this.label(e.left)}\` is a number; strings compare only with category (text) columns.${numeric ? ` Write the number: \`${u.value.trim()}\`.` : ''}`, {
+            replacements: numeric ? [u.value.trim()] : [],
+          });
+        } else this.err('not-constant', item, 'The values of an `in` list are written in the rule: numbers like `1` or `-2`, or strings for a category column.');
+      }
+    }
+    return 'boolean';
+  }
+
+  /** A comparison with a string on one side: `==` or `!=`, and the other side a category. */
+  private inferTextCompare(e: A.BinaryExpr): Kind {
+    const leftIsString = A.unparen(e.left).kind === 'string';
+    const [strSide, other] = leftIsString ? [e.left, e.right] : [e.right, e.left];
+    const str = A.unparen(strSide) as A.StringExpr;
+    this.history.set(strSide, 0);
+    if (A.unparen(other).kind === 'string') {
+      this.err('kind-mismatch', e, 'This compares two strings: compare a category column with a string, e.g. `event == "E11"`.');
+      return 'boolean';
+    }
+    const k = this.infer(other);
+    this.history.set(e, this.history.get(other) ?? 0);
+    this.broadcast(e, [other]);
+    const ordering = e.op !== '==' && e.op !== '!=';
+    if (ordering && (k === 'category' || (k === 'number' && !this.columns))) {
+      this.err('kind-mismatch', e.opSpan, `Categories have no order: compare \`${this.label(other)}\` with \`==\`, \`!=\` or \`in [...]\`.`);
+    } else if (k === 'category' || (k === 'number' && !this.columns && this.noteText(other))) this.category(str, other);
+    else if (k === 'number') {
+      const numeric = /^-?\d+(\.\d+)?$/.test(str.value.trim());
+      this.err('kind-mismatch', strSide, `\`${this.label(other)}\` is a number; a string compares only with a category (text) column.${numeric ? ` Write the number: \`${str.value.trim()}\`.` : ''}`, {
+        replacements: numeric ? [str.value.trim()] : [],
+      });
+    } else if (k === 'boolean') {
+      this.err('kind-mismatch', other, `This is a condition; a string compares with a category column, e.g. \`event ${e.op} ${JSON.stringify(str.value)}\`.`);
+    }
+    return 'boolean';
+  }
+
+  /** A binary operator with a category operand that is not a string: only `==` and `!=` between categories. */
+  private categoryOperands(e: A.BinaryExpr, l: Kind | undefined, r: Kind | undefined): Kind | undefined {
+    const op = e.op;
+    const both = l === 'category' && r === 'category';
+    const [cat, otherSide, otherKind] = l === 'category' ? [e.left, e.right, r] : [e.right, e.left, l];
+    const name = this.label(cat);
+    // A column of numbers with a stray text cell loads as categories: say where the text is.
+    const mixed = !both && otherKind === 'number' ? this.mixedColumnNote(cat) : undefined;
+    if (mixed) {
+      this.err('non-numeric-column', cat, mixed);
+      return op === '+' || op === '-' || op === '*' || op === '/' ? 'number' : 'boolean';
+    }
+    if (op === '==' || op === '!=') {
+      if (both) return 'boolean';
+      if (otherKind === 'number') {
+        const v = this.literalText(otherSide);
+        this.err('kind-mismatch', otherSide, `\`${name}\` holds categories (text), not numbers: compare it with a string${v ? `: \`${name} ${op} "${v}"\`` : ', e.g. `... == "E11"`'}.`, {
+          replacements: v ? [JSON.stringify(v)] : [],
+        });
+      } else if (otherKind === 'boolean') {
+        this.err('kind-mismatch', otherSide, `\`${name}\` holds categories; compare it with a string, not with a condition.`);
+      }
+      return 'boolean';
+    }
+    if (op === 'and' || op === 'or') {
+      for (const [side, k] of [[e.left, l], [e.right, r]] as const) {
+        if (k === 'category') this.err('kind-mismatch', side, `\`${op}\` joins conditions, but this is a category: compare it, e.g. \`${this.label(side)} == "E11"\`.`);
+        else if (k === 'number') this.err('kind-mismatch', side, `\`${op}\` joins conditions, but this is a number. Compare it, e.g. \`... > 0\`.`);
+      }
+      return 'boolean';
+    }
+    if (op === '<' || op === '<=' || op === '>' || op === '>=') {
+      this.err('kind-mismatch', e.opSpan, `Categories have no order: compare \`${name}\` with \`==\`, \`!=\` or \`in [...]\`.`);
+      return 'boolean';
+    }
+    this.err('kind-mismatch', cat, `\`${op}\` needs numbers, but \`${name}\` holds categories (text): ARL does not compute with them.`);
+    return 'number';
+  }
+
+  /** For a category column that is mostly numbers, what the loader said about its text cells. */
+  private mixedColumnNote(e: A.Expr): string | undefined {
+    const u = A.unparen(e);
+    const col = u.kind === 'name' && !this.lets.has(u.name) ? this.columns?.get(u.name) : undefined;
+    if (!col?.note || col.numeric) return undefined;
+    return `The column \`${excerpt(u.kind === 'name' ? u.name : '')}\` is not numeric (${col.note}), so it loads as categories. Fix that cell to use the column as a number, or compare it with strings (\`== "..."\`).`;
+  }
+
+  /** The text of a number literal as written (`11`, `-2`), for suggesting it as a string. */
+  private literalText(e: A.Expr): string | undefined {
+    return this.constantValue(e) === undefined ? undefined : this.parsed.text.slice(e.start, e.end).replace(/[\s()]/g, '');
+  }
+
+  /** Records a category literal and warns when its columns never hold it. */
+  private category(str: A.StringExpr, subject: A.Expr): void {
+    const cols = this.sourceColumns(subject);
+    this.references.push({ start: str.start, end: str.end, symbol: { kind: 'category', name: str.value, columns: cols } });
+    if (!this.columns || !cols.length) return;
+    const known: string[] = [];
+    for (const c of cols) {
+      const values = this.columns.get(c)?.categories;
+      // A long list may be cut (the most frequent values are kept): then nothing can be said.
+      if (!values || values.length >= maxListedCategories) return;
+      for (const v of values) if (!known.includes(v)) known.push(v);
+    }
+    if (known.includes(str.value)) return;
+    const near = closestNames(str.value, known);
+    const shown = known.length
+      ? `Its values, most frequent first: ${known.slice(0, 12).map((v) => JSON.stringify(v)).join(', ')}${known.length > 12 ? `, ... (${known.length} in all)` : ''}.`
+      : 'It holds no values (every cell is blank).';
+    const who = cols.length === 1 ? `\`${cols[0]}\` never holds` : `None of ${cols.map((c) => `\`${c}\``).join(', ')} holds`;
+    this.warn('unknown-category', str, `${who} ${JSON.stringify(str.value)}${near.length ? `: did you mean ${JSON.stringify(near[0])}?` : ','} so this comparison is never true. ${shown}`, {
+      replacements: near.map((v) => JSON.stringify(v)),
+    });
+  }
+
+  /** Dataset columns a category expression reads its values from (through lets, lag, first, last, groups). */
+  private sourceColumns(e: A.Expr, seen = new Set<A.LetDecl>()): string[] {
+    const u = A.unparen(e);
+    if (u.kind === 'name') {
+      const l = this.lets.get(u.name);
+      if (!l) return [u.name];
+      if (seen.has(l) || !l.expr) return [];
+      seen.add(l);
+      return this.sourceColumns(l.expr, seen);
+    }
+    if (u.kind === 'call') {
+      const spec = functionsByName.get(u.callee.name);
+      if (spec?.group) return this.groups.get(u)?.columns ?? [];
+      if (spec?.passesCategory && u.args[0] && !u.args[0].name) return this.sourceColumns(u.args[0].value, seen);
+    }
+    if (u.kind === 'list') return u.items.flatMap((i) => this.sourceColumns(i, seen));
+    return [];
+  }
+
+  /** Without a dataset: a column compared with strings is taken for a category column. */
+  private noteText(e: A.Expr): boolean {
+    const cols = this.sourceColumns(e);
+    for (const c of cols) this.textColumnsUsed.add(c);
+    return cols.length > 0;
+  }
+
+  /** `columns("m*")`: the dataset's columns matching a pattern, roles left out. */
+  private inferColumns(e: A.CallExpr, spec: FunctionSpec): Kind | undefined {
+    this.history.set(e, 0);
+    const arg = e.args[0];
+    const pat = arg && !arg.name && e.args.length === 1 ? A.unparen(arg.value) : undefined;
+    if (!pat || pat.kind !== 'string') {
+      for (const a of e.args) if (A.unparen(a.value).kind !== 'string') this.infer(a.value);
+      if (e.closed) this.err('bad-pattern', e, `${spec.name} takes one column name pattern in quotes, e.g. \`columns("m*")\` (\`*\` any characters, \`?\` one).`);
+      else if (this.current) this.broken.add(this.current);
+      return undefined;
+    }
+    const pattern = pat.value;
+    if (!this.schema) {
+      this.references.push({ start: pat.start, end: pat.end, symbol: { kind: 'group', name: pattern, columns: [] } });
+      this.groups.set(e, { labels: [pattern] });
+      return 'number';
+    }
+    const roles = new Set(Object.values(this.dataset.columns));
+    const re = globPattern(pattern);
+    const candidates = this.schema.columns.filter((c) => !roles.has(c.name) && (c.numeric || c.categories));
+    const matched = candidates.filter((c) => re.test(c.name));
+    // Recorded even when nothing matches, so that completion can offer the columns while typing.
+    const ref: Reference = { start: pat.start, end: pat.end, symbol: { kind: 'group', name: pattern, columns: matched.map((c) => c.name) } };
+    this.references.push(ref);
+    if (!matched.length) {
+      const names = candidates.map((c) => c.name);
+      this.err(
+        'no-columns',
+        pat,
+        `\`columns(${JSON.stringify(pattern)})\` matches no column. ${names.length ? `Columns: ${names.slice(0, 40).join(', ')}${names.length > 40 ? `, ... (${names.length} in all)` : ''}.` : 'The dataset has no column rules can read.'} A pattern matches whole names: \`*\` stands for any characters, \`?\` for one.`,
+      );
+      return undefined;
+    }
+    const cats = matched.filter((c) => !c.numeric);
+    if (cats.length && cats.length < matched.length) {
+      const nums = matched.filter((c) => c.numeric);
+      this.err(
+        'mixed-group',
+        pat,
+        `\`columns(${JSON.stringify(pattern)})\` matches number columns (${nums.slice(0, 5).map((c) => c.name).join(', ')}) and category columns (${cats.slice(0, 5).map((c) => c.name).join(', ')}): a group holds one kind. Narrow the pattern, or list the columns: \`[a, b]\`.`,
+      );
+      return undefined;
+    }
+    const names = matched.map((c) => c.name);
+    for (const n of names) this.columnsUsed.add(n);
+    this.groups.set(e, { size: names.length, labels: names, columns: names });
+    return cats.length ? 'category' : 'number';
+  }
+
+  /** any, all, count_true, max_of, least...: groups are spread; enough values in all? */
+  private spreadArgs(e: A.CallExpr, spec: FunctionSpec): Kind {
+    let count: number | undefined = 0;
+    for (const a of e.args) {
+      const g = this.groups.get(a.value);
+      if (count !== undefined) count = g ? (g.size === undefined ? undefined : count + g.size) : count + 1;
+    }
+    const least = spec.minValues ?? 2;
+    if (count !== undefined && count < least) {
+      this.err(
+        'arity',
+        e,
+        least === 2
+          ? `${spec.name} compares at least two values: ${spec.name}(a, b, ...), or a group: ${spec.name}(columns("m*")).`
+          : `${spec.name} needs at least one ${spec.params[0].kind === 'boolean' ? 'condition' : 'value'}, e.g. \`${spec.example}\`.`,
+      );
+    }
+    return spec.returns;
+  }
+
+  /** An operation on groups applies member by member: the result is a group of the same size. */
+  private broadcast(e: A.Expr, operands: (A.Expr | undefined)[]): void {
+    let g: Group | undefined;
+    for (const o of operands) {
+      const og = o && this.groups.get(o);
+      if (!og) continue;
+      if (g && g.size !== undefined && og.size !== undefined && g.size !== og.size) {
+        this.err('group-size', o!, `This group has ${og.size} members and the other ${g.size}: groups combine member by member, so they need the same size.`);
+      }
+      g ??= og;
+    }
+    if (g) this.groups.set(e, { size: g.size, labels: g.labels });
+  }
+
+  /** A rule or exclude needs one condition per point, not one per column. */
+  private requireSingle(e: A.Expr, what: string): void {
+    const g = this.groups.get(e);
+    if (!g) return;
+    const members = g.labels.slice(0, 4).join(', ') + (g.labels.length > 4 ? ', ...' : '');
+    this.err(
+      'group-condition',
+      e,
+      `${what} needs one condition per point, but this is a group of ${g.size ?? 'several'} (${members}): combine them with \`any(...)\`, \`all(...)\` or \`count_true(...) >= k\`.`,
+    );
+  }
+}
+
+/** Category lists longer than this may have been cut by the loader. */
+const maxListedCategories = 1000;
+
+function kindWord(k: Kind): string {
+  return k === 'boolean' ? 'condition' : k;
+}
+
+/** A column name pattern (`*` any characters, `?` one) as a regular expression matching whole names. */
+export function globPattern(pattern: string): RegExp {
+  const body = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`, 's');
 }

@@ -125,7 +125,7 @@ function isUnary(code: string[]): boolean {
   while (k >= 0 && code[k] === ' ') k--;
   if (k < 0) return true;
   const p = code[k];
-  return /^(\(|\[|,|=|==|!=|<|<=|>|>=|\+|-|\*|\/|when|and|or|not)$/.test(p);
+  return /^(\(|\[|,|=|==|!=|<|<=|>|>=|\+|-|\*|\/|when|and|or|not|in)$/.test(p);
 }
 
 /** `series = sku` / `time   = week`: aligns the `=` of dataset settings. */

@@ -123,9 +123,12 @@ export function closestNames(name: string, candidates: Iterable<string>, max = 3
   const scored: { c: string; d: number }[] = [];
   for (const c of candidates) {
     const cl = c.toLowerCase();
-    const d = editDistance(lower, cl);
     const limit = Math.max(1, Math.floor(Math.max(name.length, c.length) / 3));
-    if (d <= limit || cl.startsWith(lower) || lower.startsWith(cl)) scored.push({ c, d });
+    // Lengths apart by more than the limit cannot be close; very long names are only prefix-matched
+    // (the distance costs the product of the lengths).
+    const comparable = Math.abs(name.length - c.length) <= limit && name.length <= 64 && c.length <= 64;
+    const d = comparable ? editDistance(lower, cl) : Infinity;
+    if (d <= limit || cl.startsWith(lower) || lower.startsWith(cl)) scored.push({ c, d: Math.min(d, Math.abs(name.length - c.length)) });
   }
   scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
   return scored.slice(0, max).map((s) => s.c);

@@ -33,6 +33,7 @@ export const Expect = keyword('Expect', 'expect', true);
 export const Anomaly = keyword('Anomaly', 'anomaly', true);
 export const Normal = keyword('Normal', 'normal', true);
 export const At = keyword('At', 'at', true);
+export const In = keyword('In', 'in', true);
 
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
@@ -70,7 +71,7 @@ export const allTokens: TokenType[] = [
   UnterminatedString,
   NumberLiteral,
   Dataset, Let, Rule, Exclude, Test, When, And, Or, Not, True, False,
-  Severity, Expect, Anomaly, Normal, At,
+  Severity, Expect, Anomaly, Normal, At, In,
   QuotedIdentifier,
   Identifier,
   GreaterEqual, LessEqual, EqualEqual, NotEqual, Greater, Less, Equals,

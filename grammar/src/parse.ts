@@ -1,6 +1,7 @@
 // Text to tree. Never throws: returns the tree with whatever could be read, and the errors.
 import type { CstElement, CstNode, IRecognitionException, IToken } from 'chevrotain';
 import * as A from './ast';
+import { capDepth, guardNesting, isCutOut } from './guard';
 import { issue, type Issue } from './issues';
 import * as T from './lexer';
 import { arlParser } from './parser';
@@ -56,12 +57,12 @@ export function parse(text: string): ParseResult {
   while (i < tokens.length) {
     let j = i + 1;
     while (j < tokens.length && !starts.has(tokens[j].tokenType)) j++;
-    const segment = tokens.slice(i, j);
+    const segment = guardNesting(tokens.slice(i, j), issues);
     parser.input = segment;
     const cst = parser.declaration();
     for (const e of parser.errors) issues.push(syntaxIssue(e, segment, text));
     const decl = new Builder(issues, segment).declaration(cst);
-    if (decl) addDecl(file, decl);
+    if (decl) addDecl(file, capDepth(decl, issues));
     i = j;
   }
   return { text, file, issues, tokens, comments };
@@ -116,6 +117,19 @@ function isNode(e: CstElement): e is CstNode {
   return (e as CstNode).children !== undefined;
 }
 
+/** Widens `s` to every real token under `c`. */
+function extend(c: CstNode, s: A.Span): void {
+  for (const key in c.children) {
+    for (const e of c.children[key]) {
+      if (isNode(e)) extend(e, s);
+      else if (real(e)) {
+        if (e.startOffset < s.start) s.start = e.startOffset;
+        if (e.endOffset! + 1 > s.end) s.end = e.endOffset! + 1;
+      }
+    }
+  }
+}
+
 /** Builds the AST from the concrete tree, tolerating what recovery left out. */
 class Builder {
   constructor(
@@ -143,22 +157,17 @@ class Builder {
 
   /** Span of every real token under `n`, or a zero-width span at `fallback`. */
   private spanOf(n: CstNode | undefined, fallback: number): A.Span {
-    let start = Infinity;
-    let end = -Infinity;
-    const visit = (c: CstNode) => {
-      for (const list of Object.values(c.children)) {
-        for (const e of list) {
-          if (isNode(e)) visit(e);
-          else if (real(e)) {
-            start = Math.min(start, e.startOffset);
-            end = Math.max(end, e.endOffset! + 1);
-          }
-        }
-      }
-    };
-    if (n) visit(n);
-    return start === Infinity ? { start: fallback, end: fallback } : { start, end };
+    if (!n) return { start: fallback, end: fallback };
+    // The declaration's span is asked for twice: remember the last one.
+    if (this.lastSpan?.node !== n) {
+      const s = { start: Infinity, end: -Infinity };
+      extend(n, s);
+      this.lastSpan = { node: n, span: s };
+    }
+    const s = this.lastSpan.span;
+    return s.start === Infinity ? { start: fallback, end: fallback } : { start: s.start, end: s.end };
   }
+  private lastSpan?: { node: CstNode; span: A.Span };
 
   private ident(t: IToken | undefined): A.Ident | undefined {
     return t ? { name: T.identName(t), ...span(t) } : undefined;
@@ -302,22 +311,30 @@ class Builder {
         if (!name) continue;
         const values: number[] = [];
         const valueSpans: A.Span[] = [];
+        const texts: (string | undefined)[] = [];
         for (const v of this.nodes(col, 'testValue')) {
           const num = this.tok(v, 'NumberLiteral');
           const id = this.tok(v, 'Identifier');
-          if (num) {
+          const s = this.tok(v, 'StringLiteral');
+          texts[values.length] = undefined;
+          if (s) {
+            texts[values.length] = this.str(s)!.value;
+            values.push(Number.NaN);
+            valueSpans.push(span(s));
+          } else if (num) {
             const neg = this.tok(v, 'Minus');
             values.push(neg ? -Number(num.image) : Number(num.image));
             valueSpans.push({ start: (neg ?? num).startOffset, end: num.endOffset! + 1 });
           } else if (id) {
             if (id.image !== '_') {
-              this.issues.push(issue('syntax', 'error', `Expected a number or '_' (a missing value) but found '${id.image}'.`, span(id)));
+              this.issues.push(issue('syntax', 'error', `Expected a number, a string or '_' (a missing value) but found '${id.image}'.`, span(id)));
             }
             values.push(Number.NaN);
             valueSpans.push(span(id));
           }
         }
-        test.columns.push({ name, values, valueSpans, ...this.spanOf(col, name.start) });
+        const hasText = texts.some((t) => t !== undefined);
+        test.columns.push({ name, values, valueSpans, ...(hasText ? { texts } : {}), ...this.spanOf(col, name.start) });
       }
     }
     return test;
@@ -347,20 +364,24 @@ class Builder {
     const chain = Builder.chains[n.name];
     if (!chain) return this.unary(n, fallback);
     const operands = this.nodes(n, chain.child);
-    const ops = chain.ops.flatMap((o) => this.toks(n, o)).sort((a, b) => a.startOffset - b.startOffset);
+    const ops = chain.ops.length === 1 ? this.toks(n, chain.ops[0]) : chain.ops.flatMap((o) => this.toks(n, o)).sort((a, b) => a.startOffset - b.startOffset);
     const sub = (c: CstNode | undefined, fb: number): A.Expr =>
       c ? (Builder.chains[c.name] ? this.binaryChain(c, fb) : this.unary(c, fb)) : { kind: 'error', start: fb, end: fb };
     let left = sub(operands[0], fallback);
+    // `not in`: the `not` token just before an `in` belongs to the operator.
+    const nots = n.name === 'cmpExpr' ? this.toks(n, 'notIn') : [];
     ops.forEach((op, i) => {
       const opEnd = op.endOffset! + 1;
       const right = sub(operands[i + 1], opEnd);
+      const not = op.tokenType === T.In ? nots.find((t) => this.segment[this.segment.indexOf(t) + 1] === op) : undefined;
+      const opStart = not ? not.startOffset : op.startOffset;
       left = {
         kind: 'binary',
-        op: (op.tokenType === T.Or ? 'or' : op.tokenType === T.And ? 'and' : op.image) as A.BinaryOp,
+        op: (op.tokenType === T.Or ? 'or' : op.tokenType === T.And ? 'and' : op.tokenType === T.In ? (not ? 'not in' : 'in') : op.image) as A.BinaryOp,
         left,
         right,
-        opSpan: span(op),
-        start: Math.min(left.start, op.startOffset),
+        opSpan: { start: opStart, end: opEnd },
+        start: Math.min(left.start, opStart),
         end: Math.max(right.end, opEnd),
       };
     });
@@ -389,6 +410,10 @@ class Builder {
     if (num) return { kind: 'number', value: Number(num.image), text: num.image, ...span(num) };
     const t = this.tok(n, 'True') ?? this.tok(n, 'False');
     if (t) return { kind: 'bool', value: t.tokenType === T.True, ...span(t) };
+    const str = this.tok(n, 'StringLiteral');
+    if (str) return { kind: 'string', value: this.str(str)!.value, ...span(str) };
+    const list = this.node(n, 'listExpr');
+    if (list) return this.list(list, fallback);
     const con = this.node(n, 'callOrName');
     if (con) return this.callOrName(con, fallback);
     const lp = this.tok(n, 'LParen');
@@ -401,9 +426,23 @@ class Builder {
     return this.error(n, fallback);
   }
 
+  private list(n: CstNode, fallback: number): A.Expr {
+    const lb = this.tok(n, 'LBracket');
+    if (!lb) return this.error(n, fallback);
+    const rb = this.tok(n, 'RBracket');
+    let pos = lb.endOffset! + 1;
+    const items = this.nodes(n, 'expression').map((x) => {
+      const e = this.expression(x, pos);
+      pos = Math.max(pos, e.end);
+      return e;
+    });
+    return { kind: 'list', items, closed: !!rb, start: lb.startOffset, end: rb ? rb.endOffset! + 1 : pos };
+  }
+
   private callOrName(n: CstNode, fallback: number): A.Expr {
     const id = this.tok(n, 'Identifier');
     if (!id) return this.error(n, fallback);
+    if (isCutOut(id)) return { kind: 'error', start: id.startOffset, end: id.endOffset! + 1 };
     const callee = this.ident(id)!;
     const lp = this.tok(n, 'LParen');
     if (!lp) return { kind: 'name', name: callee.name, start: callee.start, end: callee.end };

@@ -27,11 +27,12 @@ const ruleDescriptions: Record<string, string> = {
   addExpr: 'an expression',
   mulExpr: 'an expression',
   unaryExpr: 'an expression',
-  primary: "a number, a name, a call or '('",
+  primary: "a number, a string, a name, a call, a list or '('",
+  listExpr: "a list like [a, b]",
   datasetValue: 'a column name, a string or a split like 60/20/20',
   datasetArg: 'a column name, a string or shares like 60/20/20',
   testItem: "a column like `x = [1, 2, 3]` or `expect anomaly`",
-  testValue: "a number or '_' (missing)",
+  testValue: "a number, a string or '_' (missing)",
   declaration: "a declaration ('dataset', 'let', 'rule', 'exclude' or 'test')",
 };
 
@@ -213,6 +214,7 @@ export class ArlParser extends CstParser {
         },
       },
       { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
     ]);
   });
 
@@ -251,7 +253,16 @@ export class ArlParser extends CstParser {
   cmpExpr = this.RULE('cmpExpr', () => {
     this.SUBRULE(this.addExpr);
     this.MANY(() => {
-      this.OR(T.comparisonTokens.map((t) => ({ ALT: () => this.CONSUME(t, { LABEL: 'op' }) })));
+      this.OR([
+        ...T.comparisonTokens.map((t) => ({ ALT: () => this.CONSUME(t, { LABEL: 'op' }) })),
+        { ALT: () => this.CONSUME(T.In, { LABEL: 'op' }) },
+        {
+          ALT: () => {
+            this.CONSUME(T.Not, { LABEL: 'notIn' });
+            this.CONSUME1(T.In, { LABEL: 'op' });
+          },
+        },
+      ]);
       this.SUBRULE1(this.addExpr);
     });
   });
@@ -289,6 +300,8 @@ export class ArlParser extends CstParser {
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.SUBRULE(this.listExpr) },
       { ALT: () => this.SUBRULE(this.callOrName) },
       {
         ALT: () => {
@@ -298,6 +311,12 @@ export class ArlParser extends CstParser {
         },
       },
     ]);
+  });
+
+  listExpr = this.RULE('listExpr', () => {
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression) });
+    this.CONSUME(T.RBracket);
   });
 
   callOrName = this.RULE('callOrName', () => {

@@ -17,6 +17,8 @@ const binaryLevel: Record<A.BinaryOp, Level> = {
   '>=': Level.Compare,
   '==': Level.Compare,
   '!=': Level.Compare,
+  in: Level.Compare,
+  'not in': Level.Compare,
   '+': Level.Add,
   '-': Level.Add,
   '*': Level.Mul,
@@ -88,6 +90,10 @@ export function printExpr(e: A.Expr): string {
     }
     case 'call':
       return `${writeName(e.callee.name)}(${e.args.map((a) => (a.name ? `${writeName(a.name.name)} = ` : '') + printExpr(a.value)).join(', ')})`;
+    case 'string':
+      return printString(e.value);
+    case 'list':
+      return `[${e.items.map(printExpr).join(', ')}]`;
     case 'error':
       throw new Error('cannot print an expression with errors');
   }

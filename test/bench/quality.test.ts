@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertHdfs, convertNab, convertSmd, parseNabTime } from '../../bench/quality/convert';
-import { bestThreshold, flagsAbove, forestScores, rollingZ, sessionF1 } from '../../bench/quality/detectors';
+import { bestThreshold, flagsAbove, forestScores, rollingZ, sessionF1, withCategoryCounts } from '../../bench/quality/detectors';
 import { averagePathLength, IsolationForest, type Matrix } from '../../bench/quality/iforest';
 import { rng } from '../../examples/stockout/generate';
 import { buildEventIndex } from '../../server/src/engine/events';
@@ -87,7 +87,7 @@ describe('converters', () => {
     await expect(convertSmd(dir, out, ['machine-2-1'])).rejects.toThrow('test_label/machine-2-1.txt line 2 holds "2"');
   });
 
-  it('HDFS: a row per event, the block label on every row, cumulative template counts; one event per anomalous block', async () => {
+  it('HDFS: a row per event, the template as a category, the block label on its last row only; one event per anomalous block', async () => {
     const dir = tempDir('arl-hdfs-');
     write(
       join(dir, 'hdfs_100k_block_sessions.csv'),
@@ -95,22 +95,30 @@ describe('converters', () => {
     );
     const out = join(dir, 'hdfs.csv');
     const c = await convertHdfs(dir, out);
-    expect(csvRows(out)).toEqual([
-      'series,time,label,event,c_T1,c_T2,c_T10',
-      'blk_1,0,0,T1,1,0,0',
-      'blk_1,1,0,T2,1,1,0',
-      'blk_1,2,0,T2,1,2,0',
-      'blk_-2,0,1,T10,0,0,1',
-      'blk_-2,1,1,T2,0,1,1',
-    ]);
-    expect(c).toMatchObject({ rows: 5, series: 2, anomalies: 2, features: ['c_T1', 'c_T2', 'c_T10'] });
+    expect(csvRows(out)).toEqual(['series,time,label,event', 'blk_1,0,,T1', 'blk_1,1,,T2', 'blk_1,2,0,T2', 'blk_-2,0,,T10', 'blk_-2,1,1,T2']);
+    expect(c).toMatchObject({ rows: 5, series: 2, anomalies: 1, features: [], categories: ['event'] });
     expect(c.notes).toEqual(['1 block(s) without events: no rows']);
-    // An alarm anywhere in the anomalous block detects it: one event per anomalous block.
-    const a = await analyzeWith(readFileSync(out, 'utf8'), c.datasetBlock('data.csv') + 'rule r when c_T10 >= 1 and c_T2 >= 1\n');
+    // The rules are judged where the whole block has been seen: point metrics are session metrics.
+    const a = await analyzeWith(readFileSync(out, 'utf8'), c.datasetBlock('data.csv') + 'rule r when ever(event == "T10")\n');
+    expect(a.issues.filter((i) => i.severity === 'error')).toEqual([]);
     const s = a.scores('all')!;
-    expect(s.file).toMatchObject({ events: 1, eventsCaught: 1, alarms: 1, eventPrecision: 1, delay: 1 });
+    expect(s).toMatchObject({ labelled: 2, anomalies: 1 });
+    expect(s.file).toMatchObject({ tp: 1, fp: 0, events: 1, eventsCaught: 1, eventPrecision: 1 });
+    expect(s.objective.objective).toEqual({ kind: 'point_f1' });
+    // Detectors that read numbers get the counts of each template so far.
+    const counts = withCategoryCounts(a.data!.frame, ['event']);
+    expect(counts.columns).toEqual(['event#T1', 'event#T2', 'event#T10']);
+    expect(Array.from(counts.frame.columns.get('event#T2')!)).toEqual([0, 1, 2, 0, 1]);
     write(join(dir, 'hdfs_100k_block_sessions.csv'), 'Block,Label\nblk_1,0\n');
     await expect(convertHdfs(dir, out)).rejects.toThrow('has no column BlockId');
+  });
+
+  it('SMD and NAB are split by time within each series; settings can be added', async () => {
+    const dir = tempDir('arl-smd-');
+    write(join(dir, 'test/machine-1-1.txt'), '0.1\n0.2\n');
+    write(join(dir, 'test_label/machine-1-1.txt'), '0\n1\n');
+    const c = await convertSmd(dir, join(dir, 'smd.csv'), ['machine-1-1']);
+    expect(c.datasetBlock('smd.csv', { objective: 'event_f1' })).toBe('dataset "smd.csv" {\n    series    = series\n    time      = time\n    label     = label\n    split     = time 60/20/20\n    objective = event_f1\n}\n');
   });
 });
 

@@ -47,7 +47,7 @@ function runs(from: number, to: number, is: (i: number) => boolean): [number, nu
 /** Event figures of `fires` on the points where `inSplit` holds; time is numeric (per 1,000 points). */
 export function referenceEvents(frame: Frame, inSplit: (i: number) => boolean, fires: (i: number) => boolean, tolerance = 0): RefEvents {
   const y = frame.label!;
-  let events = 0, caught = 0, alarms = 0, trueAlarms = 0, falseAlarms = 0, judged = 0, shares = 0, points = 0, labelled = 0, anomalies = 0, adjustedTp = 0, fp = 0;
+  let events = 0, caught = 0, alarms = 0, trueAlarms = 0, falseAlarms = 0, judged = 0, inEvents = 0, points = 0, labelled = 0, anomalies = 0, adjustedTp = 0, fp = 0;
   const delays: number[] = [];
   for (let s = 0; s < frame.seriesIds.length; s++) {
     // Segments: the split's points of this series, cut wherever a point of another split lies.
@@ -72,10 +72,8 @@ export function referenceEvents(frame: Frame, inSplit: (i: number) => boolean, f
         }
         if (inside > 0) trueAlarms++;
         else if (outside > 0) falseAlarms++;
-        if (inside + outside > 0) {
-          judged++;
-          shares += inside / (inside + outside);
-        }
+        judged += inside + outside;
+        inEvents += inside;
       }
       evs.forEach(([es, ee], k) => {
         events++;
@@ -91,7 +89,7 @@ export function referenceEvents(frame: Frame, inSplit: (i: number) => boolean, f
       });
     }
   }
-  const eventPrecision = judged ? shares / judged : N;
+  const eventPrecision = judged ? inEvents / judged : N;
   const eventRecall = events ? caught / events : N;
   const fnAdj = anomalies - adjustedTp;
   return {

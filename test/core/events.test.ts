@@ -60,7 +60,10 @@ describe('event figures, by hand', () => {
   it('an alarm overlapping an event is true; one elsewhere is false; delay counts from the event start', () => {
     //                 event 2-4         event 9-10
     const e = ev(['001110000110'], ['000TT00T0000']);
-    expect(e).toMatchObject({ events: 2, detected: 1, alarms: 2, trueAlarms: 1, falseAlarms: 1, eventPrecision: 0.5, eventRecall: 0.5, eventF1: 0.5, delay: 1 });
+    // Precision: 2 of the alarms' 3 judged points are in an event; F1 of 2/3 and 1/2 is 4/7.
+    expect(e).toMatchObject({ events: 2, detected: 1, alarms: 2, trueAlarms: 1, falseAlarms: 1, eventRecall: 0.5, delay: 1 });
+    expect(e.eventPrecision).toBeCloseTo(2 / 3, 12);
+    expect(e.eventF1).toBeCloseTo(4 / 7, 12);
     // 12 labelled points, one false alarm.
     expect(e.falseAlarmsPer1k).toBeCloseTo(1000 / 12, 12);
     expect(e.alarmRate).toBeCloseTo(2 / (12 / 1000), 9);
@@ -95,13 +98,25 @@ describe('event figures, by hand', () => {
     const all = ev(['0001110000'], ['TTTTTTTTTT']);
     expect(all).toMatchObject({ alarms: 1, trueAlarms: 1, detected: 1, eventRecall: 1, delay: 0 });
     expect(all.eventPrecision).toBeCloseTo(0.3, 12);
-    // Two alarms: one exactly on the event (share 1), one on normal points (share 0).
+    // Two alarms: one exactly on the event (3 points in), one on 2 normal points: 3 of 5.
     const two = ev(['0001110000'], ['000TTT0TT0']);
-    expect(two.eventPrecision).toBe(0.5);
+    expect(two.eventPrecision).toBeCloseTo(0.6, 12);
     // Tolerance widens the event for this too: with 1 point each side, 5 of 10 points count.
     expect(ev(['0001110000'], ['TTTTTTTTTT'], 1).eventPrecision).toBeCloseTo(0.5, 12);
     // Unlabelled points outside events do not count either way: 3 in the event, 1 normal.
     expect(ev(['...1110...'], ['..TTTTT...']).eventPrecision).toBeCloseTo(0.75, 12);
+  });
+
+  it('alarms weigh by their length: splitting them gains nothing, one long false alarm costs its length', () => {
+    // Every normal point flagged in two long alarms, and three one-point alarms inside the event.
+    // Averaging the alarms' shares would give (0 + 1 + 1 + 1 + 0) / 5 = 0.6; by points, 3 of the
+    // 16 judged points are in the event.
+    const e = ev(['00000001111111000000'], ['TTTTTTT0T0T0T0TTTTTT']);
+    expect(e).toMatchObject({ alarms: 5, trueAlarms: 3, falseAlarms: 2 });
+    expect(e.eventPrecision).toBeCloseTo(3 / 16, 12);
+    // Splitting the event's alarm into pieces only loses points: 4 of 6, then 2 of 4.
+    expect(ev(['0011110000'], ['00TTTT0TT0']).eventPrecision).toBeCloseTo(4 / 6, 12);
+    expect(ev(['0011110000'], ['00T0T00TT0']).eventPrecision).toBeCloseTo(2 / 4, 12);
   });
 
   it('events and alarms stop at series boundaries; tolerance never reaches into another series', () => {

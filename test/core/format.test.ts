@@ -29,6 +29,13 @@ describe('format', () => {
     );
   });
 
+  it('spaces strings, lists and `in` like the rest', () => {
+    expect(format('rule r when event  not   in["E1","E2"]and any( columns( "m*" )>0.9 )or x in[-1,2]\nrule s when before(event=="E11",event=="E28")\n')).toBe(
+      'rule r when event not in ["E1", "E2"] and any(columns("m*") > 0.9) or x in [-1, 2]\nrule s when before(event == "E11", event == "E28")\n',
+    );
+    expect(format('test "t" {\n  event = [ "E1" , _ ,"E2"]\n  expect anomaly\n}\n')).toBe('test "t" {\n    event = ["E1", _, "E2"]\n    expect anomaly\n}\n');
+  });
+
   it('does not touch a file with syntax errors', () => {
     expect(format('rule r when x >= \n')).toBeUndefined();
   });

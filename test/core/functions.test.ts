@@ -98,6 +98,49 @@ const onF: [string, number[]][] = [
   // Nesting: windows of derived values.
   ['max(diff(x), 2)', [N, 1, 2, 2, N, 8, N, 10, 10]],
   ['mean(abs(diff(y)), 2, offset = 1)', [N, N, 1, 1, 1, 2, N, N, 0]],
+  // rank: the share of the w points before now that lie below it, ties counting half.
+  ['rank(y, 2)', [N, N, 1, 1, 0, 1, N, N, 0]],
+  ['rank(y, 2, offset = 1)', [N, N, N, 1, 1, 0, N, N, N]],
+  ['rank(x, 3)', [N, N, N, N, 1, 1, N, N, N]],
+  ['rank(y, all)', [N, 1, 1, 1, 0.125, 1, N, 0.5, 0]],
+  ['rank(y, 3, min_count = 1)', [N, 1, 1, 1, 0, 1, N, 0.5, 0]],
+  // Windows of `all`: every point of the series so far; blank cells are skipped as in any window.
+  ['mean(x, all)', [1, 1.5, 7 / 3, 7 / 3, 3.75, 6.2, 10, 15, 20]],
+  ['mean(x, all, offset = 1)', [N, 1, 1.5, 7 / 3, 7 / 3, 3.75, N, 10, 15]],
+  ['max(y, all)', [0, 1, 2, 3, 3, 5, 1, 1, 1]],
+  ['min(x, all)', [1, 1, 1, 1, 1, 1, 10, 10, 10]],
+  ['sum(y, all)', [0, 1, 3, 6, 6, 11, 1, 2, 2]],
+  ['median(x, all)', [1, 1.5, 2, 2, 3, 4, 10, 15, 20]],
+  ['quantile(y, all, 0.25)', [0, 0.25, 0.5, 0.75, 0, 0.25, 1, 1, 0.5]],
+  ['std(y, all)', [N, r2 / 2, 1, Math.sqrt(5 / 3), Math.sqrt(1.7), Math.sqrt(113 / 30), N, 0, Math.sqrt(1 / 3)]],
+  ['count(y > 0, all)', [0, 1, 2, 3, 3, 4, 1, 2, 2]],
+  ['count(x, all)', [1, 2, 3, 3, 4, 5, 1, 2, 3]],
+  ['zero_rate(y, all)', [1, 1 / 2, 1 / 3, 1 / 4, 2 / 5, 2 / 6, 0, 0, 1 / 3]],
+  ['slope(x, all)', [N, 1, 1.5, 1.5, 1.8, 47.6 / 17.2, N, 10, 10]],
+  // zscore against every earlier point; the flat start of b (1, 1) gets the floor 1e-3 * 1.
+  ['zscore(y, all)', [N, N, 1.5 * r2, 2, -1.5 / Math.sqrt(5 / 3), 3.8 / Math.sqrt(1.7), N, N, -1000]],
+  // min_count: a window cut at the series start counts once it holds that many values.
+  ['mean(x, 3, min_count = 1)', [1, 1.5, 7 / 3, 3, 6, 12, 10, 15, 20]],
+  ['mean(x, 3, min_count = 2)', [N, 1.5, 7 / 3, 3, 6, 12, N, 15, 20]],
+  ['count(x > 3, 3, min_count = 2)', [N, 0, 1, 1, 2, 2, N, 2, 3]],
+  ['sum(x, 2, offset = 1, min_count = 1)', [N, 1, 3, 6, 4, 8, N, 10, 30]],
+  ['zscore(y, 3, min_count = 2)', [N, N, 1.5 * r2, 2, -2, 10 / 3 / Math.sqrt(7 / 3), N, N, -1000]],
+  ['robust_z(y, 3, min_count = 2)', [N, N, 1.5 / (0.5 * 1.4826), 2 / 1.4826, -2 / 1.4826, 3 / 1.4826, N, N, -1000]],
+  // Sessions: since, first, last.
+  ['since(x > 3)', [N, N, 0, 1, 0, 0, 0, 0, 0]],
+  ['since(y == 0)', [0, 1, 2, 3, 0, 1, N, N, 0]],
+  ['first(x)', [1, 1, 1, 1, 1, 1, 10, 10, 10]],
+  ['first(lag(x))', [N, 1, 1, 1, 1, 1, N, 10, 10]],
+  ['last(x)', [1, 2, 4, 4, 8, 16, 10, 20, 30]],
+  ['last(lag(x, 2))', [N, N, 1, 2, 4, 4, N, N, 10]],
+  // Across columns, point by point: over the values present.
+  ['count_true([x, y] > 1)', [0, 1, 2, 1, 1, 2, 1, 1, 1]],
+  ['max_of(x, y)', [1, 2, 4, 3, 8, 16, 10, 20, 30]],
+  ['max_of(columns("*"))', [1, 2, 4, 3, 8, 16, 10, 20, 30]],
+  ['min_of(x, y)', [0, 1, 2, 3, 0, 5, 1, 1, 0]],
+  ['mean_of([x, y])', [0.5, 1.5, 3, 3, 4, 10.5, 5.5, 10.5, 15]],
+  ['sum_of(x, y, 1)', [2, 4, 7, 4, 9, 22, 12, 22, 31]],
+  ['greatest(columns("?"))', [1, 2, 4, N, 8, 16, 10, 20, 30]],
 ];
 
 /** expression -> expected condition on F: T true, F false, ? unknown. */
@@ -136,6 +179,19 @@ const condOnF: [string, string][] = [
   ['is_missing(lag(x))', 'TFFFTFTFF'],
   ['is_missing(mean(x, 3))', 'TTFFFFTTF'],
   ['is_missing(x / y)', 'TFFTTFFFT'],
+  // ever: Kleene `or` over the series so far (unknown until a true point when one was unknown).
+  ['ever(y > 2)', 'FFFTTTFFF'],
+  ['ever(x > 3)', 'FFTTTTTTT'],
+  ['ever(x > 5)', 'FFF?TTTTT'],
+  // before(a, b): b now, and a at an earlier point of the series.
+  ['before(y == 0, y > 2)', 'FFFTFTFFF'],
+  ['before(x > 3, y < 2)', 'FFFFTFFTT'],
+  ['before(x > 5, y >= 0)', 'FFFF?TFTT'],
+  ['any([x, y] > 3)', 'FFT?TTTTT'],
+  ['all([x, y] > 0)', 'FTT?FTTTF'],
+  ['any(x > 100)', 'FFF?FFFFF'],
+  ['x in [2, 8, 30]', 'FTF?TFFFT'],
+  ['x not in [2, 8, 30]', 'TFT?FTTTF'],
 ];
 
 /** On G: gaps, a window with nothing present, a flat stretch (std 0). */
@@ -146,10 +202,11 @@ const onG: [string, number[]][] = [
   ['median(x, 3)', [N, N, 3, 3, 4, 5, 5]],
   ['std(x, 2)', [N, N, N, N, N, 0, 0]],
   ['std(x, 3)', [N, N, N, N, r2, 0, 0]],
-  ['zscore(x, 2)', [N, N, N, N, N, N, N]],
-  ['robust_z(x, 2)', [N, N, N, N, N, N, N]],
-  ['robust_z(x, 3)', [N, N, N, N, N, 1 / 1.4826, N]],
-  ['zscore(x, 3)', [N, N, N, N, N, r2 / 2, N]],
+  // A flat baseline (5, 5) has no spread: the floor applies, and now equal to it scores 0.
+  ['zscore(x, 2)', [N, N, N, N, N, N, 0]],
+  ['robust_z(x, 2)', [N, N, N, N, N, N, 0]],
+  ['robust_z(x, 3)', [N, N, N, N, N, 1 / 1.4826, 0]],
+  ['zscore(x, 3)', [N, N, N, N, N, r2 / 2, 0]],
   ['count(x, 3)', [N, N, 1, 1, 2, 2, 3]],
   ['count(is_missing(x), 3)', [N, N, 2, 2, 1, 1, 0]],
   ['slope(x, 2)', [N, N, N, N, N, 0, 0]],
@@ -158,6 +215,11 @@ const onG: [string, number[]][] = [
   ['ewma(x, 2)', [N, N, 3, 3, 13 / 3, 43 / 9, 133 / 27]],
   ['diff(x)', [N, N, N, N, N, 0, 0]],
   ['coalesce(x, mean(x, 3))', [N, N, 3, 3, 5, 5, 5]],
+  ['mean(x, all)', [N, N, 3, 3, 4, 13 / 3, 4.5]],
+  ['max(x, 4, min_count = 2)', [N, N, N, N, 5, 5, 5]],
+  ['rank(x, 2, min_count = 1)', [N, N, N, N, 1, 0.5, 0.5]],
+  ['since(x > 4)', [N, N, N, N, 0, 0, 0]],
+  ['last(x)', [N, N, 3, 3, 5, 5, 5]],
 ];
 
 const condOnG: [string, string][] = [
@@ -169,6 +231,11 @@ const condOnG: [string, string][] = [
   ['not (x > 4)', '??T?FFF'],
   // Unknown points do not count: the count is 0, not missing.
   ['count(x > 4, 2) >= 1', '?FFFTTT'],
+  // Unknown before the first true point: ever stays unknown until the condition holds.
+  ['ever(x > 4)', '????TTT'],
+  ['ever(x > 4) or is_missing(x)', 'TT?TTTT'],
+  // Nothing earlier at the first point: false whatever b is; then a was unknown, then true.
+  ['before(x == 3, x == 5)', 'F?F?TTT'],
 ];
 
 describe('functions on hand-computed series', () => {
@@ -216,11 +283,17 @@ describe('windows and series', () => {
         if (f.name === 'persist') return 'count(persist(x > 2, 2), 2)';
         if (f.name === 'rising' || f.name === 'falling' || f.name === 'is_missing') return `count(${f.name}(x), 2)`;
         if (f.params.some((p) => p.name === 'w')) return `${f.name}(x, 3, offset = 1)`;
-        if (f.name === 'least' || f.name === 'greatest' || f.name === 'coalesce') return `${f.name}(x, lag(x, 2))`;
+        if (f.name === 'least' || f.name === 'greatest' || f.name === 'coalesce' || f.name.endsWith('_of')) return `${f.name}(x, lag(x, 2))`;
+        if (f.name === 'ever' || f.name === 'any' || f.name === 'all') return `count(${f.name}(x > 2, lag(x) < 3), all)`.replace('ever(x > 2, lag(x) < 3)', 'ever(x > 2)');
+        if (f.name === 'before') return 'count(before(x > 7, x < 3), 3, min_count = 1)';
+        if (f.name === 'since' || f.name === 'count_true') return `${f.name}(x > 2${f.name === 'since' ? '' : ', lag(x) < 3'})`;
+        if (f.name === 'columns') return 'max_of(columns("x"))';
         if (f.params.some((p) => p.name === 'k')) return `${f.name}(x, 2)`;
         return `${f.name}(x - 3)`;
       }),
     ];
+    for (const f of functions.filter((g) => g.params.some((p) => p.all))) exprs.push(`${f.name}(x, all${f.name === 'quantile' ? ', 0.3' : ''}, offset = 1)`);
+    for (const f of functions.filter((g) => g.params.some((p) => p.name === 'min_count'))) exprs.push(`${f.name}(x, 4${f.name === 'quantile' ? ', 0.3' : ''}, min_count = 2)`);
     let offset = 0;
     for (const [id, s] of Object.entries(series)) {
       const alone = frameOf({ [id]: s });

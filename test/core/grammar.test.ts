@@ -170,7 +170,7 @@ describe('syntax errors', () => {
       code: 'syntax',
       text: 'abc',
       from: [0, 19],
-      message: "Expected a number or '_' (a missing value) but found 'abc'.",
+      message: "Expected a number, a string or '_' (a missing value) but found 'abc'.",
     });
   });
 
@@ -245,15 +245,15 @@ describe('checker errors', () => {
     const few = only('rule r when mean(oos_ratio) > 1', schema);
     expect(few).toMatchObject({ code: 'arity', text: 'mean(oos_ratio)' });
     expect(few.message).toContain('`w`');
-    expect(only('rule r when mean(oos_ratio, 3, 0, 5) > 1', schema)).toMatchObject({ code: 'arity', text: '5' });
+    expect(only('rule r when mean(oos_ratio, 3, 0, 1, 5) > 1', schema)).toMatchObject({ code: 'arity', text: '5' });
     expect(only('rule r when least(oos_ratio) > 1', schema)).toMatchObject({ code: 'arity', text: 'least(oos_ratio)' });
   });
 
   it('named arguments: unknown, given twice, positional after named', () => {
     const unknown = only('rule r when mean(oos_ratio, 3, ofset = 1) > 1', schema);
     expect(unknown).toMatchObject({ code: 'named-arg', text: 'ofset' });
-    expect(unknown.message).toBe('mean has no parameter `ofset`: did you mean `offset`? It takes mean(x, w, offset = 0).');
-    expect(only('rule r when mean(oos_ratio, 3, size = 1) > 1', schema).message).toBe('mean has no parameter `size`. It takes mean(x, w, offset = 0).');
+    expect(unknown.message).toBe('mean has no parameter `ofset`: did you mean `offset`? It takes mean(x, w, offset = 0, [min_count]).');
+    expect(only('rule r when mean(oos_ratio, 3, size = 1) > 1', schema).message).toBe('mean has no parameter `size`. It takes mean(x, w, offset = 0, [min_count]).');
     expect(only('rule r when mean(oos_ratio, w = 3, x = units) > 1', schema)).toMatchObject({ code: 'named-arg', text: 'x' });
     expect(only('rule r when mean(oos_ratio, w = 3, 1) > 1', schema)).toMatchObject({ code: 'named-arg', text: '1' });
     expect(only('rule r when least(oos_ratio, x = 1) > 1', schema)).toMatchObject({ code: 'named-arg', text: 'x' });

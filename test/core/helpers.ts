@@ -5,8 +5,9 @@ import { check } from '../../grammar/src/check';
 import { parse } from '../../grammar/src/parse';
 import { analyze, type Analysis } from '../../server/src/engine/analyze';
 import { loadCsvText } from '../../server/src/engine/csv';
+import { categoricalOf } from '../../server/src/engine/categories';
 import { Evaluator } from '../../server/src/engine/evaluate';
-import { schemaOf, type Frame } from '../../server/src/engine/frame';
+import { newFrameId, schemaOf, type Categorical, type Frame } from '../../server/src/engine/frame';
 import { compile } from '../../server/src/engine/plan';
 import { DatasetStore } from '../../server/src/engine/store';
 import { tempDir } from '../support/tmp';
@@ -33,6 +34,64 @@ export function frameOf(series: Record<string, HandSeries>): Frame {
   const r = loadCsvText(csvOf(series), 'hand.csv', { roles: { series: 'id', time: 't', label: 'label' in first ? 'label' : undefined } });
   if (!r.ok) throw new Error(r.error.message);
   return r.frame;
+}
+
+/** Hand series whose columns may hold text (strings become categories, as the loader makes them). */
+export type MixedSeries = Record<string, (number | string | null)[]>;
+
+/**
+ * Builds a frame in memory, as the loader would from a file `id,t,<columns>`: series `id`, time `t`
+ * (0, 1, 2... per series), a column holding a string is a category column, `label` the label.
+ */
+export function mixedFrameOf(series: Record<string, MixedSeries>): Frame {
+  const ids = Object.keys(series);
+  const names = Object.keys(series[ids[0]]);
+  const lengths = ids.map((id) => series[id][names[0]].length);
+  const n = lengths.reduce((a, b) => a + b, 0);
+  const seriesStart = new Int32Array(ids.length + 1);
+  lengths.forEach((len, s) => (seriesStart[s + 1] = seriesStart[s] + len));
+  const seriesOf = new Int32Array(n);
+  lengths.forEach((len, s) => seriesOf.fill(s, seriesStart[s], seriesStart[s] + len));
+  const all = (name: string) => ids.flatMap((id) => series[id][name]);
+  const columns = new Map<string, Float64Array>();
+  const categories = new Map<string, Categorical>();
+  const time = Float64Array.from({ length: n }, (_, i) => i - seriesStart[seriesOf[i]]);
+  columns.set('t', time);
+  const columnInfo: Frame['columnInfo'] = [
+    { name: 'id', numeric: false, note: 'a text column' },
+    { name: 't', numeric: true },
+  ];
+  let label: Float64Array | undefined;
+  for (const name of names) {
+    const cells = all(name);
+    if (name === 'label') {
+      label = Float64Array.from(cells, (v) => (v === null ? Number.NaN : Number(v)));
+      columnInfo.push({ name, numeric: true });
+    } else if (cells.some((v) => typeof v === 'string')) {
+      const { column, frequent } = categoricalOf(cells.map((v) => (v === null ? null : String(v))));
+      categories.set(name, column);
+      columnInfo.push({ name, numeric: false, categories: frequent });
+    } else {
+      columns.set(name, Float64Array.from(cells, (v) => (v === null ? Number.NaN : (v as number))));
+      columnInfo.push({ name, numeric: true });
+    }
+  }
+  return {
+    source: 'hand',
+    id: newFrameId(),
+    seriesIds: ids,
+    seriesStart,
+    seriesOf,
+    length: n,
+    time,
+    timeKind: 'number',
+    columns,
+    columnInfo,
+    label,
+    categories,
+    text: new Map(),
+    lineOf: (p) => p + 2,
+  };
 }
 
 /** Evaluates one ARL expression over a frame; throws on any checker error. */

@@ -14,6 +14,9 @@ const schema: Schema = {
     { name: 'y', numeric: true },
     { name: 'odd name', numeric: true },
     { name: 'sku', numeric: false, note: 'a text column' },
+    { name: 'event', numeric: false, categories: ['E1', 'E11', 'E28'] },
+    { name: 'm1', numeric: true },
+    { name: 'm2', numeric: true },
   ],
   maxSeriesLength: 6,
 };
@@ -23,6 +26,7 @@ const vocabulary = [
   'severity', 'expect', 'anomaly', 'normal', 'at', 'low', 'critical',
   'series', 'time', 'label', 'reason', 'split',
   'x', 'y', 'z', 'sku', '_', 'offset', 'w', 'k', 'q', '`odd name`', '`', '``',
+  'in', 'not in', 'event', '"E11"', '"E2"', '"m*"', 'columns("m*")', '[m1, m2]', 'all', 'min_count', 'min_count = 2',
   '"title"', '"data.csv"', '"unterminated', '"esc\\"aped"',
   '0', '1', '3', '2.5', '.5', '1e3', '1e', '60/20/20', '99999999999999999999',
   ...functions.map((f) => f.name),

@@ -99,7 +99,7 @@ describe('language server', () => {
   it('hovers functions, columns with distributions, lets and rules', async () => {
     const h = async (needle: string, delta = 1) =>
       ((await client.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: pos(text, needle, delta) })) as Hover | null)?.contents as MarkupContent | undefined;
-    expect((await h('zscore('))?.value).toContain('zscore(x, w, offset = 0)');
+    expect((await h('zscore('))?.value).toContain('zscore(x, w, offset = 0, [min_count])');
     const col = (await h('oos_ratio >= 80'))!.value;
     expect(col).toContain('column');
     expect(col).toMatch(/\| anomalies \| [\d,]+ \|/);
@@ -117,7 +117,7 @@ describe('language server', () => {
     await client.change(uri, t2);
     const end = pos(t2, 'mean(oos_ratio, ', 'mean(oos_ratio, '.length);
     const sig = await client.conn.sendRequest(SignatureHelpRequest.type, { textDocument: { uri }, position: end });
-    expect(sig?.signatures[0].label).toBe('mean(x, w, offset = 0)');
+    expect(sig?.signatures[0].label).toBe('mean(x, w, offset = 0, [min_count])');
     expect(sig?.activeParameter).toBe(1);
     const items = (await client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: end })) as CompletionItem[];
     const labels = items.map((i) => i.label);
@@ -201,7 +201,7 @@ describe('language server', () => {
       context: { diagnostics: [], triggerKind: CodeActionTriggerKind.Automatic },
     })) as { title: string }[];
     expect(auto.map((x) => x.title)).toEqual(expect.arrayContaining(proposals.map((x) => x.title)));
-    expect(proposals[0].title).toMatch(/F1 [\d.]+ -> [\d.]+, val [\d.]+/);
+    expect(proposals[0].title).toMatch(/F1: train [\d.]+ -> [\d.]+, val [\d.]+ -> [\d.]+\)$/);
     expect(actions.some((x) => x.command?.command === 'arl.refineWithLlm')).toBe(true);
     // Applying the first proposal really improves the file's train F1.
     const e = proposals[0].edit!.changes[uri][0];

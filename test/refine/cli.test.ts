@@ -56,16 +56,17 @@ function weakDir(): string {
   return dir;
 }
 
-/** Everything but the rule declarations: comments, the dataset block, lets, excludes. */
-function outsideRules(text: string): string {
-  const rules = parse(text).file.rules;
-  let out = text;
-  for (const r of [...rules].sort((a, b) => b.start - a.start)) out = out.slice(0, r.start) + `<${r.name?.name}>` + out.slice(r.end);
-  return out;
+/** The declarations that are neither rules nor lets: the dataset block, excludes, tests. */
+function outsideRules(text: string): string[] {
+  return parse(text)
+    .file.decls.filter((d) => d.kind !== 'rule' && d.kind !== 'let')
+    .map((d) => text.slice(d.start, d.end));
 }
 
+const lets = (text: string) => parse(text).file.lets.map((l) => text.slice(l.start, l.end));
+
 describe('arl learn on the stock-out example (10,000 products)', () => {
-  it('reaches F1 0.85 on test from a weak start, changing only the rule texts', async () => {
+  it('reaches F1 0.9 on test from a weak start, changing only the rules (and lets no rule uses any more)', async () => {
     const dir = weakDir();
     const t0 = performance.now();
     const r = await arl(['learn', 'stockout.arl', '--all', '--proposer', 'offline', '--candidates', '2', '--allow-outside', dataDir], { cwd: dir });
@@ -73,14 +74,16 @@ describe('arl learn on the stock-out example (10,000 products)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const learned = readFileSync(join(dir, 'stockout.arl'), 'utf8');
-    expect(outsideRules(learned)).toBe(outsideRules(weakStart));
+    expect(outsideRules(learned)).toEqual(outsideRules(weakStart));
+    expect(lets(weakStart)).toEqual(expect.arrayContaining(lets(learned)));
     expect(learned).not.toBe(weakStart);
     expect(r.stdout).toMatch(/^split\s+P before\s+R before\s+F1 before\s+P after\s+R after\s+F1 after$/m);
-    expect(r.stdout).toMatch(/Chosen on test: search [12]\./);
+    expect(r.stdout).toContain('Objective: point F1. Test was read once, for this table, after learning.');
+    expect(r.stdout).toMatch(/Chosen on validation: search [12]\./);
     expect(r.stdout).toContain('Wrote stockout.arl.');
 
     const test = JSON.parse((await arl(['eval', 'stockout.arl', '--split', 'test', '--json', '--allow-outside', dataDir], { cwd: dir })).stdout);
-    expect(test.scores.file.f1).toBeGreaterThanOrEqual(0.85);
+    expect(test.scores.file.f1).toBeGreaterThanOrEqual(0.9);
     console.log(`arl learn (${seconds.toFixed(1)} s):\n${r.stdout}\n\n${learned.split('\n').filter((l) => l.startsWith('    ')).join('\n')}`);
 
     const history = await arl(['history', 'stockout.arl'], { cwd: dir });
@@ -90,7 +93,7 @@ describe('arl learn on the stock-out example (10,000 products)', () => {
     expect(json.length).toBeGreaterThan(0);
     expect(json.every((a: { rule: string }) => a.rule === 'pressure')).toBe(true);
     expect(json.some((a: { accepted: boolean }) => a.accepted)).toBe(true);
-  });
+  }, 240_000);
 
   it('keeps the best rules so far on Ctrl-C', async () => {
     const dir = weakDir();
@@ -169,17 +172,50 @@ describe('arl learn, draft and history on small data', () => {
     expect(old.stdout).not.toMatch(/deprecated/i);
   });
 
-  it('drafts starting rules that check and raise F1', async () => {
+  it('drafts starting rules that check and hold up, named and explained', async () => {
     const s = syntheticDir('');
     const r = await arl(['draft', 'rules.arl'], { cwd: s.dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Appended \d rules? to rules\.arl\./);
+    expect(r.stdout).toContain('point F1 on train 0.000 -> 1.000, validation 0.000 -> 1.000.');
     const text = readFileSync(s.arl, 'utf8');
-    expect(text).toContain('# Drafted from the labelled data (offline Gini search)');
-    expect(text).toMatch(/rule draft_1 "Drafted: [^"]+" when /);
+    expect(text).toContain('# Discovered from the labelled data (offline: sequential covering, pruned on validation)');
+    // The planted rule of the synthetic data, x >= 42.5 and y >= 5, with a name and a title that say so.
+    expect(text).toMatch(/# Flags a point as an anomaly when `x` is at least 42\.5 and `y` is at least 5\.\nrule high_x_and_high_y "High x and high y" when x >= 42\.5 and y >= 5\n/);
+    expect(text).not.toMatch(/draft_\d/);
     const check = await arl(['eval', 'rules.arl', '--json'], { cwd: s.dir });
     expect(check.code).toBe(0);
     expect(JSON.parse(check.stdout).scores.file.f1).toBeGreaterThan(0.8);
+  });
+
+  it('learn --all adds a discovered rule, with its comment, to a file without rules', async () => {
+    const s = syntheticDir('');
+    const r = await arl(['learn', 'rules.arl', '--all', '--iterations', '2'], { cwd: s.dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Added: `high_x_and_high_y`.');
+    const text = readFileSync(s.arl, 'utf8');
+    expect(text.endsWith('# Flags a point as an anomaly when `x` is at least 42.5 and `y` is at least 5.\nrule high_x_and_high_y "High x and high y" when x >= 42.5 and y >= 5\n')).toBe(true);
+    const h = JSON.parse((await arl(['history', 'rules.arl', '--json'], { cwd: s.dir })).stdout);
+    expect(h.some((a: { kind: string; accepted: boolean }) => a.kind === 'add-rule' && a.accepted)).toBe(true);
+  });
+
+  it('learn --all removes a rule that adds nothing, and the lets only it used; --rule never does', async () => {
+    const rules = 'let strict = y >= 6\n\nrule good "Good" when x >= 42.5 and y >= 5\n\n# Narrower than good.\nrule dup when x >= 42.5 and strict\n';
+    const s = syntheticDir(rules);
+    const one = await arl(['learn', 'rules.arl', '--rule', 'dup'], { cwd: s.dir });
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('No rule changed.');
+    const r = await arl(['learn', 'rules.arl', '--all'], { cwd: s.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Removed: `dup`.');
+    const text = readFileSync(s.arl, 'utf8');
+    expect(text).toContain('rule good "Good" when x >= 42.5 and y >= 5\n');
+    expect(text).not.toMatch(/dup|strict|Narrower/);
+    const h = JSON.parse((await arl(['history', 'rules.arl', '--json'], { cwd: s.dir })).stdout);
+    const removal = h.find((a: { kind: string }) => a.kind === 'remove-rule');
+    expect(removal).toMatchObject({ rule: 'dup', accepted: true });
+    expect(removal.reason).toMatch(/^simpler at train point F1 1\.000/);
   });
 
   it('says so when there is no history yet', async () => {

@@ -56,7 +56,7 @@ describe('LLM proposer', () => {
     expect(res.error).toBeUndefined();
     expect(res.proposals[0].ruleText).toBe(good);
     expect([...res.proposals, ...res.rejected].map((p) => p.ruleText).sort()).toEqual([good, 'rule r "R" when x >= 50 and y >= 5']);
-    expect(res.proposals[0].title).toMatch(/^LLM: x >= 42\.5 and y >= 5 \(F1 0\.\d\d -> 1\.00, val 1\.00\)$/);
+    expect(res.proposals[0].title).toMatch(/^LLM: x >= 42\.5 and y >= 5 \(point F1: train 0\.\d\d -> 1\.00, val 0\.\d\d -> 1\.00\)$/);
     expect(res.tokens).toEqual({ input: 1200, output: 80 });
     expect(res.rationale).toBe('Tighter thresholds.');
 
@@ -89,7 +89,7 @@ describe('LLM proposer', () => {
     ]);
     expect(t.attempts[0]).toMatchObject({ proposer: 'anthropic', model: 'test-model', tokens: { input: 1200, output: 80 } });
     const second = fake.received[1].body.messages[0].content as string;
-    expect(second).toMatch(/- accepted \(train F1 0\.\d\d -> 0\.\d\d, gap .*; by anthropic\): `rule r "R" when x >= 40 and y >= 5`/);
+    expect(second).toMatch(/- accepted \(train point F1 0\.\d{3} -> 0\.\d{3} \(\+0\.\d{3} with the complexity cost\), validation 0\.\d{3} -> 0\.\d{3}; train F1 .*; by anthropic\): `rule r "R" when x >= 40 and y >= 5`/);
   });
 
   it('sends an invalid rule back once with the checker messages, and takes the fix', async () => {
@@ -240,7 +240,7 @@ describe('LLM proposer', () => {
     expect(res.rules.map((r) => r.name)).toEqual(['hot']);
     expect(res.rejected.map((r) => r.reason)).toEqual([
       'invalid: The file already has a declaration named `r`: choose a new name.',
-      expect.stringMatching(/^no gain: train F1/),
+      expect.stringMatching(/^too small a gain: train point F1 1\.000 -> 0\.\d{3}, 0\.006 more complex: -0\.\d{3} < 0\.002$/),
     ]);
     expect(res.appended).toBe('\n# Drafted from the labelled data by test-model; refine with `arl learn`.\nrule hot "Hot" when x >= 42.5 and y >= 5\n');
     expect(res.after.train.f1).toBe(1);

@@ -29,6 +29,8 @@ function unparenDeep(e: A.Expr): A.Expr {
       return { ...e, left: unparenDeep(e.left), right: unparenDeep(e.right) };
     case 'call':
       return { ...e, args: e.args.map((a) => ({ ...a, value: unparenDeep(a.value) })) };
+    case 'list':
+      return { ...e, items: e.items.map(unparenDeep) };
     default:
       return e;
   }
@@ -70,7 +72,47 @@ const { expr } = fc.letrec<{ expr: A.Expr }>((tie) => ({
   ),
 }));
 
+// With the syntax for categories, groups and sessions: strings, lists, `in`, `not in`, and the
+// contextual words `in` and `all` used as names.
+const { dataExpr } = fc.letrec<{ dataExpr: A.Expr }>((tie) => ({
+  dataExpr: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.integer({ min: 0, max: 99 }).map((value): A.Expr => ({ kind: 'number', value, text: String(value), ...z })),
+    fc.constantFrom('x', 'event', 'in', 'all', 'not in', 'm 1').map((name): A.Expr => ({ kind: 'name', name, ...z })),
+    fc.string({ maxLength: 6 }).map((value): A.Expr => ({ kind: 'string', value, ...z })),
+    fc.array(tie('dataExpr'), { maxLength: 3 }).map((items): A.Expr => ({ kind: 'list', items, closed: true, ...z })),
+    fc.record({ op: fc.constantFrom<'-' | 'not'>('-', 'not'), arg: tie('dataExpr') }).map((u): A.Expr => ({ kind: 'unary', ...u, ...z })),
+    fc
+      .record({ op: fc.constantFrom<A.BinaryOp>('in', 'not in', '==', '!=', 'and', 'or', '+', '<'), left: tie('dataExpr'), right: tie('dataExpr') })
+      .map((b): A.Expr => ({ kind: 'binary', ...b, opSpan: z, ...z })),
+    fc
+      .record({ callee: fc.constantFrom('columns', 'any', 'count', 'before'), args: fc.array(fc.record({ name: fc.option(fc.constantFrom('min_count'), { nil: undefined }), value: tie('dataExpr') }), { maxLength: 3 }) })
+      .map(
+        (c): A.Expr => ({
+          kind: 'call',
+          callee: { name: c.callee, ...z },
+          args: c.args.map((a) => ({ name: a.name === undefined ? undefined : { name: a.name, ...z }, value: a.value, ...z })),
+          closed: true,
+          ...z,
+        }),
+      ),
+    tie('dataExpr').map((e): A.Expr => ({ kind: 'paren', expr: e, ...z })),
+  ),
+}));
+
 describe('printer', () => {
+  it('prints strings, lists and `in` so that parsing gives the same tree', () => {
+    fc.assert(
+      fc.property(dataExpr, (e) => {
+        const text = printExpr(e);
+        expect(strip(unparenDeep(parseExpr(text))), text).toEqual(strip(unparenDeep(e)));
+      }),
+      { numRuns: 500 },
+    );
+    expect(printExpr(parseExpr('event not in ["E1", "a\\"b"] and any(columns("m*") > 0.9)'))).toBe('event not in ["E1", "a\\"b"] and any(columns("m*") > 0.9)');
+    expect(printExpr(parseExpr('mean(x, all, min_count = 3) > lag(`in`, 1)'))).toBe('mean(x, all, min_count = 3) > lag(in, 1)');
+  });
+
   it('prints any tree so that precedence gives back its structure', () => {
     fc.assert(
       fc.property(expr, (e) => {

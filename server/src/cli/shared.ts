@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { LineIndex, type Issue } from '../../../grammar/src/issues';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
+import { commandLineBudget } from '../engine/budget';
 import { DatasetStore } from '../engine/store';
 import { projectRoot, type ReadAccess } from '../io/access';
 import { UsageError, write, type Io, type OptionValues } from './command';
@@ -52,7 +53,16 @@ export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeO
   const cacheRoot = values?.['no-cache'] ? undefined : access.roots[0];
   try {
     // Commands that evaluate once keep few feature columns; learning keeps them for its many rounds.
-    return await analyze(file.text, file.path, { store: new DatasetStore(oneShot ? 'one-shot' : undefined), oneShot, signal: io.signal, onProgress: bar.update, access, cacheRoot, ...rest });
+    return await analyze(file.text, file.path, {
+      store: new DatasetStore(oneShot ? 'one-shot' : undefined),
+      oneShot,
+      signal: io.signal,
+      onProgress: bar.update,
+      access,
+      cacheRoot,
+      budget: commandLineBudget,
+      ...rest,
+    });
   } finally {
     bar.done();
   }

@@ -1,17 +1,19 @@
 // One rule file, end to end: parse, check, load its dataset, compile, evaluate, score.
 // The language server, the CLI and the tests all go through here.
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { declExpr, walkExpr } from '../../../grammar/src/ast';
 import { check, type CheckResult } from '../../../grammar/src/check';
 import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
+import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { schemaOf, type Frame } from './frame';
 import { labelledPoints, popcount, trueBits } from './points';
 import { TRUE, type Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
-import { compile, type PlanNode, type Program } from './plan';
+import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import type { DataSession, DatasetStore } from './store';
 
 export interface Timings {
@@ -61,6 +63,8 @@ export interface AnalyzeOptions {
   access?: ReadAccess;
   /** Restricted mode: parse and check only, no data read at all. */
   noData?: boolean;
+  /** Limits of the evaluation (default: defaultBudget in budget.ts). */
+  budget?: BudgetLimits;
   /** The workspace root whose `.arl/cache/` keeps loaded frames (none: no frame cache). */
   cacheRoot?: string;
   /** Write the frame cache in the background, keeping the frame in memory (the language server). */
@@ -77,9 +81,17 @@ const besideRuleFile = (path: string | undefined): ReadAccess => ({
 });
 
 export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
+  // Large files parse and check for seconds: between the stages the event loop gets a turn, and a
+  // newer edit can cancel (checkCancelled).
+  const breathe = async () => {
+    await new Promise((r) => setImmediate(r));
+    opts.checkCancelled?.();
+  };
   const parsed = parse(text);
-  let checked = check(parsed);
-  const spec = checked.dataset;
+  await breathe();
+  // The dataset block first (the rules are checked once, against the loaded columns when there are any).
+  const spec = check({ ...parsed, issues: [], file: { decls: parsed.file.decls.filter((d) => d.kind === 'dataset'), lets: [], rules: [], excludes: [], tests: [] } }).dataset;
+  let checked: CheckResult | undefined;
   const timings: Timings = { load: 0, features: 0, evaluate: 0 };
   let datasetPath: string | undefined;
   let data: DataSession | undefined;
@@ -105,18 +117,22 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     const t0 = performance.now();
     const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : { ...spec.columns, split: spec.splitColumn };
     const splitMethod = opts.unlabelled ? undefined : spec.splitMethod;
+    // The columns are not known before the load: every name the declarations mention is a column
+    // the cache should hold in memory (names that are not columns are ignored).
+    const want = namesMentioned(parsed);
     const get = () =>
-      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want: checked.columnsUsed });
+      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want });
     let r = await get();
     opts.checkCancelled?.();
     if (r.ok) {
       checked = check(parsed, schemaOf(r.session.frame));
+      await breathe();
       // A cached frame reads its columns when first used: those the rules read are read now, and
-      // a cache file that does not check out is dropped for the text.
+      // a cache file that does not check out is dropped for the text (the same columns: the check
+      // stands).
       if (!r.session.prefetch(checked.columnsUsed)) {
         r = await get();
         opts.checkCancelled?.();
-        if (r.ok) checked = check(parsed, schemaOf(r.session.frame));
       }
     }
     if (r.ok) {
@@ -124,8 +140,10 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       timings.load = r.fresh ? performance.now() - t0 : 0;
     } else {
       dataError = r.error;
+      checked = undefined;
     }
   }
+  checked ??= check(parsed);
   const program = compile(checked);
   const unused = opts.unlabelled ? [spec.spans.label, spec.spans.reason, spec.splitColumnSpan] : [];
   // Production data has no labels: a missing label or reason column is not a problem then.
@@ -137,20 +155,37 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data) {
     const ev = data.evaluator;
-    // Declaration by declaration, its features then its flags: a small feature cache (a one-shot
-    // run) can let one declaration's columns go before the next one's are made.
-    const flags = (d: { name: string; node?: PlanNode }): NamedFlags => {
+    const budget = new Budget(opts.budget);
+    const flags = new Map<CompiledDecl, Bool>();
+    const features = new Set<PlanNode>();
+    // Excludes first: a rule's own metrics depend on them. Between declarations the work yields to
+    // the event loop now and then, so a newer edit can cancel it (checkCancelled). Each declaration's
+    // features then its flags: a small feature cache (a one-shot run) can let one declaration's
+    // columns go before the next one's are made.
+    const decls = [...program.excludes, ...program.rules];
+    let lastYield = performance.now();
+    for (let k = 0; k < decls.length; k++) {
+      const d = decls[k];
+      if (!d.node) continue;
       const t1 = performance.now();
-      if (d.node) computeFeatures(d.node, ev);
-      opts.checkCancelled?.();
-      const t2 = performance.now();
-      const f = d.node ? (ev.column(d.node) as Bool) : undefined;
-      timings.features += t2 - t1;
-      timings.evaluate += performance.now() - t2;
-      return { name: d.name, flags: f };
-    };
-    ruleFlags = program.rules.map(flags);
-    excludeFlags = program.excludes.map(flags);
+      try {
+        computeFeatures(d.node, ev, budget, features);
+        const t2 = performance.now();
+        flags.set(d, ev.column(d.node, budget) as Bool);
+        timings.features += t2 - t1;
+        timings.evaluate += performance.now() - t2;
+      } catch (e) {
+        if (!(e instanceof BudgetExceeded)) throw e;
+        issues.push(budgetIssue(d, e, decls.length - k - 1));
+        break;
+      }
+      if (performance.now() - lastYield > 20) {
+        await new Promise((r) => setImmediate(r));
+        opts.checkCancelled?.();
+        lastYield = performance.now();
+      }
+    }
+    opts.checkCancelled?.();
     // Scoring needs the flags only: a one-shot run frees the features before it reads the labels.
     if (opts.oneShot) ev.cache.clear();
     // A cached frame reads the label and times when first used: read now, so a damaged column is
@@ -159,6 +194,9 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     void data.frame.time;
     if (data.damaged() && !opts.retried) return analyze(text, path, { ...opts, retried: true });
     const t3 = performance.now();
+    const named = (d: CompiledDecl): NamedFlags => ({ name: d.name, flags: flags.get(d) });
+    ruleFlags = program.rules.map(named);
+    excludeFlags = program.excludes.map(named);
     issues.push(...firingIssues(program, ruleFlags, excludeFlags, data));
     timings.evaluate += performance.now() - t3;
   }
@@ -195,6 +233,14 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   return analysis;
 }
 
+/** Every name the lets, rules and excludes mention. */
+function namesMentioned(parsed: ParseResult): Set<string> {
+  const out = new Set<string>();
+  const { lets, rules, excludes } = parsed.file;
+  for (const d of [...lets, ...rules, ...excludes]) walkExpr(declExpr(d), (e) => e.kind === 'name' && out.add(e.name));
+  return out;
+}
+
 /** A warning when the file, on train, does no better than flagging every point (or nothing). */
 function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
   const all = s.baselines.all.objective;
@@ -215,13 +261,31 @@ function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
   ];
 }
 
-/** Computes the function calls under a node (the "features"), leaving the logic for later. */
-function computeFeatures(node: PlanNode, ev: DataSession['evaluator']): void {
-  if (node.op === 'call') {
-    ev.values(node);
-    return;
+/** Computes the function calls under a node (the "features"), leaving the logic for later; each node of the DAG is visited once. */
+function computeFeatures(root: PlanNode, ev: DataSession['evaluator'], budget: Budget, seen: Set<PlanNode>): void {
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (node.op === 'call') ev.values(node, budget);
+    else stack.push(...node.args);
   }
-  for (const a of node.args) computeFeatures(a, ev);
+}
+
+function budgetIssue(d: CompiledDecl, e: BudgetExceeded, after: number): Issue {
+  const what = d.decl.kind === 'rule' ? 'rule' : 'exclude';
+  const rest = after ? ` It and the ${after} declaration${after === 1 ? '' : 's'} evaluated after it have no metrics.` : ' It has no metrics.';
+  const advice =
+    e.what === 'time'
+      ? 'Split the file, or use fewer or shorter windows.'
+      : e.what === 'memory'
+        ? 'Split the file (each rule holds a column of the dataset), or use a smaller dataset.'
+        : 'Shorten the windows, or use a smaller dataset.';
+  return issue('budget-exceeded', 'error', `Evaluation stopped at the ${what} \`${d.name}\`: ${e.message}.${rest} ${advice}`, d.decl.name ?? d.decl.keyword, {
+    rule: d.name,
+    limit: e.what,
+  });
 }
 
 function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError | undefined, overridden: boolean): Issue[] {

@@ -1,15 +1,20 @@
 // The in-memory backend: runs a plan over a frame, one column at a time. Results are cached by the
 // plan node's structural key, so an edit to one rule recomputes only the nodes that changed.
-import type { Frame } from './frame';
+import { workOf, type Budget } from './budget';
+import { categoryCall, missingCategories } from './categories';
+import type { Categorical, Frame } from './frame';
 import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
-import { evaluateFused, fusedSize } from './fuse';
+import { evaluateFused, isFusable } from './fuse';
 import type { PlanNode } from './plan';
 
 /** A column of numbers, a column of conditions, or a constant. */
 export type Values = Num | Bool | number;
 
+/** What the cache holds: computed columns. */
+type Column = Num | Bool | Categorical;
+
 interface Entry {
-  values: Num | Bool;
+  values: Column;
   bytes: number;
   used: number;
 }
@@ -24,15 +29,15 @@ export class FeatureCache {
 
   constructor(readonly budgetBytes = 512 * 1024 * 1024) {}
 
-  get(key: string): Num | Bool | undefined {
+  get(key: string): Column | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
     e.used = ++this.tick;
     return e.values;
   }
 
-  set(key: string, values: Num | Bool): void {
-    const bytes = values.byteLength;
+  set(key: string, values: Column): void {
+    const bytes = 'codes' in values ? values.codes.byteLength : values.byteLength;
     this.entries.set(key, { values, bytes, used: ++this.tick });
     this.bytes += bytes;
     if (this.bytes > this.budgetBytes) this.evict();
@@ -73,8 +78,21 @@ export class Evaluator {
     readonly cache = new FeatureCache(),
   ) {}
 
-  values(node: PlanNode): Values {
+  private longestSeries = -1;
+
+  /**
+   * A number or condition node's values (category nodes are read only by the calls that take them);
+   * with a budget, each column computed is charged to it first (BudgetExceeded).
+   */
+  values(node: PlanNode, budget?: Budget): Values {
+    const v = this.anyValues(node, budget);
+    if (typeof v === 'object' && 'codes' in v) throw new Error('a category column has no flags or numbers');
+    return v;
+  }
+
+  private anyValues(node: PlanNode, budget?: Budget): Values | Categorical {
     if (node.op === 'num' || node.op === 'bool') return node.value!;
+    if (node.op === 'col' && node.kind === 'category') return this.frame.categories.get(node.name!) ?? missingCategories(this.frame.length);
     if (node.op === 'col') return this.frame.columns.get(node.name!) ?? new Float64Array(this.frame.length).fill(Number.NaN);
     const hit = this.cache.get(node.key);
     if (hit) {
@@ -82,10 +100,10 @@ export class Evaluator {
       return hit;
     }
     // Trees of element-wise operators run as one fused loop; their leaves are cached as usual.
-    const out =
-      fusedSize(node) > 1 && !this.noFusion
-        ? evaluateFused(node, this.frame.length, (leaf) => this.values(leaf))
-        : this.compute(node, node.args.map((a) => this.values(a)));
+    const fused = isFusable(node) && !this.noFusion;
+    const args = fused ? [] : node.args.map((a) => this.anyValues(a, budget));
+    if (budget) budget.charge(workOf(node, this.frame.length, this.longest()), this.frame.length * (node.kind === 'boolean' ? 1 : 8));
+    const out = fused ? evaluateFused(node, this.frame.length, (leaf) => this.values(leaf, budget)) : this.compute(node, args, budget);
     if (typeof out !== 'number') {
       this.cache.misses++;
       this.computed++;
@@ -94,15 +112,27 @@ export class Evaluator {
     return out;
   }
 
+  private longest(): number {
+    if (this.longestSeries < 0) {
+      const s = this.frame.seriesStart;
+      let m = 0;
+      for (let i = 0; i + 1 < s.length; i++) m = Math.max(m, s[i + 1] - s[i]);
+      this.longestSeries = m;
+    }
+    return this.longestSeries;
+  }
+
   /** Values as a column (constants repeated). */
-  column(node: PlanNode): Num | Bool {
-    const v = this.values(node);
+  column(node: PlanNode, budget?: Budget): Num | Bool {
+    const v = this.values(node, budget);
     if (typeof v !== 'number') return v;
     return node.kind === 'boolean' ? new Uint8Array(this.frame.length).fill(v) : new Float64Array(this.frame.length).fill(v);
   }
 
-  private compute(node: PlanNode, args: Values[]): Values {
+  private compute(node: PlanNode, all: (Values | Categorical)[], budget?: Budget): Values | Categorical {
     const n = this.frame.length;
+    // Only calls take categories (the checker sees to it).
+    const args = all as (Num | Bool | number)[];
     switch (node.op) {
       case 'neg':
         return map1(args[0], n, (x) => -x);
@@ -115,8 +145,8 @@ export class Evaluator {
       case 'logic':
         return logic(node.fn, args[0], args[1], n);
       case 'call': {
-        const cols = args.map((a, i) => (typeof a === 'number' ? this.column(node.args[i]) : a));
-        return kernels[node.fn](cols, node.consts, this.frame);
+        const cols = all.map((a, i) => (typeof a === 'number' ? this.column(node.args[i], budget) : a));
+        return categoryCall(node, cols, this.frame) ?? kernels[node.fn](cols as (Num | Bool)[], node.consts, this.frame);
       }
       default:
         throw new Error(`unknown plan op ${node.op}`);

@@ -3,9 +3,12 @@
 // columns (1 = flagged, anything else = not), whoever computed them. docs/language.md#metrics
 // states the definitions; this file is their one implementation.
 //
-// Event precision weighs each alarm by the share of its judged points inside an event's window
-// (1 for an alarm within an event, 0 for one that touches none): counting an alarm that stays on
-// through normal points as wholly true would give "flag every point" a precision of 1.
+// Event precision is the share of the alarms' judged points that lie inside an event's window:
+// each alarm weighs by its length, so an alarm that stays on through normal points pays for every
+// one of them, and splitting alarms into pieces gains nothing. (Counting an alarm as wholly true
+// gives "flag every point" a precision of 1; averaging the alarms' shares lets one long false
+// alarm per series, beside many short true ones inside events, score near 1.) With the event
+// recall this is the composite F-score of Garg et al. (2021).
 import type { Objective } from '../../../grammar/src/check';
 import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
@@ -189,7 +192,7 @@ export interface EventScores {
   trueAlarms: number;
   /** Other alarms holding a labelled normal point; the rest (only unlabelled points) are not judged. */
   falseAlarms: number;
-  /** Mean over judged alarms of the share of their judged points inside an event's window. */
+  /** Of the alarms' judged points (inside an event's window, or labelled normal outside every window), the share inside. */
   eventPrecision: number;
   eventRecall: number;
   eventF1: number;
@@ -249,7 +252,7 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
   let trueAlarms = 0;
   let falseAlarms = 0;
   let judged = 0;
-  let shares = 0;
+  let inEvents = 0;
   let fp = 0;
   // An alarm is a run of flagged points within one segment: it ends where the next flagged point
   // is not the next point, or lies past the segment's end.
@@ -271,7 +274,8 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
         on = false;
         if (inside) trueAlarms++;
         else if (outside) falseAlarms++;
-        if (inside + outside) (judged++, (shares += inside / (inside + outside)));
+        judged += inside + outside;
+        inEvents += inside;
       }
       if (!on) {
         on = true;
@@ -293,7 +297,8 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
   if (on) {
     if (inside) trueAlarms++;
     else if (outside) falseAlarms++;
-    if (inside + outside) (judged++, (shares += inside / (inside + outside)));
+    judged += inside + outside;
+    inEvents += inside;
   }
   const nEvents = events.length >> 1;
   const delays = new Float64Array(nEvents);
@@ -306,15 +311,16 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
     const caught = first >= events[e] ? first < events[e + 1] : firstBit(bits, events[e], events[e + 1]) >= 0;
     if (caught) adjustedTp += events[e + 1] - events[e];
   }
-  return figures(idx, { alarms, trueAlarms, falseAlarms, judged, shares, fp, detected, adjustedTp }, delays.subarray(0, detected));
+  return figures(idx, { alarms, trueAlarms, falseAlarms, judged, inEvents, fp, detected, adjustedTp }, delays.subarray(0, detected));
 }
 
 interface Counts {
   alarms: number;
   trueAlarms: number;
   falseAlarms: number;
+  /** Judged points of the alarms, and those inside event windows. */
   judged: number;
-  shares: number;
+  inEvents: number;
   fp: number;
   detected: number;
   adjustedTp: number;
@@ -323,7 +329,7 @@ interface Counts {
 function figures(idx: EventIndex, c: Counts, delays: Float64Array): EventScores {
   const nEvents = idx.events.length >> 1;
   const { detected, adjustedTp, judged, fp, alarms, falseAlarms } = c;
-  const eventPrecision = judged ? c.shares / judged : Number.NaN;
+  const eventPrecision = judged ? c.inEvents / judged : Number.NaN;
   const eventRecall = nEvents ? detected / nEvents : Number.NaN;
   const d = delays.sort();
   const fnAdj = idx.anomalies - adjustedTp;
@@ -355,7 +361,7 @@ export function eventScoresAllFlagged(idx: EventIndex): EventScores {
     for (let g = 0; g < segments.length; g += 2) for (let i = segments[g]; i < segments[g + 1]; i++) bits[i >>> 5] |= 1 << (i & 31);
     return eventScoresOfBits(bits, idx);
   }
-  const c: Counts = { alarms: segments.length >> 1, trueAlarms: 0, falseAlarms: 0, judged: 0, shares: 0, fp: 0, detected: events.length >> 1, adjustedTp: 0 };
+  const c: Counts = { alarms: segments.length >> 1, trueAlarms: 0, falseAlarms: 0, judged: 0, inEvents: 0, fp: 0, detected: events.length >> 1, adjustedTp: 0 };
   let w = 0;
   let near = 0;
   let k = 0;
@@ -382,7 +388,8 @@ export function eventScoresAllFlagged(idx: EventIndex): EventScores {
     }
     if (inside) c.trueAlarms++;
     else if (outside) c.falseAlarms++;
-    if (inside + outside) (c.judged++, (c.shares += inside / (inside + outside)));
+    c.judged += inside + outside;
+    c.inEvents += inside;
   }
   // Every window is flagged from its start: every event is caught, at its window's start.
   const delays = new Float64Array(events.length >> 1);
@@ -444,21 +451,14 @@ export function objectiveScore(objective: Objective, flags: Uint8Array, idx: Eve
     const denom = tp + fp + idx.anomalies;
     return denom ? (2 * tp) / denom : 0;
   }
+  // Precision is additive over flagged points: inside an event window, or normal outside all.
   let judged = 0;
-  let shares = 0;
+  let inEvents = 0;
   for (let g = 0; g < segments.length; g += 2) {
-    let on = false;
-    let inside = 0;
-    let outside = 0;
-    for (let i = segments[g], b = segments[g + 1]; i <= b; i++) {
-      if (i < b && flags[i] === 1) {
-        if (!on) (on = true), (inside = 0), (outside = 0);
-        if (near[i]) inside++;
-        else if (kind[i] === NORMAL) outside++;
-      } else if (on) {
-        on = false;
-        if (inside + outside) (judged++, (shares += inside / (inside + outside)));
-      }
+    for (let i = segments[g], b = segments[g + 1]; i < b; i++) {
+      if (flags[i] !== 1) continue;
+      if (near[i]) (inEvents++, judged++);
+      else if (kind[i] === NORMAL) judged++;
     }
   }
   const { events, windows } = idx;
@@ -471,11 +471,11 @@ export function objectiveScore(objective: Objective, flags: Uint8Array, idx: Eve
       }
     }
   }
-  return objectiveOf(objective, shares, judged, detected, events.length >> 1);
+  return objectiveOf(objective, inEvents, judged, detected, events.length >> 1);
 }
 
-function objectiveOf(o: Objective, shares: number, judged: number, detected: number, events: number): number {
-  const v = fBeta(judged ? shares / judged : Number.NaN, events ? detected / events : Number.NaN, o.kind === 'f_beta' ? o.beta : 1);
+function objectiveOf(o: Objective, inEvents: number, judged: number, detected: number, events: number): number {
+  const v = fBeta(judged ? inEvents / judged : Number.NaN, events ? detected / events : Number.NaN, o.kind === 'f_beta' ? o.beta : 1);
   return Number.isNaN(v) ? 0 : v;
 }
 
@@ -498,9 +498,9 @@ export class ObjectiveTracker {
   alarms = 0;
   trueAlarms = 0;
   falseAlarms = 0;
-  /** Judged alarms, and the sum of their shares inside event windows. */
+  /** Judged points of the alarms, and those inside event windows. */
   judged = 0;
-  shares = 0;
+  inEvents = 0;
   eventsDetected = 0;
 
   constructor(
@@ -523,7 +523,7 @@ export class ObjectiveTracker {
   reset(base?: Uint8Array): void {
     this.on.fill(0);
     this.detected.fill(0);
-    this.tp = this.fp = this.alarms = this.trueAlarms = this.falseAlarms = this.judged = this.shares = this.eventsDetected = 0;
+    this.tp = this.fp = this.alarms = this.trueAlarms = this.falseAlarms = this.judged = this.inEvents = this.eventsDetected = 0;
     if (!base) return;
     const { segments } = this.idx;
     for (let g = 0; g < segments.length; g += 2) for (let i = segments[g], b = segments[g + 1]; i < b; i++) if (base[i] === 1) this.add(i);
@@ -559,7 +559,7 @@ export class ObjectiveTracker {
       const denom = this.tp + this.fp + this.idx.anomalies;
       return denom ? (2 * this.tp) / denom : 0;
     }
-    return objectiveOf(this.objective, this.shares, this.judged, this.eventsDetected, this.idx.events.length >> 1);
+    return objectiveOf(this.objective, this.inEvents, this.judged, this.eventsDetected, this.idx.events.length >> 1);
   }
 
   private forget(a: number, b: number): void {
@@ -572,6 +572,7 @@ export class ObjectiveTracker {
     const outside = this.outsideBefore[b + 1] - this.outsideBefore[a];
     if (inside) this.trueAlarms += sign;
     else if (outside) this.falseAlarms += sign;
-    if (inside + outside) (this.judged += sign), (this.shares += (sign * inside) / (inside + outside));
+    this.judged += sign * (inside + outside);
+    this.inEvents += sign * inside;
   }
 }

@@ -14,13 +14,17 @@ export function isElementwise(node: PlanNode): boolean {
   return elementwise.has(node.op);
 }
 
-/** How many element-wise operators the fused loop would replace. */
-export function fusedSize(node: PlanNode): number {
-  if (!isElementwise(node)) return 0;
-  let s = 1;
-  for (const a of node.args) s += fusedSize(a);
-  return s;
+/** Whether a node heads a fused loop: element-wise, with an element-wise operand to fuse. */
+export function isFusable(node: PlanNode): boolean {
+  return isElementwise(node) && node.args.some(isElementwise);
 }
+
+/**
+ * Most operators in one fused loop. Past it, the remaining element-wise nodes are computed as
+ * leaves (each a fused loop of its own, cached), so generated code stays small however large
+ * the plan is.
+ */
+export const maxFused = 64;
 
 interface Shape {
   code: string;
@@ -28,55 +32,86 @@ interface Shape {
   leaves: PlanNode[];
 }
 
+/**
+ * The loop body of a fused region. The plan is a DAG (a let used twice is one node): the region
+ * is collected once per node, a node used more than once becomes a local computed once per
+ * point, and nothing is expanded as a tree.
+ */
 function shapeOf(root: PlanNode): Shape {
+  // The region: element-wise nodes reachable from the root through element-wise nodes.
+  const uses = new Map<PlanNode, number>();
+  const region = new Set<PlanNode>([root]);
+  const queue = [root];
+  for (let q = 0; q < queue.length; q++) {
+    for (const a of queue[q].args) {
+      uses.set(a, (uses.get(a) ?? 0) + 1);
+      if (region.has(a) || !isElementwise(a) || region.size >= maxFused) continue;
+      region.add(a);
+      queue.push(a);
+    }
+  }
   const leaves: PlanNode[] = [];
   const leafIndex = new Map<string, number>();
-  const leaf = (n: PlanNode, kind: 'n' | 'b'): string => {
+  const locals: string[] = [];
+  const named = new Map<PlanNode, string>();
+  const leaf = (n: PlanNode): string => {
     let k = leafIndex.get(n.key);
     if (k === undefined) {
       k = leaves.length;
       leafIndex.set(n.key, k);
       leaves.push(n);
     }
-    return `${kind}${k}`;
+    return `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
+  };
+  // Depth first, children before parents; the region has at most maxFused nodes.
+  const code = (n: PlanNode): string => {
+    if (!region.has(n)) return leaf(n);
+    const done = named.get(n);
+    if (done) return done;
+    const text = n.kind === 'boolean' ? bool(n) : num(n);
+    if ((uses.get(n) ?? 0) < 2) return text;
+    const name = `t${locals.length}`;
+    locals.push(`const ${name} = ${text};`);
+    named.set(n, name);
+    return name;
   };
   const num = (n: PlanNode): string => {
     switch (n.op) {
       case 'neg':
-        return `(-${num(n.args[0])})`;
+        return `(-${code(n.args[0])})`;
       case 'arith': {
-        const [a, b] = [num(n.args[0]), num(n.args[1])];
+        const [a, b] = [code(n.args[0]), code(n.args[1])];
         if (n.fn === '/') return `div(${a}, ${b})`;
         const op = arithOps[n.fn];
         if (!op) throw new Error(`unknown operator ${n.fn}`);
         return `(${a} ${op} ${b})`;
       }
       default:
-        return leaf(n, 'n');
+        throw new Error(`not element-wise: ${n.op}`);
     }
   };
   const bool = (n: PlanNode): string => {
     switch (n.op) {
       case 'not':
-        return `NOT[${bool(n.args[0])}]`;
+        return `NOT[${code(n.args[0])}]`;
       case 'logic': {
         const table = n.fn === 'and' ? 'AND' : n.fn === 'or' ? 'OR' : undefined;
         if (!table) throw new Error(`unknown operator ${n.fn}`);
-        return `${table}[${bool(n.args[0])} * 3 + ${bool(n.args[1])}]`;
+        return `${table}[${code(n.args[0])} * 3 + ${code(n.args[1])}]`;
       }
       case 'cmp': {
-        const [a, b] = [num(n.args[0]), num(n.args[1])];
+        const [a, b] = [code(n.args[0]), code(n.args[1])];
         if (n.fn === '!=') return `ne(${a}, ${b})`;
         const op = cmpOps[n.fn];
         if (!op) throw new Error(`unknown operator ${n.fn}`);
         return `cmp${Object.keys(cmpOps).indexOf(n.fn)}(${a}, ${b})`;
       }
       default:
-        return leaf(n, 'b');
+        throw new Error(`not element-wise: ${n.op}`);
     }
   };
-  const body = root.kind === 'boolean' ? bool(root) : num(root);
-  return { code: body, leaves };
+  const body = code(root);
+  return { code: locals.length ? `${locals.join(' ')} out[i] = ${body};` : `out[i] = ${body};`, leaves };
 }
 
 const compiled = new Map<string, Kernel>();
@@ -111,9 +146,11 @@ const ne = (x, y) => (x !== x || y !== y) ? 2 : (x !== y ? 1 : 0);
 ${cmpFns}
 return function fused(n, inputs, out) {
 ${loads}
-for (let i = 0; i < n; i++) { ${reads} out[i] = ${shape.code}; }
+for (let i = 0; i < n; i++) { ${reads} ${shape.code} }
 };`;
   k = new Function(src)() as Kernel;
+  // Shapes come and go as rules are edited: keep the most recent ones.
+  if (compiled.size >= 2000) compiled.delete(compiled.keys().next().value!);
   compiled.set(key, k);
   return k;
 }

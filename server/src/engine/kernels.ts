@@ -1,6 +1,10 @@
 // Column-at-a-time implementations of the ARL functions, series-aware and causal.
 // Numbers: Float64Array with NaN for missing. Conditions: Uint8Array, 0 false, 1 true, 2 unknown
 // (a comparison with a missing value); unknown never fires and `not unknown` stays unknown.
+import { acrossKernels } from './across';
+import { expandingBaseline, expandingCount, expandingReduce, expandingSlope } from './expanding';
+import { slidingRobustZ } from './robust';
+import { sequenceKernels } from './sequences';
 
 export interface Layout {
   seriesStart: Int32Array;
@@ -16,21 +20,34 @@ export type Bool = Uint8Array;
 export type Consts = Record<string, number>;
 
 
+/** Points in the longest series: no window holds more, whatever its length. */
+function longestSeries(L: Layout): number {
+  let m = 0;
+  for (let s = 0; s + 1 < L.seriesStart.length; s++) m = Math.max(m, L.seriesStart[s + 1] - L.seriesStart[s]);
+  return m;
+}
+
 function nans(n: number): Float64Array {
   return new Float64Array(n).fill(Number.NaN);
 }
 
-/** Reduces the present values of each window [j - w + 1, j], j = i - offset. */
-function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: number): Num {
+/**
+ * Reduces the present values of each window [j - w + 1, j], j = i - offset. With `minCount` the
+ * window may be cut at the series start, and needs that many values present.
+ */
+function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: number, minCount?: number): Num {
+  if (w === Infinity) return expandingReduce(x, L, offset, r, q, minCount);
   const out = nans(L.length);
-  const buf = new Float64Array(w);
+  const buf = new Float64Array(Math.min(w, longestSeries(L)));
   const starts = L.seriesStart;
+  const partial = minCount !== undefined;
+  const need = Math.max(1, minCount ?? 1);
   for (let s = 0; s + 1 < starts.length; s++) {
     const a = starts[s];
     const b = starts[s + 1];
-    for (let i = a + w - 1 + offset; i < b; i++) {
+    for (let i = a + (partial ? 0 : w - 1) + offset; i < b; i++) {
       const j = i - offset;
-      if (w === 4 && r === 'median') {
+      if (w === 4 && r === 'median' && !partial) {
         // The most common window (a month of weeks), all values present: no buffer, no branches.
         const v0 = x[j - 3];
         const v1 = x[j - 2];
@@ -42,11 +59,11 @@ function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: n
         }
       }
       let n = 0;
-      for (let t = j - w + 1; t <= j; t++) {
+      for (let t = Math.max(a, j - w + 1); t <= j; t++) {
         const v = x[t];
         if (v === v) buf[n++] = v;
       }
-      if (n === 0) continue;
+      if (n < need) continue;
       if (r === 'median' && n <= 4) {
         // Median of up to 4 values with min/max (no unpredictable branches), exactly as sorting would.
         const v0 = buf[0];
@@ -76,18 +93,18 @@ function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: n
   return out;
 }
 
-function sumOf(buf: Float64Array, n: number): number {
+export function sumOf(buf: Float64Array, n: number): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += buf[i];
   return s;
 }
 
-function meanOf(buf: Float64Array, n: number): number {
+export function meanOf(buf: Float64Array, n: number): number {
   return sumOf(buf, n) / n;
 }
 
 /** Sample standard deviation; NaN below two values. */
-function stdOf(buf: Float64Array, n: number): number {
+export function stdOf(buf: Float64Array, n: number): number {
   if (n < 2) return Number.NaN;
   const m = meanOf(buf, n);
   let ss = 0;
@@ -122,7 +139,7 @@ function select(buf: Float64Array, n: number, k: number): number {
 }
 
 /** Linear-interpolation quantile (numpy's default). */
-function quantileOf(buf: Float64Array, n: number, q: number): number {
+export function quantileOf(buf: Float64Array, n: number, q: number): number {
   const pos = q * (n - 1);
   const lo = Math.floor(pos);
   if (n <= 24) {
@@ -181,52 +198,115 @@ export function lag(x: Num, L: Layout, k: number): Num {
   return out;
 }
 
-function countBool(x: Bool, L: Layout, w: number, offset: number): Num {
+/**
+ * How many points of each window a condition is true at; with `minCount`, a window cut at the
+ * series start counts once it holds that many known points.
+ */
+function countBool(x: Bool, L: Layout, w: number, offset: number, minCount?: number): Num {
+  if (w === Infinity) return expandingCount(x, L, offset, minCount, true);
   const out = nans(L.length);
+  const partial = minCount !== undefined;
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
     const b = L.seriesStart[s + 1];
-    for (let i = a + w - 1 + offset; i < b; i++) {
+    for (let i = a + (partial ? 0 : w - 1) + offset; i < b; i++) {
       let c = 0;
-      for (let t = i - offset - w + 1; t <= i - offset; t++) if (x[t] === TRUE) c++;
-      out[i] = c;
+      let known = 0;
+      for (let t = Math.max(a, i - offset - w + 1); t <= i - offset; t++) {
+        if (x[t] === TRUE) c++;
+        if (x[t] !== UNKNOWN) known++;
+      }
+      if (!partial || known >= minCount) out[i] = c;
     }
   }
   return out;
 }
 
-/** now compared with the w points before it: (x - centre) / scale; NaN when scale is 0. */
-function baseline(x: Num, L: Layout, w: number, offset: number, robust: boolean): Num {
+/** How many values of each window are present. */
+function countPresent(x: Num, L: Layout, w: number, offset: number, minCount?: number): Num {
+  if (w === Infinity) return expandingCount(x, L, offset, minCount, false);
   const out = nans(L.length);
-  const buf = new Float64Array(w);
+  const partial = minCount !== undefined;
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
     const b = L.seriesStart[s + 1];
-    for (let i = a + w + offset; i < b; i++) {
+    for (let i = a + (partial ? 0 : w - 1) + offset; i < b; i++) {
+      let n = 0;
+      for (let t = Math.max(a, i - offset - w + 1); t <= i - offset; t++) if (x[t] === x[t]) n++;
+      if (!partial || n >= minCount) out[i] = n;
+    }
+  }
+  return out;
+}
+
+/** The smallest spread a baseline divides by: 1e-3 of the mean absolute value of its values, at least 1e-9. */
+export const spreadFloorRelative = 1e-3;
+export const spreadFloorAbsolute = 1e-9;
+
+export function spreadFloor(meanAbs: number): number {
+  return Math.max(spreadFloorRelative * meanAbs, spreadFloorAbsolute);
+}
+
+export type BaselineKind = 'zscore' | 'robust_z' | 'rank';
+
+/**
+ * Now compared with the w points before it: (x - centre) / spread for zscore and robust_z (the
+ * spread floored, see spreadFloor), or the share of them below now for rank.
+ */
+function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKind, minCount?: number): Num {
+  if (w === Infinity) return expandingBaseline(x, L, offset, kind, minCount);
+  const out = nans(L.length);
+  const buf = new Float64Array(Math.min(w, longestSeries(L)));
+  const partial = minCount !== undefined;
+  const need = Math.max(minCount ?? 0, kind === 'rank' ? 1 : 2);
+  for (let s = 0; s + 1 < L.seriesStart.length; s++) {
+    const a = L.seriesStart[s];
+    const b = L.seriesStart[s + 1];
+    for (let i = a + (partial ? 0 : w) + offset; i < b; i++) {
       const j = i - offset;
       const cur = x[j];
       if (cur !== cur) continue;
       let n = 0;
-      for (let t = j - w; t < j; t++) {
+      let abs = 0;
+      for (let t = Math.max(a, j - w); t < j; t++) {
         const v = x[t];
-        if (v === v) buf[n++] = v;
+        if (v === v) {
+          buf[n++] = v;
+          abs += Math.abs(v);
+        }
+      }
+      if (n < need) continue;
+      if (kind === 'rank') {
+        out[i] = rankIn(buf, n, cur);
+        continue;
       }
       let centre: number;
-      let scale: number;
-      if (robust) {
-        if (n < 1) continue;
+      let spread: number;
+      if (kind === 'robust_z') {
         centre = quantileOf(buf, n, 0.5);
         for (let t = 0; t < n; t++) buf[t] = Math.abs(buf[t] - centre);
-        scale = 1.4826 * quantileOf(buf, n, 0.5);
+        spread = 1.4826 * quantileOf(buf, n, 0.5);
+        // More than half the window at the median: the mean absolute deviation instead.
+        if (spread === 0) spread = 1.2533 * meanOf(buf, n);
       } else {
-        if (n < 2) continue;
         centre = meanOf(buf, n);
-        scale = stdOf(buf, n);
+        spread = stdOf(buf, n);
       }
-      if (scale > 0) out[i] = (cur - centre) / scale;
+      out[i] = (cur - centre) / Math.max(spread, spreadFloor(abs / n));
     }
   }
   return out;
+}
+
+/** Share of buf[0..n) below v, ties counting half. */
+function rankIn(buf: Float64Array, n: number, v: number): number {
+  let below = 0;
+  let equal = 0;
+  for (let t = 0; t < n; t++) {
+    if (buf[t] < v) below++;
+    else if (buf[t] === v) equal++;
+  }
+  return (below + 0.5 * equal) / n;
 }
 
 function ewma(x: Num, L: Layout, w: number, offset: number): Num {
@@ -264,7 +344,9 @@ function run(L: Layout, k: number, first: number, at: (i: number) => number): Bo
   return out;
 }
 
-const AND3 = new Uint8Array([FALSE, FALSE, FALSE, FALSE, TRUE, UNKNOWN, FALSE, UNKNOWN, UNKNOWN]);
+/** Kleene `and` / `or` of x and y, read at [x * 3 + y]. */
+export const AND3 = new Uint8Array([FALSE, FALSE, FALSE, FALSE, TRUE, UNKNOWN, FALSE, UNKNOWN, UNKNOWN]);
+export const OR3 = new Uint8Array([FALSE, TRUE, UNKNOWN, TRUE, TRUE, TRUE, UNKNOWN, TRUE, UNKNOWN]);
 
 /** Rose (or fell) at each of the last k steps: each step scored once, then k of them combined. */
 function trend(x: Num, L: Layout, k: number, up: boolean): Bool {
@@ -332,7 +414,7 @@ function reduce(r: Reducer, buf: Float64Array, n: number, q: number): number {
   }
 }
 
-const win = (r: Reducer): Kernel => (args, c, L) => windowed(args[0] as Num, L, c.w, c.offset, r, c.q ?? 0.5);
+const win = (r: Reducer): Kernel => (args, c, L) => windowed(args[0] as Num, L, c.w, c.offset, r, c.q ?? 0.5, c.min_count);
 
 export const kernels: Record<string, Kernel> = {
   lag: ([x], c, L) => lag(x as Num, L, c.k),
@@ -356,32 +438,28 @@ export const kernels: Record<string, Kernel> = {
   max: win('max'),
   std: win('std'),
   zero_rate: win('zero_rate'),
-  count: ([x], c, L) => {
-    if (x instanceof Uint8Array) return countBool(x, L, c.w, c.offset);
+  count: ([x], c, L) => (x instanceof Uint8Array ? countBool(x, L, c.w, c.offset, c.min_count) : countPresent(x as Num, L, c.w, c.offset, c.min_count)),
+  slope: ([x], c, L) => {
+    if (c.w === Infinity) return expandingSlope(x as Num, L, c.offset, c.min_count);
     const out = nans(L.length);
+    const partial = c.min_count !== undefined;
     for (let s = 0; s + 1 < L.seriesStart.length; s++) {
-    const a = L.seriesStart[s];
-    const b = L.seriesStart[s + 1];
-      for (let i = a + c.w - 1 + c.offset; i < b; i++) {
-        let n = 0;
-        for (let t = i - c.offset - c.w + 1; t <= i - c.offset; t++) if (x[t] === x[t]) n++;
-        out[i] = n;
+      const a = L.seriesStart[s];
+      const b = L.seriesStart[s + 1];
+      for (let i = a + (partial ? 0 : c.w - 1) + c.offset; i < b; i++) {
+        const j0 = Math.max(a, i - c.offset - c.w + 1);
+        if (partial && present(x as Num, j0, i - c.offset) < c.min_count) continue;
+        out[i] = slopeOf(x as Num, j0, i - c.offset);
       }
     }
     return out;
   },
-  slope: ([x], c, L) => {
-    const out = nans(L.length);
-    for (let s = 0; s + 1 < L.seriesStart.length; s++) {
-    const a = L.seriesStart[s];
-    const b = L.seriesStart[s + 1];
-      for (let i = a + c.w - 1 + c.offset; i < b; i++) out[i] = slopeOf(x as Num, i - c.offset - c.w + 1, i - c.offset);
-    }
-    return out;
-  },
   ewma: ([x], c, L) => ewma(x as Num, L, c.w, c.offset),
-  zscore: ([x], c, L) => baseline(x as Num, L, c.w, c.offset, false),
-  robust_z: ([x], c, L) => baseline(x as Num, L, c.w, c.offset, true),
+  zscore: ([x], c, L) => baseline(x as Num, L, c.w, c.offset, 'zscore', c.min_count),
+  robust_z: ([x], c, L) => slidingRobustZ(x as Num, L, c.w, c.offset, longestSeries(L), c.min_count),
+  rank: ([x], c, L) => baseline(x as Num, L, c.w, c.offset, 'rank', c.min_count),
+  ...sequenceKernels,
+  ...acrossKernels,
   rising: ([x], c, L) => trend(x as Num, L, c.k, true),
   falling: ([x], c, L) => trend(x as Num, L, c.k, false),
   persist: ([x], c, L) => run(L, c.k, c.k - 1, (i) => (x as Bool)[i]),
@@ -405,6 +483,13 @@ export const kernels: Record<string, Kernel> = {
     return out;
   },
 };
+
+/** Values present in x[j0..j1]. */
+function present(x: Num, j0: number, j1: number): number {
+  let n = 0;
+  for (let t = j0; t <= j1; t++) if (x[t] === x[t]) n++;
+  return n;
+}
 
 /** Point-by-point min or max; missing if any argument is. */
 function extreme(args: Num[], f: (a: number, b: number) => number): Num {

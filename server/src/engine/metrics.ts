@@ -281,7 +281,9 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     excluded = new Uint32Array(words);
     for (const b of excludeBits) for (let w = 0; w < words; w++) excluded[w] |= b[w];
   }
-  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, idx.mask) : new Uint32Array(words)));
+  // Rules that were not evaluated (errors, or past the evaluation budget) share one empty set.
+  const none = new Uint32Array(words);
+  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, idx.mask) : none));
   const rawUnion = new Uint32Array(words);
   for (const r of rules) {
     if (!r.flags) continue;
@@ -301,15 +303,17 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
 
   // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
   const catchers = new Uint32Array(idx.labelled.length);
-  for (const b of ruleBits) {
+  ruleBits.forEach((b, k) => {
+    if (!rules[k].flags) return;
     for (let j = 0; j < idx.labelled.length; j++) if (idx.isAnomaly[j] && has(b, idx.labelled[j])) catchers[j]++;
-  }
+  });
   // Overlaps are pairwise: skipped for very large files, which would spend minutes on them.
   const pairwise = rules.length <= maxPairwiseRules;
+  let unevaluated: Scores | undefined;
   const ruleScores: RuleScores[] = rules.map((r, k) => {
-    const s = scores(ruleBits[k], r.flags, idx, ctx, excluded);
+    const s = r.flags ? scores(ruleBits[k], r.flags, idx, ctx, excluded) : (unevaluated ??= scores(none, undefined, idx, ctx, excluded));
     let uniqueTp = 0;
-    for (let j = 0; j < idx.labelled.length; j++) if (catchers[j] === 1 && has(ruleBits[k], idx.labelled[j])) uniqueTp++;
+    if (r.flags) for (let j = 0; j < idx.labelled.length; j++) if (catchers[j] === 1 && has(ruleBits[k], idx.labelled[j])) uniqueTp++;
     const overlap: Record<string, number> = {};
     if (pairwise) {
       rules.forEach((o, m) => {

@@ -48,3 +48,52 @@ export function distribution(values: ArrayLike<number>, idx: SplitIndex): Distri
   }
   return { anomalies: summarise(a, am), normal: summarise(n, nm) };
 }
+
+/** How often one category occurs at labelled anomalies and at normal points. */
+export interface CategoryCount {
+  value: string;
+  anomalies: number;
+  normal: number;
+}
+
+export interface CategoryDistribution {
+  /** The values most frequent at anomalies or at normal points, most frequent at anomalies first. */
+  rows: CategoryCount[];
+  /** Labelled anomalies and normal points, and those without a value. */
+  anomalies: number;
+  normal: number;
+  missingAnomalies: number;
+  missingNormal: number;
+  /** Distinct values seen at labelled points. */
+  distinct: number;
+}
+
+/** Counts of a category column's values at labelled anomalies vs normal points. */
+export function categoryDistribution(codes: Int32Array, values: string[], idx: SplitIndex, top = 5): CategoryDistribution {
+  const atAnomaly = new Int32Array(values.length);
+  const atNormal = new Int32Array(values.length);
+  let missingAnomalies = 0;
+  let missingNormal = 0;
+  for (let k = 0; k < idx.labelled.length; k++) {
+    const c = codes[idx.labelled[k]];
+    const anomaly = idx.isAnomaly[k] === 1;
+    if (c < 0) {
+      if (anomaly) missingAnomalies++;
+      else missingNormal++;
+    } else if (anomaly) atAnomaly[c]++;
+    else atNormal[c]++;
+  }
+  const all = values.map((value, c) => ({ value, anomalies: atAnomaly[c], normal: atNormal[c] })).filter((r) => r.anomalies + r.normal > 0);
+  const byAnomaly = [...all].sort((a, b) => b.anomalies - a.anomalies || b.normal - a.normal).slice(0, top);
+  const byNormal = [...all].sort((a, b) => b.normal - a.normal || b.anomalies - a.anomalies).slice(0, top);
+  const rows = [...new Set([...byAnomaly, ...byNormal])].sort((a, b) => b.anomalies - a.anomalies || b.normal - a.normal);
+  const sum = (xs: Int32Array) => xs.reduce((s, v) => s + v, 0);
+  return {
+    rows,
+    anomalies: sum(atAnomaly) + missingAnomalies,
+    normal: sum(atNormal) + missingNormal,
+    missingAnomalies,
+    missingNormal,
+    distinct: all.length,
+  };
+}

@@ -2,11 +2,13 @@
 // computed once per analysis and rule, and abandoned when the request is cancelled.
 import type { Analysis } from '../engine/analyze';
 import { analyzeRule, type RuleBehaviour } from '../refine/behaviour';
-import { contextFromAnalysis, type RefineContext } from '../refine/context';
+import { contextFromAnalysis, evaluate, type Evaluation, type RefineContext } from '../refine/context';
 import { proposeOffline, type ProposeResult } from '../refine/offline';
 
 interface Memo {
   ctx?: RefineContext;
+  /** The file evaluated at the labelled points, shared by every rule's behaviour. */
+  ev?: Evaluation;
   behaviours: Map<string, RuleBehaviour>;
   proposals: Map<string, Promise<ProposeResult>>;
   /** Searches that finished, for answers that must not wait. */
@@ -45,7 +47,11 @@ export class RefineService {
     if (!this.canRefine(a, rule)) return undefined;
     const m = this.entry(a);
     let b = m.behaviours.get(rule);
-    if (!b) m.behaviours.set(rule, (b = analyzeRule(this.context(a), rule)));
+    if (!b) {
+      const ctx = this.context(a);
+      m.ev ??= evaluate(ctx, ctx.text, a);
+      m.behaviours.set(rule, (b = analyzeRule(ctx, rule, { ev: m.ev })));
+    }
     return b;
   }
 

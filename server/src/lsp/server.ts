@@ -113,7 +113,11 @@ export function startServer(connection: Connection): { workspace: Workspace } {
         } catch (e) {
           connection.console.error(`arl: behavioural analysis failed: ${(e as Error).stack ?? e}`);
         }
-        if (found.length && current()) connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics([...a.issues, ...found], a.parse.text) });
+        try {
+          if (found.length && current()) await connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics([...a.issues, ...found], a.parse.text) });
+        } catch {
+          // The connection closed while the analysis ran: there is no one to tell.
+        }
       }, Math.max(settings.debounceMs, 600)),
     );
   }
@@ -159,7 +163,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,
-        completionProvider: { triggerCharacters: ['(', ',', ' ', '='], resolveProvider: false },
+        completionProvider: { triggerCharacters: ['(', ',', ' ', '=', '"'], resolveProvider: false },
         signatureHelpProvider: { triggerCharacters: ['(', ','], retriggerCharacters: [' '] },
         definitionProvider: true,
         referencesProvider: true,

@@ -22,20 +22,21 @@ export class Margins {
     return typeof v === 'number' ? v : v[i];
   }
 
-  /** The condition's value (TRUE, FALSE, UNKNOWN) and its margin at point i. */
-  cond(node: PlanNode, i: number): { value: number; margin: number } {
+  /**
+   * The condition's value (TRUE, FALSE, UNKNOWN) and its margin at point i. `memo` holds the
+   * nodes already seen at i: a let used twice is one node of the plan, visited once.
+   */
+  cond(node: PlanNode, i: number, memo = new Map<PlanNode, { value: number; margin: number }>()): { value: number; margin: number } {
+    let r = memo.get(node);
+    if (r) return r;
     const value = this.at(node, i);
-    if (value === UNKNOWN) return { value, margin: 0 };
-    switch (node.op) {
-      case 'cmp':
-        return { value, margin: this.compareMargin(node, i) };
-      case 'not':
-        return { value, margin: this.cond(node.args[0], i).margin };
-      case 'logic':
-        return { value, margin: combine(node.fn as 'and' | 'or', value, node.args.map((a) => this.cond(a, i))) };
-      default:
-        return { value, margin: Infinity };
-    }
+    if (value === UNKNOWN) r = { value, margin: 0 };
+    else if (node.op === 'cmp') r = { value, margin: this.compareMargin(node, i) };
+    else if (node.op === 'not') r = { value, margin: this.cond(node.args[0], i, memo).margin };
+    else if (node.op === 'logic') r = { value, margin: combine(node.fn as 'and' | 'or', value, node.args.map((a) => this.cond(a, i, memo))) };
+    else r = { value, margin: Infinity };
+    memo.set(node, r);
+    return r;
   }
 
   private compareMargin(node: PlanNode, i: number): number {
@@ -53,7 +54,8 @@ export class Margins {
    * it), with its margin. Rules without a plan (errors) never fire.
    */
   decision(rules: (PlanNode | undefined)[], excludes: (PlanNode | undefined)[], i: number): { fired: boolean; margin: number } {
-    const parts = (nodes: (PlanNode | undefined)[]) => nodes.map((n) => (n ? this.cond(n, i) : { value: FALSE, margin: Infinity }));
+    const memo = new Map<PlanNode, { value: number; margin: number }>();
+    const parts = (nodes: (PlanNode | undefined)[]) => nodes.map((n) => (n ? this.cond(n, i, memo) : { value: FALSE, margin: Infinity }));
     const rule = any(parts(rules));
     const ex = any(parts(excludes));
     const fired = rule.value === TRUE && ex.value !== TRUE;

@@ -1,14 +1,17 @@
 // What refinement works on: a rule file and its loaded, labelled dataset. Candidate texts are
-// evaluated against the same DataSession (its feature cache makes re-scoring cheap), and only on
-// the train and validation splits: nothing here reads the test split.
+// evaluated against the same data (the engine's feature cache makes re-scoring cheap), and only on
+// the train and validation splits. The test split is out of reach by construction: the context's
+// frame has no labels on test points, and its scoring answers for train and validation only.
 import { check, type CheckResult, type Schema } from '../../../grammar/src/check';
 import type { Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import type * as A from '../../../grammar/src/ast';
 import type { Analysis } from '../engine/analyze';
-import { schemaOf } from '../engine/frame';
+import type { Evaluator } from '../engine/evaluate';
+import { objectiveScore, type EventIndex } from '../engine/events';
+import { schemaOf, type Frame } from '../engine/frame';
 import { TRUE, type Bool } from '../engine/kernels';
-import { score, type FileScores, type NamedFlags, type RuleScores, type SplitIndex } from '../engine/metrics';
+import { score, type FileScores, type NamedFlags, type ObjectiveInfo, type RuleScores, type SplitIndex } from '../engine/metrics';
 import { compile, type PlanNode, type Program } from '../engine/plan';
 import type { DataSession } from '../engine/store';
 import { PointEvaluator, type PointValues } from './points';
@@ -19,11 +22,32 @@ export type TuneSplit = 'train' | 'validation';
 /** A refinement failure with a message for people (no data, no labels, unknown rule...). */
 export class RefineError extends Error {}
 
+/** What refinement may read of the data: the points, and labels everywhere but on test. */
+export interface TuneData {
+  /** The loaded frame with the labels of test points removed (NaN). */
+  frame: Frame;
+  evaluator: Evaluator;
+}
+
+/** Scoring on train and validation only: asking it for test throws. */
+export interface TuneScoring {
+  /** The objective the dataset block asks for (or the default from the labels). */
+  objective: ObjectiveInfo;
+  tolerance: number;
+  index(split: TuneSplit): SplitIndex;
+  events(split: TuneSplit): EventIndex;
+  /** Full metrics of flag columns on a split. */
+  score(split: TuneSplit, rules: NamedFlags[], excludes: NamedFlags[]): FileScores;
+  /** The objective of flagging every point of a split: the baseline learned rules must beat. */
+  flagAll(split: TuneSplit): number;
+}
+
 export interface RefineContext {
   /** The rule file as it is now, and its path when it has one. */
   text: string;
   path?: string;
-  data: DataSession;
+  data: TuneData;
+  scoring: TuneScoring;
   shares: [number, number, number];
   schema: Schema;
   /** Dataset column roles (series, time, label, reason) from the file's dataset block. */
@@ -43,18 +67,47 @@ export function contextFromAnalysis(a: Analysis): RefineContext {
   return createContext(a.parse.text, a.path, a.data, a.shares);
 }
 
+const tuneSplits = new Set<string>(['train', 'validation']);
+
+function tuneOnly(split: string): void {
+  if (!tuneSplits.has(split)) throw new RefineError(`Refinement reads the train and validation splits only, not ${split}.`);
+}
+
 export function createContext(text: string, path: string | undefined, data: DataSession, shares: [number, number, number]): RefineContext {
-  const roles = check(parse(text)).dataset.columns;
+  const spec = check(parse(text)).dataset;
+  const roles = spec.columns;
   if (!data.frame.label) throw new RefineError('The dataset has no label column: name it in the dataset block, e.g. `label = is_anomaly`.');
-  const scoring = data.scoring(shares);
-  const train = scoring.get('train').labelled;
-  const validation = scoring.get('validation').labelled;
+  const index = data.scoring(shares);
+  const train = index.get('train').labelled;
+  const validation = index.get('validation').labelled;
   if (!train.length) throw new RefineError('The train split has no labelled points: label more points, or give train a larger share (`split = 60/20/20`).');
   const all = new Int32Array(train.length + validation.length);
   all.set(train);
   all.set(validation, train.length);
   const ranges: Record<TuneSplit, [number, number]> = { train: [0, train.length], validation: [train.length, all.length] };
-  return { text, path, data, shares, schema: schemaOf(data.frame), roles, points: new PointEvaluator(data.evaluator, all), ranges };
+  const tolerance = spec.tolerance;
+  const options = { objective: spec.objective, tolerance };
+  const flagAll: Partial<Record<TuneSplit, number>> = {};
+  const scoring: TuneScoring = {
+    objective: index.objective(spec.objective),
+    tolerance,
+    index: (split) => (tuneOnly(split), index.get(split)),
+    events: (split) => (tuneOnly(split), index.events(split, tolerance)),
+    score: (split, rules, excludes) => (tuneOnly(split), score(index, split, rules, excludes, options)),
+    flagAll: (split) => {
+      tuneOnly(split);
+      return (flagAll[split] ??= objectiveScore(scoring.objective.objective, new Uint8Array(data.frame.length).fill(1), index.events(split, tolerance)));
+    },
+  };
+  return { text, path, data: { frame: withoutTestLabels(data.frame, index.splits.of), evaluator: data.evaluator }, scoring, shares, schema: schemaOf(data.frame), roles, points: new PointEvaluator(data.evaluator, all), ranges };
+}
+
+/** The frame with every test point's label removed: the one copy refinement holds. */
+function withoutTestLabels(frame: Frame, splitOf: Uint8Array): Frame {
+  if (!frame.label) return frame;
+  const label = Float64Array.from(frame.label);
+  for (let i = 0; i < label.length; i++) if (splitOf[i] === 2) label[i] = Number.NaN;
+  return { ...frame, label, lineOf: (p) => frame.lineOf(p) };
 }
 
 /** The same data, another version of the file. */
@@ -72,12 +125,15 @@ export interface Figures {
   precision: number;
   recall: number;
   f1: number;
+  /** The file's objective on the split (point F1, event F1 or F-beta; 0 when undefined). */
+  objective: number;
 }
 
 export type SplitFigures = Record<TuneSplit, Figures>;
 
-export function figures(tp: number, fp: number, anomalies: number, labelled: number): Figures {
+export function figures(tp: number, fp: number, anomalies: number, labelled: number, objective?: number): Figures {
   const fn = anomalies - tp;
+  const f1 = 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN;
   return {
     tp,
     fp,
@@ -85,12 +141,18 @@ export function figures(tp: number, fp: number, anomalies: number, labelled: num
     tn: labelled - anomalies - fp,
     precision: tp + fp ? tp / (tp + fp) : Number.NaN,
     recall: anomalies ? tp / anomalies : Number.NaN,
-    f1: 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN,
+    f1,
+    objective: objective ?? (Number.isNaN(f1) ? 0 : f1),
   };
 }
 
+/** The objective of figures, for comparisons. */
+export function objOf(f: Figures): number {
+  return f.objective;
+}
+
 /** F1 with NaN read as 0, for comparisons. */
-export function f1Of(f: Figures): number {
+export function f1Of(f: Pick<Figures, 'f1'>): number {
   return Number.isNaN(f.f1) ? 0 : f.f1;
 }
 
@@ -116,6 +178,8 @@ export interface Evaluation {
   ruleFired(split: TuneSplit): Uint8Array[];
   /** Whether the file flags each labelled point of the split. */
   fired(split: TuneSplit): Uint8Array;
+  /** Whether the file flags each point of the frame (1) or not (0): rules, less excludes. */
+  fileFlags(): Uint8Array;
   figures(split: TuneSplit): Figures;
   split(): SplitFigures;
   /** Per-rule figures at the labelled points of a split, aligned with program.rules. */
@@ -131,11 +195,12 @@ export interface Evaluation {
 /** A rule's own figures at labelled points; `fires` counts labelled points where it fires. */
 export type RuleFigures = Pick<RuleScores, 'name' | 'tp' | 'fp' | 'fn' | 'tn' | 'precision' | 'recall' | 'f1' | 'fires' | 'uniqueTp'>;
 
-export function evaluate(ctx: RefineContext, text: string): Evaluation {
-  const parsed = parse(text);
-  const checked = check(parsed, ctx.schema);
-  const program = compile(checked);
-  const scoring = ctx.data.scoring(ctx.shares);
+/** `prepared`: the text already parsed, checked (with ctx.schema) and compiled, e.g. by the analysis. */
+export function evaluate(ctx: RefineContext, text: string, prepared?: { parse: ParseResult; check: CheckResult; program: Program }): Evaluation {
+  const parsed = prepared?.parse ?? parse(text);
+  const checked = prepared?.check ?? check(parsed, ctx.schema);
+  const program = prepared?.program ?? compile(checked);
+  const scoring = ctx.scoring;
   const pv = ctx.points;
   const slice = (v: PointValues, split: TuneSplit, n: number): ArrayLike<number> => {
     if (typeof v === 'number') return new Uint8Array(n).fill(v);
@@ -154,7 +219,7 @@ export function evaluate(ctx: RefineContext, text: string): Evaluation {
     check: checked,
     program,
     errors: checked.issues.filter((i) => i.severity === 'error'),
-    index: (split) => scoring.get(split),
+    index: (split) => scoring.index(split),
     at(node, split) {
       const v = pv.values(node);
       if (typeof v === 'number') return v;
@@ -163,7 +228,7 @@ export function evaluate(ctx: RefineContext, text: string): Evaluation {
     },
     ruleFired: (split) =>
       once(`rules:${split}`, () => {
-        const n = scoring.get(split).labelled.length;
+        const n = scoring.index(split).labelled.length;
         const excluded = new Uint8Array(n);
         for (const e of program.excludes) {
           if (!e.node) continue;
@@ -180,23 +245,30 @@ export function evaluate(ctx: RefineContext, text: string): Evaluation {
       }),
     fired: (split) =>
       once(`fired:${split}`, () => {
-        const out = new Uint8Array(scoring.get(split).labelled.length);
+        const out = new Uint8Array(scoring.index(split).labelled.length);
         for (const r of self.ruleFired(split)) for (let k = 0; k < out.length; k++) out[k] |= r[k];
         return out;
       }),
-    figures(split) {
-      const idx = scoring.get(split);
-      const f = self.fired(split);
-      let tp = 0;
-      let fp = 0;
-      for (let k = 0; k < f.length; k++) if (f[k]) idx.isAnomaly[k] ? tp++ : fp++;
-      return figures(tp, fp, idx.anomalies, idx.labelled.length);
-    },
+    fileFlags: () => once('fileFlags', () => fileFlagsOf(self.flags(), ctx.data.frame.length)),
+    figures: (split) =>
+      once(`figures:${split}`, () => {
+        const idx = scoring.index(split);
+        const f = self.fired(split);
+        let tp = 0;
+        let fp = 0;
+        for (let k = 0; k < f.length; k++) if (f[k]) idx.isAnomaly[k] ? tp++ : fp++;
+        // Point F1 needs only the labelled points; event objectives read every point's flag.
+        const objective = scoring.objective.objective.kind === 'point_f1' ? undefined : objectiveScore(scoring.objective.objective, self.fileFlags(), scoring.events(split));
+        return figures(tp, fp, idx.anomalies, idx.labelled.length, objective);
+      }),
     split: () => ({ train: self.figures('train'), validation: self.figures('validation') }),
     ruleFigures: (split) =>
       once(`ruleFigures:${split}`, () => {
-        const idx = scoring.get(split);
+        const idx = scoring.index(split);
         const all = self.ruleFired(split);
+        // How many rules fire at each point: a hit is unique where that is 1 (one pass, not rules x rules).
+        const firing = new Uint32Array(idx.labelled.length);
+        for (const f of all) for (let k = 0; k < f.length; k++) firing[k] += f[k];
         return all.map((mine, r) => {
           let tp = 0;
           let fp = 0;
@@ -206,7 +278,7 @@ export function evaluate(ctx: RefineContext, text: string): Evaluation {
             if (!idx.isAnomaly[k]) fp++;
             else {
               tp++;
-              if (!all.some((o, m) => m !== r && o[k])) uniqueTp++;
+              if (firing[k] === 1) uniqueTp++;
             }
           }
           return { ...figures(tp, fp, idx.anomalies, idx.labelled.length), name: program.rules[r].name, fires: tp + fp, uniqueTp };
@@ -221,7 +293,7 @@ export function evaluate(ctx: RefineContext, text: string): Evaluation {
     scores: (split) =>
       once(`scores:${split}`, () => {
         const f = self.flags();
-        return score(scoring, split, f.rules, f.excludes, { objective: checked.dataset.objective, tolerance: checked.dataset.tolerance });
+        return scoring.score(split, f.rules, f.excludes);
       }),
     rule: (name) => parsed.file.rules.find((r) => r.name?.name === name),
   };
@@ -234,4 +306,23 @@ export function requireRule(ev: Evaluation, name: string): A.RuleDecl {
   if (r) return r;
   const names = ev.parse.file.rules.flatMap((d) => (d.name ? [d.name.name] : []));
   throw new RefineError(`No rule \`${name}\` in this file${names.length ? `; its rules: ${names.join(', ')}` : ''}.`);
+}
+
+/** Rules or'ed, excludes removed: 1 where the file flags a point. */
+export function fileFlagsOf(f: { rules: NamedFlags[]; excludes: NamedFlags[] }, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (const r of f.rules) if (r.flags) for (let i = 0; i < n; i++) if (r.flags[i] === TRUE) out[i] = 1;
+  for (const e of f.excludes) if (e.flags) for (let i = 0; i < n; i++) if (e.flags[i] === TRUE) out[i] = 0;
+  return out;
+}
+
+/**
+ * How well figures hold up on both splits: the smaller of the train and validation objectives,
+ * each divided by flagging every point on that split (splits can differ in their share of
+ * anomalies). Candidates that pass the acceptance rule are chosen by it.
+ */
+export function holdsUp(ctx: RefineContext, f: { train: number; validation: number }): number {
+  const t = ctx.scoring.flagAll('train');
+  const v = ctx.scoring.flagAll('validation');
+  return Math.min(t > 0 ? f.train / t : f.train, v > 0 ? f.validation / v : f.validation);
 }

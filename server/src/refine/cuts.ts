@@ -1,5 +1,7 @@
-// Cut points on one feature: the exact F1-best threshold (a sweep over the sorted values) and the
-// Gini-best split (decision-stump style, as RuAG turns continuous attributes into predicates).
+// Cut points on one feature: the exact F1-best threshold (a sweep over the sorted values), the
+// exact objective-best one over every point of a split (events and alarms), and the Gini-best
+// split (decision-stump style, as RuAG turns continuous attributes into predicates).
+import { ObjectiveTracker, type EventIndex, type Objective } from '../engine/events';
 
 /**
  * The roundest number between lo and hi (either may be infinite), nearest the middle among equals.
@@ -47,6 +49,23 @@ export interface SweepResult {
   f1: number;
   tp: number;
   fp: number;
+  /**
+   * The roundest threshold whose F1 is within `tolerance` of the best, over the run of thresholds
+   * around the best one that all are: a difference smaller than the minimum gain is not one.
+   */
+  round: number;
+}
+
+/** The roundest number over the run of options around `best` (by position) scoring within tol of it. */
+function roundNear<T extends { lo: number; hi: number }>(options: T[], best: T, score: (o: T) => number, tol: number, hiIn: boolean): number {
+  const k = options.indexOf(best);
+  let a = k;
+  let b = k;
+  while (a > 0 && score(options[a - 1]) >= score(best) - tol) a--;
+  while (b + 1 < options.length && score(options[b + 1]) >= score(best) - tol) b++;
+  const lo = Math.min(...options.slice(a, b + 1).map((o) => o.lo));
+  const hi = Math.max(...options.slice(a, b + 1).map((o) => o.hi));
+  return niceBetween(lo, hi, !hiIn, hiIn);
 }
 
 /**
@@ -54,7 +73,7 @@ export interface SweepResult {
  * comparison decides (whenTrue differs from whenFalse) move; the rest are counted as they are.
  * Exact: every distinct value is tried. Ties go to the threshold nearest `current`.
  */
-export function sweep(p: SweepPoints, op: CutOp, current?: number): SweepResult | undefined {
+export function sweep(p: SweepPoints, op: CutOp, current?: number, tolerance = 0): SweepResult | undefined {
   let tp0 = 0;
   let fp0 = 0;
   const dep: number[] = [];
@@ -113,7 +132,7 @@ export function sweep(p: SweepPoints, op: CutOp, current?: number): SweepResult 
   const b = best!;
   const hiIn = op === '>=' || op === '<';
   const value = current !== undefined && inside(b, current) ? current : niceBetween(b.lo, b.hi, !hiIn, hiIn);
-  return { value, f1: b.f1, tp: b.tp, fp: b.fp };
+  return { value, f1: b.f1, tp: b.tp, fp: b.fp, round: tolerance > 0 ? roundNear(options, b, (o) => o.f1, tolerance, hiIn) : value };
 }
 
 export interface GiniCut {
@@ -180,4 +199,67 @@ export function giniCut(values: ArrayLike<number>, isAnomaly: ArrayLike<number>,
     }
   }
   return best;
+}
+
+/** ObjectiveTracker allocates prefix sums over the frame: one per event index and objective. */
+const trackers = new WeakMap<EventIndex, Map<string, ObjectiveTracker>>();
+
+function trackerFor(objective: Objective, idx: EventIndex): ObjectiveTracker {
+  let m = trackers.get(idx);
+  if (!m) trackers.set(idx, (m = new Map()));
+  const key = JSON.stringify(objective);
+  let t = m.get(key);
+  if (!t) m.set(key, (t = new ObjectiveTracker(objective, idx)));
+  return t;
+}
+
+export interface ObjectiveSweepPoints {
+  /** The compared value at every point of the frame (NaN: missing). */
+  values: ArrayLike<number>;
+  /** The file's flags (1 flagged) at every point with the comparison true, and with it false. */
+  whenTrue: ArrayLike<number>;
+  whenFalse: ArrayLike<number>;
+}
+
+/**
+ * The threshold t maximising the objective on a split when the comparison is `value op t`, over
+ * every point of the split (so alarms and events are scored, not only labelled points). Exact for
+ * comparisons that can only add flags (whenTrue covers whenFalse, as in `and` / `or` chains); for
+ * other ones, undefined. Points enter an ObjectiveTracker from the base (the comparison false
+ * everywhere) in the order the threshold reaches them. Ties go to the threshold nearest `current`.
+ */
+export function sweepObjective(p: ObjectiveSweepPoints, op: CutOp, objective: Objective, idx: EventIndex, current?: number, tolerance = 0): { value: number; objective: number; round: number } | undefined {
+  const dep: number[] = [];
+  for (let i = 0; i < idx.n; i++) {
+    if (idx.kind[i] === 0) continue;
+    const t = p.whenTrue[i] === 1;
+    const f = p.whenFalse[i] === 1;
+    if (f && !t) return undefined;
+    if (t && !f && p.values[i] === p.values[i]) dep.push(i);
+  }
+  if (!dep.length) return undefined;
+  const up = op === '>=' || op === '>';
+  dep.sort((a, b) => (up ? p.values[b] - p.values[a] : p.values[a] - p.values[b]));
+  const tracker = trackerFor(objective, idx);
+  tracker.reset(Uint8Array.from(p.whenFalse as ArrayLike<number>));
+  type Option = { lo: number; hi: number; v: number };
+  const first = p.values[dep[0]];
+  const options: Option[] = [up ? { lo: first, hi: Infinity, v: tracker.value() } : { lo: -Infinity, hi: first, v: tracker.value() }];
+  for (let j = 0; j < dep.length; ) {
+    const v = p.values[dep[j]];
+    while (j < dep.length && p.values[dep[j]] === v) tracker.add(dep[j++]);
+    const next = j < dep.length ? p.values[dep[j]] : up ? -Infinity : Infinity;
+    options.push(up ? { lo: next, hi: v, v: tracker.value() } : { lo: v, hi: next, v: tracker.value() });
+  }
+  const inside = (o: Option, t: number) => (op === '>=' || op === '<' ? t > o.lo && t <= o.hi : t >= o.lo && t < o.hi);
+  let best: Option | undefined;
+  let bestDist = Infinity;
+  for (const o of options) {
+    const dist = current === undefined ? 0 : inside(o, current) ? -1 : Math.min(Math.abs(current - o.lo), Math.abs(current - o.hi));
+    if (!best || o.v > best.v + 1e-12 || (Math.abs(o.v - best.v) <= 1e-12 && dist < bestDist)) (best = o), (bestDist = dist);
+  }
+  const b = best!;
+  const hiIn = op === '>=' || op === '<';
+  const value = current !== undefined && inside(b, current) ? current : niceBetween(b.lo, b.hi, !hiIn, hiIn);
+  return { value, objective: b.v, round: tolerance > 0 ? roundNear(options, b, (o) => o.v, tolerance, hiIn) : value };
 }

@@ -1,16 +1,15 @@
-// Drafting starting rules from labelled data (the seed paper's B.2.1): statistics of features at
-// anomalies vs normal points, turned into rules either offline, by a greedy Gini search (each rule a
-// short conjunction of feature cuts, covering the anomalies the file still misses), or by an LLM
-// given the statistics and the labellers' reasons. Drafts are checked and kept only if they raise
-// train F1; the result is the file with the drafts appended.
-import { writeName } from '../../../grammar/src/lexer';
-import { printExpr } from '../../../grammar/src/print';
-import { evaluate, f1Of, type Evaluation, type RefineContext, type SplitFigures } from './context';
-import { giniCut } from './cuts';
-import { binary, checkAddedRule, declaredNames, join, numberExpr } from './edit';
-import { derivedFeatures, trainValues, type Feature } from './features';
+// Drafting starting rules from labelled data (the seed paper's B.2.1). Offline: rule discovery
+// (discover.ts: sequential covering over scale-free features, category tests and holds, pruned on
+// validation, cleaned, named and explained). By an LLM: given the feature statistics and the
+// labellers' reasons. Either way a draft is kept only when it passes the acceptance rule: the
+// train objective, less the complexity cost, rises by the minimum gain and validation does not
+// fall. The result is the file with the drafts appended.
+import { evaluate, type Evaluation, type RefineContext, type SplitFigures } from './context';
+import { appendRule, discover, type DiscoverOptions } from './discover';
+import { checkAddedRule } from './edit';
 import { askForRules, type LlmFailure, type LlmOptions, type Tokens } from './llm';
 import { buildDraftPrompt } from './prompt';
+import { verdict } from './proposal';
 
 export interface DraftedRule {
   name: string;
@@ -34,30 +33,11 @@ export interface DraftResult {
   error?: LlmFailure;
 }
 
-export interface DraftOptions {
-  /** Most rules drafted (default 4). */
-  maxRules?: number;
-  /** Most conditions in one offline rule (default 3). */
-  maxConditions?: number;
-  /** An offline rule stops growing once this share of what it flags is anomalous (default 0.85). */
-  precision?: number;
+export interface DraftOptions extends DiscoverOptions {
   ev?: Evaluation;
 }
 
-interface Cond {
-  feature: Feature;
-  op: '>=' | '<';
-  cut: number;
-}
-
-function freshName(taken: Set<string>, k: number): string {
-  let n = k;
-  while (taken.has(`draft_${n}`)) n++;
-  taken.add(`draft_${n}`);
-  return `draft_${n}`;
-}
-
-/** Appends checked rules one by one, keeping those that raise train F1. */
+/** Appends checked rules one by one, keeping those that pass the acceptance rule. */
 class Appender {
   ev: Evaluation;
   readonly kept: DraftedRule[] = [];
@@ -66,6 +46,7 @@ class Appender {
   constructor(
     private readonly ctx: RefineContext,
     start: Evaluation,
+    private readonly minGain?: number,
   ) {
     this.ev = start;
   }
@@ -76,16 +57,27 @@ class Appender {
       this.rejected.push({ ruleText, reason: `invalid: ${c.errors.join(' ')}` });
       return false;
     }
-    const was = f1Of(this.ev.figures('train'));
-    const now = f1Of(c.ev.figures('train'));
-    if (!(now > was + 1e-9)) {
-      this.rejected.push({ ruleText: c.ruleText, reason: `no gain: train F1 ${was.toFixed(3)} -> ${now.toFixed(3)}` });
+    const v = verdict(this.ev, c.ev, { minGain: this.minGain });
+    if (!v.ok) {
+      this.rejected.push({ ruleText: c.ruleText, reason: v.reason });
       return false;
     }
     this.ev = c.ev;
     this.kept.push({ name: c.name, ruleText: c.ruleText, after: c.ev.split() });
     return true;
   }
+}
+
+/** Offline drafting: rules discovered from the data (discover.ts), as many as pass. */
+export function draftOffline(ctx: RefineContext, opts: DraftOptions = {}): DraftResult {
+  const start = opts.ev ?? evaluate(ctx, ctx.text);
+  const d = discover(ctx, { ...opts, maxRules: start.program.rules.length + (opts.maxRules ?? 8), ev: start });
+  const base = { before: start.split(), rejected: d.rejected };
+  if (!d.rules.length) return { ...base, text: ctx.text, appended: '', rules: [], after: start.split() };
+  const header = '# Discovered from the labelled data (offline: sequential covering, pruned on validation); refine with `arl learn`.';
+  let appended = (ctx.text.endsWith('\n') ? '\n' : '\n\n') + header + '\n';
+  for (const r of d.rules) appended = appendRule(appended, r.ruleText, r.comment);
+  return { ...base, text: ctx.text + appended, appended, rules: d.rules.map((r) => ({ name: r.name, ruleText: r.ruleText, after: r.after })), after: evaluate(ctx, ctx.text + appended).split() };
 }
 
 function finish(ctx: RefineContext, start: Evaluation, a: Appender, header: string): DraftResult {
@@ -96,45 +88,6 @@ function finish(ctx: RefineContext, start: Evaluation, a: Appender, header: stri
   return { ...base, text, appended, after: evaluate(ctx, text).split() };
 }
 
-/** Offline drafting: greedy conjunctions of Gini-best cuts over standard features. */
-export function draftOffline(ctx: RefineContext, opts: DraftOptions = {}): DraftResult {
-  const start = opts.ev ?? evaluate(ctx, ctx.text);
-  const features = derivedFeatures(start);
-  const idx = start.index('train');
-  const y = idx.isAnomaly;
-  const values = new Map(features.map((f) => [f, trainValues(start, f.node)]));
-  const a = new Appender(ctx, start);
-  const taken = declaredNames(start.parse.file);
-  const maxRules = opts.maxRules ?? 4;
-  for (let r = 0; r < maxRules; r++) {
-    const covered = a.ev.fired('train');
-    let pool: number[] = [];
-    for (let k = 0; k < y.length; k++) if (!covered[k]) pool.push(k);
-    const conds: Cond[] = [];
-    for (let depth = 0; depth < (opts.maxConditions ?? 3); depth++) {
-      let best: { f: Feature; cut: NonNullable<ReturnType<typeof giniCut>> } | undefined;
-      for (const f of features) {
-        if (conds.some((c) => c.feature === f)) continue;
-        const cut = giniCut(values.get(f)!, y, pool);
-        if (cut && cut.gain > 1e-12 && cut.keptAnomalies > 0 && (!best || cut.gain > best.cut.gain)) best = { f, cut };
-      }
-      if (!best) break;
-      const v = values.get(best.f)!;
-      const { op, cut } = best.cut;
-      pool = pool.filter((k) => (op === '>=' ? v[k] >= cut : v[k] < cut));
-      conds.push({ feature: best.f, op, cut });
-      const pos = pool.reduce((s, k) => s + y[k], 0);
-      if (!pool.length || pos / pool.length >= (opts.precision ?? 0.85)) break;
-    }
-    if (!conds.length) break;
-    const name = freshName(taken, r + 1);
-    const expr = join(conds.map((c) => binary(c.op, c.feature.expr, numberExpr(c.cut))), 'and');
-    const title = `Drafted: ${conds.map((c) => `${c.op === '>=' ? 'high' : 'low'} ${c.feature.text}`).join(', ')}`;
-    if (!a.add(`rule ${writeName(name)} ${JSON.stringify(title)} when ${printExpr(expr)}`)) break;
-  }
-  return finish(ctx, start, a, '# Drafted from the labelled data (offline Gini search); refine with `arl learn`.');
-}
-
 /** Drafting by an LLM from the feature statistics and the labellers' reasons. */
 export async function draftWithLlm(ctx: RefineContext, llm: LlmOptions & { count?: number }, opts: DraftOptions = {}): Promise<DraftResult> {
   const start = opts.ev ?? evaluate(ctx, ctx.text);
@@ -143,7 +96,7 @@ export async function draftWithLlm(ctx: RefineContext, llm: LlmOptions & { count
     const c = checkAddedRule(ctx, start, text);
     return c.ok ? [] : c.errors;
   });
-  const a = new Appender(ctx, start);
+  const a = new Appender(ctx, start, opts.minGain);
   for (const w of answer.invalid) a.rejected.push({ ruleText: w.text, reason: `invalid: ${w.errors.join(' ')}` });
   for (const text of answer.valid) a.add(text);
   const r = finish(ctx, start, a, `# Drafted from the labelled data by ${llm.model}; refine with \`arl learn\`.`);

@@ -77,7 +77,10 @@ export class RuleView {
       const out: RuleView['cmps'][number] = [];
       A.walkExpr(d, (e) => {
         if (!isCompare(e)) return;
-        out.push({ threshold: thresholdOf(e), left: nodeOf(e.left), right: nodeOf(e.right), node: nodeOf(e), leftText: sourceOf(text, e.left), rightText: sourceOf(text, e.right) });
+        // Comparisons of numbers only: not of categories, nor inside a column group (no single node).
+        const [left, right, node] = [ev.program.nodeOf.get(e.left), ev.program.nodeOf.get(e.right), ev.program.nodeOf.get(e)];
+        if (!left || !right || !node || left.kind !== 'number' || right.kind !== 'number') return;
+        out.push({ threshold: thresholdOf(e), left, right, node, leftText: sourceOf(text, e.left), rightText: sourceOf(text, e.right) });
       });
       return out;
     });

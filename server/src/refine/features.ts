@@ -5,6 +5,7 @@ import { writeName } from '../../../grammar/src/lexer';
 import { printExpr } from '../../../grammar/src/print';
 import type { PlanNode } from '../engine/plan';
 import { evaluate, type Evaluation } from './context';
+import type { Frame } from '../engine/frame';
 
 export interface Feature {
   /** ARL text: `oos_ratio`, `z`, `zscore(oos_ratio, 52)`. */
@@ -18,7 +19,10 @@ export interface Feature {
 const prefix = '__arl_feature_';
 
 /** Compiles ARL expressions in the context of the file (its lets resolve); those with errors are left out. */
-export function compileFeatures(ev: Evaluation, items: { text: string; source: Feature['source'] }[]): Feature[] {
+export function compileFeatures(ev: Evaluation, all: { text: string; source: Feature['source'] }[]): Feature[] {
+  // The same text once (a file of thousands of rules repeats its calls), the first kept.
+  const texts = new Set<string>();
+  const items = all.filter((f) => !texts.has(f.text) && texts.add(f.text));
   if (!items.length) return [];
   const extra = items.map((f, k) => `\nlet ${prefix}${k} = ${f.text}`).join('');
   const withLets = evaluate(ev.ctx, ev.text + extra);
@@ -50,14 +54,20 @@ export function fileFeatures(ev: Evaluation): Feature[] {
 }
 
 function collectFileFeatures(ev: Evaluation): Feature[] {
-  const items: { text: string; source: Feature['source'] }[] = featureColumns(ev).map((c) => ({ text: writeName(c), source: 'column' }));
+  // Raw columns only when their series share a scale (see space.ts): a cut in one series' units
+  // means nothing in another's.
+  const items: { text: string; source: Feature['source'] }[] = featureColumns(ev)
+    .filter((c) => sharedScale(ev.ctx.data.frame, c))
+    .map((c) => ({ text: writeName(c), source: 'column' }));
   for (const l of ev.parse.file.lets) {
     if (l.name && l.expr && ev.check.kinds.get(l.expr) === 'number' && !ev.check.broken.has(l)) items.push({ text: writeName(l.name.name), source: 'let' });
   }
   for (const d of [...ev.parse.file.rules, ...ev.parse.file.excludes]) {
     if (ev.check.broken.has(d)) continue;
     A.walkExpr(d.expr, (e) => {
-      if (e.kind === 'call' && ev.check.kinds.get(e) === 'number') items.push({ text: printExpr(e), source: 'expression' });
+      // Not counts of a condition (a hold): their value is how often the rule's own part held.
+      const ofCondition = e.kind === 'call' && e.callee.name === 'count' && e.args[0] && ev.check.kinds.get(e.args[0].value) === 'boolean';
+      if (e.kind === 'call' && ev.check.kinds.get(e) === 'number' && !ofCondition) items.push({ text: printExpr(e), source: 'expression' });
     });
   }
   return compileFeatures(ev, items);
@@ -88,4 +98,31 @@ export function trainValues(ev: Evaluation, node: PlanNode): Float64Array {
   const v = ev.at(node, 'train');
   const n = ev.index('train').labelled.length;
   return typeof v === 'number' ? new Float64Array(n).fill(v) : (v as Float64Array);
+}
+
+/**
+ * Whether a column's series share a scale: the spread of the series' medians (10th to 90th
+ * percentile) is no wider than a typical series' own spread. One series always does. Up to 500
+ * series are looked at.
+ */
+export function sharedScale(frame: Frame, col: string): boolean {
+  const x = frame.columns.get(col);
+  const n = frame.seriesIds.length;
+  if (!x || n < 2) return true;
+  const q = (v: number[], p: number) => v[Math.min(v.length - 1, Math.floor(p * (v.length - 1)))];
+  const medians: number[] = [];
+  const spreads: number[] = [];
+  const step = Math.max(1, Math.floor(n / 500));
+  for (let s = 0; s < n; s += step) {
+    const v: number[] = [];
+    for (let i = frame.seriesStart[s]; i < frame.seriesStart[s + 1]; i++) if (x[i] === x[i]) v.push(x[i]);
+    if (v.length < 5) continue;
+    v.sort((a, b) => a - b);
+    medians.push(q(v, 0.5));
+    spreads.push(q(v, 0.9) - q(v, 0.1));
+  }
+  if (medians.length < 2) return true;
+  medians.sort((a, b) => a - b);
+  spreads.sort((a, b) => a - b);
+  return q(medians, 0.9) - q(medians, 0.1) <= q(spreads, 0.5);
 }

@@ -1,7 +1,7 @@
 // Rule refinement: behavioural analysis, proposers (offline search, LLM), the trajectory of
 // attempts, headless learning and drafting. Pure TypeScript (no editor or LSP imports): the
 // language server and the `arl` command line both use it. Refinement reads train and validation
-// only; `learn` alone reads test, to choose among its searches.
+// only: the context holds no test labels, and its scoring refuses the test split.
 //
 // Start from an analysis that loaded a labelled dataset:
 //
@@ -13,7 +13,7 @@
 //   analyzeFile(ctx, opts?)        -> FileBehaviour  { kind, summary, train, validation, gap, rules, ... }
 //   behaviourMarkdown(b)           -> string (Markdown for a hover)
 //
-// Proposals (code actions): each has a title ("Tune threshold 35 -> 42 (F1 0.81 -> 0.86, val 0.84)"),
+// Proposals (code actions): each has a title ("Tune threshold 35 -> 42 (point F1: train 0.81 -> 0.86, val 0.80 -> 0.84)"),
 // the new rule text, `edit` {start, end, newText} replacing the rule's declaration in ctx.text,
 // the whole new `text`, and file-level figures `before` / `after` on train and validation.
 //   await proposeOffline(ctx, rule, { maxGap?, limit?, signal? }) -> ProposeResult
@@ -32,8 +32,11 @@
 //
 // Learning and drafting (the CLI's `arl learn` and `arl draft`):
 //   await learn(ctx, { proposer: offlineProposer() | llmProposer(llm), rules?, iterations?,
-//        targetF1?, patience?, candidates?, maxGap?, signal?, onProgress?, record? }) -> LearnResult
+//        targetF1?, patience?, candidates?, minGain?, maxGap?, discover?, signal?, onProgress?,
+//        record? }) -> LearnResult (train and validation figures; the caller reports test)
 //   draftOffline(ctx, opts?) -> DraftResult;  await draftWithLlm(ctx, llm, opts?) -> DraftResult
+//   discover(ctx, opts?) -> DiscoverResult;  nextRules(ctx, ev, opts?) -> FoundRule[]
+//   cleanRules(ctx, text) -> { text, dropped };  verdict(base, next, opts?) -> Verdict
 export { analyzeFile, analyzeRule, behaviourMarkdown } from './behaviour';
 export type { BehaviourKind, BehaviourOptions, FileBehaviour, Pattern, RuleBehaviour } from './behaviour';
 export { contextFromAnalysis, createContext, evaluate, f1Of, gapOf, RefineError, withText } from './context';
@@ -52,7 +55,9 @@ export { proposeOffline } from './offline';
 export type { OfflineOptions, ProposeResult } from './offline';
 export { buildDraftPrompt, buildRefinePrompt, languageSummary, promptText, proposeRulesTool } from './prompt';
 export type { LlmPrompt } from './prompt';
-export { defaultMaxGap, judge } from './proposal';
+export { defaultMaxGap, defaultMinGain, judge, verdict } from './proposal';
+export { cleanRules, discover, nextRules } from './discover';
+export type { DiscoverOptions, DiscoverResult, FoundRule } from './discover';
 export type { Candidate, Proposal, ProposalKind, Rejected } from './proposal';
 export { appendAttempt, makeAttempt, parseTrajectory, readTrajectory, trajectoryPath } from './trajectory';
 export type { Attempt, AttemptFigures, TrajectoryRead } from './trajectory';

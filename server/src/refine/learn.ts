@@ -1,16 +1,21 @@
 // Headless learning: the iterative refinement of the seed paper's Algorithm 1 inside its learning
-// framework (B.2.3). Each iteration analyses every target rule on train, asks the proposer for new
-// versions and keeps the best one that raises train F1 with the train-validation gap within bounds.
-// Learning stops at the target F1, after `patience` iterations without gain, or after N. Several
-// independent searches run (each starts from a different first move); the final rules are chosen
-// on the test split, the only place in refinement where test is read.
+// framework (B.2.3), on the file's objective. Each iteration asks the proposer for new versions of
+// every target rule and, with discovery on, tries removing a rule and adding a discovered one. A
+// change is accepted only when the train objective, less the complexity cost, rises by at least
+// the minimum gain and the validation objective does not fall; among the changes that pass, the one
+// best on validation is taken. Learning stops at the target, after `patience` iterations without
+// gain, or after N. Several searches (`candidates`) start from different first moves; the final
+// rules are the search best on validation. Learning never sees the test split: the context holds
+// no test labels, and the final report on test is made by the caller once learning is over.
+import { check } from '../../../grammar/src/check';
+import { parse } from '../../../grammar/src/parse';
 import { analyzeRule } from './behaviour';
-import { evaluate, f1Of, requireRule, withText, type Evaluation, type Figures, type RefineContext, type SplitFigures } from './context';
-import { sourceOf } from './edit';
+import { evaluate, holdsUp, objOf, requireRule, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
+import { appendRule, nextRules, refreshExplanations, removeRule, type DiscoverOptions } from './discover';
+import { applyEdit, checkAddedRule, sourceOf } from './edit';
 import { describeLlmError, proposeWithLlm, type LlmFailure, type LlmOptions, type Tokens } from './llm';
 import { proposeOffline, type ProposeResult } from './offline';
-import { f2, type Proposal, type Rejected } from './proposal';
-import { score } from '../engine/metrics';
+import { defaultMinGain, figuresText, verdict, type Proposal, type ProposalKind, type Rejected } from './proposal';
 import { makeAttempt, type Attempt, type NewAttempt } from './trajectory';
 
 export interface ProposerInput {
@@ -22,7 +27,8 @@ export interface ProposerInput {
   analysis: string;
   /** Earlier attempts on the file, oldest first. */
   history: Attempt[];
-  maxGap: number;
+  maxGap?: number;
+  minGain: number;
   signal?: AbortSignal;
 }
 
@@ -53,7 +59,7 @@ export function offlineProposer(opts: { features?: number } = {}): Proposer {
       const key = `${i.rule}\u0000${i.ctx.text}`;
       let r = memo.get(key);
       if (!r) {
-        r = await proposeOffline(i.ctx, i.rule, { ev: i.ev, maxGap: i.maxGap, signal: i.signal, features: opts.features, limit: 8 });
+        r = await proposeOffline(i.ctx, i.rule, { ev: i.ev, maxGap: i.maxGap, minGain: i.minGain, signal: i.signal, features: opts.features, limit: 8 });
         if (!r.cancelled) memo.set(key, r);
       }
       return r;
@@ -69,7 +75,7 @@ export function llmProposer(llm: LlmOptions & { count?: number }): Proposer {
     recordsAll: true,
     async propose(i) {
       try {
-        return await proposeWithLlm(i.ctx, i.rule, { ...llm, signal: i.signal ?? llm.signal, ev: i.ev, history: i.history, maxGap: i.maxGap });
+        return await proposeWithLlm(i.ctx, i.rule, { ...llm, signal: i.signal ?? llm.signal, ev: i.ev, history: i.history, maxGap: i.maxGap, minGain: i.minGain });
       } catch (e) {
         return { proposals: [], rejected: [], error: describeLlmError(e) };
       }
@@ -78,7 +84,7 @@ export function llmProposer(llm: LlmOptions & { count?: number }): Proposer {
 }
 
 export type Split3 = 'train' | 'validation' | 'test';
-export type AllFigures = Record<Split3, Figures>;
+export type AllFigures = Record<Split3, import('./context').Figures>;
 
 export interface LearnProgress {
   restart: number;
@@ -86,7 +92,9 @@ export interface LearnProgress {
   iteration: number;
   iterations: number;
   rule: string;
-  /** File F1 on train of the current text. */
+  /** The file's objective on train, of the current text. */
+  trainObjective: number;
+  /** File F1 on train of the current text (point F1). */
   trainF1: number;
   /** Of the whole learning, 0 to 1. */
   fraction: number;
@@ -98,14 +106,18 @@ export interface LearnOptions {
   proposer: Proposer;
   /** Iterations per search (default 10). */
   iterations?: number;
-  /** Stop once file F1 on train reaches this (default 1: never early). */
+  /** Stop once the objective on train reaches this (default 1: never early). */
   targetF1?: number;
   /** Stop after this many iterations without gain (default 3). */
   patience?: number;
-  /** Independent searches (default 1). */
+  /** Independent searches, chosen between on validation (default 1). */
   candidates?: number;
-  /** Largest train-validation F1 gap an accepted change may leave (default 0.1). */
+  /** Largest train-validation gap an accepted change may leave (default: no limit). */
   maxGap?: number;
+  /** Least gain on train, with the complexity cost, for a change to be accepted (default 0.002). */
+  minGain?: number;
+  /** Rules may be added (discovered offline) and removed, not only edited. */
+  discover?: boolean | DiscoverOptions;
   signal?: AbortSignal;
   onProgress?: (p: LearnProgress) => void;
   /** Receives every attempt (e.g. to append it to the trajectory file). */
@@ -133,15 +145,21 @@ export interface LearnResult {
   /** The chosen text (the start when nothing improved), and whether it differs from the start. */
   text: string;
   changed: boolean;
-  before: AllFigures;
-  after: AllFigures;
+  /** Train and validation figures, before and after; the caller adds test once learning is over. */
+  before: SplitFigures;
+  after: SplitFigures;
+  /** The objective the figures' `objective` is, for people: `event F1`. */
+  objective: string;
   runs: LearnRun[];
-  /** Index in runs of the search chosen on test (-1: none ran). */
+  /** Index in runs of the search chosen on validation (-1: none ran). */
   chosen: number;
   /** Iterations over all searches, attempts recorded, and changes accepted. */
   iterations: number;
   attempts: number;
   accepted: number;
+  /** Rules added and removed by the chosen search (names). */
+  added: string[];
+  removed: string[];
   tokens: Tokens;
   durationMs: number;
   cancelled: boolean;
@@ -149,43 +167,73 @@ export interface LearnResult {
   errors: string[];
 }
 
-/** File-level figures of a text on the test split. Only the final selection calls this. */
-function testFigures(ctx: RefineContext, text: string): Figures {
-  const ev = evaluate(ctx, text);
-  const f = ev.flags();
-  return score(ctx.data.scoring(ctx.shares), 'test', f.rules, f.excludes).file;
-}
-
-function allFigures(ctx: RefineContext, text: string): AllFigures {
-  const s = evaluate(ctx, text).split();
-  return { ...s, test: testFigures(ctx, text) };
-}
-
 /** Errors after which asking again is pointless. */
 const fatal = new Set(['cancelled', 'auth', 'bad-request', 'connection']);
+
+/** A change to the file, made by an edit, a removal or an addition, with the figures it gives. */
+interface Change {
+  kind: ProposalKind;
+  rule: string;
+  title: string;
+  before: string;
+  after: string;
+  text: string;
+  figures: SplitFigures;
+  gain: number;
+  reason: string;
+}
+
+/** The change best on validation, ties by the train gain. */
+function best<T extends { figures: SplitFigures; gain: number }>(xs: T[]): T | undefined {
+  return [...xs].sort((a, b) => objOf(b.figures.validation) - objOf(a.figures.validation) || b.gain - a.gain)[0];
+}
+
+/** The text without the lets that `before` used and `after` no longer does. */
+export function dropNewlyUnusedLets(before: string, after: string): string {
+  const unused = (t: string) => check(parse(t)).issues.filter((i) => i.code === 'unused-let');
+  const was = new Set(unused(before).map((i) => before.slice(i.start, i.end)));
+  const edits = unused(after)
+    .filter((i) => !was.has(after.slice(i.start, i.end)))
+    .flatMap((i) => i.data?.fixes?.[0]?.edits ?? [])
+    .sort((a, b) => b.start - a.start);
+  let out = after;
+  for (const e of edits) out = applyEdit(out, e);
+  return out;
+}
+
+/** The text without one rule declaration (and the lets only it used). */
+export function withoutRule(text: string, name: string): string {
+  return dropNewlyUnusedLets(text, removeRule(text, name));
+}
 
 export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<LearnResult> {
   const t0 = performance.now();
   const start = ctx.text;
   const startEv = evaluate(ctx, start);
-  const targets = opts.rules?.length ? opts.rules : startEv.program.rules.filter((r) => r.node).map((r) => r.name);
-  for (const r of targets) requireRule(startEv, r);
+  const explicit = opts.rules?.length ? opts.rules : undefined;
+  for (const r of explicit ?? []) requireRule(startEv, r);
   const N = opts.iterations ?? 10;
   const M = Math.max(1, opts.candidates ?? 1);
   const patience = opts.patience ?? 3;
   const target = opts.targetF1 ?? 1;
-  const maxGap = opts.maxGap ?? 0.1;
+  const minGain = opts.minGain ?? defaultMinGain;
+  const judgeOpts = { maxGap: opts.maxGap, minGain };
+  const discovery = opts.discover ? { ...(typeof opts.discover === 'object' ? opts.discover : {}), minGain, signal: opts.signal } : undefined;
   const history = [...(opts.history ?? [])];
+  const label = ctx.scoring.objective.label;
   const result: LearnResult = {
     text: start,
     changed: false,
-    before: allFigures(ctx, start),
-    after: allFigures(ctx, start),
+    before: startEv.split(),
+    after: startEv.split(),
+    objective: label,
     runs: [],
     chosen: -1,
     iterations: 0,
     attempts: 0,
     accepted: 0,
+    added: [],
+    removed: [],
     tokens: { input: 0, output: 0 },
     durationMs: 0,
     cancelled: false,
@@ -201,12 +249,23 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
       result.errors.push(`Could not record an attempt: ${(e as Error).message}`);
     }
   };
+  const changesOf = new Map<number, { added: string[]; removed: string[] }>();
+  const up = (f: SplitFigures) => holdsUp(ctx, { train: objOf(f.train), validation: objOf(f.validation) });
 
   for (let restart = 0; restart < M && !result.cancelled; restart++) {
     let text = start;
     let noGain = 0;
+    const added: string[] = [];
+    const removed: string[] = [];
+    changesOf.set(restart, { added, removed });
     const run: LearnRun = { restart, text, iterations: 0, accepted: 0, figures: startEv.split(), stoppedBy: 'iterations' };
     result.runs.push(run);
+    const accept = async (c: Change, common: Omit<NewAttempt, 'accepted' | 'reason' | 'after'>) => {
+      text = c.text;
+      run.accepted++;
+      result.accepted++;
+      await record({ ...common, kind: c.kind, title: c.title, after: c.after, figuresAfter: c.figures, accepted: true, reason: c.reason });
+    };
     for (let it = 1; it <= N; it++) {
       if (opts.signal?.aborted) {
         run.stoppedBy = 'cancelled';
@@ -215,6 +274,10 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
       run.iterations++;
       result.iterations++;
       let gained = false;
+      const current = evaluate(ctx, text).program.rules.filter((r) => r.node).map((r) => r.name);
+      // Rules named on the command line; with none named, every rule, the ones discovery added included.
+      const targets = explicit ? explicit.filter((r) => current.includes(r)) : current;
+      const steps = targets.length + (discovery ? 2 : 0);
       for (const [ri, rule] of targets.entries()) {
         if (opts.signal?.aborted) break;
         const ev = evaluate(ctx, text);
@@ -222,11 +285,11 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
         if (!decl || !ev.program.rules.find((r) => r.decl === decl)?.node) continue;
         const cur = withText(ctx, text);
         const before = ev.split();
-        opts.onProgress?.({ restart, restarts: M, iteration: it, iterations: N, rule, trainF1: f1Of(before.train), fraction: (restart * N + it - 1 + ri / targets.length) / (M * N) });
+        progress(opts, { restart, restarts: M, iteration: it, iterations: N, rule, ev: before, fraction: (restart * N + it - 1 + ri / steps) / (M * N) });
         const analysis = analyzeRule(cur, rule, { ev }).summary;
         const ruleBefore = sourceOf(text, decl);
         const t1 = performance.now();
-        const out = await opts.proposer.propose({ ctx: cur, ev, rule, analysis, history, maxGap, signal: opts.signal });
+        const out = await opts.proposer.propose({ ctx: cur, ev, rule, analysis, history, maxGap: opts.maxGap, minGain, signal: opts.signal });
         const durationMs = performance.now() - t1;
         if (out.tokens) (result.tokens.input += out.tokens.input), (result.tokens.output += out.tokens.output);
         const common = { rule, proposer: opts.proposer.name, model: opts.proposer.model, before: ruleBefore, analysis, figuresBefore: before, durationMs, iteration: it };
@@ -241,53 +304,107 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
           continue;
         }
         if (opts.signal?.aborted) break;
-        // Restart k takes the k-th best first move, so the searches differ.
-        const pick = out.proposals[it === 1 ? Math.min(restart, out.proposals.length - 1) : 0];
+        // Among the proposals (each passed the acceptance rule), the best on validation; restart k
+        // takes the k-th best first move, so the searches differ.
+        const ranked = out.proposals
+          .map((p) => ({ p, figures: p.after, gain: p.gain }))
+          .sort((a, b) => objOf(b.figures.validation) - objOf(a.figures.validation) || b.gain - a.gain);
+        const pick = ranked[it === 1 ? Math.min(restart, ranked.length - 1) : 0]?.p;
         const tokens = out.tokens;
         if (pick) {
-          text = pick.text;
+          const v = verdict(ev, evaluate(ctx, pick.text), judgeOpts);
+          await accept({ kind: pick.kind, rule, title: pick.title, before: ruleBefore, after: pick.ruleText, text: refreshExplanations(dropNewlyUnusedLets(text, pick.text)), figures: pick.after, gain: pick.gain, reason: v.reason }, { ...common, tokens });
           gained = true;
-          run.accepted++;
-          result.accepted++;
-          await record({
-            ...common,
-            kind: pick.kind,
-            title: pick.title,
-            after: pick.ruleText,
-            figuresAfter: pick.after,
-            accepted: true,
-            reason: `train F1 ${f2(f1Of(before.train))} -> ${f2(f1Of(pick.after.train))}, gap ${f2(pick.gap)} within ${maxGap}`,
-            tokens,
-          });
         }
         if (opts.proposer.recordsAll) {
           for (const p of out.proposals) {
             if (p === pick) continue;
-            await record({ ...common, kind: p.kind, title: p.title, after: p.ruleText, figuresAfter: p.after, accepted: false, reason: 'improves, but another proposal of this round was better' });
+            await record({ ...common, kind: p.kind, title: p.title, after: p.ruleText, figuresAfter: p.after, accepted: false, reason: 'passes, but another proposal of this round was better on validation' });
           }
           for (const r of out.rejected) await record({ ...common, kind: r.kind, title: r.title, after: r.ruleText, figuresAfter: r.after, accepted: false, reason: r.reason });
         } else if (!pick) {
-          const best = [...out.rejected].filter((r) => r.after).sort((a, b) => f1Of(b.after!.train) - f1Of(a.after!.train))[0];
+          const near = [...out.rejected].filter((r) => r.after).sort((a, b) => objOf(b.after!.train) - objOf(a.after!.train))[0];
           await record({
             ...common,
-            kind: best?.kind,
-            title: best?.title,
-            after: best?.ruleText ?? ruleBefore,
-            figuresAfter: best?.after,
+            kind: near?.kind,
+            title: near?.title,
+            after: near?.ruleText ?? ruleBefore,
+            figuresAfter: near?.after,
             accepted: false,
-            reason: best ? `best of ${out.rejected.length} candidates rejected: ${best.reason}` : 'no candidate',
+            reason: near ? `best of ${out.rejected.length} candidates rejected: ${near.reason}` : 'no candidate',
             tokens,
           });
         }
       }
+      if (run.stoppedBy === 'error' || run.stoppedBy === 'cancelled') break;
+
+      if (discovery && !opts.signal?.aborted) {
+        // Remove a rule: the file without it must pass the same rule as any change.
+        const ev = evaluate(ctx, text);
+        const before = ev.split();
+        progress(opts, { restart, restarts: M, iteration: it, iterations: N, rule: '(remove)', ev: before, fraction: (restart * N + it - 1 + targets.length / steps) / (M * N) });
+        const removals: Change[] = [];
+        const rejectedRemovals: string[] = [];
+        const names = ev.program.rules.filter((r) => r.node).map((r) => r.name);
+        for (const name of names.length > 1 ? names : []) {
+          const next = evaluate(ctx, withoutRule(text, name));
+          const v = verdict(ev, next, judgeOpts);
+          const decl = ev.rule(name)!;
+          if (v.ok) removals.push({ kind: 'remove-rule', rule: name, title: `Remove \`${name}\` (${figuresText(label, before, next.split())})`, before: sourceOf(text, decl), after: '', text: next.text, figures: next.split(), gain: v.gain, reason: v.reason });
+          else rejectedRemovals.push(`${name}: ${v.reason}`);
+        }
+        const removal = best(removals);
+        const common = { proposer: 'offline', analysis: 'discovery: remove a rule', figuresBefore: before, durationMs: 0, iteration: it };
+        if (removal) {
+          await accept(removal, { ...common, rule: removal.rule, before: removal.before });
+          removed.push(removal.rule);
+          gained = true;
+        }
+
+        // Add a rule discovered on what the file still misses (sequential covering, one rule).
+        const ev2 = evaluate(ctx, text);
+        const before2 = ev2.split();
+        progress(opts, { restart, restarts: M, iteration: it, iterations: N, rule: '(add)', ev: before2, fraction: (restart * N + it - 1 + (targets.length + 1) / steps) / (M * N) });
+        const t1 = performance.now();
+        const found = nextRules(withText(ctx, text), ev2, discovery);
+        const durationMs = performance.now() - t1;
+        const additions: Change[] = [];
+        const rejectedAdditions: { text: string; reason: string; figures?: SplitFigures }[] = [];
+        for (const d of found) {
+          const c = checkAddedRule(ctx, ev2, d.ruleText);
+          if (!c.ok) {
+            rejectedAdditions.push({ text: d.ruleText, reason: `invalid: ${c.errors.join(' ')}` });
+            continue;
+          }
+          const v = verdict(ev2, c.ev, judgeOpts);
+          const figures = c.ev.split();
+          if (v.ok) additions.push({ kind: 'add-rule', rule: c.name, title: `Add \`${c.name}\` (${figuresText(label, before2, figures)})`, before: '', after: d.ruleText, text: appendRule(text, d.ruleText, d.comment), figures, gain: v.gain, reason: v.reason });
+          else rejectedAdditions.push({ text: d.ruleText, reason: v.reason, figures });
+        }
+        const ranked = [...additions].sort((a, b) => up(b.figures) - up(a.figures) || b.gain - a.gain);
+        const addition = ranked[it === 1 ? Math.min(restart, ranked.length - 1) : 0];
+        const common2 = { proposer: 'offline', analysis: 'discovery: add a rule', figuresBefore: before2, durationMs, iteration: it };
+        if (addition) {
+          await accept(addition, { ...common2, rule: addition.rule, before: '' });
+          added.push(addition.rule);
+          gained = true;
+        } else {
+          const near = rejectedAdditions[0];
+          const reason = !found.length ? 'discovery found no rule that raises the train objective' : `${found.length} discovered rules rejected; the first: ${near?.reason}`;
+          await record({ ...common2, rule: '(new rule)', kind: 'add-rule', before: '', after: near?.text ?? '', figuresAfter: near?.figures, accepted: false, reason });
+        }
+        if (!removal && rejectedRemovals.length && !addition) {
+          await record({ ...common, rule: '(remove a rule)', kind: 'remove-rule', before: '', after: '', accepted: false, reason: `no removal passes: ${rejectedRemovals.join('; ')}` });
+        }
+      }
+
       run.text = text;
       run.figures = evaluate(ctx, text).split();
       if (opts.signal?.aborted) {
         run.stoppedBy = 'cancelled';
         break;
       }
-      if (run.stoppedBy === 'error' || run.stoppedBy === 'cancelled') break;
-      if (f1Of(run.figures.train) >= target) {
+      if (objOf(run.figures.train) >= target) {
         run.stoppedBy = 'target';
         break;
       }
@@ -302,23 +419,23 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     if (run.stoppedBy === 'cancelled') result.cancelled = true;
   }
 
-  // The final choice, on test: the search whose rules score best there (ties: better on train).
-  let best = -1;
-  let bestTest = -Infinity;
-  let bestTrain = -Infinity;
+  // The final choice, on validation: the search whose rules score best there (ties: better on train).
+  let chosen = -1;
   result.runs.forEach((r, k) => {
-    const t = f1Of(testFigures(ctx, r.text));
-    const tr = f1Of(r.figures.train);
-    if (t > bestTest + 1e-12 || (Math.abs(t - bestTest) <= 1e-12 && tr > bestTrain)) {
-      best = k;
-      bestTest = t;
-      bestTrain = tr;
-    }
+    const c = result.runs[chosen];
+    const v = objOf(r.figures.validation);
+    if (!c || v > objOf(c.figures.validation) + 1e-12 || (Math.abs(v - objOf(c.figures.validation)) <= 1e-12 && objOf(r.figures.train) > objOf(c.figures.train))) chosen = k;
   });
-  result.chosen = best;
-  result.text = best >= 0 ? result.runs[best].text : start;
+  result.chosen = chosen;
+  result.text = chosen >= 0 ? result.runs[chosen].text : start;
   result.changed = result.text !== start;
-  result.after = allFigures(ctx, result.text);
+  result.after = evaluate(ctx, result.text).split();
+  if (chosen >= 0) Object.assign(result, changesOf.get(chosen));
   result.durationMs = performance.now() - t0;
   return result;
+}
+
+function progress(opts: LearnOptions, p: Omit<LearnProgress, 'trainObjective' | 'trainF1'> & { ev: SplitFigures }): void {
+  const { ev, ...rest } = p;
+  opts.onProgress?.({ ...rest, trainObjective: objOf(ev.train), trainF1: Number.isNaN(ev.train.f1) ? 0 : ev.train.f1 });
 }

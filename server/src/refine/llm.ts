@@ -244,8 +244,10 @@ export interface LlmProposeOptions extends LlmOptions {
   history?: Attempt[];
   /** How many versions to ask for (default 3). */
   count?: number;
-  /** Largest train-validation F1 gap a proposal may leave (default 0.1). */
+  /** Largest train-validation gap a proposal may leave (default: no limit). */
   maxGap?: number;
+  /** Least gain on train, with the complexity cost (default 0.002). */
+  minGain?: number;
   ev?: Evaluation;
 }
 
@@ -269,7 +271,7 @@ export async function proposeWithLlm(ctx: RefineContext, name: string, opts: Llm
   const rejected: Rejected[] = answer.invalid.map((w) => ({ rule: name, kind: 'llm', title: 'LLM proposal', ruleText: w.text, reason: `invalid: ${w.errors.join(' ')}`, errors: w.errors }));
   for (const text of answer.valid) {
     const cond = text.replace(/^[\s\S]*?\bwhen\b/, '').replace(/\s+/g, ' ').trim();
-    const r = judge(ctx, base, name, { kind: 'llm', title: `LLM: ${short(cond, 50)}`, ruleText: text }, { maxGap: opts.maxGap });
+    const r = judge(ctx, base, name, { kind: 'llm', title: `LLM: ${short(cond, 50)}`, ruleText: text }, { maxGap: opts.maxGap, minGain: opts.minGain });
     if (isProposal(r)) proposals.push(r);
     else rejected.push(r);
   }

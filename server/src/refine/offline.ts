@@ -5,14 +5,16 @@ import * as A from '../../../grammar/src/ast';
 import { paramAt } from '../../../grammar/src/check';
 import { printExpr } from '../../../grammar/src/print';
 import { evaluate, RefineError, requireRule, type Evaluation, type RefineContext, type SplitFigures } from './context';
-import { giniCut, sweep, type CutOp } from './cuts';
+import { giniCut, sweep, sweepObjective, type CutOp } from './cuts';
 import { binary, boolExpr, chain, insideCall, literalValue, numberExpr, short, sourceOf, spliceRule, thresholdOf, withThreshold } from './edit';
 import { fileFeatures, trainValues } from './features';
-import { byMerit, isProposal, judge, type Candidate, type Proposal, type Rejected } from './proposal';
+import { byMerit, defaultMinGain, isProposal, judge, type Candidate, type Proposal, type Rejected } from './proposal';
 
 export interface OfflineOptions {
-  /** Largest train-validation F1 gap a proposal may leave (default 0.1). */
+  /** Largest train-validation gap a proposal may leave (default: no limit). */
   maxGap?: number;
+  /** Least gain on train, with the complexity cost (default 0.002). */
+  minGain?: number;
   /** Proposals returned, best first (default 5). */
   limit?: number;
   /** Features tried as a new conjunct, the best by Gini impurity (default 4). */
@@ -49,7 +51,7 @@ export async function proposeOffline(ctx: RefineContext, name: string, opts: Off
     const key = norm(c.ruleText);
     if (seen.has(key)) return;
     seen.add(key);
-    const r = judge(ctx, base, name, c, { maxGap: opts.maxGap });
+    const r = judge(ctx, base, name, c, { maxGap: opts.maxGap, minGain: opts.minGain });
     out.tried++;
     if (isProposal(r)) out.proposals.push(r);
     else out.rejected.push(r);
@@ -59,10 +61,21 @@ export async function proposeOffline(ctx: RefineContext, name: string, opts: Off
       last = performance.now();
     }
   };
-  const gen = new Generator(ctx, base, rule, opts.features ?? 4);
+  const gen = new Generator(ctx, base, rule, opts.features ?? 4, opts.minGain ?? defaultMinGain);
   for (const step of [gen.thresholds, gen.conjuncts, gen.drops, gen.operators, gen.windows, gen.literals]) {
     for (const c of step.call(gen)) await consider(c);
     if (opts.signal?.aborted) break;
+  }
+  // Compound moves: a condition dropped and a threshold of what is left tuned again (a threshold
+  // that another condition was making up for only moves once that condition is gone).
+  for (const d of [...gen.drops()]) {
+    if (opts.signal?.aborted) break;
+    const text = base.text.slice(0, rule.start) + d.ruleText + base.text.slice(rule.end);
+    const ev = evaluate(ctx, text);
+    const decl = ev.rule(name);
+    if (!decl || ev.errors.length > base.errors.length || !ev.program.rules.find((r) => r.decl === decl)?.node) continue;
+    const inner = new Generator(ctx, ev, decl, opts.features ?? 4, opts.minGain ?? defaultMinGain);
+    for (const t of inner.thresholds()) await consider({ kind: 'drop', title: `${d.title} and ${t.title.charAt(0).toLowerCase()}${t.title.slice(1)}`, ruleText: t.ruleText });
   }
   out.cancelled = !!opts.signal?.aborted;
   out.proposals.sort(byMerit);
@@ -86,6 +99,8 @@ class Generator {
     private readonly base: Evaluation,
     private readonly rule: A.RuleDecl,
     private readonly topFeatures: number,
+    /** Differences below this (the minimum gain) do not count when rounding a threshold. */
+    private readonly tolerance = 0,
   ) {
     this.text = base.text;
     this.expr = rule.expr!;
@@ -100,9 +115,13 @@ class Generator {
 
   /** Whether the file fires at each labelled train point, with `target` replaced by true or false. */
   private firedWith(target: A.Expr, value: boolean): Uint8Array {
+    return this.withValue(target, value).fired('train');
+  }
+
+  private withValue(target: A.Expr, value: boolean) {
     const ruleText = this.splice(target, boolExpr(value));
     const text = this.text.slice(0, this.rule.start) + ruleText + this.text.slice(this.rule.end);
-    return evaluate(this.ctx, text).fired('train');
+    return evaluate(this.ctx, text);
   }
 
   private src(e: A.Span): string {
@@ -130,14 +149,38 @@ class Generator {
         },
         t.op as CutOp,
         t.value,
+        this.tolerance,
       );
-      if (!best || best.value === t.value) continue;
+      // The best threshold for point F1 at labelled points, and for the file's objective over
+      // every point of train (events and alarms) when that is another objective.
+      const values = new Set<number>();
+      if (best && best.value !== t.value) values.add(best.value);
+      if (best && best.round !== t.value) values.add(best.round);
+      if (this.ctx.scoring.objective.objective.kind !== 'point_f1') {
+        const full = this.ctx.data.evaluator.values(node);
+        const o = sweepObjective(
+          {
+            values: typeof full === 'number' ? new Float64Array(this.ctx.data.frame.length).fill(full) : (full as Float64Array),
+            whenTrue: this.withValue(t.cmp, true).fileFlags(),
+            whenFalse: this.withValue(t.cmp, false).fileFlags(),
+          },
+          t.op as CutOp,
+          this.ctx.scoring.objective.objective,
+          this.ctx.scoring.events('train'),
+          t.value,
+          this.tolerance,
+        );
+        if (o && o.value !== t.value) values.add(o.value);
+        if (o && o.round !== t.value) values.add(o.round);
+      }
       const same = found.filter((x) => x.t.value === t.value).length > 1;
-      yield {
-        kind: 'threshold',
-        title: `Tune threshold ${num(t.value)} -> ${num(best.value)}${same ? ` of \`${short(this.src(t.subject), 30)}\`` : ''}`,
-        ruleText: this.splice(t.cmp, withThreshold(t, best.value)),
-      };
+      for (const v of values) {
+        yield {
+          kind: 'threshold',
+          title: `Tune threshold ${num(t.value)} -> ${num(v)}${same ? ` of \`${short(this.src(t.subject), 30)}\`` : ''}`,
+          ruleText: this.splice(t.cmp, withThreshold(t, v)),
+        };
+      }
     }
   }
 

@@ -50,7 +50,9 @@ exclude drop when oos_ratio < 0.5 * lag(oos_ratio, 1)   # never an anomaly
 \`\`\`
 
 - A point is flagged when any rule holds there and no exclude does.
-- Names are the dataset's numeric columns and the lets. Numbers, \`true\`, \`false\`.
+- Names are the dataset's numeric and category (text) columns and the lets. Numbers, \`true\`, \`false\`. Category columns compare with strings: \`event == "E11"\`, \`event in ["E11", "E28"]\`, \`lag(event, 1) != "E5"\`.
+- Column groups: \`columns("m*")\` (a name pattern) or \`[a, b, c]\`. Operators and functions apply to each member; \`any\`, \`all\`, \`count_true\`, \`max_of\`, \`min_of\`, \`mean_of\`, \`sum_of\` combine them into one value: \`count_true(robust_z(columns("m*"), 60) > 6) >= 3\`.
+- A window may be \`all\`: every point of the series so far (a whole session at its last point): \`count(event == "E5", all) > 3\`, \`before(event == "E11", event == "E28")\`.
 - Operators, loosest first: \`or\`; \`and\`; \`not\`; \`< <= > >= == !=\` (comparisons do not chain); \`+ -\`; \`* /\`; unary \`-\`. Parentheses group.
 - Missing values (blank cells, windows not yet full, division by zero) make a comparison unknown; an unknown condition never fires, \`false and unknown\` is false, \`true or unknown\` is true.
 - Window lengths, lags and offsets are whole numbers written in the rule. Optional arguments are named: \`median(x, 4, offset = 1)\`.
@@ -86,6 +88,9 @@ function datasetLines(ev: Evaluation): string[] {
   return [
     `Dataset \`${basename(f.source)}\`: ${f.seriesIds.length} series, ${f.length} points. Train split: ${idx.labelled.length} labelled points, ${idx.anomalies} anomalies.`,
     ctx.roles.series || ctx.roles.time ? `One series per \`${ctx.roles.series ?? '-'}\`, ordered by \`${ctx.roles.time ?? 'row'}\`; the label column cannot be used in rules.` : '',
+    ...f.columnInfo
+      .filter((c) => c.categories)
+      .map((c) => `Category column \`${c.name}\`: ${c.categories!.length} values, most frequent first: ${c.categories!.slice(0, 12).map((v) => JSON.stringify(v)).join(', ')}${c.categories!.length > 12 ? ', ...' : ''}.`),
   ].filter(Boolean);
 }
 

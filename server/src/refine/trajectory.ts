@@ -12,6 +12,8 @@ export interface AttemptFigures {
   precision: number | null;
   recall: number | null;
   f1: number | null;
+  /** The file's objective (point F1, event F1 or F-beta) on the split. */
+  objective?: number | null;
   tp?: number;
   fp?: number;
   fn?: number;
@@ -59,7 +61,7 @@ function num(x: number): number | null {
 
 export function attemptFigures(f: Figures | undefined): AttemptFigures {
   if (!f) return { precision: null, recall: null, f1: null };
-  return { precision: num(f.precision), recall: num(f.recall), f1: num(f.f1), tp: f.tp, fp: f.fp, fn: f.fn };
+  return { precision: num(f.precision), recall: num(f.recall), f1: num(f.f1), objective: num(f.objective), tp: f.tp, fp: f.fp, fn: f.fn };
 }
 
 export type NewAttempt = Omit<Attempt, 'id' | 'time' | 'train' | 'validation' | 'file'> & {

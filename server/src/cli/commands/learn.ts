@@ -4,8 +4,11 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { parse } from '../../../../grammar/src/parse';
 import type { Analysis } from '../../engine/analyze';
-import { contextFromAnalysis, RefineError, type RefineContext } from '../../refine/context';
-import { learn, llmProposer, offlineProposer, type AllFigures, type LearnResult, type Proposer } from '../../refine/learn';
+import { scoreText } from '../../engine/rescore';
+import type { Scores } from '../../engine/metrics';
+import { contextFromAnalysis, RefineError, type Figures, type RefineContext } from '../../refine/context';
+import { refreshExplanations, removeRule } from '../../refine/discover';
+import { dropNewlyUnusedLets, learn, llmProposer, offlineProposer, type AllFigures, type LearnResult, type Proposer } from '../../refine/learn';
 import type { LlmOptions } from '../../refine/llm';
 import { defaultModel, describeWarning, isDefaultBaseUrl, warningKey } from '../../refine/models';
 import { checkArlFile, replaceFile, writeOutput } from '../../io/safefs';
@@ -62,10 +65,10 @@ export async function loadForRefine(arg: string | undefined, io: Io, command: st
   }
 }
 
-/** The texts of every declaration but the rules named in `names`, in order. */
+/** The texts of every declaration but the rules named in `names` and the lets, in order. */
 function otherDecls(text: string, names: string[]): string[] {
   return parse(text)
-    .file.decls.filter((d) => !(d.kind === 'rule' && d.name && names.includes(d.name.name)))
+    .file.decls.filter((d) => d.kind !== 'let' && !(d.kind === 'rule' && d.name && names.includes(d.name.name)))
     .map((d) => text.slice(d.start, d.end));
 }
 
@@ -80,7 +83,66 @@ export function replaceRules(target: string, learned: string, names: string[]): 
   return out;
 }
 
-function figuresTable(before: AllFigures, after: AllFigures): string {
+/** A rule declaration of `text` with the comment lines just above it. */
+function ruleBlock(text: string, name: string): string {
+  const r = parse(text).file.rules.find((d) => d.name?.name === name);
+  if (!r) return '';
+  let start = text.lastIndexOf('\n', r.start - 1) + 1;
+  while (start > 0) {
+    const prev = text.lastIndexOf('\n', start - 2) + 1;
+    if (!/^\s*#/.test(text.slice(prev, start - 1))) break;
+    start = prev;
+  }
+  return text.slice(start, r.end);
+}
+
+export interface RuleChanges {
+  changed: string[];
+  added: string[];
+  removed: string[];
+}
+
+/** What learning did to the rules, from `start` to `learned`. */
+export function ruleChanges(start: string, learned: string): RuleChanges {
+  const texts = (t: string) => new Map(parse(t).file.rules.flatMap((r) => (r.name ? [[r.name.name, t.slice(r.start, r.end)] as const] : [])));
+  const a = texts(start);
+  const b = texts(learned);
+  return {
+    changed: [...a.keys()].filter((n) => b.has(n) && a.get(n) !== b.get(n)),
+    added: [...b.keys()].filter((n) => !a.has(n)),
+    removed: [...a.keys()].filter((n) => !b.has(n)),
+  };
+}
+
+/**
+ * The learned changes made to `current` (the file as it is now, perhaps edited meanwhile): changed
+ * rules replaced, removed rules (and the lets only they used) taken out, added rules appended.
+ * Undefined when that would touch any other declaration.
+ */
+export function mergeLearned(current: string, learned: string, c: RuleChanges): string | undefined {
+  let out = replaceRules(current, learned, c.changed);
+  for (const n of c.removed) out = removeRule(out, n);
+  out = dropNewlyUnusedLets(current, out);
+  for (const n of c.added) {
+    const block = ruleBlock(learned, n);
+    if (!block) return undefined;
+    out += (out.endsWith('\n\n') ? '' : out.endsWith('\n') ? '\n' : '\n\n') + block + '\n';
+  }
+  out = refreshExplanations(out);
+  const touched = [...c.changed, ...c.removed, ...c.added];
+  if (otherDecls(current, touched).join('\u0000') !== otherDecls(out, touched).join('\u0000')) return undefined;
+  const lets = (t: string) => parse(t).file.lets.map((l) => t.slice(l.start, l.end));
+  const before = new Set(lets(current));
+  if (!lets(out).every((l) => before.has(l))) return undefined;
+  return out;
+}
+
+function asFigures(s: Scores): Figures {
+  return { tp: s.tp, fp: s.fp, fn: s.fn, tn: s.tn, precision: s.precision, recall: s.recall, f1: s.f1, objective: s.objective };
+}
+
+function figuresTable(before: AllFigures, after: AllFigures, objective: string): string {
+  const withObjective = objective !== 'point F1';
   const rows = (['train', 'validation', 'test'] as const).map((s) => [
     s,
     fmt(before[s].precision),
@@ -89,20 +151,25 @@ function figuresTable(before: AllFigures, after: AllFigures): string {
     fmt(after[s].precision),
     fmt(after[s].recall),
     fmt(after[s].f1),
+    ...(withObjective ? [fmt(before[s].objective), fmt(after[s].objective)] : []),
   ]);
-  return table(['split', 'P before', 'R before', 'F1 before', 'P after', 'R after', 'F1 after'], rows);
+  return table(['split', 'P before', 'R before', 'F1 before', 'P after', 'R after', 'F1 after', ...(withObjective ? [`${objective} before`, `${objective} after`] : [])], rows);
 }
 
-function summary(r: LearnResult, io: Io, written: string | undefined, trajectory: string, changedRules: string[]): string {
+function summary(r: LearnResult, all: { before: AllFigures; after: AllFigures }, io: Io, written: string | undefined, trajectory: string, c: RuleChanges): string {
   const secs = (r.durationMs / 1000).toFixed(1);
   const stops = r.runs.map((x) => `search ${x.restart + 1}: ${x.iterations} iteration${x.iterations === 1 ? '' : 's'}, ${x.accepted} accepted, stopped by ${x.stoppedBy}`);
+  const names = (xs: string[]) => xs.map((n) => `\`${n}\``).join(', ');
   const lines = [
-    figuresTable(r.before, r.after),
+    figuresTable(all.before, all.after, r.objective),
     '',
+    `Objective: ${r.objective}. Test was read once, for this table, after learning.`,
     ...stops,
     `${r.iterations} iterations, ${r.attempts} attempts, ${r.accepted} accepted, ${secs} s${r.tokens.input || r.tokens.output ? `, ${r.tokens.input} input + ${r.tokens.output} output tokens` : ''}.`,
-    r.runs.length > 1 && r.chosen >= 0 ? `Chosen on test: search ${r.chosen + 1}.` : '',
-    changedRules.length ? `Changed: ${changedRules.map((n) => `\`${n}\``).join(', ')}.` : 'No rule changed.',
+    r.runs.length > 1 && r.chosen >= 0 ? `Chosen on validation: search ${r.chosen + 1}.` : '',
+    c.changed.length ? `Changed: ${names(c.changed)}.` : !c.added.length && !c.removed.length ? 'No rule changed.' : '',
+    c.added.length ? `Added: ${names(c.added)}.` : '',
+    c.removed.length ? `Removed: ${names(c.removed)}.` : '',
     written ? `Wrote ${relative(io.cwd, written) || written}.` : '',
     `Trajectory: ${relative(io.cwd, trajectory) || trajectory}.`,
   ];
@@ -114,13 +181,17 @@ export const learnCommand: Command = {
   summary: 'Refine rules against the labelled data and write the best versions back',
   usage: `Usage: arl learn FILE (--rule R ... | --all) [options]
 
-Iterates on the train split: analyses each rule's behaviour, asks the proposer for new versions,
-and accepts a change only when it raises the file's F1 on train while the train-validation gap
-stays within --max-gap. Stops at --target-f1, after --patience iterations without gain, or after
---iterations. With --candidates M, M searches run (each from a different first move) and the
-final rules are chosen on the test split. The chosen rules replace the old ones in FILE (only the
-rule texts change) or go to --out; every attempt is appended to .arl/<file>.trajectory.jsonl.
-Ctrl-C stops and keeps the best rules found so far.
+Iterates on the file's objective (point F1, event F1 or F-beta: the dataset block's objective):
+analyses each rule's behaviour, asks the proposer for new versions, and accepts a change only
+when the objective on train, less a cost per condition and per rule, rises by at least
+--min-gain and the objective on validation does not fall; among the changes that pass, the one
+best on validation is taken. With --all, learning may also add rules (discovered from the data
+offline) and remove rules. Stops at --target-f1, after --patience iterations without gain, or
+after --iterations. With --candidates M, M searches run (each from a different first move) and
+the final rules are chosen on validation. The test split is read once, after learning, for the
+report. The learned rules go into FILE (only rules change, and lets no rule uses any more) or to
+--out; every attempt is appended to .arl/<file>.trajectory.jsonl. Ctrl-C stops and keeps the
+best rules found so far.
 
 Options:
   --rule R          a rule to learn (repeatable)
@@ -129,10 +200,12 @@ Options:
                     (reads ANTHROPIC_API_KEY, and ANTHROPIC_BASE_URL when set)
   --model M         the anthropic model (default ${defaultModel})
   --iterations N    most iterations per search (default 10)
-  --target-f1 X     stop once train F1 reaches X (default 1)
+  --target-f1 X     stop once the objective on train reaches X (default 1)
   --patience K      stop after K iterations without gain (default 3)
-  --candidates M    independent searches, chosen between on test (default 1)
-  --max-gap G       largest train-validation F1 gap allowed (default 0.1)
+  --candidates M    independent searches, chosen between on validation (default 1)
+  --min-gain X      least rise of the train objective, with the complexity cost (default 0.002)
+  --max-gap G       also refuse changes leaving a train-validation gap above G (default: none)
+  --no-discover     with --all: only edit the rules, never add or remove one
   --out FILE        write the result there instead of changing FILE
 ${allowOutsideUsage}`,
   options: {
@@ -145,6 +218,8 @@ ${allowOutsideUsage}`,
     patience: { type: 'string' },
     candidates: { type: 'string' },
     'max-gap': { type: 'string' },
+    'min-gain': { type: 'string' },
+    'no-discover': { type: 'boolean' },
     out: { type: 'string' },
     ...allowOutsideOption,
   },
@@ -159,7 +234,9 @@ ${allowOutsideUsage}`,
     const patience = numberOption(values, 'patience', 3, int, 'a whole number of at least 1');
     const candidates = numberOption(values, 'candidates', 1, int, 'a whole number of at least 1');
     const targetF1 = numberOption(values, 'target-f1', 1, (n) => n > 0 && n <= 1, 'a number above 0, at most 1');
-    const maxGap = numberOption(values, 'max-gap', 0.1, (n) => n >= 0 && n <= 1, 'a number between 0 and 1');
+    const maxGap = values['max-gap'] === undefined ? undefined : numberOption(values, 'max-gap', 1, (n) => n >= 0 && n <= 1, 'a number between 0 and 1');
+    const minGain = numberOption(values, 'min-gain', 0.002, (n) => n > 0 && n < 1, 'a number above 0, below 1');
+    if (values['no-discover'] && !values.all) throw new UsageError('--no-discover goes with --all.');
     let proposer: Proposer;
     if (proposerName === 'anthropic') {
       const llm = llmFromEnv(io, (values.model as string | undefined) ?? defaultModel, 'learn');
@@ -190,6 +267,8 @@ ${allowOutsideUsage}`,
         patience,
         candidates,
         maxGap,
+        minGain,
+        discover: !!values.all && !values['no-discover'],
         signal: io.signal,
         history,
         ruleFile: file.path,
@@ -202,18 +281,18 @@ ${allowOutsideUsage}`,
     }
     for (const e of new Set(result.errors)) write(io.stderr, `arl learn: ${e}`);
 
-    const names = rules.length ? rules : [...known];
-    const before = new Map(parse(file.text).file.rules.map((r) => [r.name?.name, file.text.slice(r.start, r.end)]));
-    const after = new Map(parse(result.text).file.rules.map((r) => [r.name?.name, result.text.slice(r.start, r.end)]));
-    const changed = names.filter((n) => before.get(n) !== after.get(n));
+    // The test split, read once, now that learning is over: the figures before and after.
+    const test = (text: string) => asFigures(scoreText(loaded.a.data!, loaded.a.shares, text, 'test').file);
+    const all = { before: { ...result.before, test: test(file.text) }, after: { ...result.after, test: test(result.text) } };
+    const changes = ruleChanges(file.text, result.text);
+    const any = changes.changed.length + changes.added.length + changes.removed.length > 0;
     const out = values.out ? resolve(io.cwd, values.out as string) : file.path;
     let written: string | undefined;
-    if (changed.length || values.out) {
-      // Re-read: the file may have been edited meanwhile; only the learned rules are replaced.
+    if (any || values.out) {
+      // Re-read: the file may have been edited meanwhile; only the learned rules change.
       const current = out === file.path ? await fs.readFile(file.path, 'utf8') : file.text;
-      const text = replaceRules(current, result.text, changed);
-      // Read whole again: only the learned rules may differ.
-      if (otherDecls(current, changed).join('\u0000') !== otherDecls(text, changed).join('\u0000')) {
+      const text = mergeLearned(current, result.text, changes);
+      if (text === undefined) {
         write(io.stderr, `arl learn: the learned rules would change other declarations of ${relative(io.cwd, out) || out}; nothing written.`);
         return 1;
       }
@@ -221,7 +300,7 @@ ${allowOutsideUsage}`,
       else await writeOutput(out, text);
       written = out;
     }
-    write(io.stdout, summary(result, io, written, trajectoryPath(file.path), changed));
+    write(io.stdout, summary(result, all, io, written, trajectoryPath(file.path), changes));
     if (result.cancelled) return 130;
     return result.errors.length && !result.accepted ? 1 : 0;
   },

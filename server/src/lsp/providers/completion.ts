@@ -1,12 +1,16 @@
 // Completion: declarations at the start of a line, dataset settings and columns, severities,
+// a category column's values and column patterns inside strings,
 // functions (as snippets), columns, lets, named parameters and logic words in expressions.
 import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscode-languageserver';
 import { severities } from '../../../../grammar/src/ast';
+import { check, paramAt } from '../../../../grammar/src/check';
 import { functionDoc, functions, functionsByName, signatureLabel } from '../../../../grammar/src/functions';
+import { LineIndex } from '../../../../grammar/src/issues';
 import { writeName } from '../../../../grammar/src/lexer';
 import { datasetSettingDocs, datasetValueDocs } from '../../../../grammar/src/settings';
 import type { ParseResult } from '../../../../grammar/src/parse';
 import type { Analysis } from '../../engine/analyze';
+import { schemaOf } from '../../engine/frame';
 import { cursorContext } from './context';
 
 const declarations: { label: string; snippet: string; detail: string }[] = [
@@ -19,9 +23,11 @@ const declarations: { label: string; snippet: string; detail: string }[] = [
 const datasetKeys = datasetSettingDocs.map((s) => ({ label: s.name, detail: s.detail }));
 
 export function completions(parsed: ParseResult, offset: number, a: Analysis | undefined): CompletionItem[] {
+  const inString = stringCompletions(parsed, offset, a);
+  if (inString) return inString;
   const ctx = cursorContext(parsed, offset);
   const prev = ctx.prev?.tokenType.name;
-  const columns = (a?.data?.frame.columnInfo ?? []).filter((c) => c.numeric);
+  const columns = (a?.data?.frame.columnInfo ?? []).filter((c) => c.numeric || c.categories);
   const roleCols = new Set(Object.values(a?.check.dataset.columns ?? {}));
   if (prev === 'Severity') return severities.map((s, i) => ({ label: s, kind: CompletionItemKind.EnumMember, sortText: String(i) }));
   if (prev === 'Expect') return ['anomaly', 'normal'].map((s) => ({ label: s, kind: CompletionItemKind.Keyword }));
@@ -70,7 +76,11 @@ export function completions(parsed: ParseResult, offset: number, a: Analysis | u
   }
   for (const c of columns) {
     if (roleCols.has(c.name)) continue;
-    items.push({ label: writeName(c.name), kind: CompletionItemKind.Field, detail: 'column', sortText: `2${c.name}` });
+    items.push({ label: writeName(c.name), kind: CompletionItemKind.Field, detail: c.numeric ? 'column' : 'category column', sortText: `2${c.name}` });
+  }
+  const callSpec = ctx.call && functionsByName.get(ctx.call.name);
+  if (callSpec && ctx.call && !ctx.call.named && !callSpec.variadic && paramAt(callSpec, ctx.call.arg)?.all) {
+    items.push({ label: 'all', kind: CompletionItemKind.Keyword, detail: 'every point of the series so far', sortText: '00all' });
   }
   for (const f of functions) {
     items.push({
@@ -84,7 +94,50 @@ export function completions(parsed: ParseResult, offset: number, a: Analysis | u
       sortText: `3${f.name}`,
     });
   }
-  for (const w of ['and', 'or', 'not', 'true', 'false']) items.push({ label: w, kind: CompletionItemKind.Keyword, sortText: `4${w}` });
+  for (const w of ['and', 'or', 'not', 'true', 'false', 'in']) items.push({ label: w, kind: CompletionItemKind.Keyword, sortText: `4${w}` });
   if (!ctx.inExpr && (prev === 'Identifier' || prev === 'StringLiteral')) items.push({ label: 'when', kind: CompletionItemKind.Keyword, sortText: '00' }, { label: 'severity', kind: CompletionItemKind.Keyword, sortText: '01' });
+  return items;
+}
+
+/**
+ * Inside a string of an expression: a category column's values (`event == "E|"`, `event in ["|`),
+ * or column names and patterns (`columns("m|")`). The text is checked afresh against the loaded
+ * dataset, so a string typed a moment ago is understood.
+ */
+function stringCompletions(parsed: ParseResult, offset: number, a: Analysis | undefined): CompletionItem[] | undefined {
+  const open = (t: { startOffset: number }) => parsed.issues.some((i) => i.code === 'unterminated-string' && i.start === t.startOffset);
+  // The text between the quotes: up to the closing quote, or to the end of an unterminated string.
+  const contentEnd = (t: { startOffset: number; endOffset?: number }) => (open(t) ? t.endOffset! + 1 : t.endOffset!);
+  const tok = parsed.tokens.find((t) => t.tokenType.name === 'StringLiteral' && t.startOffset < offset && offset <= contentEnd(t));
+  if (!tok) return undefined;
+  const frame = a?.data?.frame;
+  if (!frame) return [];
+  const sym = check(parsed, schemaOf(frame)).references.find((r) => r.start === tok.startOffset)?.symbol;
+  if (!sym || (sym.kind !== 'category' && sym.kind !== 'group')) return [];
+  const index = new LineIndex(parsed.text);
+  const range = index.range(tok.startOffset + 1, contentEnd(tok));
+  const edit = (text: string) => ({ range, newText: JSON.stringify(text).slice(1, -1) });
+  if (sym.kind === 'group') {
+    const roles = new Set(Object.values(a!.check.dataset.columns));
+    const names = frame.columnInfo.filter((c) => (c.numeric || c.categories) && !roles.has(c.name)).map((c) => c.name);
+    const prefixes = new Map<string, number>();
+    for (const n of names) {
+      const p = n.replace(/\d+$/, '');
+      if (p !== n && p) prefixes.set(p, (prefixes.get(p) ?? 0) + 1);
+    }
+    const items: CompletionItem[] = [...prefixes].filter(([, k]) => k > 1).map(([p, k]) => ({ label: `${p}*`, kind: CompletionItemKind.Folder, detail: `${k} columns`, textEdit: edit(`${p}*`), sortText: `0${p}` }));
+    for (const n of names) items.push({ label: n, kind: CompletionItemKind.Field, detail: 'column', textEdit: edit(n), sortText: `1${n}` });
+    return items;
+  }
+  const items: CompletionItem[] = [];
+  const seen = new Set<string>();
+  for (const column of sym.columns) {
+    const values = frame.columnInfo.find((c) => c.name === column)?.categories ?? [];
+    values.forEach((v, i) => {
+      if (seen.has(v)) return;
+      seen.add(v);
+      items.push({ label: v, kind: CompletionItemKind.EnumMember, detail: `category of ${column}`, textEdit: edit(v), filterText: v, sortText: String(i).padStart(5, '0') });
+    });
+  }
   return items;
 }

@@ -8,7 +8,7 @@ import { settingHoverText } from '../../../../grammar/src/settings';
 import type { Analysis } from '../../engine/analyze';
 import type { FileScores, ScoreSplit, Scores } from '../../engine/metrics';
 import { alarmLine, beatsBaseline, eventObjective, eventTriple, pointsText, rateUnit } from '../../engine/report';
-import { distribution, type Summary } from '../../engine/stats';
+import { categoryDistribution, distribution, type Summary } from '../../engine/stats';
 import { behaviourMarkdown } from '../../refine/behaviour';
 import type { RefineService } from '../refine';
 import { metricsTitle } from './lenses';
@@ -29,6 +29,25 @@ function distributionTable(values: ArrayLike<number>, a: Analysis, split: ScoreS
   ].join('\n');
 }
 
+const pct = (k: number, n: number) => (n ? `${k.toLocaleString('en-US')} (${g((100 * k) / n)}%)` : '–');
+
+/** The most frequent values of a category column at anomalies vs normal points (`only`: one value). */
+function categoryTable(column: string, a: Analysis, split: ScoreSplit, only?: string): string {
+  const col = a.data!.frame.categories.get(column)!;
+  const d = categoryDistribution(col.codes, col.values, a.data!.scoring(a.shares).get(split), only ? col.values.length : 5);
+  const rows = only ? d.rows.filter((r) => r.value === only) : d.rows;
+  if (only && !rows.length) return `\`${column}\` never holds ${JSON.stringify(only)} at labelled points (${split}).`;
+  const lines = rows.map((r) => `| ${JSON.stringify(r.value)} | ${pct(r.anomalies, d.anomalies)} | ${pct(r.normal, d.normal)} |`);
+  if (!only && (d.missingAnomalies || d.missingNormal)) lines.push(`| (missing) | ${pct(d.missingAnomalies, d.anomalies)} | ${pct(d.missingNormal, d.normal)} |`);
+  return [
+    `At labelled points (${split})${only ? '' : `, the most frequent of ${d.distinct.toLocaleString('en-US')} values`}:`,
+    '',
+    '| value | anomalies | normal |',
+    '|---|---:|---:|',
+    ...lines,
+  ].join('\n');
+}
+
 export function hover(a: Analysis, pos: Position, split: ScoreSplit, refine?: RefineService): Hover | null {
   const index = new LineIndex(a.parse.text);
   const offset = index.offset(pos);
@@ -45,14 +64,33 @@ export function hover(a: Analysis, pos: Position, split: ScoreSplit, refine?: Re
       }
       case 'column': {
         const col = a.data?.frame.columns.get(sym.name);
+        if (a.data?.frame.categories.has(sym.name)) {
+          return { contents: { kind: 'markdown', value: `**category column** \`${sym.name}\`\n\n${categoryTable(sym.name, a, split)}` }, range };
+        }
         const head = `**column** \`${sym.name}\``;
         if (!col) return { contents: { kind: 'markdown', value: head }, range };
         return { contents: { kind: 'markdown', value: `${head}\n\n${distributionTable(col, a, split)}` }, range };
+      }
+      case 'category': {
+        const head = `**category** ${JSON.stringify(sym.name)}${sym.columns.length ? ` of ${sym.columns.map((c) => `\`${c}\``).join(', ')}` : ''}`;
+        const column = sym.columns.find((c) => a.data?.frame.categories.has(c));
+        if (!column || sym.columns.length !== 1) return { contents: { kind: 'markdown', value: head }, range };
+        return { contents: { kind: 'markdown', value: `${head}\n\n${categoryTable(column, a, split, sym.name)}` }, range };
+      }
+      case 'group': {
+        const cols = sym.columns;
+        const body = cols.length ? `${cols.length} column${cols.length === 1 ? '' : 's'}: ${cols.map((c) => `\`${c}\``).join(', ')}` : 'The columns are known once the dataset is loaded.';
+        return { contents: { kind: 'markdown', value: `**column group** \`columns(${JSON.stringify(sym.name)})\`\n\n${body}` }, range };
       }
       case 'let': {
         const node = a.program.lets.get(sym.name);
         const text = sym.decl.expr ? a.parse.text.slice(sym.decl.expr.start, sym.decl.expr.end) : '';
         const head = `\`\`\`arl\nlet ${sym.name} = ${text}\n\`\`\``;
+        const group = sym.decl.expr && a.check.groups.get(sym.decl.expr);
+        if (group) {
+          const members = group.labels.map((l) => `\`${l}\``).join(', ');
+          return { contents: { kind: 'markdown', value: `${head}\nA group of ${group.size ?? 'several'} values, one per member: ${members}.` }, range };
+        }
         if (!node || !a.data || node.kind !== 'number') return { contents: { kind: 'markdown', value: head }, range };
         const values = a.data.evaluator.column(node);
         return { contents: { kind: 'markdown', value: `${head}\n${distributionTable(values, a, split)}` }, range };

@@ -4,11 +4,12 @@ import { SemanticTokensBuilder, type SemanticTokens, type SemanticTokensLegend }
 import type { CheckResult } from '../../../../grammar/src/check';
 import { LineIndex } from '../../../../grammar/src/issues';
 
-const types = ['function', 'property', 'variable', 'class', 'parameter'] as const;
+const types = ['function', 'property', 'variable', 'class', 'parameter', 'enumMember'] as const;
 const modifiers = ['declaration', 'readonly'] as const;
 export const semanticLegend: SemanticTokensLegend = { tokenTypes: [...types], tokenModifiers: [...modifiers] };
 
-const typeOf = { function: 0, column: 1, let: 2, rule: 3, param: 4 } as const;
+// A column pattern stays a string (the TextMate scope): it is not given a semantic type.
+const typeOf = { function: 0, column: 1, let: 2, rule: 3, param: 4, category: 5, group: undefined } as const;
 
 export function semanticTokens(checked: CheckResult): SemanticTokens {
   const index = new LineIndex(checked.parse.text);
@@ -17,10 +18,11 @@ export function semanticTokens(checked: CheckResult): SemanticTokens {
   for (const r of refs) {
     const p = index.position(r.start);
     const end = index.position(r.end);
-    if (end.line !== p.line) continue;
+    const type = typeOf[r.symbol.kind];
+    if (end.line !== p.line || type === undefined) continue;
     let mods = r.symbol.kind === 'let' ? 2 : 0;
     if (r.declaration) mods |= 1;
-    b.push(p.line, p.character, r.end - r.start, typeOf[r.symbol.kind], mods);
+    b.push(p.line, p.character, r.end - r.start, type, mods);
   }
   return b.build();
 }

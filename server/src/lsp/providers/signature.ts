@@ -1,6 +1,6 @@
 // Signature help inside a call: the function's parameters, the one at the cursor highlighted.
 import type { SignatureHelp } from 'vscode-languageserver';
-import { functionsByName, signatureLabel } from '../../../../grammar/src/functions';
+import { functionsByName, paramLabel, signatureLabel } from '../../../../grammar/src/functions';
 import type { ParseResult } from '../../../../grammar/src/parse';
 import { cursorContext } from './context';
 
@@ -13,7 +13,7 @@ export function signatureHelp(parsed: ParseResult, offset: number): SignatureHel
   const params: { label: [number, number]; documentation: string }[] = [];
   let at = spec.name.length + 1;
   for (const p of spec.params) {
-    const text = p.default !== undefined ? `${p.name} = ${p.default}` : p.name;
+    const text = paramLabel(p);
     params.push({ label: [at, at + text.length], documentation: p.doc });
     at += text.length + 2;
   }
