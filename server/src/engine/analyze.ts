@@ -163,6 +163,8 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     // features then its flags: a small feature cache (a one-shot run) can let one declaration's
     // columns go before the next one's are made.
     const decls = [...program.excludes, ...program.rules];
+    // A one-shot run lets each feature go once the last declaration reading it has its flags.
+    const lastUse = opts.oneShot ? lastUses(decls) : undefined;
     let lastYield = performance.now();
     for (let k = 0; k < decls.length; k++) {
       const d = decls[k];
@@ -174,6 +176,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
         flags.set(d, ev.column(d.node, budget) as Bool);
         timings.features += t2 - t1;
         timings.evaluate += performance.now() - t2;
+        for (const key of lastUse?.get(k) ?? []) ev.cache.delete(key);
       } catch (e) {
         if (!(e instanceof BudgetExceeded)) throw e;
         issues.push(budgetIssue(d, e, decls.length - k - 1));
@@ -271,6 +274,29 @@ function computeFeatures(root: PlanNode, ev: DataSession['evaluator'], budget: B
     if (node.op === 'call') ev.values(node, budget);
     else stack.push(...node.args);
   }
+}
+
+/** For each declaration (by index), the keys of the plan nodes no later declaration reads. */
+function lastUses(decls: CompiledDecl[]): Map<number, string[]> {
+  const last = new Map<string, number>();
+  decls.forEach((d, k) => {
+    const seen = new Set<PlanNode>();
+    const stack = d.node ? [d.node] : [];
+    while (stack.length) {
+      const node = stack.pop()!;
+      if (seen.has(node)) continue;
+      seen.add(node);
+      last.set(node.key, k);
+      stack.push(...node.args);
+    }
+  });
+  const out = new Map<number, string[]>();
+  for (const [key, k] of last) {
+    let keys = out.get(k);
+    if (!keys) out.set(k, (keys = []));
+    keys.push(key);
+  }
+  return out;
 }
 
 function budgetIssue(d: CompiledDecl, e: BudgetExceeded, after: number): Issue {

@@ -130,11 +130,6 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
     categories.set(name, coded);
     return { name, numeric: false, ...categoryInfo(coded, cat) };
   });
-  let seriesOf = seriesOfRow;
-  if (keep) {
-    seriesOf = new Int32Array(m);
-    for (let s = 0; s < nSeries; s++) seriesOf.fill(s, start[s], start[s + 1]);
-  }
   let label: Float64Array | undefined;
   if (b.idx.label >= 0) label = numbers(b.label.view(), 'max'); // any anomaly in a run makes the point one
   const text = new Map<string, string[]>();
@@ -160,7 +155,13 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
     id: newFrameId(),
     seriesIds,
     seriesStart: start,
-    seriesOf,
+    // Made when first asked for (few uses need it): the rows' series column is not kept.
+    get seriesOf() {
+      const seriesOf = new Int32Array(m);
+      for (let s = 0; s < nSeries; s++) seriesOf.fill(s, start[s], start[s + 1]);
+      Object.defineProperty(this, 'seriesOf', { value: seriesOf });
+      return seriesOf;
+    },
     length: m,
     time: take(time),
     timeKind,

@@ -227,12 +227,17 @@ export class CachedFrame implements Frame {
   private lineLookup?: (p: number) => number;
   private failed = false;
 
+  /** Called once when a column read later does not check out. */
+  private readonly onCorrupt?: () => void;
+
   constructor(
     private readonly handle: FileHandle,
     private readonly h: Header,
     readonly source: string,
-    private readonly opts: OpenOptions,
+    opts: OpenOptions,
   ) {
+    // Not `opts` itself: it holds the frame read from the text, whose other columns must go.
+    this.onCorrupt = opts.corrupt;
     this.length = h.length;
     this.timeKind = h.timeKind;
     this.columnInfo = h.columnInfo;
@@ -346,7 +351,7 @@ export class CachedFrame implements Frame {
   private fail(): void {
     if (this.failed) return;
     this.failed = true;
-    this.opts.corrupt?.();
+    this.onCorrupt?.();
   }
 
   private load(b: Blob): Typed {
