@@ -170,13 +170,56 @@ function cachedBits(flags: Bool, mask: Uint32Array): Uint32Array {
   return bits;
 }
 
+// After an edit most flag columns are the same arrays (the feature cache): what is made from a
+// list of them (the excludes' union, a rule's bits after the excludes, the file's bits, scores) is
+// remembered by the identity of the arrays, in a tree of weak maps, and made again only when one
+// of them changed.
+interface MemoNode {
+  next: WeakMap<object, MemoNode>;
+  value?: unknown;
+}
+const memoRoot: WeakMap<object, MemoNode> = new WeakMap();
+/** Stands for a declaration without flags in memo keys. */
+const missing = {};
+const named = new Map<string, object>();
+/** A memo key: an array as it is, a string as one object per text. */
+function key(k: object | string): object {
+  if (typeof k !== 'string') return k;
+  let o = named.get(k);
+  if (!o) named.set(k, (o = {}));
+  return o;
+}
+
+function memo<V>(keys: object[], make: () => V): V {
+  let level = memoRoot;
+  let node: MemoNode | undefined;
+  for (const k of keys) {
+    node = level.get(k);
+    if (!node) level.set(k, (node = { next: new WeakMap() }));
+    level = node.next;
+  }
+  if (node!.value === undefined) node!.value = make();
+  return node!.value as V;
+}
+
 /** Bit set of points where `flags` is true and no exclude is, within the split. */
 function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array): Uint32Array {
   const raw = cachedBits(flags, mask);
   if (!excluded) return raw;
-  const out = new Uint32Array(raw.length);
-  for (let w = 0; w < raw.length; w++) out[w] = raw[w] & ~excluded[w];
-  return out;
+  return memo([excluded, raw], () => {
+    const out = new Uint32Array(raw.length);
+    for (let w = 0; w < raw.length; w++) out[w] = raw[w] & ~excluded[w];
+    return out;
+  });
+}
+
+/** The union of bit sets (one per key list). */
+function unionOf(keys: object[], sets: Uint32Array[], words: number): Uint32Array {
+  return memo(keys, () => {
+    const out = new Uint32Array(words);
+    for (const b of sets) for (let w = 0; w < words; w++) out[w] |= b[w];
+    return out;
+  });
 }
 
 const has = hasBit;
@@ -275,31 +318,29 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   const objective = index.objective(opts.objective);
   const ctx: EventContext = { index: index.events(split, tolerance), objective: objective.objective };
   const words = idx.mask.length;
-  const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, idx.mask) : new Uint32Array(words)));
-  let excluded: Uint32Array | undefined;
-  if (excludeBits.length) {
-    excluded = new Uint32Array(words);
-    for (const b of excludeBits) for (let w = 0; w < words; w++) excluded[w] |= b[w];
-  }
+  const mask = idx.mask;
   // Rules that were not evaluated (errors, or past the evaluation budget) share one empty set.
-  const none = new Uint32Array(words);
-  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, idx.mask) : none));
-  const rawUnion = new Uint32Array(words);
-  for (const r of rules) {
-    if (!r.flags) continue;
-    const b = cachedBits(r.flags, idx.mask);
-    for (let w = 0; w < words; w++) rawUnion[w] |= b[w];
-  }
-  const fileBits = new Uint32Array(words);
-  for (const b of ruleBits) for (let w = 0; w < words; w++) fileBits[w] |= b[w];
+  const none = memo([mask, missing], () => new Uint32Array(words));
+  const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, mask) : none));
+  const excluded = excludeBits.length ? unionOf(['excluded', mask, ...excludeBits].map(key), excludeBits, words) : undefined;
+  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, mask) : none));
+  const rawBits = rules.filter((r) => r.flags).map((r) => cachedBits(r.flags!, mask));
+  const rawUnion = unionOf(['raw', mask, ...rawBits].map(key), rawBits, words);
+  const fileBits = unionOf(['file', mask, ...ruleBits].map(key), ruleBits, words);
+  // Each figure of a set of bits depends on the split's events and the objective, besides the bits.
+  const objectiveKey = key(`${objective.objective.kind}:${objective.objective.kind === 'f_beta' ? objective.objective.beta : ''}`);
+  const scored = (bits: Uint32Array, make: () => Scores): Scores => memo([bits, ctx.index, objectiveKey], make);
 
   // The file is unjudged at a point when no rule fires and some rule could not decide.
   const lab = idx.labelled;
-  const anyUnknown = new Uint8Array(lab.length);
-  for (const r of rules) {
-    const f = r.flags;
-    if (f) for (let k = 0; k < lab.length; k++) if (f[lab[k]] === UNKNOWN) anyUnknown[k] = UNKNOWN;
-  }
+  const fileScores = scored(fileBits, () => {
+    const anyUnknown = new Uint8Array(lab.length);
+    for (const r of rules) {
+      const f = r.flags;
+      if (f) for (let k = 0; k < lab.length; k++) if (f[lab[k]] === UNKNOWN) anyUnknown[k] = UNKNOWN;
+    }
+    return scores(fileBits, anyUnknown, idx, ctx, excluded, true);
+  });
 
   // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
   const catchers = new Uint32Array(idx.labelled.length);
@@ -309,9 +350,8 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   });
   // Overlaps are pairwise: skipped for very large files, which would spend minutes on them.
   const pairwise = rules.length <= maxPairwiseRules;
-  let unevaluated: Scores | undefined;
   const ruleScores: RuleScores[] = rules.map((r, k) => {
-    const s = r.flags ? scores(ruleBits[k], r.flags, idx, ctx, excluded) : (unevaluated ??= scores(none, undefined, idx, ctx, excluded));
+    const s = r.flags ? scored(ruleBits[k], () => scores(ruleBits[k], r.flags, idx, ctx, excluded)) : scored(none, () => scores(none, undefined, idx, ctx, excluded));
     let uniqueTp = 0;
     if (r.flags) for (let j = 0; j < idx.labelled.length; j++) if (catchers[j] === 1 && has(ruleBits[k], idx.labelled[j])) uniqueTp++;
     const overlap: Record<string, number> = {};
@@ -351,8 +391,8 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     objective,
     tolerance,
     period: ctx.index.period,
-    file: scores(fileBits, anyUnknown, idx, ctx, excluded, true),
-    baselines: { all: scores(idx.mask, undefined, idx, ctx, undefined, false, flagAll(ctx.index)), none: scores(new Uint32Array(words), undefined, idx, ctx) },
+    file: fileScores,
+    baselines: { all: scored(mask, () => scores(mask, undefined, idx, ctx, undefined, false, flagAll(ctx.index))), none: scored(none, () => scores(none, undefined, idx, ctx)) },
     rules: ruleScores,
     excludes: excludeScores,
   };
