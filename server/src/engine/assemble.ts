@@ -150,6 +150,7 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
     for (let p = 0; p < m; p++) rowOf[p] = order![runStart![p]];
   }
   const lines: Lines = { ...b.shifts(), rowOf };
+  let seriesOf: Int32Array | undefined;
   const frame: Frame = {
     source,
     id: newFrameId(),
@@ -157,9 +158,10 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
     seriesStart: start,
     // Made when first asked for (few uses need it): the rows' series column is not kept.
     get seriesOf() {
-      const seriesOf = new Int32Array(m);
-      for (let s = 0; s < nSeries; s++) seriesOf.fill(s, start[s], start[s + 1]);
-      Object.defineProperty(this, 'seriesOf', { value: seriesOf });
+      if (!seriesOf) {
+        seriesOf = new Int32Array(m);
+        for (let s = 0; s < nSeries; s++) seriesOf.fill(s, start[s], start[s + 1]);
+      }
       return seriesOf;
     },
     length: m,

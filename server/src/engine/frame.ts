@@ -42,6 +42,59 @@ export interface Frame {
   lines?: Lines;
 }
 
+/**
+ * The frame with another label column. Every other member reads through to `frame` (a frame read
+ * from the cache reads its columns when first asked for, so they are not copied here).
+ */
+export function withLabel(frame: Frame, label: Float64Array | undefined): Frame {
+  return {
+    get source() {
+      return frame.source;
+    },
+    get id() {
+      return frame.id;
+    },
+    get seriesIds() {
+      return frame.seriesIds;
+    },
+    get seriesStart() {
+      return frame.seriesStart;
+    },
+    get seriesOf() {
+      return frame.seriesOf;
+    },
+    get length() {
+      return frame.length;
+    },
+    get time() {
+      return frame.time;
+    },
+    get timeKind() {
+      return frame.timeKind;
+    },
+    get columns() {
+      return frame.columns;
+    },
+    get columnInfo() {
+      return frame.columnInfo;
+    },
+    label,
+    get categories() {
+      return frame.categories;
+    },
+    get text() {
+      return frame.text;
+    },
+    get splitOf() {
+      return frame.splitOf;
+    },
+    lineOf: (p) => frame.lineOf(p),
+    get lines() {
+      return frame.lines;
+    },
+  };
+}
+
 /** Where each point came from in its file. */
 export interface Lines {
   /** From data row shiftRow[k] on, row r is on line shiftLine[k] + r - shiftRow[k]. */
