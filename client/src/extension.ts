@@ -36,7 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'arl' },
       { scheme: 'untitled', language: 'arl' },
     ],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,txt}') },
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,txt,parquet,parq,pq}') },
     // Read at every (re)start: trust decides whether the server reads data and writes files.
     initializationOptions: () => {
       const config = vscode.workspace.getConfiguration('arl');

@@ -204,7 +204,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     if (pullConfig) connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
     if (watchRegistration) {
       connection.client
-        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,tsv,txt}' }] })
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,tsv,txt,parquet,parq,pq}' }] })
         .catch(() => undefined);
     }
     void loadSettings().then(() => workspace.refreshAll());
