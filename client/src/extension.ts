@@ -2,13 +2,16 @@
 // bar, and hosts the commands and panels. Everything about rules lives in the server.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { ClientCommands, FileStatusNotification, MetricsRequest, WorkspaceTrustNotification, type FileStatus, type PreviewRuleArgs, type ScoreSplit } from '../../server/src/lsp/protocol';
+import { ClientCommands, FileStatusNotification, MetricsRequest, WorkspaceTrustNotification, type FileStatus, type PreviewRuleArgs, type ScoreSplit, type SweepArgs } from '../../server/src/lsp/protocol';
+import { plural } from '../../grammar/src/plural';
 import { LabelCommands } from './labels';
 import { LlmCommands, secretKey } from './llm';
 import { PreviewPanels } from './previewPanel';
 import { ReviewPanels } from './reviewPanel';
 import { StatusBar } from './statusBar';
+import { SweepPanels } from './sweepPanel';
 import { TrajectoryPanels } from './trajectoryPanel';
+import { UndoTracker } from './undoTracker';
 
 let client: LanguageClient | undefined;
 
@@ -35,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'arl' },
       { scheme: 'untitled', language: 'arl' },
     ],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,txt}') },
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,txt,parquet,parq,pq}') },
     // Read at every (re)start: trust decides whether the server reads data and writes files.
     initializationOptions: () => {
       const config = vscode.workspace.getConfiguration('arl');
@@ -55,11 +58,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         if (vscode.workspace.isTrusted || !actions) return actions;
         return actions.filter((a) => !('command' in a && (a.command as vscode.Command | undefined)?.command === ClientCommands.refineWithLlm));
       },
-      // The labels lens opens the review queue; in an untrusted workspace there are no labels to review.
+      // The lens tooltip (LSP 3.18's Command.tooltip) rides in the command's first argument. The
+      // labels lens opens the review queue; in an untrusted workspace there are no labels to review.
       async provideCodeLenses(document, token, next) {
-        const lenses = await next(document, token);
-        if (vscode.workspace.isTrusted || !lenses) return lenses;
-        return lenses.filter((l) => l.command?.command !== ClientCommands.reviewLabels);
+        const lenses = (await next(document, token))?.filter((l) => vscode.workspace.isTrusted || l.command?.command !== ClientCommands.reviewLabels);
+        for (const l of lenses ?? []) {
+          const tip = (l.command?.arguments?.[0] as { tooltip?: unknown } | undefined)?.tooltip;
+          if (l.command && typeof tip === 'string') l.command.tooltip = tip;
+        }
+        return lenses;
       },
     },
   };
@@ -68,19 +75,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const status = new StatusBar();
   const previews = new PreviewPanels(context, client, output);
+  const sweeps = new SweepPanels(context, client, output);
   const trajectories = new TrajectoryPanels(context, output);
-  const llm = new LlmCommands(context, current, async () => {
-    await setKeyEnv();
-    await client?.restart();
-  }, output);
+  const undo = new UndoTracker(current, output);
+  const llm = new LlmCommands(
+    context,
+    current,
+    async () => {
+      await setKeyEnv();
+      await client?.restart();
+    },
+    output,
+    (uri, a) => undo.applied(uri, a),
+  );
   const labels = new LabelCommands(context, current, output, (url) => llm.agreeToBaseUrl(url));
   const reviews = new ReviewPanels(context, current, output);
-  context.subscriptions.push(status, previews, trajectories, reviews, ...llm.register(), ...labels.register());
+  context.subscriptions.push(status, previews, sweeps, trajectories, undo, reviews, ...llm.register(), ...labels.register());
   context.subscriptions.push(
     client.onNotification(FileStatusNotification, (s: FileStatus) => {
       status.update(s);
       if (s.state !== 'loading') {
         previews.changed(s.uri);
+        sweeps.changed(s.uri);
         reviews.changed(s.uri);
       }
     }),
@@ -92,6 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (env.ANTHROPIC_API_KEY) await client?.restart();
     }),
     vscode.commands.registerCommand('arl.previewRule', (args?: PreviewRuleArgs | vscode.Uri) => previews.show(args)),
+    vscode.commands.registerCommand('arl.sweepThreshold', (args?: SweepArgs) => sweeps.show(args)),
     vscode.commands.registerCommand('arl.showTrajectory', (args?: { uri?: string; rule?: string } | vscode.Uri) =>
       trajectories.show(args instanceof vscode.Uri ? { uri: args.toString() } : args),
     ),
@@ -124,7 +141,7 @@ async function showMetrics(output: vscode.LogOutputChannel): Promise<void> {
     return;
   }
   const f = (x: number | null) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(3));
-  output.info(`${editor.document.fileName} on ${split}: ${m.dataset.series} series, ${m.dataset.labelled} labelled, ${m.dataset.anomalies} anomalies`);
+  output.info(`${editor.document.fileName} on ${split}: ${plural(m.dataset.series, 'series', 'series')}, ${m.dataset.labelled} labelled, ${plural(m.dataset.anomalies, 'anomaly', 'anomalies')}`);
   for (const r of m.rules) output.info(`  ${r.name}: P ${f(r.precision)} R ${f(r.recall)} F1 ${f(r.f1)} TP ${r.tp} FP ${r.fp} FN ${r.fn}`);
   output.info(`  file: P ${f(m.file.precision)} R ${f(m.file.recall)} F1 ${f(m.file.f1)}`);
   output.info(`  ${m.objective.label} (objective): file ${f(m.file.objective)}, flag every point ${f(m.baselines.all.objective)}, flag nothing ${f(m.baselines.none.objective)}`);

@@ -65,6 +65,8 @@ export class LlmCommands {
     /** Restarts the server with the new key in its environment. */
     private readonly keyChanged: () => Promise<void>,
     private readonly output: vscode.LogOutputChannel,
+    /** An applied proposal was recorded as attempt `id` (for undo and redo). */
+    private readonly recorded: (uri: string, a: { id: string; rule: string; before: string; after: string }) => void = () => undefined,
   ) {}
 
   register(): vscode.Disposable[] {
@@ -74,10 +76,18 @@ export class LlmCommands {
       vscode.commands.registerCommand('arl.refineWithLlm', (args?: RuleArgs) => this.refine(args)),
       vscode.commands.registerCommand('arl.showLlmPrompt', (args?: RuleArgs) => this.showPrompt(args)),
       vscode.commands.registerCommand('arl.selectModel', () => selectModel()),
-      vscode.commands.registerCommand('arl.recordAttempt', (args: RuleArgs & { proposer: string; title: string; before: string; after: string }) =>
-        this.client().sendRequest(RecordAttemptRequest, args).then(undefined, (e: Error) => this.output.warn(`Could not record the attempt: ${e.message}`)),
-      ),
+      vscode.commands.registerCommand('arl.recordAttempt', (args: RuleArgs & { proposer: string; title: string; before: string; after: string }) => this.record(args)),
     ];
+  }
+
+  /** Appends an applied proposal to the trajectory, and follows its undo and redo. */
+  private async record(args: RuleArgs & { proposer: string; title: string; before: string; after: string }): Promise<void> {
+    try {
+      const r = await this.client().sendRequest(RecordAttemptRequest, { uri: args.uri, rule: args.rule, proposer: args.proposer, title: args.title, before: args.before, after: args.after });
+      if (r) this.recorded(args.uri, { id: r.id, rule: args.rule, before: args.before, after: args.after });
+    } catch (e) {
+      this.output.warn(`Could not record the attempt: ${(e as Error).message}`);
+    }
   }
 
   private async setKey(): Promise<void> {
@@ -164,9 +174,7 @@ export class LlmCommands {
     }
     const edit = new vscode.WorkspaceEdit();
     edit.replace(doc.uri, range, p.newText);
-    if (await vscode.workspace.applyEdit(edit)) {
-      await this.client().sendRequest(RecordAttemptRequest, { uri, rule: p.rule, proposer: 'anthropic', title: p.title, before: p.before, after: p.newText }).then(undefined, () => undefined);
-    }
+    if (await vscode.workspace.applyEdit(edit)) await this.record({ uri, rule: p.rule, proposer: 'anthropic', title: p.title, before: p.before, after: p.newText });
   }
 
   private async showPrompt(args?: RuleArgs): Promise<void> {

@@ -1,13 +1,20 @@
 // The anomaly preview panel, one per rule file, beside the editor. The page asks for data through
-// typed messages; the host forwards them to the server's `arl/preview` request.
+// typed messages; the host forwards them to the server's `arl/preview` request. Messages wait
+// until the page says `ready` (PanelChannel): the lens that opened the panel goes in its `init`.
 import * as vscode from 'vscode';
 import { ResponseError, type LanguageClient } from 'vscode-languageclient/node';
-import { PreviewRequest, type PreviewRuleArgs } from '../../server/src/lsp/protocol';
+import { PreviewRequest, SeriesLocationRequest, type PreviewRuleArgs } from '../../server/src/lsp/protocol';
 import { makeNonce, panelHtml } from '../../webviews/src/html';
 import { isMessage, type FromPreview, type ToPreview } from '../../webviews/src/protocol';
+import { PanelChannel, previewGreeting } from './panelChannel';
+
+interface Entry {
+  panel: vscode.WebviewPanel;
+  channel: PanelChannel<ToPreview>;
+}
 
 export class PreviewPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, vscode.WebviewPanel>();
+  private readonly panels = new Map<string, Entry>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -29,19 +36,21 @@ export class PreviewPanels implements vscode.Disposable {
     // A lens names its rule (or none: the whole file); from the palette or a menu, the rule under the cursor.
     const fromLens = arg !== undefined && !(arg instanceof vscode.Uri);
     if (!fromLens && editor && editor.document.uri.toString() === uri) rule = await this.ruleAtCursor(editor);
-    let panel = this.panels.get(uri);
-    if (panel) panel.reveal(vscode.ViewColumn.Beside, true);
-    else panel = this.create(uri);
-    void panel.webview.postMessage({ type: 'show', rule: rule ?? null } satisfies ToPreview);
+    let entry = this.panels.get(uri);
+    if (entry) entry.panel.reveal(vscode.ViewColumn.Beside, true);
+    else entry = this.create(uri);
+    entry.channel.post({ type: 'show', rule: rule ?? null });
   }
 
   /** A new analysis of `uri`: its panel asks again, keeping the selected series. */
   changed(uri: string): void {
-    void this.panels.get(uri)?.webview.postMessage({ type: 'changed' } satisfies ToPreview);
+    const e = this.panels.get(uri);
+    // A page that is not up yet asks anyway once it is.
+    if (e?.channel.ready) e.channel.post({ type: 'changed' });
   }
 
   dispose(): void {
-    for (const p of this.panels.values()) p.dispose();
+    for (const e of this.panels.values()) e.panel.dispose();
   }
 
   private async ruleAtCursor(editor: vscode.TextEditor): Promise<string | undefined> {
@@ -50,7 +59,7 @@ export class PreviewPanels implements vscode.Disposable {
     return symbols.find((s) => s.kind === vscode.SymbolKind.Event && s.range.contains(at))?.name;
   }
 
-  private create(uri: string): vscode.WebviewPanel {
+  private create(uri: string): Entry {
     const dir = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webviews');
     const name = uri.slice(uri.lastIndexOf('/') + 1);
     const panel = vscode.window.createWebviewPanel('arl.preview', `Anomalies: ${decodeURIComponent(name)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
@@ -64,16 +73,19 @@ export class PreviewPanels implements vscode.Disposable {
       nonce: makeNonce(),
       title: 'ARL anomalies',
     });
-    this.panels.set(uri, panel);
+    const entry: Entry = { panel, channel: new PanelChannel<ToPreview>((m) => void panel.webview.postMessage(m)) };
+    this.panels.set(uri, entry);
     panel.onDidDispose(() => this.panels.delete(uri));
+    // A hidden panel's page is unloaded; it says ready again when shown.
+    panel.onDidChangeViewState((e) => !e.webviewPanel.visible && entry.channel.closed());
     panel.webview.onDidReceiveMessage((m: unknown) => {
-      if (isMessage<FromPreview>(m)) void this.receive(uri, panel, m);
+      if (isMessage<FromPreview>(m)) void this.receive(uri, entry, m);
     });
-    return panel;
+    return entry;
   }
 
-  private async receive(uri: string, panel: vscode.WebviewPanel, m: FromPreview): Promise<void> {
-    const post = (msg: ToPreview) => void panel.webview.postMessage(msg);
+  private async receive(uri: string, entry: Entry, m: FromPreview): Promise<void> {
+    const post = (msg: ToPreview) => entry.channel.post(msg);
     switch (m.type) {
       case 'requestPreview':
         try {
@@ -96,11 +108,27 @@ export class PreviewPanels implements vscode.Disposable {
         }
         break;
       }
+      case 'openCsv':
+        await this.openCsv(uri, m.series);
+        break;
       case 'error':
         this.output.error(`Preview: ${m.message}`);
         break;
       case 'ready':
+        entry.channel.opened(previewGreeting);
         break;
+    }
+  }
+
+  /** Opens the dataset at the series' first row. */
+  private async openCsv(uri: string, series: string): Promise<void> {
+    try {
+      const loc = await this.client.sendRequest(SeriesLocationRequest, { uri, series });
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(loc.path));
+      const at = new vscode.Position(Math.max(0, loc.line - 1), 0);
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(at, at), preserveFocus: false });
+    } catch (e) {
+      void vscode.window.showWarningMessage(`ARL: cannot open the series \`${series}\` in its CSV: ${(e as Error).message}`);
     }
   }
 }

@@ -18,6 +18,7 @@ function toAttempt(a: Attempt): TrajectoryAttempt {
     train: { before: figures(a.train.before), after: figures(a.train.after) },
     validation: { before: figures(a.validation.before), after: figures(a.validation.after) },
     accepted: a.accepted,
+    ...(a.undone ? { undone: a.undone } : {}),
     reason: a.reason,
   };
 }
@@ -84,7 +85,7 @@ export class TrajectoryPanels implements vscode.Disposable {
     if (!a) return;
     const left = await vscode.workspace.openTextDocument({ language: 'arl', content: a.before });
     const right = await vscode.workspace.openTextDocument({ language: 'arl', content: a.after });
-    await vscode.commands.executeCommand('vscode.diff', left.uri, right.uri, `${a.rule}: ${a.title ?? a.proposer} (${a.accepted ? 'accepted' : 'rejected'})`);
+    await vscode.commands.executeCommand('vscode.diff', left.uri, right.uri, `${a.rule}: ${a.title ?? a.proposer} (${a.undone ? 'accepted, then undone' : a.accepted ? 'accepted' : 'rejected'})`);
   }
 
   dispose(): void {

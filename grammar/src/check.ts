@@ -645,8 +645,10 @@ class Checker {
     }
     const col = this.columns.get(e.name);
     if (!col) {
+      // Never the label column: "did you mean" must not offer what the checker then rejects.
       const columns = this.columns;
-      const near = this.near(e.name, () => [...this.lets.keys(), ...[...columns].filter(([, c]) => c.numeric).map(([n]) => n)]);
+      const label = this.dataset.columns.label;
+      const near = this.near(e.name, () => [...this.lets.keys(), ...[...columns].filter(([n, c]) => c.numeric && n !== label).map(([n]) => n)]);
       this.err('unknown-name', e, `Unknown name \`${e.name}\`${near.length ? `: did you mean \`${near[0]}\`?` : '.'} Names are the dataset's numeric columns and the lets.`, {
         replacements: near.map(writeName),
       });

@@ -9,6 +9,7 @@ import { TRUE } from '../../server/src/engine/kernels';
 import { DatasetStore } from '../../server/src/engine/store';
 import { arl, arlBin } from '../support/cli';
 import { exampleDir, type ExampleDir } from '../support/example';
+import { tempDir } from '../support/tmp';
 
 let ex: ExampleDir;
 beforeAll(async () => {
@@ -37,6 +38,15 @@ describe('arl', () => {
     expect(out.scores.file.tp).toBe(s.file.tp);
     expect(Object.keys(out.timings).sort()).toEqual(['evaluate', 'features', 'load']);
     expect(out.timings.load).toBeGreaterThan(0);
+    // The noise budget: alerts per week over the weeks the split covers (weekly data: span + 1 week).
+    const times = a.data!.frame.time;
+    const weeks = (Math.max(...times) - Math.min(...times)) / (7 * 86400000) + 1;
+    expect(out.alertsPerWeek.weeks).toBeCloseTo(weeks, 9);
+    expect(out.alertsPerWeek.rules.critical).toBeCloseTo(s.rules[0].fires / weeks, 9);
+    expect(out.alertsPerWeek.file).toBeCloseTo(s.file.fires / weeks, 9);
+    expect(t.stdout).toMatch(/unique TP\s+alerts\/wk$/m);
+    expect(t.stdout).toContain(`(split: validation, ${weeks} weeks)`);
+    expect(t.stdout).toMatch(new RegExp(`critical\\s.*\\s${(s.rules[0].fires / weeks).toFixed(2)}$`, 'm'));
   });
 
   it('eval --min-f1 is a CI gate', async () => {
@@ -139,6 +149,15 @@ describe('arl', () => {
     const r = await arl(['eval', join(dir, 'r.arl')], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/r\.arl:1:9: error: .*d\.csv:4:3: Series "A" has 2 rows at time "2025-01-13T00:00:00Z" \(lines 3 and 4\)/);
+  });
+
+  it('example --series N writes N series, as --products N does', async () => {
+    const dir = tempDir();
+    expect((await arl(['example', 'stockout', 'a', '--series', '7'], { cwd: dir })).code).toBe(0);
+    expect((await arl(['example', 'stockout', 'b', '--products', '7'], { cwd: dir })).code).toBe(0);
+    const a = readFileSync(join(dir, 'a', 'stockout.csv'), 'utf8');
+    expect(new Set(a.trimEnd().split('\n').slice(1).map((l) => l.split(',')[0])).size).toBe(7);
+    expect(readFileSync(join(dir, 'b', 'stockout.csv'), 'utf8')).toBe(a);
   });
 
   it('serves the language server on stdio', async () => {

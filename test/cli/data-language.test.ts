@@ -9,13 +9,21 @@ import { tempDir } from '../support/tmp';
 const metrics = Array.from({ length: 38 }, (_, k) => `m${k + 1}`);
 let dir: string;
 
-/** Every file of the folder with its size, modification time and contents. */
+/**
+ * Every file of the folder with its size, modification time and contents. `.arl/` may hold only
+ * the frame cache that commands loading data keep (`.arl/cache`: its .gitignore and frame files).
+ */
 function snapshot(d: string): string[] {
   return readdirSync(d)
     .sort()
-    .map((f) => {
+    .flatMap((f) => {
+      if (f === '.arl') {
+        expect(readdirSync(join(d, f))).toEqual(['cache']);
+        expect(readdirSync(join(d, f, 'cache')).filter((c) => c !== '.gitignore' && !/^f[0-9a-f]+-[0-9a-f]+\.arlc$/.test(c))).toEqual([]);
+        return [];
+      }
       const st = statSync(join(d, f));
-      return `${f} ${st.size} ${st.mtimeMs} ${readFileSync(join(d, f), 'utf8').length}`;
+      return [`${f} ${st.size} ${st.mtimeMs} ${readFileSync(join(d, f), 'utf8').length}`];
     });
 }
 

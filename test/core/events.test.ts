@@ -6,6 +6,7 @@ import {
   buildEventIndex,
   defaultObjective,
   eventScores,
+  eventScoresAllFlagged,
   fBeta,
   objectiveScore,
   ObjectiveTracker,
@@ -296,6 +297,21 @@ describe('event figures, on random data', () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('the flag-all baseline, from segments and labelled points, equals flagging every point', () => {
+    fc.assert(
+      fc.property(scenario, (sc) => {
+        const { frame, splits, tolerance } = materialise(sc);
+        for (const by of ['time', 'series'] as const) {
+          for (const split of splitsToTry) {
+            const idx = buildEventIndex(frame, { ...splits, by }, split, tolerance);
+            expect(eventScoresAllFlagged(idx)).toEqual(eventScores(new Uint8Array(frame.length).fill(1), idx));
+          }
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -208,6 +208,41 @@ describe('metrics equal a naive reference', () => {
     );
   });
 
+  it('scored again after edits (unchanged flag arrays reused, one replaced, one dropped), each time as the reference', () => {
+    fc.assert(
+      fc.property(scenario, fc.array(fc.constantFrom(0, 1, 2), { minLength: 0, maxLength: 230 }), (sc, edited) => {
+        const frame = makeFrame(sc.lengths, sc.label);
+        const of = Uint8Array.from(sc.of);
+        const index = new ScoringIndex(frame, { of, shares: [0.6, 0.2, 0.2], by: 'series' });
+        const named = (cols: (number[] | null)[], prefix: string): NamedFlags[] =>
+          cols.map((c, k) => ({ name: `${prefix}${k}`, flags: c ? Uint8Array.from(c) : undefined }));
+        const rules = named(sc.rules, 'r');
+        const excludes = named(sc.excludes, 'e');
+        const replaced = Uint8Array.from({ length: frame.length }, (_, i) => edited[i % Math.max(1, edited.length)] ?? 0);
+        const versions: [NamedFlags[], NamedFlags[]][] = [
+          [rules, excludes],
+          [rules.map((r, k) => (k === 0 ? { ...r, flags: replaced } : r)), excludes],
+          [rules.slice(1), excludes],
+          [rules, excludes.map((e, k) => (k === 0 ? { ...e, flags: replaced } : e))],
+          [rules, []],
+          [rules, excludes],
+        ];
+        for (const [r, e] of versions) {
+          for (const split of ['all', 'train'] as ScoreSplit[]) {
+            const ref = reference(frame, of, split, r, e);
+            expect(score(index, split, r, e)).toEqual(ref);
+            // The same bits under another objective: its own figure, not the one remembered.
+            const byEvents = score(index, split, r, e, { objective: { kind: 'event_f1' } });
+            expect(byEvents.file.objective).toBe(Number.isNaN(ref.file.eventF1) ? 0 : ref.file.eventF1);
+            const byPoints = score(index, split, r, e, { objective: { kind: 'point_f1' } });
+            expect(byPoints.file.objective).toBe(Number.isNaN(ref.file.f1) ? 0 : ref.file.f1);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('a worked example: events, unique catches, overlap, excludes', () => {
     // One series of 10 points: anomalies at 1-3 (one event of three points) and 7 (an event of one).
     const label = [0, 1, 1, 1, 0, N, 0, 1, 0, 0];

@@ -57,6 +57,8 @@ export async function startCodeServer({ bin, vsix, workspace, port, settings = {
         'editor.codeLens': true,
         'editor.minimap.enabled': false,
         'window.restoreWindows': 'none',
+        // Edits stay in the editor (the scenarios put the file back with "File: Revert File").
+        'files.autoSave': 'off',
         ...settings,
       },
       null,

@@ -3,7 +3,7 @@
 # cache outside the repository, without internet access beyond the npm registry and Debian.
 # Prints the path of the code-server launcher.
 set -euo pipefail
-VERSION=4.100.3 # the newest release that runs on Node 20 (VS Code 1.100)
+VERSION=4.100.3 # the newest release that runs on Node 20 (VS Code 1.100); also in test/support/system-packages.mjs
 CACHE="${ARL_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/arl-e2e}"
 DIR="$CACHE/code-server-$VERSION"
 BIN="$DIR/node_modules/.bin/code-server"
@@ -11,19 +11,9 @@ if [ -x "$BIN" ] && [ -f "$DIR/.complete" ]; then
   echo "$BIN"
   exit 0
 fi
-need=()
-command -v rg >/dev/null 2>&1 || need+=(ripgrep)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "The end-to-end tests need these Debian packages: ${need[*]}. Install them (sudo apt-get install -y ${need[*]}) and run again." >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq "${need[@]}" >&2
-fi
+# What the install needs from the system (ripgrep, libkrb5-dev, a compiler): installed when missing
+# and root (one line says which), else one line says how to install them.
+node "$(dirname "$0")/../system.mjs" --code-server >&2
 # @vscode/ripgrep downloads rg from GitHub unless its cache already holds the archive.
 rgcache="${TMPDIR:-/tmp}/vscode-ripgrep-cache-1.15.11"
 mkdir -p "$rgcache"

@@ -1,5 +1,6 @@
 // End to end in a real VS Code (code-server), driven by Debian's Chromium through playwright-core:
-// the packaged .vsix installed, the example workspace open, six scenarios, a screenshot each.
+// the packaged .vsix installed, the example workspace open, the scenarios of scenarios.mjs, a
+// screenshot each. `node test/e2e/run.mjs sweep` runs the scenarios whose name holds "sweep".
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,13 +19,14 @@ const workspace = exampleWorkspace(mkdtempSync(join(tmpdir(), 'arl-e2e-ws-')));
 const evalJson = JSON.parse(execFileSync(process.execPath, [join(root, 'dist/arl.cjs'), 'eval', join(workspace, 'stockout.arl'), '--json'], { encoding: 'utf8' }));
 const server = await startCodeServer({ bin, vsix, workspace, settings: { 'arl.evaluation.debounceMs': 50 } });
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  executablePath: process.env.CHROMIUM_PATH ?? process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
 let failed = 0;
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.setDefaultTimeout(30000);
+  // A bound on each wait, not a delay: every wait is for a state of the page.
+  page.setDefaultTimeout(120000);
   const consoleLog = [];
   page.on('console', (m) => consoleLog.push(`[${m.type()}] ${m.location().url}: ${m.text()}`));
   process.on('exit', () => writeFileSync(join(artifacts, 'console.log'), consoleLog.join('\n')));

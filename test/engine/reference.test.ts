@@ -152,6 +152,39 @@ describe('windows of `all` and min_count agree with the reference', () => {
   });
 });
 
+describe('steps and lags agree with the reference', () => {
+  it('rising and falling: each of the last k steps, unknown before k steps or at a missing value', () => {
+    fc.assert(
+      fc.property(seriesOf(cell), fc.integer({ min: 1, max: 5 }), fc.boolean(), (series, k, up) => {
+        const expected = perSeries(series, (xs) =>
+          xs.map((_, i) => {
+            if (i < k) return 2;
+            let v = 1;
+            for (let j = i - k + 1; j <= i; j++) {
+              const [now, before] = [xs[j], xs[j - 1]];
+              v = and3(v, now === null || before === null ? 2 : (up ? now > before : now < before) ? 1 : 0);
+            }
+            return v;
+          }),
+        );
+        const expr = `${up ? 'rising' : 'falling'}(x, ${k})`;
+        expect(cond(frameFrom({ x: series }), expr), `${expr} on ${JSON.stringify(series)}`).toBe(tfu(expected));
+      }),
+      runs,
+    );
+  });
+
+  it('lag: the value k points back in the series, missing before', () => {
+    fc.assert(
+      fc.property(seriesOf(cell), fc.integer({ min: 1, max: 5 }), (series, k) => {
+        const expected = perSeries(series, (xs) => xs.map((_, i) => (i < k || xs[i - k] === null ? N : (xs[i - k] as number))));
+        expectClose(num(frameFrom({ x: series }), `lag(x, ${k})`), expected, `lag(x, ${k}) on ${JSON.stringify(series)}`);
+      }),
+      runs,
+    );
+  });
+});
+
 describe('baselines with the spread floor, and rank, agree with the reference', () => {
   for (const kind of ['zscore', 'robust_z', 'rank'] as const) {
     it(kind, () => {

@@ -58,6 +58,9 @@ function sessionOf(frame: Frame): DataSession {
     frame,
     evaluator: new Evaluator(frame, new FeatureCache()),
     loadMs: 0,
+    cache: 'off',
+    prefetch: () => true,
+    damaged: () => false,
     scoring(shares) {
       const k = shares.join('/');
       if (!indexes.has(k)) indexes.set(k, new ScoringIndex(frame, assignSplits(frame, shares)));

@@ -41,7 +41,7 @@ describe('Refine with LLM in the editor', () => {
     const r = await client.conn.sendRequest(RefineLlmRequest, { uri, rule: 'escalating', model: 'claude-test', baseUrl: fake.url });
     expect(r.error).toBeUndefined();
     expect(r.proposals).toHaveLength(1);
-    expect(r.proposals[0].title).toMatch(/F1: train [\d.]+ -> [\d.]+, val [\d.]+ -> [\d.]+\)$/);
+    expect(r.proposals[0].title).toMatch(/\(file point F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+\)$/);
     expect(r.proposals[0].newText).toContain('oos_ratio >= 45');
     expect(r.rejected).toHaveLength(1);
     expect(r.tokens.input).toBeGreaterThan(0);

@@ -73,7 +73,13 @@ describe('language server', () => {
     });
     expect(titles[5]).toMatch(/removes \d+ false alarms/);
     expect(lenses![2].command?.command).toBe('arl.previewRule');
-    expect(lenses![2].command?.arguments?.[0]).toEqual({ uri, rule: 'critical' });
+    expect(lenses![2].command?.arguments?.[0]).toMatchObject({ uri, rule: 'critical' });
+    // The tooltip: the noise budget (alerts per week) and what precision and recall count.
+    const tip = (lenses![2].command?.arguments?.[0] as { tooltip: string }).tooltip;
+    const times = a.data!.frame.time;
+    const weeks = (Math.max(...times) - Math.min(...times)) / (7 * 86400000) + 1; // weekly points: the span plus one week
+    const rate = s.rules[0].fires / weeks;
+    expect(tip).toContain(`critical on train: ${rate.toFixed(rate >= 10 ? 1 : 2)} alerts per week (${s.rules[0].fires} alerts over ${weeks} weeks, train)`);
   });
 
   it('reports a syntax error and clears it when fixed, and lenses follow a threshold edit', async () => {
@@ -201,7 +207,7 @@ describe('language server', () => {
       context: { diagnostics: [], triggerKind: CodeActionTriggerKind.Automatic },
     })) as { title: string }[];
     expect(auto.map((x) => x.title)).toEqual(expect.arrayContaining(proposals.map((x) => x.title)));
-    expect(proposals[0].title).toMatch(/F1: train [\d.]+ -> [\d.]+, val [\d.]+ -> [\d.]+\)$/);
+    expect(proposals[0].title).toMatch(/\(file point F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+\)$/);
     expect(actions.some((x) => x.command?.command === 'arl.refineWithLlm')).toBe(true);
     // Applying the first proposal really improves the file's train F1.
     const e = proposals[0].edit!.changes[uri][0];

@@ -5,8 +5,8 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CodeLensRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
-import { FileStatusNotification, PreviewRequest, RecordAttemptRequest, RefineLlmRequest, WorkspaceTrustNotification, type FileStatus } from '../../server/src/lsp/protocol';
+import { CodeLensRequest, CompletionRequest, type CompletionItem, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { FileStatusNotification, PreviewRequest, RecordAttemptRequest, RecordUndoRequest, RefineLlmRequest, WorkspaceTrustNotification, type FileStatus } from '../../server/src/lsp/protocol';
 import { trajectoryPath } from '../../server/src/refine/trajectory';
 import { syntheticCsv } from '../refine/synthetic';
 import { exampleDir } from '../support/example';
@@ -130,6 +130,21 @@ describe('an untrusted workspace', () => {
   });
 });
 
+describe('folders the server lists', () => {
+  it('completes no file name in the dataset path of an untrusted workspace, and the folder\'s once trusted', async () => {
+    const dir = tempDir('arl-lsp-paths-');
+    writeFileSync(join(dir, 'data.csv'), syntheticCsv(10));
+    client = await startTestServer({}, { debounceMs: 0, trusted: false });
+    const text = 'dataset "" {\n    series = id\n}\n';
+    const uri = pathToFileURL(join(dir, 'rules.arl')).href;
+    await client.open(uri, text);
+    const labels = async () => ((await client!.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 0, character: 9 } })) as CompletionItem[]).map((i) => i.label);
+    expect(await labels()).toEqual([]);
+    await client.conn.sendNotification(WorkspaceTrustNotification, { trusted: true });
+    expect(await labels()).toEqual(['data.csv']);
+  });
+});
+
 describe('writes from the server', () => {
   it('refuses to record an attempt through a trajectory linked outside', async () => {
     const ex = await exampleDir(60);
@@ -145,6 +160,27 @@ describe('writes from the server', () => {
       (x: { code: number; message: string }) => x,
     );
     expect(e).toMatchObject({ code: -32803, message: expect.stringMatching(/^Refusing to write .*stockout\.arl\.trajectory\.jsonl: it is a symbolic link/) });
+    expect(readFileSync(target, 'utf8')).toBe('export PATH=$PATH\n');
+  });
+
+  it('refuses to record an undo through a trajectory linked outside, and in an untrusted workspace', async () => {
+    const ex = await exampleDir(60);
+    const target = join(tempDir('arl-lsp-home-'), '.bashrc');
+    writeFileSync(target, 'export PATH=$PATH\n');
+    mkdirSync(join(ex.dir, '.arl'));
+    symlinkSync(target, trajectoryPath(ex.arl));
+    client = await startTestServer();
+    const uri = pathToFileURL(ex.arl).href;
+    await client.open(uri, readFileSync(ex.arl, 'utf8'));
+    const undo = () =>
+      client!.conn.sendRequest(RecordUndoRequest, { uri, attempt: 'a1', rule: 'critical', action: 'undo' }).then(
+        () => undefined,
+        (x: { code: number; message: string }) => x,
+      );
+    expect(await undo()).toMatchObject({ code: -32803, message: expect.stringMatching(/^Refusing to write .*stockout\.arl\.trajectory\.jsonl: it is a symbolic link/) });
+    expect(readFileSync(target, 'utf8')).toBe('export PATH=$PATH\n');
+    await client.conn.sendNotification(WorkspaceTrustNotification, { trusted: false });
+    expect(await undo()).toMatchObject({ code: -32803, message: expect.stringMatching(/^Restricted mode/) });
     expect(readFileSync(target, 'utf8')).toBe('export PATH=$PATH\n');
   });
 });

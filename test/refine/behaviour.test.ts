@@ -50,6 +50,20 @@ describe('behaviour of a rule', () => {
     expect(analyzeRule(ctx, 'best', { overfitGap: -1 }).kinds).toContain('overfit');
   });
 
+  it('calls a precise rule that leaves most anomalies to the other rules narrow, not balanced', async () => {
+    const ctx = await ctxOf('rule top when x >= 55 and y >= 5\nrule rest when x >= 42.5 and x < 55 and y >= 5');
+    const b = analyzeRule(ctx, 'top');
+    expect(b.train.recall).toBeLessThan(0.5);
+    expect(b.train.precision).toBe(1);
+    expect(b.kind).toBe('narrow');
+    expect(b.summary).toBe(
+      `narrow: precision 1.00 but recall ${b.train.recall.toFixed(2)}: it catches ${b.train.tp} of ${b.train.tp + b.train.fn} anomalies; other rules catch ${b.train.fn} of the ${b.train.fn} it misses`,
+    );
+    const best = analyzeRule(await ctxOf('rule best when x >= 42.5 and y >= 5'), 'best');
+    expect(best.kind).toBe('balanced');
+    expect(best.summary).toMatch(/^balanced: precision 1\.00, recall 1\.00 \(\d+ hits, 0 false positives, 0 anomalies missed within reach\)$/);
+  });
+
   it('reads the whole file, with the rule nearest to each miss', async () => {
     const ctx = await ctxOf('rule a when x >= 50 and y >= 5\nrule b when x >= 42.5 and y >= 8\nexclude e when y > 9.9');
     const f = analyzeFile(ctx);

@@ -26,6 +26,9 @@ function sessionData(): DataSession {
     frame,
     evaluator: new Evaluator(frame, new FeatureCache()),
     loadMs: 0,
+    cache: 'off',
+    prefetch: () => true,
+    damaged: () => false,
     scoring(shares) {
       const k = shares.join('/');
       if (!indexes.has(k)) indexes.set(k, new ScoringIndex(frame, assignSplits(frame, shares)));

@@ -56,7 +56,7 @@ describe('LLM proposer', () => {
     expect(res.error).toBeUndefined();
     expect(res.proposals[0].ruleText).toBe(good);
     expect([...res.proposals, ...res.rejected].map((p) => p.ruleText).sort()).toEqual([good, 'rule r "R" when x >= 50 and y >= 5']);
-    expect(res.proposals[0].title).toMatch(/^LLM: x >= 42\.5 and y >= 5 \(point F1: train 0\.\d\d -> 1\.00, val 0\.\d\d -> 1\.00\)$/);
+    expect(res.proposals[0].title).toMatch(/^LLM: x >= 42\.5 and y >= 5 \(file point F1: train 0\.\d\d -> 1\.00, validation 0\.\d\d -> 1\.00\)$/);
     expect(res.tokens).toEqual({ input: 1200, output: 80 });
     expect(res.rationale).toBe('Tighter thresholds.');
 

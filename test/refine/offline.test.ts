@@ -85,7 +85,8 @@ describe('offline proposer on synthetic data', () => {
     const res = await proposeOffline(ctx, 'r');
     const best = res.proposals[0];
     expect(best.kind).toBe('threshold');
-    expect(best.title).toMatch(/^Tune threshold 35 -> 42\.5 \(point F1: train 0\.\d\d -> 1\.00, val 0\.\d\d -> 1\.00\)$/);
+    // The title gives the file's F1 on train and validation, before -> after.
+    expect(best.title).toBe(`Tune threshold 35 -> 42.5 (file point F1: train ${before.train.f1.toFixed(2)} -> 1.00, validation ${before.validation.f1.toFixed(2)} -> 1.00)`);
     expect(best.ruleText).toBe('rule r "R" when x >= 42.5 and y >= 5');
     expect(best.after.train.f1).toBe(1);
     expect(best.after.validation.f1).toBe(1);
@@ -98,7 +99,7 @@ describe('offline proposer on synthetic data', () => {
     const res = await proposeOffline(ctx, 'r');
     const add = res.proposals.find((p) => p.kind === 'add-conjunct');
     expect(add?.ruleText).toBe('rule r when x >= 42.5 and y >= 5');
-    expect(add?.title).toMatch(/^Add `y >= 5` \(point F1: train 0\.\d\d -> 1\.00, val 0\.\d\d -> 1\.00\)$/);
+    expect(add?.title).toMatch(/^Add `y >= 5` \(file point F1: train 0\.\d\d -> 1\.00, validation 0\.\d\d -> 1\.00\)$/);
     expect(res.proposals[0].after.train.f1).toBe(1);
   });
 

@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { figures, type SplitFigures } from '../../server/src/refine/context';
-import { appendAttempt, makeAttempt, readTrajectory, trajectoryPath } from '../../server/src/refine/trajectory';
+import { appendAttempt, makeAttempt, makeEditRecord, readTrajectory, trajectoryPath } from '../../server/src/refine/trajectory';
 import { tempDir } from '../support/tmp';
 
 const split: SplitFigures = { train: figures(8, 2, 10, 100), validation: figures(3, 1, 5, 40) };
@@ -67,6 +67,30 @@ describe('trajectory', () => {
     const t = await readTrajectory(file);
     expect(t.attempts).toHaveLength(2);
     expect(t.skipped).toBe(3);
+  });
+
+  it('marks an applied attempt undone after an undo record, and applied again after a redo', async () => {
+    const file = join(tempDir('arl-traj-'), 'rules.arl');
+    const a = attempt(file, 'r', true);
+    const b = attempt(file, 'q', true);
+    await appendAttempt(file, a);
+    await appendAttempt(file, b);
+    const undo = makeEditRecord(file, 'undo', a);
+    await appendAttempt(file, undo);
+    let t = await readTrajectory(file);
+    expect(t.skipped).toBe(0);
+    expect(t.attempts.map((x) => [x.rule, x.undone])).toEqual([
+      ['r', undo.time],
+      ['q', undefined],
+    ]);
+    await appendAttempt(file, makeEditRecord(file, 'redo', a));
+    t = await readTrajectory(file);
+    expect(t.attempts.map((x) => x.undone)).toEqual([undefined, undefined]);
+    // The attempt lines themselves are never rewritten.
+    expect(readFileSync(trajectoryPath(file), 'utf8').split('\n')[0]).toBe(JSON.stringify(a));
+    // A record naming no attempt is skipped, like any unreadable line.
+    await appendAttempt(file, { ...makeEditRecord(file, 'undo', a), attempt: 'nope' });
+    expect((await readTrajectory(file)).skipped).toBe(1);
   });
 
   it('reads nothing, without error, when there is no file yet', async () => {

@@ -54,7 +54,7 @@ const scenarios = {
     });
     const at = doc.positionAt(doc.getText().indexOf('rule escalating') + 6);
     const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, new vscode.Range(at, at));
-    const tune = actions.find((a) => /F1:? (train )?[\d.]+ -> [\d.]+, val/.test(a.title) && a.edit);
+    const tune = actions.find((a) => /file point F1: train [\d.]+ -> [\d.]+, validation [\d.]+ -> [\d.]+/.test(a.title) && a.edit);
     assert.ok(tune, `a proposal among: ${actions.map((a) => a.title).join(' | ')}`);
     await vscode.workspace.applyEdit(tune.edit);
     await until('a better file F1', async () => f1(await lensTitles(uri)) > before);

@@ -54,10 +54,14 @@ export function handAnalysis(rules = handRules): Promise<Analysis> {
   return analyzeWith(handCsv(), rules);
 }
 
-/** Plays the host of a preview panel: answers every request with buildPreview on `analysis()`. */
-export function previewHost(analysis: () => Analysis): (m: unknown, panel: Panel) => Promise<void> {
+/**
+ * Plays the host of a preview panel: answers `ready` with `init` (naming `rule` when given, as a
+ * lens click does) and every request with buildPreview on `analysis()`.
+ */
+export function previewHost(analysis: () => Analysis, init: Omit<Extract<ToPreview, { type: 'init' }>, 'type'> = {}): (m: unknown, panel: Panel) => Promise<void> {
   return async (raw, panel) => {
     const m = raw as FromPreview;
+    if (m.type === 'ready') return panel.send({ type: 'init', ...init });
     if (m.type !== 'requestPreview') return;
     let answer: ToPreview;
     try {

@@ -96,3 +96,15 @@ export async function openPanel(
   await page.goto(url);
   return panel;
 }
+
+/**
+ * Waits until `expr` is true in the page. Polled through page.evaluate: waitForFunction would
+ * evaluate a string with eval, which the page's CSP rightly refuses.
+ */
+export async function until(panel: Panel, expr: string, timeout = 20000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!(await panel.page.evaluate(`!!(${expr})`))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}

@@ -1,4 +1,6 @@
 // The preview panel's page: header (dataset overview, scores, anomaly rate), series list, plot.
+// Beside an editor the panel is narrow: the plot then takes the full width above the list, and
+// every chart is as wide as its container (and redrawn when it changes).
 import type { View } from 'vega';
 import type { PreviewData, SeriesView } from '../../server/src/preview/types';
 import { fill, h } from './dom';
@@ -11,16 +13,25 @@ import { readTheme } from './theme';
 export interface PageEvents {
   onRule(rule: string | null): void;
   onSplit(split: ScoreSplit): void;
+  onLet(name: string | null): void;
   onReveal(rule: string): void;
+  onOpenCsv(series: string): void;
 }
 
 const splits: ScoreSplit[] = ['train', 'validation', 'test', 'all'];
+
+/** The plot's height for a width: wider panels get taller plots, within bounds. */
+export function plotHeight(width: number): number {
+  return Math.round(Math.max(240, Math.min(460, width * 0.45)));
+}
 
 export class PreviewPage {
   readonly title = h('h1', {}, 'ARL preview');
   readonly ruleSelect = h('select', { 'aria-label': 'Rule' }) as HTMLSelectElement;
   readonly splitSelect = h('select', { 'aria-label': 'Split' }) as HTMLSelectElement;
+  readonly letSelect = h('select', { 'aria-label': 'Right axis' }) as HTMLSelectElement;
   readonly reveal = h('button', { type: 'button', title: 'Show the rule in the editor' }, 'Go to rule');
+  readonly openCsv = h('button', { type: 'button', id: 'open-csv', title: 'Open the dataset at the first row of this series' }, 'Open in CSV');
   readonly overview = h('div', { class: 'bar muted', id: 'overview' });
   readonly scores = h('div', { class: 'bar', id: 'scores' });
   readonly rate = h('div', { class: 'chart', id: 'rate', 'aria-label': 'Anomaly rate over time' });
@@ -41,41 +52,63 @@ export class PreviewPage {
     for (const s of splits) this.splitSelect.append(h('option', { value: s }, s));
     this.ruleSelect.addEventListener('change', () => events.onRule(this.ruleSelect.value === '' ? null : this.ruleSelect.value));
     this.splitSelect.addEventListener('change', () => events.onSplit(this.splitSelect.value as ScoreSplit));
+    this.letSelect.addEventListener('change', () => events.onLet(this.letSelect.value === '' ? null : this.letSelect.value));
     this.reveal.addEventListener('click', () => this.ruleSelect.value && events.onReveal(this.ruleSelect.value));
+    this.openCsv.addEventListener('click', () => this.plotTitle.textContent && events.onOpenCsv(this.plotTitle.textContent));
+    const keys = h(
+      'div',
+      { class: 'keys muted' },
+      h('kbd', {}, 'j'),
+      '/',
+      h('kbd', {}, 'k'),
+      ' or ',
+      h('kbd', {}, '↓'),
+      '/',
+      h('kbd', {}, '↑'),
+      ' next / previous series · ',
+      h('kbd', {}, 'n'),
+      '/',
+      h('kbd', {}, 'p'),
+      ' or ',
+      h('kbd', {}, '⇧↓'),
+      '/',
+      h('kbd', {}, '⇧↑'),
+      ' next / previous group',
+    );
     fill(
       root,
-      h('header', {}, this.title, h('div', { class: 'bar' }, h('label', {}, 'Rule ', this.ruleSelect), this.reveal, h('label', {}, 'Split ', this.splitSelect)), this.overview, this.scores, this.rate),
+      h(
+        'header',
+        {},
+        this.title,
+        h('div', { class: 'bar' }, h('label', {}, 'Rule ', this.ruleSelect), this.reveal, h('label', {}, 'Split ', this.splitSelect)),
+        this.overview,
+        this.scores,
+        h('div', { class: 'caption muted', id: 'rate-caption' }, 'Anomaly rate: the share of labelled points that are anomalies, over time; ', h('span', { class: 'swatch peak' }), ' the highest.'),
+        this.rate,
+      ),
       this.error,
       h(
         'div',
         { class: 'layout' },
-        h('nav', {}, this.list),
         h(
           'section',
-          {},
-          this.plotTitle,
+          { class: 'plot-area' },
+          h('div', { class: 'bar' }, this.plotTitle, this.openCsv, h('label', {}, 'Right axis ', this.letSelect)),
           this.plotNote,
           this.plot,
           h(
             'div',
-            { class: 'keys muted' },
-            h('kbd', {}, 'j'),
-            '/',
-            h('kbd', {}, 'k'),
-            ' or ',
-            h('kbd', {}, '↓'),
-            '/',
-            h('kbd', {}, '↑'),
-            ' next / previous series · ',
-            h('kbd', {}, 'n'),
-            '/',
-            h('kbd', {}, 'p'),
-            ' or ',
-            h('kbd', {}, '⇧↓'),
-            '/',
-            h('kbd', {}, '⇧↑'),
-            ' next / previous group',
+            { class: 'caption muted', id: 'plot-caption' },
+            'Dashed lines: the thresholds the rules compare with, grey on the left axis (columns), purple on the right axis (lets). Shaded: runs of labelled anomalies.',
           ),
+          keys,
+        ),
+        h(
+          'nav',
+          {},
+          h('div', { class: 'caption muted', id: 'list-caption' }, 'Each series with its points in the group and, in %, how much the rule’s inputs would have to change to decide otherwise (its margin): nearest first.'),
+          this.list,
         ),
       ),
     );
@@ -104,13 +137,17 @@ export class PreviewPage {
     this.ruleSelect.value = d.rule ?? '';
     this.splitSelect.value = d.split;
     this.reveal.hidden = d.rule === null;
+    fill(this.letSelect, h('option', { value: '' }, 'none'), (d.lets ?? []).map((l) => h('option', { value: l }, l)));
+    this.letSelect.value = d.series?.let?.name ?? '';
+    this.letSelect.disabled = !(d.lets ?? []).length;
+    this.openCsv.hidden = !d.series;
     const ds = d.dataset;
     fill(
       this.overview,
       h('span', { class: 'stat' }, h('b', {}, count(ds.series)), ` series in ${d.split}`, ds.totalSeries !== ds.series ? ` (of ${count(ds.totalSeries)})` : ''),
-      h('span', { class: 'stat' }, h('b', {}, count(ds.points)), ' points'),
+      h('span', { class: 'stat' }, h('b', {}, count(ds.points)), ds.points === 1 ? ' point' : ' points'),
       h('span', { class: 'stat' }, h('b', {}, count(ds.labelled)), ' labelled'),
-      h('span', { class: 'stat' }, h('b', {}, count(ds.anomalies)), ` anomalies (${percent(ds.labelled ? ds.anomalies / ds.labelled : null)})`),
+      h('span', { class: 'stat' }, h('b', {}, count(ds.anomalies)), `${ds.anomalies === 1 ? ' anomaly' : ' anomalies'} (${percent(ds.labelled ? ds.anomalies / ds.labelled : null)})`),
     );
     const s = d.scores;
     fill(
@@ -130,7 +167,7 @@ export class PreviewPage {
   }
 
   private async drawRate(d: PreviewData): Promise<void> {
-    const width = Math.max(200, this.root.clientWidth - 8);
+    const width = Math.max(200, this.rate.clientWidth || this.root.clientWidth);
     this.rateView = await mountView(this.rate, rateSpec(d.dataset.rate, { width, height: 70, theme: readTheme() }), this.rateView);
   }
 
@@ -146,8 +183,9 @@ export class PreviewPage {
     }
     this.plotTitle.textContent = s.id;
     fill(this.plotNote, seriesNote(s));
-    const width = Math.max(240, (this.plot.clientWidth || this.root.clientWidth - 260) - 70); // room for the axes
-    const spec = seriesSpec(s, { timeKind: d.dataset.timeKind, theme: readTheme(), width, height: 280 });
+    // The whole chart, axes and legend included, fits the container's width.
+    const width = Math.max(240, this.plot.clientWidth || this.root.clientWidth);
+    const spec = seriesSpec(s, { timeKind: d.dataset.timeKind, theme: readTheme(), width, height: plotHeight(width), fit: true });
     this.plotView = await mountView(this.plot, spec, this.plotView);
   }
 }

@@ -1,5 +1,6 @@
 // The preview panel: asks the host for the preview of a rule and a series, draws it, and moves
-// through the series with the keyboard. See protocol.ts for the messages.
+// through the series with the keyboard. See protocol.ts for the messages: the page says `ready`
+// and asks for nothing until the host's `init` says what to show.
 import type { Group } from '../../server/src/preview/types';
 import { debounce } from './dom';
 import { highlight, locate, renderList, stepGroup, stepSeries, type Selection } from './list';
@@ -12,12 +13,16 @@ interface State {
   split: ScoreSplit;
   series?: string;
   group?: Group;
+  /** The let on the right axis: absent, the preview's pick; null, none. */
+  let?: string | null;
 }
 
 const host = connectHost<State, FromPreview>();
 let state: State = { rule: null, split: 'train', ...host.state() };
 let data: PreviewData | undefined;
 let lastRequest = 0;
+/** The host's `init` (or a `show`) came: until then the page asks for nothing. */
+let started = false;
 let listSignature = '';
 
 const page = new PreviewPage(document.getElementById('app')!, {
@@ -29,7 +34,12 @@ const page = new PreviewPage(document.getElementById('app')!, {
     state = { ...state, split, series: undefined, group: undefined };
     request();
   },
+  onLet: (name) => {
+    state = { ...state, let: name };
+    request();
+  },
   onReveal: (rule) => host.post({ type: 'revealRule', rule }),
+  onOpenCsv: (series) => host.post({ type: 'openCsv', series }),
 });
 
 function save(): void {
@@ -41,7 +51,7 @@ function request(): void {
   save();
   lastRequest++;
   page.busy(true);
-  host.post({ type: 'requestPreview', requestId: lastRequest, params: { rule: state.rule, split: state.split, series: state.series } });
+  host.post({ type: 'requestPreview', requestId: lastRequest, params: { rule: state.rule, split: state.split, series: state.series, ...(state.let !== undefined ? { let: state.let } : {}) } });
 }
 
 function report(e: unknown): void {
@@ -54,7 +64,7 @@ async function show(d: PreviewData): Promise<void> {
   data = d;
   page.showError('');
   const id = d.series?.id;
-  state = { rule: d.rule, split: d.split, series: id, group: id ? locate(d.groups, id, state.group)?.group : undefined };
+  state = { rule: d.rule, split: d.split, series: id, group: id ? locate(d.groups, id, state.group)?.group : undefined, let: state.let };
   save();
   page.header(d);
   // The list is redrawn only when it changed (not when only the selection moved).
@@ -81,12 +91,19 @@ window.addEventListener('message', (event: MessageEvent) => {
   const m = event.data;
   if (!isMessage<ToPreview>(m)) return;
   switch (m.type) {
+    case 'init':
+      started = true;
+      // The first thing the page asks for: what the host says, or what it showed last.
+      if (m.rule !== undefined && (m.rule !== state.rule || (m.split && m.split !== state.split))) state = { rule: m.rule, split: m.split ?? state.split };
+      request();
+      break;
     case 'show':
+      started = true;
       if (m.rule !== state.rule || (m.split && m.split !== state.split)) state = { rule: m.rule, split: m.split ?? state.split };
       request();
       break;
     case 'changed':
-      request();
+      if (started) request();
       break;
     case 'preview':
       if (m.requestId === lastRequest) show(m.data).catch(report);
@@ -99,6 +116,9 @@ window.addEventListener('message', (event: MessageEvent) => {
         request();
       } else if (m.code === 'unknown-rule' && state.rule !== null) {
         state = { ...state, rule: null, series: undefined, group: undefined };
+        request();
+      } else if (m.code === 'unknown-let' && state.let) {
+        state = { ...state, let: undefined };
         request();
       } else {
         page.busy(false);
@@ -143,4 +163,3 @@ new ResizeObserver(() => {
 }).observe(page.root);
 
 host.post({ type: 'ready' });
-request();

@@ -15,9 +15,13 @@
 // `ready` again when it is shown after being hidden. Theme changes need no message (the page
 // watches the classes VS Code puts on <body>); `theme` forces a redraw.
 //
+// Every page says `ready` once its script listens, and the host holds its messages until then (a
+// message posted earlier is lost): a new page, or one shown again after being hidden.
+//
 // Preview panel, bound to one .arl document (uri):
-//   webview → host  ready           The page is up; it sends requestPreview right after, for what it
-//                                   showed last (or the whole file). Nothing to answer.
+//   webview → host  ready           The page is up. Answer `init`; the page asks for nothing before.
+//   host → webview  init            { rule?, split? }: what to show (the lens that opened the panel);
+//                                   without rule, what the page showed last (or the whole file).
 //   webview → host  requestPreview  { requestId, params }. Send the server request (suggested:
 //                                   `arl/preview`, params { uri, ...params }; the server answers
 //                                   buildPreview(analysis, params) from server/src/preview/preview.ts)
@@ -35,6 +39,8 @@
 //                                   changed on disk): the page asks again, keeping its series.
 //   host → webview  theme           Optional.
 //   webview → host  revealRule      { rule }: show that rule's text in the editor.
+//   webview → host  openCsv         { series }: open the dataset at the series' first row
+//                                   (`arl/seriesLocation`).
 //   webview → host  error           { message }: the page could not draw; for the output channel.
 //
 // Trajectory panel, bound to one trajectory file:
@@ -44,7 +50,18 @@
 //                                   always the whole list, so repeating it is harmless.
 //   webview → host  openAttempt     { attemptId }: e.g. open a diff editor of before/after.
 //   webview → host  error           As above.
+//
+// Sweep panel, bound to one comparison of a rule (the threshold sweep):
+//   webview → host  ready           Answer `sweep` { data } (or `sweepError` { message }).
+//   host → webview  sweep           { data }: the sweep (SweepData); again after each edit of the
+//                                   document while the comparison is still there.
+//   host → webview  sweepError      { message }: the comparison is gone or cannot be swept.
+//   host → webview  applied         { value, ok, message? }: the answer to `apply`.
+//   webview → host  apply           { value, version }: write `value` in place of the threshold
+//                                   (refused when the document changed since `version`).
+//   webview → host  error           As above.
 import type { ScoreSplit } from '../../server/src/engine/metrics';
+import type { SweepResult } from '../../server/src/lsp/protocol';
 import type { PreviewData } from '../../server/src/preview/types';
 
 export type { PreviewData } from '../../server/src/preview/types';
@@ -63,9 +80,13 @@ export interface PreviewParams {
   let?: string | null;
 }
 
+/** The threshold sweep of one comparison (computed by server/src/refine/sweep.ts). */
+export type SweepData = SweepResult;
+
 // Preview panel.
 
 export type ToPreview =
+  | { type: 'init'; rule?: string | null; split?: ScoreSplit }
   | { type: 'show'; rule: string | null; split?: ScoreSplit }
   | { type: 'changed' }
   | { type: 'preview'; requestId: number; data: PreviewData }
@@ -76,6 +97,7 @@ export type FromPreview =
   | { type: 'ready' }
   | { type: 'requestPreview'; requestId: number; params: PreviewParams }
   | { type: 'revealRule'; rule: string }
+  | { type: 'openCsv'; series: string }
   | { type: 'error'; message: string };
 
 // Trajectory panel.
@@ -104,6 +126,8 @@ export interface TrajectoryAttempt {
   train: { before: AttemptScores; after: AttemptScores };
   validation: { before: AttemptScores; after: AttemptScores };
   accepted: boolean;
+  /** An accepted change the user undid in the editor (and did not redo): when. */
+  undone?: string;
   /** Why it was accepted or rejected. */
   reason: string;
 }
@@ -118,6 +142,16 @@ export interface TrajectoryData {
 export type ToTrajectory = { type: 'trajectory'; data: TrajectoryData } | { type: 'theme' };
 
 export type FromTrajectory = { type: 'ready' } | { type: 'openAttempt'; attemptId: string } | { type: 'error'; message: string };
+
+// Sweep panel.
+
+export type ToSweep =
+  | { type: 'sweep'; data: SweepData }
+  | { type: 'sweepError'; message: string }
+  | { type: 'applied'; value: number; ok: boolean; message?: string }
+  | { type: 'theme' };
+
+export type FromSweep = { type: 'ready' } | { type: 'apply'; value: number; version: number } | { type: 'error'; message: string };
 
 // Review panel, bound to one .arl document (uri): the label review queue (server/src/labels/review.ts).
 //   webview → host  ready           Answer with `queue` { data } (server request `arl/reviewQueue`).

@@ -31,13 +31,13 @@ export function themeConfig(theme: Theme): VlSpec {
       tickColor: theme.muted,
       gridColor: theme.grid,
       gridOpacity: hc ? 0.6 : 1,
-      labelFontSize: theme.fontSize - 1,
+      labelFontSize: theme.fontSize,
       titleFontSize: theme.fontSize,
       titleFontWeight: 'normal',
     },
-    legend: { ...text, labelFontSize: theme.fontSize - 1, titleFontSize: theme.fontSize, titleFontWeight: 'normal', orient: 'top', symbolStrokeWidth: 2, columns: 3 },
+    legend: { ...text, labelFontSize: theme.fontSize, titleFontSize: theme.fontSize, titleFontWeight: 'normal', orient: 'top', symbolStrokeWidth: 2, columns: 3 },
     title: { color: theme.foreground, subtitleColor: theme.muted, font: theme.font, subtitleFont: theme.font, fontSize: theme.fontSize + 1, anchor: 'start' },
-    text: { color: theme.foreground, font: theme.font, fontSize: theme.fontSize - 1 },
+    text: { color: theme.foreground, font: theme.font, fontSize: theme.fontSize },
   };
 }
 
@@ -48,6 +48,8 @@ export interface SeriesSpecOptions extends ChartSize {
   theme: Theme;
   title?: string;
   subtitle?: string;
+  /** `width` is the whole chart's (axes and legend included), not the plot's: it fits a container. */
+  fit?: boolean;
   /** Only the values (labelling): no key of outcomes. */
   plain?: boolean;
   /** A point to judge (labelling): a vertical line at its time, with a caption. */
@@ -99,8 +101,15 @@ export function seriesRows(s: SeriesView): Record<string, unknown>[] {
   });
 }
 
+/** A threshold line's label and where it goes: above the line (dy < 0) or below it. */
+export interface ThresholdRow {
+  value: number;
+  text: string;
+  dy: number;
+}
+
 /** Thresholds on one axis: one line per value, naming the comparisons and the rules that make them. */
-function thresholdRows(ts: Threshold[], axis: Threshold['axis']): { value: number; text: string }[] {
+function thresholdRows(ts: Threshold[], axis: Threshold['axis']): ThresholdRow[] {
   const byValue = new Map<number, { tests: string[]; rules: string[] }>();
   for (const t of ts) {
     if (t.axis !== axis) continue;
@@ -110,20 +119,60 @@ function thresholdRows(ts: Threshold[], axis: Threshold['axis']): { value: numbe
     if (!e.rules.includes(t.rule)) e.rules.push(t.rule);
     byValue.set(t.value, e);
   }
-  return [...byValue].map(([value, e]) => ({ value, text: `${e.tests.join(' · ')} (${e.rules.join(', ')})` }));
+  const suffix = axis === 'let' ? ' · right axis' : '';
+  return [...byValue].map(([value, e]) => ({ value, text: `${e.tests.join(' · ')} (${e.rules.join(', ')})${suffix}`, dy: -2 }));
+}
+
+/** Round ends for an axis holding lo..hi (0 included, as Vega-Lite's default scales do). */
+export function niceDomain(lo: number, hi: number): [number, number] {
+  if (!(lo <= hi)) return [0, 1];
+  lo = Math.min(0, lo);
+  hi = Math.max(0, hi);
+  if (hi === lo) return [lo - 1, hi + 1];
+  const raw = (hi - lo) / 5;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  return [Math.floor(lo / step) * step, Math.ceil(hi / step) * step];
+}
+
+/**
+ * Places threshold labels so that none covers another: each goes above its line, or below it when
+ * that spot is taken (a line of the other axis at the same height, a near value on the same axis).
+ * Positions are in pixels of a plot `width` x `height`; text widths are estimated.
+ */
+export function placeLabels(left: ThresholdRow[], right: ThresholdRow[], domains: { left: [number, number]; right: [number, number] }, width: number, height: number, fontSize: number): void {
+  const taken: { x0: number; x1: number; y0: number; y1: number }[] = [];
+  const place = (rows: ThresholdRow[], side: 'left' | 'right', [d0, d1]: [number, number]) => {
+    for (const r of [...rows].sort((a, b) => b.value - a.value)) {
+      const y = height * (1 - (r.value - d0) / (d1 - d0 || 1));
+      const w = Math.min(width, r.text.length * fontSize * 0.6);
+      const [x0, x1] = side === 'left' ? [0, w] : [width - w, width];
+      const spots = [-2, fontSize + 4, -fontSize - 4, 2 * fontSize + 6];
+      // The text's baseline is its bottom, at y + dy.
+      const box = (dy: number) => ({ x0, x1, y0: y + dy - fontSize, y1: y + dy });
+      const free = (b: ReturnType<typeof box>) => !taken.some((t) => t.x0 < b.x1 && b.x0 < t.x1 && t.y0 < b.y1 && b.y0 < t.y1);
+      r.dy = spots.find((dy) => free(box(dy))) ?? -2;
+      taken.push(box(r.dy));
+    }
+  };
+  place(left, 'left', domains.left);
+  place(right, 'right', domains.right);
 }
 
 /** Dashed lines across the plot, labelled at the left (the main axis) or the right (a let). */
-function thresholdLayers(name: string, rows: { value: number; text: string }[], color: string, width: number, side: 'left' | 'right'): VlSpec[] {
+function thresholdLayers(name: string, rows: ThresholdRow[], color: string, side: 'left' | 'right', y: VlSpec, dash: number[]): VlSpec[] {
   if (!rows.length) return [];
-  const y = { field: 'value', type: 'quantitative' };
+  const yv = { ...y, field: 'value' };
+  // Text baseline is the bottom of the text: dy places it above (negative) or below the line.
+  const byDy = [...new Set(rows.map((r) => r.dy))];
   return [
-    { name, data: { values: rows }, mark: { type: 'rule', color, strokeDash: [6, 4], strokeWidth: 1 }, encoding: { y } },
-    {
-      data: { values: rows },
-      mark: { type: 'text', color, align: side, baseline: 'bottom', dy: -2 },
-      encoding: { y, x: { value: side === 'left' ? 4 : width - 4 }, text: { field: 'text' } },
-    },
+    { name, data: { values: rows }, mark: { type: 'rule', color, strokeDash: dash, strokeWidth: 1 }, encoding: { y: yv } },
+    ...byDy.map((dy, i) => ({
+      name: `${name}_label${i}`,
+      data: { values: rows.filter((r) => r.dy === dy) },
+      mark: { type: 'text', color, align: side, baseline: 'bottom', dy, dx: side === 'left' ? 4 : -4 },
+      encoding: { y: yv, x: { value: side === 'left' ? 0 : 'width' }, text: { field: 'text' } },
+    })),
   ];
 }
 
@@ -141,7 +190,19 @@ export function seriesSpec(s: SeriesView, o: SeriesSpecOptions): VlSpec {
   const key = outcomeKey(theme);
   const keyScale = (channel: 'color' | 'shape') => ({ domain: key.map((k) => k.label), range: key.map((k) => (channel === 'color' ? k.color : k.shape)) });
   const yTitle = s.columns.map((c) => c.name).join(', ');
-  const y0 = s.columns.length ? { field: 'm0', type: 'quantitative', title: yTitle } : { value: 0 };
+  // Explicit domains, so the thresholds' pixel heights are known and their labels kept apart.
+  const finite = (xs: (number | null)[]) => xs.filter((v): v is number => v !== null && Number.isFinite(v));
+  const leftRows = thresholdRows(s.thresholds, 'metric');
+  const rightRows = thresholdRows(s.thresholds, 'let');
+  const span = (xs: number[]): [number, number] => niceDomain(Math.min(...xs), Math.max(...xs));
+  const leftValues = [...s.columns.flatMap((c) => finite(c.values)), ...leftRows.map((r) => r.value)];
+  const rightValues = [...(s.let ? finite(s.let.values) : []), ...rightRows.map((r) => r.value)];
+  const domains = { left: leftValues.length ? span(leftValues) : ([0, 1] as [number, number]), right: rightValues.length ? span(rightValues) : ([0, 1] as [number, number]) };
+  // With `fit`, the plot is the chart less the axes (about 60 px each side) and the legend.
+  const plotWidth = o.fit ? Math.max(100, o.width - (s.let ? 120 : 60)) : o.width;
+  placeLabels(leftRows, rightRows, domains, plotWidth, o.height, theme.fontSize);
+  const yScale = (d: [number, number]) => ({ domain: d, nice: false, zero: false });
+  const y0 = s.columns.length ? { field: 'm0', type: 'quantitative', title: yTitle, scale: yScale(domains.left) } : { value: 0 };
   const hc = isHighContrast(theme);
 
   const tooltip = [
@@ -184,11 +245,11 @@ export function seriesSpec(s: SeriesView, o: SeriesSpecOptions): VlSpec {
             },
           ]
         : []),
-      ...thresholdLayers('threshold', thresholdRows(s.thresholds, 'metric'), theme.muted, o.width, 'left'),
+      ...thresholdLayers('threshold', leftRows, theme.muted, 'left', { type: 'quantitative', title: yTitle, scale: yScale(domains.left) }, [6, 4]),
       ...s.columns.map((c, k) => ({
         name: `line${k}`,
         mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear' },
-        encoding: { x, y: { field: `m${k}`, type: 'quantitative', title: yTitle }, stroke: stroke(c.name) },
+        encoding: { x, y: { field: `m${k}`, type: 'quantitative', title: yTitle, scale: yScale(domains.left) }, stroke: stroke(c.name) },
       })),
       points('anomaly', 'datum.label === 1'),
       points('tp', "datum.outcome === 'tp'"),
@@ -217,14 +278,12 @@ export function seriesSpec(s: SeriesView, o: SeriesSpecOptions): VlSpec {
   if (s.let) {
     // A let with few values (a long window) shows its points, or a lone value would not show.
     const sparse = s.let.values.filter((v) => v !== null).length <= 60 ? { size: 16, filled: true, color: theme.purple } : false;
-    const y = { field: 'letv', type: 'quantitative', title: s.let.name, axis: { orient: 'right', grid: false } };
+    const y = { field: 'letv', type: 'quantitative', title: s.let.name, axis: { orient: 'right', grid: false }, scale: yScale(domains.right) };
     layers.push({
       layer: [
         { name: 'let', mark: { type: 'line', strokeWidth: 1, strokeDash: [3, 3], point: sparse }, encoding: { x, y, stroke: stroke(s.let.name) } },
-        ...thresholdLayers('let_threshold', thresholdRows(s.thresholds, 'let'), theme.purple, o.width, 'right').map((l) => ({
-          ...l,
-          encoding: { ...(l.encoding as VlSpec), y: { ...y, field: 'value' } },
-        })),
+        // Dotted, where the columns' thresholds are dashed: two lines at one height stay apart.
+        ...thresholdLayers('let_threshold', rightRows, theme.purple, 'right', y, [2, 3]),
       ],
     });
   }
@@ -233,10 +292,11 @@ export function seriesSpec(s: SeriesView, o: SeriesSpecOptions): VlSpec {
     ...(o.title ? { title: { text: o.title, subtitle: o.subtitle ?? '' } } : {}),
     width: o.width,
     height: o.height,
+    ...(o.fit ? { autosize: { type: 'fit-x', contains: 'padding' } } : {}),
     data: { values: rows },
     layer: layers,
     ...(s.let ? { resolve: { scale: { y: 'independent' } } } : {}),
-    config: themeConfig(theme),
+    config: { ...themeConfig(theme), legend: { ...(themeConfig(theme).legend as VlSpec), columns: Math.max(1, Math.min(3, Math.floor(o.width / (theme.fontSize * 16)))) } },
   };
 }
 
@@ -249,6 +309,8 @@ export function rateSpec(bars: RateBar[], o: ChartSize & { theme: Theme }): VlSp
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: o.width,
     height: o.height,
+    // The width is the whole chart's: it fills its container.
+    autosize: { type: 'fit-x', contains: 'padding' },
     data: { values },
     layer: [
       {
@@ -293,7 +355,9 @@ export function trajectoryRows(t: TrajectoryData): Record<string, unknown>[] {
       for (const [m, title] of metricNames) {
         const value = a[split].after[m];
         if (value === null || !Number.isFinite(value)) continue;
-        rows.push({ n: i + 1, id: a.id, split, metric: title, value, accepted: a.accepted, status: a.accepted ? 'accepted' : 'rejected' });
+        // An accepted change the user undid is not in the file any more: it shows as undone.
+        const status = a.undone ? 'undone' : a.accepted ? 'accepted' : 'rejected';
+        rows.push({ n: i + 1, id: a.id, split, metric: title, value, accepted: status === 'accepted', status });
       }
     }
   });
@@ -314,7 +378,7 @@ export function trajectorySpec(t: TrajectoryData, o: TrajectorySpecOptions): VlS
     { field: 'value', title: 'value', format: '.3f' },
   ];
   const index = t.attempts.findIndex((a) => a.id === o.selected);
-  const attempts = t.attempts.map((a, i) => ({ n: i + 1, id: a.id, proposer: a.proposer, status: a.accepted ? 'accepted' : 'rejected', reason: a.reason }));
+  const attempts = t.attempts.map((a, i) => ({ n: i + 1, id: a.id, proposer: a.proposer, status: a.undone ? 'undone' : a.accepted ? 'accepted' : 'rejected', reason: a.reason }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: o.width,
@@ -327,7 +391,7 @@ export function trajectorySpec(t: TrajectoryData, o: TrajectorySpecOptions): VlS
         encoding: {
           x,
           // Rejected attempts are faintly shaded; the bars also catch clicks and hovers.
-          opacity: { condition: { test: "datum.status === 'rejected'", value: isHighContrast(theme) ? 0.25 : 0.1 }, value: 0 },
+          opacity: { condition: { test: "datum.status !== 'accepted'", value: isHighContrast(theme) ? 0.25 : 0.1 }, value: 0 },
           y: { value: 0 },
           y2: { value: o.height },
           tooltip: [
@@ -348,8 +412,14 @@ export function trajectorySpec(t: TrajectoryData, o: TrajectorySpecOptions): VlS
           { name: 'line', mark: { type: 'line', strokeWidth: 1.5 }, encoding: { strokeDash, detail: { field: 'split' } } },
           { name: 'accepted', transform: [{ filter: 'datum.accepted' }], mark: { type: 'point', filled: true, size: 60, shape: 'circle', cursor: 'pointer' }, encoding: { tooltip } },
           {
+            name: 'undone',
+            transform: [{ filter: "datum.status === 'undone'" }],
+            mark: { type: 'point', filled: false, size: 70, shape: 'circle', strokeWidth: 2, cursor: 'pointer' },
+            encoding: { tooltip },
+          },
+          {
             name: 'rejected',
-            transform: [{ filter: '!datum.accepted' }],
+            transform: [{ filter: "datum.status === 'rejected'" }],
             mark: { type: 'point', filled: false, size: 70, shape: 'cross', angle: 45, strokeWidth: 2, cursor: 'pointer' },
             encoding: { tooltip },
           },

@@ -5,7 +5,7 @@ export const panelCss = `
 body {
   margin: 0; padding: 0 12px 12px;
   color: var(--vscode-foreground); background: var(--vscode-editor-background);
-  font-family: var(--vscode-font-family, sans-serif); font-size: var(--vscode-font-size, 13px);
+  font-family: var(--vscode-font-family, sans-serif); font-size: var(--vscode-editor-font-size, var(--vscode-font-size, 13px));
 }
 h1 { font-size: 1.15em; margin: 10px 0 4px; font-weight: 600; }
 h2 { font-size: 1em; margin: 8px 0 4px; font-weight: 600; }
@@ -19,13 +19,26 @@ select, button {
 button { color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: 1px solid var(--vscode-button-border, transparent); cursor: pointer; }
 button:hover { background: var(--vscode-button-hoverBackground); }
 :focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 1px; }
-.layout { display: grid; grid-template-columns: minmax(170px, 240px) 1fr; gap: 12px; align-items: start; }
+.layout { display: grid; grid-template-columns: minmax(170px, 240px) minmax(0, 1fr); grid-template-areas: "nav plot"; gap: 12px; align-items: start; }
+.layout > nav { grid-area: nav; }
+.layout > .plot-area { grid-area: plot; min-width: 0; }
 .list { max-height: calc(100vh - 190px); overflow-y: auto; border: 1px solid var(--vscode-panel-border, transparent); }
+/* Beside an editor: the plot takes the whole width, the list goes below it. */
+@media (max-width: 760px) {
+  .layout { grid-template-columns: minmax(0, 1fr); grid-template-areas: "plot" "nav"; }
+  .list { max-height: 45vh; }
+}
+.caption { font-size: 0.92em; margin: 2px 0 4px; }
+.swatch { display: inline-block; width: 0.8em; height: 0.8em; vertical-align: -0.05em; }
+.swatch.peak { background: var(--vscode-charts-orange, #d18616); }
+.swatch.base { background: var(--vscode-charts-blue, #1a85ff); }
+.plot-area h2 { margin: 0; }
 .group-title { position: sticky; top: 0; padding: 3px 6px; font-weight: 600; background: var(--vscode-sideBarSectionHeader-background, var(--vscode-editor-background)); border-bottom: 1px solid var(--vscode-panel-border, transparent); }
 .item { display: flex; justify-content: space-between; gap: 8px; padding: 2px 6px 2px 12px; cursor: pointer; font-variant-numeric: tabular-nums; }
 .item:hover { background: var(--vscode-list-hoverBackground); }
 .item[aria-selected="true"] { color: var(--vscode-list-activeSelectionForeground, HighlightText); background: var(--vscode-list-activeSelectionBackground, Highlight); outline: 1px solid var(--vscode-list-focusOutline, transparent); }
 .empty { padding: 2px 12px; }
+.chart { width: 100%; }
 .chart svg { display: block; max-width: 100%; }
 .error { color: var(--vscode-errorForeground); white-space: pre-wrap; margin: 8px 0; }
 .keys { margin-top: 6px; }
@@ -38,6 +51,7 @@ th:first-child, td:first-child { text-align: left; }
 .attempts tr[aria-selected="true"] { color: var(--vscode-list-activeSelectionForeground, HighlightText); background: var(--vscode-list-activeSelectionBackground, Highlight); }
 .accepted { color: var(--vscode-charts-green); }
 .rejected { color: var(--vscode-charts-red); }
+.undone { color: var(--vscode-charts-yellow); }
 pre { font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 12px); white-space: pre-wrap; margin: 4px 0; }
 .diff { border: 1px solid var(--vscode-panel-border, transparent); padding: 4px 0; }
 .diff div { padding: 0 8px; white-space: pre-wrap; }

@@ -87,7 +87,8 @@ export function readTheme(el: HTMLElement = document.body): Theme {
       }
     }
   }
-  const size = parseFloat(style.getPropertyValue('--vscode-font-size'));
+  // Text at the editor's font size, as the code beside it.
+  const size = parseFloat(style.getPropertyValue('--vscode-editor-font-size')) || parseFloat(style.getPropertyValue('--vscode-font-size'));
   if (size > 0) theme.fontSize = size;
   return theme;
 }

@@ -51,8 +51,9 @@ function render(): void {
   const d = data;
   root.setAttribute('aria-busy', 'false');
   title.textContent = `Refinement trajectory · ${d.file.split(/[\\/]/).pop()}`;
-  const accepted = d.attempts.filter((a) => a.accepted).length;
-  summary.textContent = `${count(d.attempts.length)} attempt${d.attempts.length === 1 ? '' : 's'} · ${count(accepted)} accepted · ${count(d.attempts.length - accepted)} rejected`;
+  const undone = d.attempts.filter((a) => a.accepted && a.undone).length;
+  const accepted = d.attempts.filter((a) => a.accepted).length - undone;
+  summary.textContent = `${count(d.attempts.length)} attempt${d.attempts.length === 1 ? '' : 's'} · ${count(accepted)} accepted${undone ? ` · ${count(undone)} undone` : ''} · ${count(d.attempts.length - accepted - undone)} rejected`;
   renderTable(d);
   renderDetails(selectedAttempt());
   drawChart();
@@ -73,6 +74,15 @@ function drawChart(): void {
     .catch(report);
 }
 
+/** accepted, undone (accepted, then taken back in the editor) or rejected. */
+function statusClass(a: TrajectoryAttempt): string {
+  return a.undone ? 'undone' : a.accepted ? 'accepted' : 'rejected';
+}
+
+function statusText(a: TrajectoryAttempt): string {
+  return a.undone ? '↶ undone' : a.accepted ? '✓ accepted' : '✗ rejected';
+}
+
 function f1(s: AttemptScores): string {
   return score(s.f1);
 }
@@ -87,7 +97,7 @@ function renderTable(d: TrajectoryData): void {
       h('td', {}, a.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')),
       h('td', {}, a.rule),
       h('td', {}, a.proposer),
-      h('td', { class: a.accepted ? 'accepted' : 'rejected' }, a.accepted ? '✓ accepted' : '✗ rejected'),
+      h('td', { class: statusClass(a), 'data-status': statusClass(a) }, statusText(a)),
       h('td', {}, `${f1(a.train.before)} → ${f1(a.train.after)}`),
       h('td', {}, `${f1(a.validation.before)} → ${f1(a.validation.after)}`),
     );
@@ -114,8 +124,8 @@ function renderDetails(a: TrajectoryAttempt | undefined): void {
   open.addEventListener('click', () => host.post({ type: 'openAttempt', attemptId: a.id }));
   fill(
     details,
-    h('h2', {}, `Attempt ${a.id} · rule ${a.rule} · `, h('span', { class: a.accepted ? 'accepted' : 'rejected' }, a.accepted ? 'accepted' : 'rejected')),
-    h('div', { class: 'bar muted' }, `${a.time} · proposed by ${a.proposer}`, open),
+    h('h2', {}, `Attempt ${a.id} · rule ${a.rule} · `, h('span', { class: statusClass(a) }, statusClass(a))),
+    h('div', { class: 'bar muted' }, `${a.time} · proposed by ${a.proposer}${a.undone ? ` · undone in the editor at ${a.undone}` : ''}`, open),
     h('p', {}, a.reason),
     scoresTable(a),
     h('h2', {}, 'Change'),

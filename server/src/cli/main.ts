@@ -4,6 +4,7 @@ import { UnsafePathError } from '../io/safefs';
 import { UsageError, write, type Command, type Io } from './command';
 import { categoriesCommand } from './commands/categories';
 import { categorizeCommand } from './commands/categorize';
+import { cacheCommand } from './commands/cache';
 import { checkCommand } from './commands/check';
 import { draftCommand } from './commands/draft';
 import { evalCommand } from './commands/eval';
@@ -18,7 +19,7 @@ import { runCommand } from './commands/run';
 import { sqlCommand } from './commands/sql';
 import { testCommand } from './commands/test';
 
-const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, labelCommand, labelsCommand, categorizeCommand, categoriesCommand, exampleCommand, lspCommand, plotCommand, sqlCommand];
+const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, labelCommand, labelsCommand, categorizeCommand, categoriesCommand, exampleCommand, lspCommand, plotCommand, sqlCommand, cacheCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

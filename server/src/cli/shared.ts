@@ -26,12 +26,13 @@ export async function readRuleFile(arg: string | undefined, io: Io): Promise<Rul
   }
 }
 
-/** The option of every command that loads data: folders outside the project it may read. */
-export const allowOutsideOption = { 'allow-outside': { type: 'string', multiple: true } } as const;
+/** The options of every command that loads data: folders outside the project it may read; no frame cache. */
+export const allowOutsideOption = { 'allow-outside': { type: 'string', multiple: true }, 'no-cache': { type: 'boolean' } } as const;
 
 export const allowOutsideUsage = `  --allow-outside DIR
                read the dataset from DIR too (repeatable); by default only files inside the
-               rule file's project (its git repository, or its folder) are read`;
+               rule file's project (its git repository, or its folder) are read
+  --no-cache   neither read nor write the project's frame cache (.arl/cache; see arl cache)`;
 
 /**
  * Where a rule file's dataset may be read from: its project (the git repository holding it, or
@@ -43,13 +44,25 @@ export async function readAccess(file: RuleFile, values: OptionValues, io: Io): 
 }
 
 /** Analyses a rule file, with a progress bar on stderr while a large dataset loads. */
-export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeOptions> & { values?: OptionValues } = {}): Promise<Analysis> {
+export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeOptions> & { values?: OptionValues; oneShot?: boolean } = {}): Promise<Analysis> {
   // Only for people at a terminal: not when the output goes to a file or another program.
   const bar = progressBar(io.stderr, 'loading data', io.stdout.isTTY === true);
-  const { values, ...rest } = opts;
+  const { values, oneShot, ...rest } = opts;
   const access = await readAccess(file, values ?? {}, io);
+  // The project's root (the first root) keeps the frame cache.
+  const cacheRoot = values?.['no-cache'] ? undefined : access.roots[0];
   try {
-    return await analyze(file.text, file.path, { store: new DatasetStore(), signal: io.signal, onProgress: bar.update, access, budget: commandLineBudget, ...rest });
+    // Commands that evaluate once keep few feature columns; learning keeps them for its many rounds.
+    return await analyze(file.text, file.path, {
+      store: new DatasetStore(oneShot ? 'one-shot' : undefined),
+      oneShot,
+      signal: io.signal,
+      onProgress: bar.update,
+      access,
+      cacheRoot,
+      budget: commandLineBudget,
+      ...rest,
+    });
   } finally {
     bar.done();
   }

@@ -1,6 +1,7 @@
 // One rule file, end to end: parse, check, load its dataset, compile, evaluate, score.
 // The language server, the CLI and the tests all go through here.
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { declExpr, walkExpr } from '../../../grammar/src/ast';
 import { check, type CheckResult } from '../../../grammar/src/check';
 import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
@@ -8,7 +9,8 @@ import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
-import { schemaOf } from './frame';
+import { schemaOf, type Frame } from './frame';
+import { labelledPoints, popcount, trueBits } from './points';
 import { TRUE, type Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
@@ -69,6 +71,14 @@ export interface AnalyzeOptions {
   noSidecar?: boolean;
   /** Load and compile only, no rule evaluated (`arl sql`: the query runs elsewhere). */
   compileOnly?: boolean;
+  /** The workspace root whose `.arl/cache/` keeps loaded frames (none: no frame cache). */
+  cacheRoot?: string;
+  /** Write the frame cache in the background, keeping the frame in memory (the language server). */
+  cacheWriteBehind?: boolean;
+  /** The analysis is used once (the CLI's eval, run, check, plot): features are freed after the flags. */
+  oneShot?: boolean;
+  /** Set on the second try after a damaged cache file (internal). */
+  retried?: boolean;
 }
 
 const besideRuleFile = (path: string | undefined): ReadAccess => ({
@@ -113,15 +123,30 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     const t0 = performance.now();
     const roles = opts.unlabelled ? { series: spec.columns.series, time: spec.columns.time } : { ...spec.columns, split: spec.splitColumn };
     const splitMethod = opts.unlabelled ? undefined : spec.splitMethod;
-    const r = await opts.store.get(datasetPath, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, labels: !opts.unlabelled && !opts.noSidecar });
+    // The columns are not known before the load: every name the declarations mention is a column
+    // the cache should hold in memory (names that are not columns are ignored).
+    const want = namesMentioned(parsed);
+    const get = () =>
+      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar });
+    let r = await get();
     opts.checkCancelled?.();
+    if (r.ok) {
+      checked = check(parsed, schemaOf(r.session.frame));
+      await breathe();
+      // A cached frame reads its columns when first used: those the rules read are read now, and
+      // a cache file that does not check out is dropped for the text (the same columns: the check
+      // stands).
+      if (!r.session.prefetch(checked.columnsUsed)) {
+        r = await get();
+        opts.checkCancelled?.();
+      }
+    }
     if (r.ok) {
       data = r.session;
       timings.load = r.fresh ? performance.now() - t0 : 0;
-      checked = check(parsed, schemaOf(data.frame));
-      await breathe();
     } else {
       dataError = r.error;
+      checked = undefined;
     }
   }
   checked ??= check(parsed);
@@ -141,8 +166,12 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     const flags = new Map<CompiledDecl, Bool>();
     const features = new Set<PlanNode>();
     // Excludes first: a rule's own metrics depend on them. Between declarations the work yields to
-    // the event loop now and then, so a newer edit can cancel it (checkCancelled).
+    // the event loop now and then, so a newer edit can cancel it (checkCancelled). Each declaration's
+    // features then its flags: a small feature cache (a one-shot run) can let one declaration's
+    // columns go before the next one's are made.
     const decls = [...program.excludes, ...program.rules];
+    // A one-shot run lets each feature go once the last declaration reading it has its flags.
+    const lastUse = opts.oneShot ? lastUses(decls) : undefined;
     let lastYield = performance.now();
     for (let k = 0; k < decls.length; k++) {
       const d = decls[k];
@@ -155,6 +184,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
         flags.set(d, checked.dataset.labels === 'sessions' ? atSessionEnds(col, data.frame) : col);
         timings.features += t2 - t1;
         timings.evaluate += performance.now() - t2;
+        for (const key of lastUse?.get(k) ?? []) ev.cache.delete(key);
       } catch (e) {
         if (!(e instanceof BudgetExceeded)) throw e;
         issues.push(budgetIssue(d, e, decls.length - k - 1));
@@ -167,6 +197,13 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       }
     }
     opts.checkCancelled?.();
+    // Scoring needs the flags only: a one-shot run frees the features before it reads the labels.
+    if (opts.oneShot) ev.cache.clear();
+    // A cached frame reads the label and times when first used: read now, so a damaged column is
+    // found before anything is scored or written, and the analysis runs once more from the text.
+    void data.frame.label;
+    void data.frame.time;
+    if (data.damaged() && !opts.retried) return analyze(text, path, { ...opts, retried: true });
     const t3 = performance.now();
     const named = (d: CompiledDecl): NamedFlags => ({ name: d.name, flags: flags.get(d) });
     ruleFlags = program.rules.map(named);
@@ -207,6 +244,14 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   return analysis;
 }
 
+/** Every name the lets, rules and excludes mention. */
+function namesMentioned(parsed: ParseResult): Set<string> {
+  const out = new Set<string>();
+  const { lets, rules, excludes } = parsed.file;
+  for (const d of [...lets, ...rules, ...excludes]) walkExpr(declExpr(d), (e) => e.kind === 'name' && out.add(e.name));
+  return out;
+}
+
 /** A warning when the file, on train, does no better than flagging every point (or nothing). */
 function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
   const all = s.baselines.all.objective;
@@ -237,6 +282,29 @@ function computeFeatures(root: PlanNode, ev: DataSession['evaluator'], budget: B
     if (node.op === 'call') ev.values(node, budget);
     else stack.push(...node.args);
   }
+}
+
+/** For each declaration (by index), the keys of the plan nodes no later declaration reads. */
+function lastUses(decls: CompiledDecl[]): Map<number, string[]> {
+  const last = new Map<string, number>();
+  decls.forEach((d, k) => {
+    const seen = new Set<PlanNode>();
+    const stack = d.node ? [d.node] : [];
+    while (stack.length) {
+      const node = stack.pop()!;
+      if (seen.has(node)) continue;
+      seen.add(node);
+      last.set(node.key, k);
+      stack.push(...node.args);
+    }
+  });
+  const out = new Map<number, string[]>();
+  for (const [key, k] of last) {
+    let keys = out.get(k);
+    if (!keys) out.set(k, (keys = []));
+    keys.push(key);
+  }
+  return out;
 }
 
 function budgetIssue(d: CompiledDecl, e: BudgetExceeded, after: number): Issue {
@@ -289,13 +357,12 @@ function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError
 /** Evaluation-based warnings: rules that never fire, fire everywhere, or are covered by another. */
 function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlags[], data: DataSession): Issue[] {
   const out: Issue[] = [];
-  const label = data.frame.label;
   const fired: (Uint8Array | undefined)[] = [];
   rules.forEach((r, k) => {
     const decl = program.rules[k].decl;
     const at = decl.name ?? decl.keyword;
     if (!r.flags) return fired.push(undefined);
-    const { fires, labelled, labelledFired } = firingStats(r.flags, label);
+    const { fires, labelled, labelledFired } = firingStats(r.flags, data.frame);
     fired.push(r.flags);
     if (fires === 0) {
       out.push(issue('never-fires', 'warning', `\`${r.name}\` never fires on the ${data.frame.length} points of the dataset. Loosen its thresholds, or check that its windows fit the series.`, at, { rule: r.name }));
@@ -343,21 +410,16 @@ function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlag
 const statsCache = new WeakMap<Bool, { fires: number; labelled: number; labelledFired: number }>();
 const coverCache = new WeakMap<Bool, WeakMap<Bool, { any: boolean; subset: boolean; equal: boolean }>>();
 
-function firingStats(f: Bool, label: Float64Array | undefined): { fires: number; labelled: number; labelledFired: number } {
+function firingStats(f: Bool, frame: Frame | undefined): { fires: number; labelled: number; labelledFired: number } {
   let s = statsCache.get(f);
   if (s) return s;
+  const bits = trueBits(f);
   let fires = 0;
-  let labelled = 0;
+  for (let w = 0; w < bits.length; w++) if (bits[w]) fires += popcount(bits[w]);
+  const points = frame?.label ? labelledPoints(frame).points : new Int32Array(0);
   let labelledFired = 0;
-  for (let i = 0; i < f.length; i++) {
-    const on = f[i] === TRUE;
-    if (on) fires++;
-    if (label && label[i] === label[i]) {
-      labelled++;
-      if (on) labelledFired++;
-    }
-  }
-  statsCache.set(f, (s = { fires, labelled, labelledFired }));
+  for (let k = 0; k < points.length; k++) if (f[points[k]] === TRUE) labelledFired++;
+  statsCache.set(f, (s = { fires, labelled: points.length, labelledFired }));
   return s;
 }
 
@@ -367,15 +429,15 @@ function coverage(fa: Bool, fb: Bool): { any: boolean; subset: boolean; equal: b
   if (!m) coverCache.set(fa, (m = new WeakMap()));
   let c = m.get(fb);
   if (c) return c;
+  const a = trueBits(fa);
+  const b = trueBits(fb);
   let any = false;
   let subset = true;
   let equal = true;
-  for (let i = 0; i < fa.length && subset; i++) {
-    const ia = fa[i] === TRUE;
-    const ib = fb[i] === TRUE;
-    if (ia) any = true;
-    if (ia && !ib) subset = false;
-    if (ib && !ia) equal = false;
+  for (let w = 0; w < a.length && subset; w++) {
+    if (a[w]) any = true;
+    if (a[w] & ~b[w]) subset = false;
+    if (a[w] !== b[w]) equal = false;
   }
   m.set(fb, (c = { any, subset, equal }));
   return c;

@@ -3,9 +3,9 @@
 import { basename } from 'node:path';
 import type { ColumnInfo, DuplicatePolicy } from '../../../grammar/src/check';
 import { quoted } from '../../../grammar/src/excerpt';
-import { formatTime, newFrameId, type Categorical, type Frame } from './frame';
+import { formatTime, lineLookup, newFrameId, sparseText, type Categorical, type Frame, type Lines } from './frame';
 import { parseNumber } from './time';
-import { splitFollows, type CategoryColumn, type Pending, type RowReader } from './rows';
+import { splitFollows, type CategoryColumn, type Pending, type RowReader, type SparseText } from './rows';
 
 /** Repeated times named in one error at most; the rest are counted. */
 export const maxDuplicatesListed = 5;
@@ -21,37 +21,47 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
   const seriesOfRow = b.idx.series >= 0 ? b.series.view() : new Int32Array(n);
   const time = b.idx.time >= 0 ? b.time.view() : Float64Array.from({ length: n }, (_, i) => i);
   const timeKind = b.idx.time >= 0 ? (b.timeKind === 'row' ? 'number' : b.timeKind) : 'row';
-  // Counting sort by series keeps file order inside a series; then each series by time (stable).
-  const counts = new Int32Array(nSeries + 1);
-  for (let i = 0; i < n; i++) counts[seriesOfRow[i] + 1]++;
-  for (let s = 0; s < nSeries; s++) counts[s + 1] += counts[s];
-  const seriesStart = Int32Array.from(counts);
-  const order = new Int32Array(n);
-  const fill = Int32Array.from(counts);
-  for (let i = 0; i < n; i++) order[fill[seriesOfRow[i]]++] = i;
+  // Rows already grouped by series and sorted by time (the usual long format) are the points as
+  // they are: nothing is moved or copied.
+  const inOrder = rowsInOrder(seriesOfRow, time, n, nSeries);
+  let order: Int32Array | undefined;
+  let seriesStart: Int32Array;
   let repeats = 0;
-  for (let s = 0; s < nSeries; s++) {
-    const a = seriesStart[s];
-    const e = seriesStart[s + 1];
-    let sorted = true;
-    for (let i = a + 1; i < e && sorted; i++) if (time[order[i]] < time[order[i - 1]]) sorted = false;
-    if (!sorted) {
-      const part = Array.from(order.subarray(a, e)).sort((x, y) => time[x] - time[y] || x - y);
-      order.set(part, a);
+  if (inOrder) seriesStart = inOrder;
+  else {
+    // Counting sort by series keeps file order inside a series; then each series by time (stable).
+    const counts = new Int32Array(nSeries + 1);
+    for (let i = 0; i < n; i++) counts[seriesOfRow[i] + 1]++;
+    for (let s = 0; s < nSeries; s++) counts[s + 1] += counts[s];
+    seriesStart = Int32Array.from(counts);
+    order = new Int32Array(n);
+    const fill = Int32Array.from(counts);
+    for (let i = 0; i < n; i++) order[fill[seriesOfRow[i]]++] = i;
+    for (let s = 0; s < nSeries; s++) {
+      const a = seriesStart[s];
+      const e = seriesStart[s + 1];
+      let sorted = true;
+      for (let i = a + 1; i < e && sorted; i++) if (time[order[i]] < time[order[i - 1]]) sorted = false;
+      if (!sorted) {
+        const part = Array.from(order.subarray(a, e)).sort((x, y) => time[x] - time[y] || x - y);
+        order.set(part, a);
+      }
+      for (let i = a + 1; i < e; i++) if (time[order[i]] === time[order[i - 1]]) repeats++;
     }
-    for (let i = a + 1; i < e; i++) if (time[order[i]] === time[order[i - 1]]) repeats++;
   }
   const fmt = (t: number) => formatTime({ timeKind, time }, t);
-  if (repeats > 0 && policy === 'error') return duplicateProblems(b, order, seriesStart, time, seriesIds, fmt);
+  if (repeats > 0 && policy === 'error') return duplicateProblems(b, order!, seriesStart, time, seriesIds, fmt);
 
   // Runs of one time within a series become one point: `keep` is the row each point takes its
   // values from (the first of a run; the last for `last`), `runStart`/`runEnd` its rows in order.
+  // Without `keep`, point p is row p.
   let keep = order;
   let runStart: Int32Array | undefined;
   let runEnd: Int32Array | undefined;
   let start = seriesStart;
   if (repeats > 0) {
     const m = n - repeats;
+    const sorted = order!;
     keep = new Int32Array(m);
     runStart = new Int32Array(m);
     runEnd = new Int32Array(m);
@@ -62,8 +72,8 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
       const e = seriesStart[s + 1];
       for (let i = seriesStart[s]; i < e; ) {
         let j = i + 1;
-        while (j < e && time[order[j]] === time[order[i]]) j++;
-        keep[p] = policy === 'last' ? order[j - 1] : order[i];
+        while (j < e && time[sorted[j]] === time[sorted[i]]) j++;
+        keep[p] = policy === 'last' ? sorted[j - 1] : sorted[i];
         runStart[p] = i;
         runEnd[p] = j;
         p++;
@@ -72,9 +82,10 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
     }
     start[nSeries] = p;
   }
-  const m = keep.length;
+  const m = keep ? keep.length : n;
   const aggregate = repeats > 0 && (policy === 'mean' || policy === 'max');
   const take = (src: Float64Array) => {
+    if (!keep) return src;
     const out = new Float64Array(m);
     for (let p = 0; p < m; p++) out[p] = src[keep[p]];
     return out;
@@ -82,17 +93,17 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
   /** A number column, runs merged by the policy. */
   const numbers = (src: Float64Array, how: 'mean' | 'max') => {
     const out = take(src);
-    if (aggregate) for (let p = 0; p < m; p++) if (runEnd![p] - runStart![p] > 1) out[p] = merge(src, order, runStart![p], runEnd![p], how);
+    if (aggregate) for (let p = 0; p < m; p++) if (runEnd![p] - runStart![p] > 1) out[p] = merge(src, order!, runStart![p], runEnd![p], how);
     return out;
   };
   /** The first present value of a run, in file order. */
-  const firstPresent = (present: (row: number) => boolean): Int32Array => {
+  const firstPresent = (present: (row: number) => boolean): Int32Array | undefined => {
     if (!aggregate) return keep;
-    const rows = Int32Array.from(keep);
+    const rows = Int32Array.from(keep!);
     for (let p = 0; p < m; p++) {
       for (let k = runStart![p]; k < runEnd![p]; k++) {
-        if (present(order[k])) {
-          rows[p] = order[k];
+        if (present(order![k])) {
+          rows[p] = order![k];
           break;
         }
       }
@@ -113,34 +124,46 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
     if (!cat) return { name, numeric: false, note: c === b.idx.split ? 'the split column' : c === b.idx.time ? 'the time column, of dates' : 'a text column' };
     const codes = cat.codes.view();
     const rows = firstPresent((r) => codes[r] >= 0);
-    const out = new Int32Array(m);
-    for (let p = 0; p < m; p++) out[p] = codes[rows[p]];
+    const out = rows ? new Int32Array(m) : codes;
+    if (rows) for (let p = 0; p < m; p++) out[p] = codes[rows[p]];
     const coded = firstSeen(out, cat.values);
     categories.set(name, coded);
     return { name, numeric: false, ...categoryInfo(coded, cat) };
   });
-  const seriesOf = new Int32Array(m);
-  for (let s = 0; s < nSeries; s++) seriesOf.fill(s, start[s], start[s + 1]);
   let label: Float64Array | undefined;
   if (b.idx.label >= 0) label = numbers(b.label.view(), 'max'); // any anomaly in a run makes the point one
   const text = new Map<string, string[]>();
-  if (b.idx.reason >= 0) {
-    const rows = firstPresent((r) => b.reason[r].trim() !== '');
-    text.set(b.header[b.idx.reason], Array.from(rows, (r) => b.reason[r]));
-  }
+  if (b.idx.reason >= 0) text.set(b.header[b.idx.reason], spreadText(b.reason, firstPresent((r) => b.reason.get(r).trim() !== ''), n, m));
   let splitOf: Uint8Array | undefined;
   if (b.idx.split >= 0) {
     const src = b.split.view();
     const rows = firstPresent((r) => src[r] !== splitFollows);
-    splitOf = new Uint8Array(m);
-    for (let p = 0; p < m; p++) splitOf[p] = src[rows[p]];
+    splitOf = src;
+    if (rows) {
+      splitOf = new Uint8Array(m);
+      for (let p = 0; p < m; p++) splitOf[p] = src[rows[p]];
+    }
   }
+  let rowOf = keep;
+  if (aggregate) {
+    rowOf = new Int32Array(m);
+    for (let p = 0; p < m; p++) rowOf[p] = order![runStart![p]];
+  }
+  const lines: Lines = { ...b.shifts(), rowOf };
+  let seriesOf: Int32Array | undefined;
   const frame: Frame = {
     source,
     id: newFrameId(),
     seriesIds,
     seriesStart: start,
-    seriesOf,
+    // Made when first asked for (few uses need it): the rows' series column is not kept.
+    get seriesOf() {
+      if (!seriesOf) {
+        seriesOf = new Int32Array(m);
+        for (let s = 0; s < nSeries; s++) seriesOf.fill(s, start[s], start[s + 1]);
+      }
+      return seriesOf;
+    },
     length: m,
     time: take(time),
     timeKind,
@@ -150,9 +173,40 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
     categories,
     text,
     splitOf,
-    lineOf: (p) => b.lineOf(aggregate ? order[runStart![p]] : keep[p]),
+    lineOf: lineLookup(lines),
+    lines,
   };
   return { frame };
+}
+
+/**
+ * Where each series starts when the rows are grouped by series (in the order ids first appear) and
+ * sorted by time without repeats; undefined otherwise.
+ */
+function rowsInOrder(ser: Int32Array, time: Float64Array, n: number, nSeries: number): Int32Array | undefined {
+  if (n === 0 || ser[0] !== 0) return undefined;
+  const start = new Int32Array(nSeries + 1);
+  for (let i = 1; i < n; i++) {
+    const s = ser[i];
+    if (s === ser[i - 1]) {
+      if (!(time[i] > time[i - 1])) return undefined;
+    } else if (s === ser[i - 1] + 1) start[s] = i;
+    else return undefined;
+  }
+  start[nSeries] = n;
+  return start;
+}
+
+/** A sparse text column by point: blank cells are holes (read as undefined). */
+function spreadText(t: SparseText, rows: Int32Array | undefined, n: number, m: number): string[] {
+  const at = t.rows.view();
+  if (!rows) return sparseText(Int32Array.from(at), t.texts, m);
+  const pointOf = new Int32Array(n).fill(-1);
+  for (let p = 0; p < m; p++) pointOf[rows[p]] = p;
+  const cells: [number, string][] = [];
+  for (let k = 0; k < at.length; k++) if (pointOf[at[k]] >= 0) cells.push([pointOf[at[k]], t.texts[k]]);
+  cells.sort((x, y) => x[0] - y[0]);
+  return sparseText(Int32Array.from(cells, (c) => c[0]), cells.map((c) => c[1]), m);
 }
 
 function merge(src: Float64Array, order: Int32Array, a: number, e: number, how: 'mean' | 'max'): number {

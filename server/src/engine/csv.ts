@@ -1,13 +1,19 @@
-// CSV loading, streamed with papaparse: long format, one row per point. Rows are read by rows.ts,
-// turned into a frame by assemble.ts; problems are placed (file:line:col) by locate.ts, which
-// reads the file again in chunks. Every problem is reported, up to a limit: nothing is dropped.
+// CSV loading: long format, one row per point. Bytes are split into rows by scan.ts (as papaparse
+// would) and read by byterows.ts; a file the byte path gives up on is streamed through papaparse
+// and read by rows.ts. Either way assemble.ts makes the frame, and problems are placed
+// (file:line:col) by locate.ts, which reads the file again in chunks. Every problem is reported, up
+// to a limit: nothing is dropped.
 import { createReadStream, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
 import type { DuplicatePolicy } from '../../../grammar/src/check';
 import { assemble } from './assemble';
+import { ByteRows } from './byterows';
 import type { Frame } from './frame';
 import { locateInChunks, locateInText, type Place, type Target } from './locate';
 import { RowReader, maxProblems, type Pending, type ProblemCode, type Roles } from './rows';
+import { Scanner, type ScanResult } from './scan';
 
 export { isMissingCell, maxProblems, type Roles } from './rows';
 
@@ -40,13 +46,15 @@ export interface LoadOptions {
   /** Called with the fraction read, at most every few percent. */
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
+  /** 'papaparse': only the reference path (tests compare it with the byte path, the default). */
+  reader?: 'bytes' | 'papaparse';
 }
 
 /** No row ends within this many characters: a quote is never closed, or the file is not a CSV. */
 export const maxRowLength = 64 * 1024 * 1024;
 
 /** The file's text again, for placing problems and re-reading cells: in memory or streamed. */
-interface Source {
+export interface Source {
   locate(targets: Target[]): Place[] | Promise<Place[]>;
   /** Cells of some columns in the first `rows` data rows, read again (blank lines skipped). */
   cells(columns: number[], rows: number): string[][] | Promise<string[][]>;
@@ -102,13 +110,13 @@ function cellStep(columns: number[], rows: number, out: string[][]) {
   };
 }
 
-type Maybe<T> = T | Promise<T>;
+export type Maybe<T> = T | Promise<T>;
 function then<T, U>(x: Maybe<T>, f: (v: T) => Maybe<U>): Maybe<U> {
   return x instanceof Promise ? x.then(f) : f(x);
 }
 
 /** After reading: re-read cells if needed, assemble the frame, or place and report problems. */
-function finish(b: RowReader, file: string, source: Source, policy: DuplicatePolicy | undefined): Maybe<LoadResult> {
+export function finish(b: RowReader, file: string, source: Source, policy: DuplicatePolicy | undefined): Maybe<LoadResult> {
   if (b.problemCount === 0 && (b.header.length === 0 || b.rows === 0)) {
     const message = b.header.length === 0 ? 'The file is empty: it needs a header row and data rows.' : 'The file has a header but no data rows.';
     return { ok: false, error: { code: 'empty-file', file, line: 1, column: 1, message } };
@@ -142,6 +150,19 @@ function fail(all: Pending[], total: number, file: string, source: Source): Mayb
 }
 
 export function loadCsvText(content: string, source: string, opts: LoadOptions): LoadResult {
+  if (opts.reader !== 'papaparse' && content.length > 0 && wellFormed(content)) {
+    // papaparse guesses from the first 10 rows: a prefix holding them guesses the same.
+    let prefix = content.slice(0, 1 << 20);
+    if (prefix.length < content.length && prefix.split('\n', 12).length < 12) prefix = content;
+    const d = dialect(prefix);
+    const b = new ByteRows(opts.roles);
+    const bytes = Buffer.from(content, 'utf8');
+    const buf = Buffer.allocUnsafe(bytes.length + 1); // one byte more for the fast path's sentinel
+    bytes.copy(buf);
+    if (d && readRows(b, new Scanner(d.code, d.crlf), buf, bytes.length, true) !== 'bail') {
+      return finish(b, source, textSource(content, d.delimiter), opts.duplicates) as LoadResult;
+    }
+  }
   const b = new RowReader(opts.roles);
   let delimiter = ',';
   Papa.parse<string[]>(content, {
@@ -162,6 +183,103 @@ export async function loadCsv(path: string, opts: LoadOptions): Promise<LoadResu
   } catch {
     return { ok: false, error: { code: 'file-missing', file: path, message: `The dataset file ${path} does not exist. Check the path in the dataset block (it is relative to the .arl file).` } };
   }
+  if (opts.reader !== 'papaparse' && size > 0) {
+    const r = await loadBytes(path, size, opts);
+    if (r !== 'bail') return r;
+  }
+  return loadPapa(path, size, opts);
+}
+
+/** Chunks the byte path reads; a row is at most maxRowLength, so a chunk grows to hold one. */
+const chunkBytes = 8 << 20;
+
+/** The byte path (scan.ts, byterows.ts); 'bail' when papaparse must read the file. */
+async function loadBytes(path: string, size: number, opts: LoadOptions): Promise<LoadResult | 'bail'> {
+  let fh: FileHandle;
+  try {
+    fh = await fs.open(path, 'r');
+  } catch (e) {
+    return { ok: false, error: { code: 'read-error', file: path, message: `Could not read ${path}: ${(e as Error).message}` } };
+  }
+  const b = new ByteRows(opts.roles);
+  let delimiter = ',';
+  try {
+    let buf = Buffer.allocUnsafe(Math.min(chunkBytes, size + 2));
+    let scanner: Scanner | undefined;
+    let carry = 0;
+    let pos = 0;
+    let reported = 0;
+    let reserved = false;
+    for (;;) {
+      if (opts.signal?.aborted) return { ok: false, error: { code: 'cancelled', file: path, message: 'Loading was cancelled.' } };
+      // One byte is kept free after the data: the fast path's sentinel.
+      if (carry >= buf.length - 1) {
+        if (carry > maxRowLength) return 'bail'; // papaparse's path says where the row starts
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, carry, buf.length - 1 - carry, pos);
+      pos += bytesRead;
+      const to = carry + bytesRead;
+      if (!scanner) {
+        // papaparse guesses the delimiter and the line break from its first chunk: the first MB.
+        const d = dialect(new StringDecoder('utf8').write(buf.subarray(0, Math.min(to, 1 << 20))));
+        if (!d) return 'bail';
+        delimiter = d.delimiter;
+        scanner = new Scanner(d.code, d.crlf);
+      }
+      const r = readRows(b, scanner, buf, to, bytesRead === 0);
+      if (r === 'bail') return 'bail';
+      if (r === 'stop' || bytesRead === 0) break;
+      buf.copy(buf, 0, r, to);
+      carry = to - r;
+      if (!reserved && b.rows > 0) {
+        // Columns sized from the file size (pages are only touched when written).
+        reserved = true;
+        b.reserve(Math.ceil((b.rows / Math.max(1, pos - carry)) * size * 1.1) + 1024);
+      }
+      if (opts.onProgress && pos - reported > size / 50) {
+        reported = pos;
+        opts.onProgress(Math.min(1, pos / size));
+      }
+    }
+  } catch (e) {
+    return { ok: false, error: { code: 'read-error', file: path, message: `Could not read ${path}: ${(e as Error).message}` } };
+  } finally {
+    await fh.close();
+  }
+  opts.onProgress?.(1);
+  return finish(b, path, fileSource(path, delimiter), opts.duplicates);
+}
+
+/** Rows of buf[0, to): plain rows by the fast path, the others by the scanner. */
+function readRows(b: ByteRows, scanner: Scanner, buf: Buffer, to: number, final: boolean): ScanResult {
+  let i = 0;
+  let misses = 0;
+  while (i < to) {
+    const fast = b.fastRows(buf, i, to, scanner.delimiter, scanner.crlf);
+    misses = fast === i ? misses + 1 : 0;
+    // The scanner reads the row the fast path stopped at, or more when it read none several times.
+    const r = fast >= to ? fast : scanner.scan(buf, fast, to, final, b, misses > 3 ? 64 : 1);
+    if (r === 'bail' || r === 'stop') return r;
+    if (r === fast && fast < to) return r; // an unfinished row: more of the file is needed
+    i = r;
+  }
+  return i;
+}
+
+/** The delimiter and line break papaparse would use for a file starting with `first`. */
+function dialect(first: string): { delimiter: string; code: number; crlf: boolean } | undefined {
+  const meta = Papa.parse<string[]>(first, { preview: 1 }).meta;
+  const delimiter = meta.delimiter;
+  if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || delimiter === '"') return undefined;
+  if (meta.linebreak !== '\n' && meta.linebreak !== '\r\n') return undefined;
+  return { delimiter, code: delimiter.charCodeAt(0), crlf: meta.linebreak === '\r\n' };
+}
+
+/** The reference path: papaparse over a stream of text. */
+async function loadPapa(path: string, size: number, opts: LoadOptions): Promise<LoadResult> {
   const b = new RowReader(opts.roles);
   let delimiter = ',';
   const outcome = await new Promise<'done' | 'cancelled' | 'long-row' | Error>((resolve) => {
@@ -212,4 +330,9 @@ export async function loadCsv(path: string, opts: LoadOptions): Promise<LoadResu
   }
   opts.onProgress?.(1);
   return finish(b, path, fileSource(path, delimiter), opts.duplicates);
+}
+
+/** No lone surrogate (which bytes could not carry): the byte path reads the same text. */
+function wellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
 }

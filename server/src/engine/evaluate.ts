@@ -47,6 +47,20 @@ export class FeatureCache {
     return this.entries.has(key);
   }
 
+  /** Lets one column go. */
+  delete(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.bytes -= e.bytes;
+  }
+
+  /** Lets every column go (a one-shot run, once its flags are computed). */
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
   get size(): number {
     return this.entries.size;
   }

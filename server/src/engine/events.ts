@@ -12,7 +12,8 @@
 import type { Objective } from '../../../grammar/src/check';
 import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
-import { splitIndex, type Splits } from './split';
+import { labelledPoints, segmentsOf, splitPoints } from './points';
+import type { Splits } from './split';
 
 export type { Objective } from '../../../grammar/src/check';
 
@@ -32,6 +33,10 @@ export interface EventIndex {
   n: number;
   /** Per point: OUTSIDE the split, UNLABELLED, NORMAL or ANOMALY. */
   kind: Uint8Array;
+  /** The frame's labels (1 anomaly, 0 normal, NaN unlabelled). */
+  label?: Float64Array;
+  /** The split's labelled points, in order. */
+  labelledAt?: Int32Array;
   /** Runs of the split's points within one series, [start, end) pairs: nothing crosses them. */
   segments: Int32Array;
   /** Segment of every point, -1 outside the split. */
@@ -54,73 +59,123 @@ export interface EventIndex {
 
 export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit, tolerance: number): EventIndex {
   const n = frame.length;
-  const want = split === 'all' ? -1 : splitIndex[split];
-  const kind = new Uint8Array(n);
-  const segmentOf = new Int32Array(n).fill(-1);
-  const segments: number[] = [];
-  const events: number[] = [];
-  const label = frame.label;
-  let points = 0;
-  let labelled = 0;
-  let anomalies = 0;
-  for (let s = 0; s < frame.seriesIds.length; s++) {
-    const a = frame.seriesStart[s];
-    const b = frame.seriesStart[s + 1];
-    let seg = -1;
-    let run = -1;
-    for (let i = a; i <= b; i++) {
-      const inSplit = i < b && (want < 0 || splits.of[i] === want);
-      const k = !inSplit ? OUTSIDE : !label || label[i] !== label[i] ? UNLABELLED : label[i] === 1 ? ANOMALY : NORMAL;
-      if (k === ANOMALY && run < 0) run = i;
-      if (k !== ANOMALY && run >= 0) events.push(run, i), (run = -1);
-      if (inSplit && seg < 0) seg = i;
-      if (!inSplit && seg >= 0) segments.push(seg, i), (seg = -1);
-      if (!inSplit) continue;
-      kind[i] = k;
-      segmentOf[i] = segments.length >> 1;
-      points++;
-      if (k !== UNLABELLED) labelled++;
-      if (k === ANOMALY) anomalies++;
-    }
-  }
-  const ev = Int32Array.from(events);
+  const sp = splitPoints(frame, splits, split);
+  const seg = segmentsOf(frame, splits, split, sp.mask);
+  // Events are the split's runs of anomalies (a run never crosses a segment's end).
+  const ev = sp.runs;
   const windows = new Int32Array(ev.length);
-  const near = new Uint8Array(n);
-  const firstEvent = new Int32Array(n).fill(-1);
-  let filled = 0;
-  for (let e = 0; e < ev.length; e += 2) {
-    const g = segmentOf[ev[e]];
-    const from = Math.max(segments[2 * g], ev[e] - tolerance);
-    const to = Math.min(segments[2 * g + 1], ev[e + 1] + tolerance);
-    windows[e] = from;
-    windows[e + 1] = to;
-    // Windows are ordered by start and by end, so each point's first window is met first.
-    for (let i = Math.max(from, filled); i < to; i++) (near[i] = 1), (firstEvent[i] = e >> 1);
-    filled = Math.max(filled, to);
+  for (let e = 0, g = 0; e < ev.length; e += 2) {
+    while (seg[g + 1] <= ev[e]) g += 2;
+    windows[e] = Math.max(seg[g], ev[e] - tolerance);
+    windows[e + 1] = Math.min(seg[g + 1], ev[e + 1] + tolerance);
   }
-  const seg = Int32Array.from(segments);
-  const { period, exposure } = exposureOf(frame, seg, points);
-  return { split, tolerance, n, kind, segments: seg, segmentOf, events: ev, windows, near, firstEvent, points, labelled, anomalies, period, exposure };
+  const { period, exposure } = exposureOf(frame, seg, sp.points);
+  // Point-sized columns (kind, near, segmentOf, firstEvent) are made on first use: scoring reads
+  // the label, the windows and the segments instead; the objective tracker reads them.
+  let kind: Uint8Array | undefined;
+  let near: Uint8Array | undefined;
+  let segmentOf: Int32Array | undefined;
+  let firstEvent: Int32Array | undefined;
+  return {
+    split,
+    tolerance,
+    n,
+    label: frame.label,
+    labelledAt: sp.labelled,
+    get kind() {
+      return (kind ??= kindsOf(n, seg, sp.labelled, sp.isAnomaly));
+    },
+    segments: seg,
+    get segmentOf() {
+      return (segmentOf ??= segmentsOfPoints(n, seg));
+    },
+    events: ev,
+    windows,
+    get near() {
+      return (near ??= nearOf(n, windows));
+    },
+    get firstEvent() {
+      return (firstEvent ??= firstEvents(n, windows));
+    },
+    points: sp.points,
+    labelled: sp.labelled.length,
+    anomalies: sp.anomalies,
+    period,
+    exposure,
+  };
+}
+
+function kindsOf(n: number, segments: Int32Array, labelled: Int32Array, isAnomaly: Uint8Array): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let g = 0; g < segments.length; g += 2) out.fill(UNLABELLED, segments[g], segments[g + 1]);
+  for (let k = 0; k < labelled.length; k++) out[labelled[k]] = isAnomaly[k] ? ANOMALY : NORMAL;
+  return out;
+}
+
+function nearOf(n: number, windows: Int32Array): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let e = 0; e < windows.length; e += 2) out.fill(1, windows[e], windows[e + 1]);
+  return out;
+}
+
+function segmentsOfPoints(n: number, segments: Int32Array): Int32Array {
+  const out = new Int32Array(n).fill(-1);
+  for (let g = 0; g < segments.length; g += 2) out.fill(g >> 1, segments[g], segments[g + 1]);
+  return out;
+}
+
+/** Windows are ordered by start and by end, so each point's first window is met first. */
+function firstEvents(n: number, windows: Int32Array): Int32Array {
+  const out = new Int32Array(n).fill(-1);
+  let filled = 0;
+  for (let e = 0; e < windows.length; e += 2) {
+    for (let i = Math.max(windows[e], filled); i < windows[e + 1]; i++) out[i] = e >> 1;
+    filled = Math.max(filled, windows[e + 1]);
+  }
+  return out;
 }
 
 /** Series-weeks covered by the segments when times are dates, else thousands of points. */
 function exposureOf(frame: Frame, segments: Int32Array, points: number): { period: EventIndex['period']; exposure: number } {
   if (frame.timeKind !== 'date') return { period: '1,000 points', exposure: points / 1000 };
-  const steps = frame.seriesIds.map((_, s) => medianStep(frame.time, frame.seriesStart[s], frame.seriesStart[s + 1]));
-  const known = steps.filter((x) => x > 0).sort((x, y) => x - y);
+  const starts = frame.seriesStart;
+  const steps = seriesSteps(frame);
+  const known = steps.filter((x) => x > 0).sort();
   if (!known.length) return { period: '1,000 points', exposure: points / 1000 };
   const fallback = known[known.length >> 1];
   let weeks = 0;
-  for (let g = 0; g < segments.length; g += 2) {
-    const step = steps[frame.seriesOf[segments[g]]];
+  // Segments come in series order.
+  for (let g = 0, s = 0; g < segments.length; g += 2) {
+    while (starts[s + 1] <= segments[g]) s++;
+    const step = steps[s];
     weeks += ((segments[g + 1] - segments[g]) * (step > 0 ? step : fallback)) / WEEK;
   }
   return { period: 'week', exposure: weeks };
 }
 
+const stepsOf = new WeakMap<Frame, Float64Array>();
+
+/** Each series' median step, once per frame. */
+function seriesSteps(frame: Frame): Float64Array {
+  let steps = stepsOf.get(frame);
+  if (!steps) {
+    const time = frame.time;
+    const starts = frame.seriesStart;
+    steps = new Float64Array(frame.seriesIds.length);
+    for (let s = 0; s < steps.length; s++) steps[s] = medianStep(time, starts[s], starts[s + 1]);
+    stepsOf.set(frame, steps);
+  }
+  return steps;
+}
+
 /** The median time between consecutive points of a series; 0 for a single point. */
 function medianStep(time: Float64Array, a: number, b: number): number {
   if (b - a < 2) return 0;
+  // Most series are regular: one step throughout, no sort needed.
+  const step = time[a + 1] - time[a];
+  let regular = true;
+  for (let i = a + 2; i < b && regular; i++) regular = time[i] - time[i - 1] === step;
+  if (regular) return step;
   const d = new Float64Array(b - a - 1);
   for (let i = a + 1; i < b; i++) d[i - a - 1] = time[i] - time[i - 1];
   d.sort();
@@ -160,59 +215,129 @@ export function fBeta(precision: number, recall: number, beta: number): number {
 }
 
 export function eventScores(flags: Uint8Array, idx: EventIndex): EventScores {
-  const { kind, near, segments, events, windows } = idx;
+  return eventScoresOfBits(splitBits(flags, idx), idx);
+}
+
+/** The flags (1 = flagged) at the split's points, as a bit set. */
+export function splitBits(flags: Uint8Array, idx: EventIndex): Uint32Array {
+  const bits = new Uint32Array((idx.n + 31) >>> 5);
+  const { segments } = idx;
+  for (let g = 0; g < segments.length; g += 2) {
+    for (let i = segments[g], b = segments[g + 1]; i < b; i++) if (flags[i] === 1) bits[i >>> 5] |= 1 << (i & 31);
+  }
+  return bits;
+}
+
+/** The first set bit in [from, to), or -1. */
+function firstBit(bits: Uint32Array, from: number, to: number): number {
+  for (let i = from; i < to; ) {
+    const w = i >>> 5;
+    const word = bits[w] & (-1 << (i & 31));
+    if (word !== 0) {
+      const j = (w << 5) + 31 - Math.clz32(word & -word);
+      return j < to ? j : -1;
+    }
+    i = (w + 1) << 5;
+  }
+  return -1;
+}
+
+/**
+ * eventScores of a bit set holding flagged points of the split only: the work follows the flagged
+ * points (alarms) and the events, not every point of the split.
+ */
+export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScores {
+  const { label, segments, events, windows } = idx;
   let alarms = 0;
   let trueAlarms = 0;
   let falseAlarms = 0;
   let judged = 0;
   let inEvents = 0;
   let fp = 0;
-  for (let g = 0; g < segments.length; g += 2) {
-    let on = false;
-    let inside = 0;
-    let outside = 0;
-    for (let i = segments[g], b = segments[g + 1]; i <= b; i++) {
-      if (i < b && flags[i] === 1) {
-        if (!on) (on = true), alarms++, (inside = 0), (outside = 0);
-        const k = kind[i];
-        if (k === NORMAL) fp++;
-        if (near[i]) inside++;
-        else if (k === NORMAL) outside++;
-      } else if (on) {
+  // An alarm is a run of flagged points within one segment: it ends where the next flagged point
+  // is not the next point, or lies past the segment's end.
+  let on = false;
+  let inside = 0;
+  let outside = 0;
+  let last = -2;
+  let segEnd = -1;
+  let g = 0;
+  // The first window ending after the point: the point is near an event when that window has begun
+  // (windows are ordered by start and by end).
+  let win = 0;
+  for (let w = 0; w < bits.length; w++) {
+    let word = bits[w];
+    while (word !== 0) {
+      const i = (w << 5) + 31 - Math.clz32(word & -word);
+      word &= word - 1;
+      if (on && (i !== last + 1 || i >= segEnd)) {
         on = false;
         if (inside) trueAlarms++;
         else if (outside) falseAlarms++;
         judged += inside + outside;
         inEvents += inside;
       }
+      if (!on) {
+        on = true;
+        alarms++;
+        inside = 0;
+        outside = 0;
+        while (segments[g + 1] <= i) g += 2;
+        segEnd = segments[g + 1];
+      }
+      const y = label ? label[i] : Number.NaN;
+      const normal = y === y && y !== 1;
+      if (normal) fp++;
+      while (win < windows.length && windows[win + 1] <= i) win += 2;
+      if (win < windows.length && windows[win] <= i) inside++;
+      else if (normal) outside++;
+      last = i;
     }
+  }
+  if (on) {
+    if (inside) trueAlarms++;
+    else if (outside) falseAlarms++;
+    judged += inside + outside;
+    inEvents += inside;
   }
   const nEvents = events.length >> 1;
   const delays = new Float64Array(nEvents);
   let detected = 0;
   let adjustedTp = 0;
   for (let e = 0; e < events.length; e += 2) {
-    let first = -1;
-    for (let i = windows[e]; i < windows[e + 1]; i++) {
-      if (flags[i] !== 1) continue;
-      first = i;
-      break;
-    }
+    const first = firstBit(bits, windows[e], windows[e + 1]);
     if (first < 0) continue;
     delays[detected++] = first - events[e];
-    let inside = first >= events[e] && first < events[e + 1];
-    for (let i = Math.max(first, events[e]); i < events[e + 1] && !inside; i++) inside = flags[i] === 1;
-    if (inside) adjustedTp += events[e + 1] - events[e];
+    const caught = first >= events[e] ? first < events[e + 1] : firstBit(bits, events[e], events[e + 1]) >= 0;
+    if (caught) adjustedTp += events[e + 1] - events[e];
   }
-  const eventPrecision = judged ? inEvents / judged : Number.NaN;
+  return figures(idx, { alarms, trueAlarms, falseAlarms, judged, inEvents, fp, detected, adjustedTp }, delays.subarray(0, detected));
+}
+
+interface Counts {
+  alarms: number;
+  trueAlarms: number;
+  falseAlarms: number;
+  /** Judged points of the alarms, and those inside event windows. */
+  judged: number;
+  inEvents: number;
+  fp: number;
+  detected: number;
+  adjustedTp: number;
+}
+
+function figures(idx: EventIndex, c: Counts, delays: Float64Array): EventScores {
+  const nEvents = idx.events.length >> 1;
+  const { detected, adjustedTp, judged, fp, alarms, falseAlarms } = c;
+  const eventPrecision = judged ? c.inEvents / judged : Number.NaN;
   const eventRecall = nEvents ? detected / nEvents : Number.NaN;
-  const d = delays.subarray(0, detected).sort();
+  const d = delays.sort();
   const fnAdj = idx.anomalies - adjustedTp;
   return {
     events: nEvents,
     detected,
     alarms,
-    trueAlarms,
+    trueAlarms: c.trueAlarms,
     falseAlarms,
     eventPrecision,
     eventRecall,
@@ -224,6 +349,57 @@ export function eventScores(flags: Uint8Array, idx: EventIndex): EventScores {
   };
 }
 
+/**
+ * eventScores when every point of the split is flagged (the flag-all baseline), from the segments
+ * (each one alarm), the windows and the labelled points: no walk over every point.
+ */
+export function eventScoresAllFlagged(idx: EventIndex): EventScores {
+  const { segments, windows, events, label } = idx;
+  const lab = idx.labelledAt;
+  if (!lab) {
+    const bits = new Uint32Array((idx.n + 31) >>> 5);
+    for (let g = 0; g < segments.length; g += 2) for (let i = segments[g]; i < segments[g + 1]; i++) bits[i >>> 5] |= 1 << (i & 31);
+    return eventScoresOfBits(bits, idx);
+  }
+  const c: Counts = { alarms: segments.length >> 1, trueAlarms: 0, falseAlarms: 0, judged: 0, inEvents: 0, fp: 0, detected: events.length >> 1, adjustedTp: 0 };
+  let w = 0;
+  let near = 0;
+  let k = 0;
+  for (let g = 0; g < segments.length; g += 2) {
+    const a = segments[g];
+    const b = segments[g + 1];
+    // Points of the segment inside windows (the union: windows may overlap).
+    let inside = 0;
+    let covered = a;
+    for (; w < windows.length && windows[w] < b; w += 2) {
+      const from = Math.max(windows[w], covered);
+      if (windows[w + 1] > from) (inside += windows[w + 1] - from), (covered = windows[w + 1]);
+    }
+    // Labelled normal points of the segment, and those outside every window.
+    let outside = 0;
+    for (; k < lab.length && lab[k] < b; k++) {
+      const i = lab[k];
+      if (i < a) continue;
+      const y = label![i];
+      if (y === 1) continue;
+      c.fp++;
+      while (near < windows.length && windows[near + 1] <= i) near += 2;
+      if (!(near < windows.length && windows[near] <= i)) outside++;
+    }
+    if (inside) c.trueAlarms++;
+    else if (outside) c.falseAlarms++;
+    c.judged += inside + outside;
+    c.inEvents += inside;
+  }
+  // Every window is flagged from its start: every event is caught, at its window's start.
+  const delays = new Float64Array(events.length >> 1);
+  for (let e = 0; e < events.length; e += 2) {
+    delays[e >> 1] = windows[e] - events[e];
+    c.adjustedTp += events[e + 1] - events[e];
+  }
+  return figures(idx, c, delays);
+}
+
 /** Short name of an objective, for people: `event F1`, `F0.5 (events)`. */
 export function objectiveLabel(o: Objective): string {
   return o.kind === 'point_f1' ? 'point F1' : o.kind === 'event_f1' ? 'event F1' : `event F${o.beta}`;
@@ -231,18 +407,26 @@ export function objectiveLabel(o: Objective): string {
 
 /** The objective a file uses when its dataset block sets none, and why, from the labels. */
 export function defaultObjective(frame: Frame): { objective: Objective; why: string } {
-  const label = frame.label;
+  // Runs of anomalies at consecutive points of one series, from the labelled points.
+  const { points, anomaly } = labelledPoints(frame);
+  const starts = frame.seriesStart;
   let longest = 0;
   let runs = 0;
-  if (label) {
-    for (let s = 0; s < frame.seriesIds.length; s++) {
-      let run = 0;
-      for (let i = frame.seriesStart[s]; i <= frame.seriesStart[s + 1]; i++) {
-        if (i < frame.seriesStart[s + 1] && label[i] === 1) run++;
-        else if (run) (runs++, (longest = Math.max(longest, run))), (run = 0);
-      }
+  let run = 0;
+  let last = -2;
+  let end = 0;
+  for (let k = 0, s = 0; k < points.length; k++) {
+    if (!anomaly[k]) continue;
+    const i = points[k];
+    if (run && (i !== last + 1 || i >= end)) (runs++, (longest = Math.max(longest, run))), (run = 0);
+    if (!run) {
+      while (starts[s + 1] <= i) s++;
+      end = starts[s + 1];
     }
+    run++;
+    last = i;
   }
+  if (run) runs++, (longest = Math.max(longest, run));
   if (longest > 1) return { objective: { kind: 'event_f1' }, why: `the labels form runs longer than one point (${runs.toLocaleString('en-US')} events, the longest ${longest.toLocaleString('en-US')} points), so an incident counts once` };
   return { objective: { kind: 'point_f1' }, why: runs ? 'every labelled anomaly is a single point' : 'the labels hold no anomaly' };
 }

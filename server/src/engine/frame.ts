@@ -38,6 +38,86 @@ export interface Frame {
   splitOf?: Uint8Array;
   /** The source line of each point (1-based), for messages. */
   lineOf(point: number): number;
+  /** What lineOf reads, as data (the frame cache keeps it); absent for frames not read from a file. */
+  lines?: Lines;
+}
+
+/**
+ * The frame with another label column. Every other member reads through to `frame` (a frame read
+ * from the cache reads its columns when first asked for, so they are not copied here).
+ */
+export function withLabel(frame: Frame, label: Float64Array | undefined): Frame {
+  return {
+    get source() {
+      return frame.source;
+    },
+    get id() {
+      return frame.id;
+    },
+    get seriesIds() {
+      return frame.seriesIds;
+    },
+    get seriesStart() {
+      return frame.seriesStart;
+    },
+    get seriesOf() {
+      return frame.seriesOf;
+    },
+    get length() {
+      return frame.length;
+    },
+    get time() {
+      return frame.time;
+    },
+    get timeKind() {
+      return frame.timeKind;
+    },
+    get columns() {
+      return frame.columns;
+    },
+    get columnInfo() {
+      return frame.columnInfo;
+    },
+    label,
+    get categories() {
+      return frame.categories;
+    },
+    get text() {
+      return frame.text;
+    },
+    get splitOf() {
+      return frame.splitOf;
+    },
+    lineOf: (p) => frame.lineOf(p),
+    get lines() {
+      return frame.lines;
+    },
+  };
+}
+
+/** Where each point came from in its file. */
+export interface Lines {
+  /** From data row shiftRow[k] on, row r is on line shiftLine[k] + r - shiftRow[k]. */
+  shiftRow: Int32Array;
+  shiftLine: Int32Array;
+  /** The data row of each point, when points are not the rows in file order. */
+  rowOf?: Int32Array;
+}
+
+/** The line of each point, from Lines. */
+export function lineLookup(l: Lines): (point: number) => number {
+  const { shiftRow, shiftLine, rowOf } = l;
+  return (p) => {
+    const r = rowOf ? rowOf[p] : p;
+    let lo = 0;
+    let hi = shiftRow.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (shiftRow[mid] <= r) lo = mid;
+      else hi = mid - 1;
+    }
+    return shiftLine[lo] + r - shiftRow[lo];
+  };
 }
 
 export interface Categorical {
@@ -73,4 +153,30 @@ export function formatTime(frame: Pick<Frame, 'timeKind' | 'time'>, t: number): 
   }
   const iso = new Date(t).toISOString();
   return ms ? iso : iso.replace('.000Z', 'Z');
+}
+
+// Text columns have few non-blank cells in long files (a reason on labelled rows only): they are
+// arrays with holes, and the points and texts they were made from are kept beside them, so code
+// that needs the non-blank cells does not walk every point.
+const sparse = new WeakMap<string[], { points: Int32Array; texts: string[] }>();
+
+/** A text column of `length` points with `texts` at `points` (increasing) and holes elsewhere. */
+export function sparseText(points: Int32Array, texts: string[], length: number): string[] {
+  const out: string[] = new Array(length);
+  for (let k = 0; k < points.length; k++) out[points[k]] = texts[k];
+  sparse.set(out, { points, texts });
+  return out;
+}
+
+/** The non-blank cells of a text column. */
+export function sparseOf(column: string[]): { points: Int32Array; texts: string[] } {
+  const known = sparse.get(column);
+  if (known) return known;
+  const points: number[] = [];
+  const texts: string[] = [];
+  for (const k in column) {
+    const t = column[k as unknown as number];
+    if (t) points.push(Number(k)), texts.push(t);
+  }
+  return { points: Int32Array.from(points), texts };
 }

@@ -32,38 +32,49 @@ function nans(n: number): Float64Array {
 }
 
 /**
+ * An output column that its kernel writes at every point from `first` points into each series on:
+ * only the points before (the warm-up, where it is missing) are filled here, not the whole column.
+ */
+function warmedUp(L: Layout, first: number): Float64Array {
+  const out = new Float64Array(L.length);
+  const starts = L.seriesStart;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const end = Math.min(starts[s] + first, starts[s + 1]);
+    for (let i = starts[s]; i < end; i++) out[i] = Number.NaN;
+  }
+  return out;
+}
+
+/**
  * Reduces the present values of each window [j - w + 1, j], j = i - offset. With `minCount` the
  * window may be cut at the series start, and needs that many values present.
  */
 function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: number, minCount?: number): Num {
   if (w === Infinity) return expandingReduce(x, L, offset, r, q, minCount);
-  const out = nans(L.length);
+  const partial = minCount !== undefined;
+  const first = (partial ? 0 : w - 1) + offset;
+  const out = warmedUp(L, first);
   const buf = new Float64Array(Math.min(w, longestSeries(L)));
   const starts = L.seriesStart;
-  const partial = minCount !== undefined;
   const need = Math.max(1, minCount ?? 1);
+  if (w === 4 && r === 'median' && !partial) {
+    median4(x, L, offset, out);
+    return out;
+  }
   for (let s = 0; s + 1 < starts.length; s++) {
     const a = starts[s];
     const b = starts[s + 1];
-    for (let i = a + (partial ? 0 : w - 1) + offset; i < b; i++) {
+    for (let i = a + first; i < b; i++) {
       const j = i - offset;
-      if (w === 4 && r === 'median' && !partial) {
-        // The most common window (a month of weeks), all values present: no buffer, no branches.
-        const v0 = x[j - 3];
-        const v1 = x[j - 2];
-        const v2 = x[j - 1];
-        const v3 = x[j];
-        if (v0 === v0 && v1 === v1 && v2 === v2 && v3 === v3) {
-          out[i] = (Math.max(Math.min(v0, v1), Math.min(v2, v3)) + Math.min(Math.max(v0, v1), Math.max(v2, v3))) / 2;
-          continue;
-        }
-      }
       let n = 0;
       for (let t = Math.max(a, j - w + 1); t <= j; t++) {
         const v = x[t];
         if (v === v) buf[n++] = v;
       }
-      if (n < need) continue;
+      if (n < need) {
+        out[i] = Number.NaN;
+        continue;
+      }
       if (r === 'median' && n <= 4) {
         // Median of up to 4 values with min/max (no unpredictable branches), exactly as sorting would.
         const v0 = buf[0];
@@ -91,6 +102,33 @@ function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: n
     }
   }
   return out;
+}
+
+/**
+ * The median of full windows of 4 (a month of weeks), the most common window, in a loop of its
+ * own: with every value present, min and max without a buffer; otherwise the median of those
+ * present, as the general loop gives it.
+ */
+function median4(x: Num, L: Layout, offset: number, out: Num): void {
+  const starts = L.seriesStart;
+  const buf = new Float64Array(4);
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const b = starts[s + 1];
+    for (let i = starts[s] + 3 + offset; i < b; i++) {
+      const j = i - offset;
+      const v0 = x[j - 3];
+      const v1 = x[j - 2];
+      const v2 = x[j - 1];
+      const v3 = x[j];
+      if (v0 === v0 && v1 === v1 && v2 === v2 && v3 === v3) {
+        out[i] = (Math.max(Math.min(v0, v1), Math.min(v2, v3)) + Math.min(Math.max(v0, v1), Math.max(v2, v3))) / 2;
+        continue;
+      }
+      let n = 0;
+      for (let t = j - 3; t <= j; t++) if (x[t] === x[t]) buf[n++] = x[t];
+      out[i] = n === 0 ? Number.NaN : n === 1 ? buf[0] : n === 2 ? (buf[0] + buf[1]) / 2 : Math.max(Math.min(buf[0], buf[1]), Math.min(Math.max(buf[0], buf[1]), buf[2]));
+    }
+  }
 }
 
 export function sumOf(buf: Float64Array, n: number): number {
@@ -189,7 +227,7 @@ function slopeOf(x: Num, j0: number, j1: number): number {
 
 /** Value `k` points back in the same series. */
 export function lag(x: Num, L: Layout, k: number): Num {
-  const out = nans(L.length);
+  const out = warmedUp(L, k);
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
     const b = L.seriesStart[s + 1];
@@ -255,17 +293,21 @@ export type BaselineKind = 'zscore' | 'robust_z' | 'rank';
  */
 function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKind, minCount?: number): Num {
   if (w === Infinity) return expandingBaseline(x, L, offset, kind, minCount);
-  const out = nans(L.length);
-  const buf = new Float64Array(Math.min(w, longestSeries(L)));
   const partial = minCount !== undefined;
+  const first = (partial ? 0 : w) + offset;
+  const out = warmedUp(L, first);
+  const buf = new Float64Array(Math.min(w, longestSeries(L)));
   const need = Math.max(minCount ?? 0, kind === 'rank' ? 1 : 2);
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
     const b = L.seriesStart[s + 1];
-    for (let i = a + (partial ? 0 : w) + offset; i < b; i++) {
+    for (let i = a + first; i < b; i++) {
       const j = i - offset;
       const cur = x[j];
-      if (cur !== cur) continue;
+      if (cur !== cur) {
+        out[i] = Number.NaN;
+        continue;
+      }
       let n = 0;
       let abs = 0;
       for (let t = Math.max(a, j - w); t < j; t++) {
@@ -275,7 +317,10 @@ function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKi
           abs += Math.abs(v);
         }
       }
-      if (n < need) continue;
+      if (n < need) {
+        out[i] = Number.NaN;
+        continue;
+      }
       if (kind === 'rank') {
         out[i] = rankIn(buf, n, cur);
         continue;
@@ -348,23 +393,26 @@ function run(L: Layout, k: number, first: number, at: (i: number) => number): Bo
 export const AND3 = new Uint8Array([FALSE, FALSE, FALSE, FALSE, TRUE, UNKNOWN, FALSE, UNKNOWN, UNKNOWN]);
 export const OR3 = new Uint8Array([FALSE, TRUE, UNKNOWN, TRUE, TRUE, TRUE, UNKNOWN, TRUE, UNKNOWN]);
 
-/** Rose (or fell) at each of the last k steps: each step scored once, then k of them combined. */
+/**
+ * Rose (or fell) at each of the last k steps, in one pass: a window of steps is false when a false
+ * step lies in it, else unknown when a step with a missing value does, else true.
+ */
 function trend(x: Num, L: Layout, k: number, up: boolean): Bool {
-  const n = L.length;
-  const step = new Uint8Array(n);
-  for (let i = 1; i < n; i++) {
-    const now = x[i];
-    const before = x[i - 1];
-    step[i] = now !== now || before !== before ? UNKNOWN : +(up ? now > before : now < before);
-  }
-  const out = new Uint8Array(n).fill(UNKNOWN);
-  for (let s = 0; s + 1 < L.seriesStart.length; s++) {
-    const a = L.seriesStart[s];
-    const b = L.seriesStart[s + 1];
-    for (let i = a + k; i < b; i++) {
-      let v: number = TRUE;
-      for (let j = 0; j < k; j++) v = AND3[v * 3 + step[i - j]];
-      out[i] = v;
+  const out = new Uint8Array(L.length);
+  const starts = L.seriesStart;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const a = starts[s];
+    const b = starts[s + 1];
+    for (let i = a, e = Math.min(a + k, b); i < e; i++) out[i] = UNKNOWN;
+    // The last step (by the point it ends at) that was false, and that was unknown.
+    let lastFalse = -1;
+    let lastUnknown = -1;
+    for (let i = a + 1; i < b; i++) {
+      const now = x[i];
+      const before = x[i - 1];
+      if (now !== now || before !== before) lastUnknown = i;
+      else if (up ? !(now > before) : !(now < before)) lastFalse = i;
+      if (i >= a + k) out[i] = lastFalse > i - k ? FALSE : lastUnknown > i - k ? UNKNOWN : TRUE;
     }
   }
   return out;

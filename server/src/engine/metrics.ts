@@ -1,9 +1,10 @@
 // Scoring: confusion matrices per rule and for the file, on one split, at labelled points.
 // Backend-independent: it reads flag columns, whoever computed them.
-import { buildEventIndex, defaultObjective, eventScores, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
+import { buildEventIndex, defaultObjective, eventScoresAllFlagged, eventScoresOfBits, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
 import type { Frame } from './frame';
-import { TRUE, UNKNOWN, type Bool } from './kernels';
-import { splitIndex, type SplitName, type Splits } from './split';
+import { UNKNOWN, type Bool } from './kernels';
+import { hasBit, popcount, splitPoints, trueBits } from './points';
+import type { SplitName, Splits } from './split';
 
 export type ScoreSplit = SplitName | 'all';
 
@@ -149,87 +150,79 @@ export interface SplitIndex {
 }
 
 function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): SplitIndex {
-  const n = frame.length;
-  const want = split === 'all' ? -1 : splitIndex[split];
-  const mask = new Uint32Array((n + 31) >>> 5);
-  const labelled: number[] = [];
-  const runs: number[] = [];
-  const seriesSeen = new Set<number>();
-  let points = 0;
-  const label = frame.label;
-  for (let s = 0; s < frame.seriesIds.length; s++) {
-    let runStart = -1;
-    for (let i = frame.seriesStart[s]; i < frame.seriesStart[s + 1]; i++) {
-      const inSplit = want < 0 || splits.of[i] === want;
-      const y = label ? label[i] : Number.NaN;
-      if (inSplit) {
-        mask[i >>> 5] |= 1 << (i & 31);
-        points++;
-        seriesSeen.add(s);
-        if (y === y) labelled.push(i);
-      }
-      if (inSplit && y === 1) {
-        if (runStart < 0) runStart = i;
-      } else if (runStart >= 0) {
-        runs.push(runStart, i);
-        runStart = -1;
-      }
-    }
-    if (runStart >= 0) runs.push(runStart, frame.seriesStart[s + 1]);
-  }
-  const lab = Int32Array.from(labelled);
-  const isAnomaly = new Uint8Array(lab.length);
-  let anomalies = 0;
-  for (let k = 0; k < lab.length; k++) if (label![lab[k]] === 1) (isAnomaly[k] = 1), anomalies++;
-  return { split, mask, points, series: seriesSeen.size, labelled: lab, isAnomaly, anomalies, runs: Int32Array.from(runs) };
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  return { split, ...splitPoints(frame, splits, split) };
 }
 
 // Flag columns come from the feature cache, so an unchanged rule hands in the same array after an
-// edit elsewhere: its bit set is remembered per split instead of being rebuilt.
+// edit elsewhere: its bit set within a split is remembered instead of being rebuilt.
 const bitsCache = new WeakMap<Bool, WeakMap<Uint32Array, Uint32Array>>();
 
 function cachedBits(flags: Bool, mask: Uint32Array): Uint32Array {
   let perMask = bitsCache.get(flags);
   if (!perMask) bitsCache.set(flags, (perMask = new WeakMap()));
   let bits = perMask.get(mask);
-  if (!bits) perMask.set(mask, (bits = firedBits(flags, undefined, mask)));
+  if (!bits) {
+    const raw = trueBits(flags);
+    bits = new Uint32Array(mask.length);
+    for (let w = 0; w < mask.length; w++) bits[w] = raw[w] & mask[w];
+    perMask.set(mask, bits);
+  }
   return bits;
+}
+
+// After an edit most flag columns are the same arrays (the feature cache): what is made from a
+// list of them (the excludes' union, a rule's bits after the excludes, the file's bits, scores) is
+// remembered by the identity of the arrays, in a tree of weak maps, and made again only when one
+// of them changed.
+interface MemoNode {
+  next: WeakMap<object, MemoNode>;
+  value?: unknown;
+}
+const memoRoot: WeakMap<object, MemoNode> = new WeakMap();
+/** Stands for a declaration without flags in memo keys. */
+const missing = {};
+const named = new Map<string, object>();
+/** A memo key: an array as it is, a string as one object per text. */
+function key(k: object | string): object {
+  if (typeof k !== 'string') return k;
+  let o = named.get(k);
+  if (!o) named.set(k, (o = {}));
+  return o;
+}
+
+function memo<V>(keys: object[], make: () => V): V {
+  let level = memoRoot;
+  let node: MemoNode | undefined;
+  for (const k of keys) {
+    node = level.get(k);
+    if (!node) level.set(k, (node = { next: new WeakMap() }));
+    level = node.next;
+  }
+  if (node!.value === undefined) node!.value = make();
+  return node!.value as V;
 }
 
 /** Bit set of points where `flags` is true and no exclude is, within the split. */
 function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array): Uint32Array {
-  if (!excluded) {
-    const cached = bitsCache.get(flags)?.get(mask);
-    if (cached) return cached;
-  } else {
-    const raw = cachedBits(flags, mask);
+  const raw = cachedBits(flags, mask);
+  if (!excluded) return raw;
+  return memo([excluded, raw], () => {
     const out = new Uint32Array(raw.length);
     for (let w = 0; w < raw.length; w++) out[w] = raw[w] & ~excluded[w];
     return out;
-  }
-  const bits = new Uint32Array(mask.length);
-  const n = flags.length;
-  for (let w = 0; w < mask.length; w++) {
-    const m = mask[w];
-    if (m === 0) continue;
-    let word = 0;
-    const base = w << 5;
-    const end = Math.min(32, n - base);
-    for (let b = 0; b < end; b++) if (flags[base + b] === TRUE) word |= 1 << b;
-    bits[w] = word & m & ~(excluded ? excluded[w] : 0);
-  }
-  return bits;
+  });
 }
 
-function has(bits: Uint32Array, i: number): boolean {
-  return (bits[i >>> 5] & (1 << (i & 31))) !== 0;
+/** The union of bit sets (one per key list). */
+function unionOf(keys: object[], sets: Uint32Array[], words: number): Uint32Array {
+  return memo(keys, () => {
+    const out = new Uint32Array(words);
+    for (const b of sets) for (let w = 0; w < words; w++) out[w] |= b[w];
+    return out;
+  });
 }
+
+const has = hasBit;
 
 function count(bits: Uint32Array): number {
   let c = 0;
@@ -237,17 +230,18 @@ function count(bits: Uint32Array): number {
   return c;
 }
 
+// The flag-all baseline's event figures depend on the split and tolerance only.
+const flagAllOf = new WeakMap<EventIndex, EventScores>();
+function flagAll(idx: EventIndex): EventScores {
+  let e = flagAllOf.get(idx);
+  if (!e) flagAllOf.set(idx, (e = eventScoresAllFlagged(idx)));
+  return e;
+}
+
 /** How a split's flags are scored beyond points: events at a tolerance, for an objective. */
 interface EventContext {
   index: EventIndex;
   objective: Objective;
-  /** Reused per call: the flags as one byte per point. */
-  scratch: Uint8Array;
-}
-
-function bytesOf(bits: Uint32Array, out: Uint8Array): Uint8Array {
-  for (let i = 0; i < out.length; i++) out[i] = (bits[i >>> 5] >>> (i & 31)) & 1;
-  return out;
 }
 
 /** The objective's value from point and event figures (0 when undefined, as learners compare it). */
@@ -256,8 +250,11 @@ export function objectiveValue(o: Objective, f1: number, e: Pick<EventScores, 'e
   return Number.isNaN(v) ? 0 : v;
 }
 
-/** `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged. */
-function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array): Scores {
+/**
+ * `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged.
+ * `unknown`: whether each point is unknown, by point (`byLabelled` false) or by labelled point.
+ */
+function scores(bits: Uint32Array, unknown: Uint8Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, byLabelled = false, events?: EventScores): Scores {
   let tp = 0;
   let fp = 0;
   let unjudged = 0;
@@ -267,11 +264,11 @@ function scores(bits: Uint32Array, raw: Bool | undefined, idx: SplitIndex, ctx: 
     if (has(bits, i)) {
       if (idx.isAnomaly[k]) tp++;
       else fp++;
-    } else if (raw && raw[i] === UNKNOWN && !(excluded && has(excluded, i))) unjudged++;
+    } else if (unknown && unknown[byLabelled ? k : i] === UNKNOWN && !(excluded && has(excluded, i))) unjudged++;
   }
   const fn = idx.anomalies - tp;
   const tn = lab.length - idx.anomalies - fp;
-  const e = eventScores(bytesOf(bits, ctx.scratch), ctx.index);
+  const e = events ?? eventScoresOfBits(bits, ctx.index);
   const f1 = 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN;
   return {
     tp,
@@ -317,32 +314,33 @@ export interface NamedFlags {
 
 export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): FileScores {
   const idx = index.get(split);
-  const n = index.frame.length;
   const tolerance = opts.tolerance ?? 0;
   const objective = index.objective(opts.objective);
-  const ctx: EventContext = { index: index.events(split, tolerance), objective: objective.objective, scratch: new Uint8Array(n) };
+  const ctx: EventContext = { index: index.events(split, tolerance), objective: objective.objective };
   const words = idx.mask.length;
-  const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, idx.mask) : new Uint32Array(words)));
-  let excluded: Uint32Array | undefined;
-  if (excludeBits.length) {
-    excluded = new Uint32Array(words);
-    for (const b of excludeBits) for (let w = 0; w < words; w++) excluded[w] |= b[w];
-  }
+  const mask = idx.mask;
   // Rules that were not evaluated (errors, or past the evaluation budget) share one empty set.
-  const none = new Uint32Array(words);
-  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, idx.mask) : none));
-  const rawUnion = new Uint32Array(words);
-  for (const r of rules) {
-    if (!r.flags) continue;
-    const b = cachedBits(r.flags, idx.mask);
-    for (let w = 0; w < words; w++) rawUnion[w] |= b[w];
-  }
-  const fileBits = new Uint32Array(words);
-  for (const b of ruleBits) for (let w = 0; w < words; w++) fileBits[w] |= b[w];
+  const none = memo([mask, missing], () => new Uint32Array(words));
+  const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, mask) : none));
+  const excluded = excludeBits.length ? unionOf(['excluded', mask, ...excludeBits].map(key), excludeBits, words) : undefined;
+  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, mask) : none));
+  const rawBits = rules.filter((r) => r.flags).map((r) => cachedBits(r.flags!, mask));
+  const rawUnion = unionOf(['raw', mask, ...rawBits].map(key), rawBits, words);
+  const fileBits = unionOf(['file', mask, ...ruleBits].map(key), ruleBits, words);
+  // Each figure of a set of bits depends on the split's events and the objective, besides the bits.
+  const objectiveKey = key(`${objective.objective.kind}:${objective.objective.kind === 'f_beta' ? objective.objective.beta : ''}`);
+  const scored = (bits: Uint32Array, make: () => Scores): Scores => memo([bits, ctx.index, objectiveKey], make);
 
   // The file is unjudged at a point when no rule fires and some rule could not decide.
-  const anyUnknown = new Uint8Array(n);
-  for (const r of rules) if (r.flags) for (const i of idx.labelled) if (r.flags[i] === UNKNOWN) anyUnknown[i] = UNKNOWN;
+  const lab = idx.labelled;
+  const fileScores = scored(fileBits, () => {
+    const anyUnknown = new Uint8Array(lab.length);
+    for (const r of rules) {
+      const f = r.flags;
+      if (f) for (let k = 0; k < lab.length; k++) if (f[lab[k]] === UNKNOWN) anyUnknown[k] = UNKNOWN;
+    }
+    return scores(fileBits, anyUnknown, idx, ctx, excluded, true);
+  });
 
   // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
   const catchers = new Uint32Array(idx.labelled.length);
@@ -352,9 +350,8 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   });
   // Overlaps are pairwise: skipped for very large files, which would spend minutes on them.
   const pairwise = rules.length <= maxPairwiseRules;
-  let unevaluated: Scores | undefined;
   const ruleScores: RuleScores[] = rules.map((r, k) => {
-    const s = r.flags ? scores(ruleBits[k], r.flags, idx, ctx, excluded) : (unevaluated ??= scores(none, undefined, idx, ctx, excluded));
+    const s = r.flags ? scored(ruleBits[k], () => scores(ruleBits[k], r.flags, idx, ctx, excluded)) : scored(none, () => scores(none, undefined, idx, ctx, excluded));
     let uniqueTp = 0;
     if (r.flags) for (let j = 0; j < idx.labelled.length; j++) if (catchers[j] === 1 && has(ruleBits[k], idx.labelled[j])) uniqueTp++;
     const overlap: Record<string, number> = {};
@@ -394,8 +391,8 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     objective,
     tolerance,
     period: ctx.index.period,
-    file: scores(fileBits, anyUnknown, idx, ctx, excluded),
-    baselines: { all: scores(idx.mask, undefined, idx, ctx), none: scores(new Uint32Array(words), undefined, idx, ctx) },
+    file: fileScores,
+    baselines: { all: scored(mask, () => scores(mask, undefined, idx, ctx, undefined, false, flagAll(ctx.index))), none: scored(none, () => scores(none, undefined, idx, ctx)) },
     rules: ruleScores,
     excludes: excludeScores,
   };

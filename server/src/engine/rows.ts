@@ -50,6 +50,13 @@ export class GrowableF64 {
   view(): Float64Array {
     return this.data.subarray(0, this.length);
   }
+  /** Room for n values in all (the loader sizes columns from the file size). */
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    const d = new Float64Array(n);
+    d.set(this.view());
+    this.data = d;
+  }
 }
 
 export class GrowableI32 {
@@ -65,6 +72,13 @@ export class GrowableI32 {
   }
   view(): Int32Array {
     return this.data.subarray(0, this.length);
+  }
+  /** Room for n values in all (the loader sizes columns from the file size). */
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    const d = new Int32Array(n);
+    d.set(this.view());
+    this.data = d;
   }
 }
 
@@ -92,6 +106,32 @@ export class CategoryColumn {
       this.values.push(v);
     }
     return c;
+  }
+}
+
+/** A text column kept for people (the reason): most cells are blank, so only the others are kept. */
+export class SparseText {
+  readonly rows = new GrowableI32();
+  readonly texts: string[] = [];
+
+  /** The text of row `row` (rows come in order). */
+  set(row: number, text: string): void {
+    if (text === '') return;
+    this.rows.push(row);
+    this.texts.push(text);
+  }
+
+  get(row: number): string {
+    const rows = this.rows.data;
+    let lo = 0;
+    let hi = this.rows.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid] === row) return this.texts[mid];
+      if (rows[mid] < row) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return '';
   }
 }
 
@@ -133,7 +173,7 @@ export class RowReader {
   readonly time = new GrowableF64();
   readonly label = new GrowableF64();
   readonly split = new Uint8ArrayBuilder();
-  readonly reason: string[] = [];
+  readonly reason = new SparseText();
   idx = { series: -1, time: -1, label: -1, reason: -1, split: -1 };
   timeKind: TimeKind = 'row';
   rows = 0;
@@ -145,10 +185,19 @@ export class RowReader {
   stopped = false;
   // Rows whose line is not row + 2 (after a blank line or a field spanning lines): from row
   // shiftRow[k] on, row r is on line shiftLine[k] + r - shiftRow[k].
-  private readonly shiftRow: number[] = [0];
-  private readonly shiftLine: number[] = [2];
+  protected readonly shiftRow: number[] = [0];
+  protected readonly shiftLine: number[] = [2];
+
+  /** Rows are lines of text (a line break in a field moves the next row down); not in Parquet. */
+  textLines = true;
 
   constructor(private readonly roles: Roles) {}
+
+  /** Rows after the header are numbered from `line` (Parquet rows count from 1). */
+  rowsFrom(line: number): void {
+    this.line = line;
+    this.shiftLine[0] = line;
+  }
 
   /** Returns false to stop reading. */
   row(fields: string[], errors?: ParseError[]): boolean {
@@ -158,7 +207,7 @@ export class RowReader {
       return true;
     }
     let extra = 0;
-    for (let c = 0; c < fields.length; c++) {
+    for (let c = 0; c < fields.length && this.textLines; c++) {
       const f = fields[c];
       if (f.indexOf('\n') >= 0 || f.indexOf('\r') >= 0) extra += breaks(f);
     }
@@ -188,11 +237,7 @@ export class RowReader {
     if (y === undefined) return true;
     const sp = idx.split >= 0 ? this.readSplit(fields[idx.split], line) : 0;
     if (sp < 0) return true;
-    const r = this.rows;
-    if (line !== this.shiftLine[this.shiftLine.length - 1] + r - this.shiftRow[this.shiftRow.length - 1]) {
-      this.shiftRow.push(r);
-      this.shiftLine.push(line);
-    }
+    this.noteLine(line);
     for (let c = 0; c < fields.length; c++) {
       const col = this.num[c];
       if (col) {
@@ -218,9 +263,33 @@ export class RowReader {
     if (idx.time >= 0) this.time.push(t);
     if (idx.label >= 0) this.label.push(y);
     if (idx.split >= 0) this.split.push(sp);
-    if (idx.reason >= 0) this.reason.push(fields[idx.reason]);
+    if (idx.reason >= 0) this.reason.set(this.rows, fields[idx.reason]);
     this.rows++;
     return true;
+  }
+
+  /** Room for about `rows` rows in every column (the loader estimates them from the file size). */
+  reserve(rows: number): void {
+    for (const c of this.num) c?.reserve(rows);
+    for (const c of this.cat) c?.codes.reserve(rows);
+    if (this.idx.series >= 0) this.series.reserve(rows);
+    if (this.idx.time >= 0) this.time.reserve(rows);
+    if (this.idx.label >= 0) this.label.reserve(rows);
+    if (this.idx.split >= 0) this.split.reserve(rows);
+  }
+
+  /** The next row starts on `line`: a shift is kept when that is not the line after the last row. */
+  protected noteLine(line: number): void {
+    const r = this.rows;
+    if (line !== this.shiftLine[this.shiftLine.length - 1] + r - this.shiftRow[this.shiftRow.length - 1]) {
+      this.shiftRow.push(r);
+      this.shiftLine.push(line);
+    }
+  }
+
+  /** The line shifts (see Lines in frame.ts). */
+  shifts(): { shiftRow: Int32Array; shiftLine: Int32Array } {
+    return { shiftRow: Int32Array.from(this.shiftRow), shiftLine: Int32Array.from(this.shiftLine) };
   }
 
   /** The line data row `r` starts on. */
@@ -242,7 +311,7 @@ export class RowReader {
   }
 
   /** A number column meets text: from now on it is a category column. */
-  private toCategory(c: number, cell: string, line: number): void {
+  protected toCategory(c: number, cell: string, line: number): void {
     const col = this.num[c]!;
     this.num[c] = undefined;
     if (c === this.idx.time) return; // dates: the time column is not a category column
@@ -293,7 +362,7 @@ export class RowReader {
 
   // Long-format files repeat the same few dates on every series: parse each text once.
   private readonly dates = new Map<string, number>();
-  private parseDate(s: string): number {
+  protected parseDate(s: string): number {
     let t = this.dates.get(s);
     if (t === undefined) {
       t = parseIsoTime(s);
@@ -303,7 +372,7 @@ export class RowReader {
   }
 
   /** The time of a row, or NaN (a problem recorded). */
-  private readTime(cell: string, line: number): number {
+  protected readTime(cell: string, line: number): number {
     const s = cell.trim();
     if (s === '') {
       this.problem('bad-time', line, this.idx.time, 'The time cell is empty. Every row needs a time (a number or an ISO date like 2025-01-06).');
@@ -319,7 +388,7 @@ export class RowReader {
   }
 
   /** 1, 0 or NaN (blank); undefined for a bad label (a problem recorded). */
-  private readLabel(cell: string, line: number): number | undefined {
+  protected readLabel(cell: string, line: number): number | undefined {
     const s = cell.trim().toLowerCase();
     if (s === '') return Number.NaN;
     if (s === '1' || s === '1.0' || s === 'true') return 1;
@@ -329,7 +398,7 @@ export class RowReader {
   }
 
   /** 0 train, 1 validation, 2 test, splitFollows for a blank cell; -1 for another value (a problem recorded). */
-  private readSplit(cell: string, line: number): number {
+  protected readSplit(cell: string, line: number): number {
     if (isMissingCell(cell)) return splitFollows;
     const code = splitCodes[cell.trim().toLowerCase()];
     if (code !== undefined) return code;
@@ -356,5 +425,11 @@ export class Uint8ArrayBuilder {
   }
   view(): Uint8Array {
     return this.data.subarray(0, this.length);
+  }
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    const d = new Uint8Array(n);
+    d.set(this.view());
+    this.data = d;
   }
 }

@@ -1,9 +1,13 @@
 // Loaded datasets, shared by every rule file that names them. A file is read once and read again
-// only when its size or modification time changes.
+// only when its size or modification time changes. With a cache root (a trusted workspace, the
+// CLI's project), a loaded frame is also kept on disk (cache.ts), and the next process reads that.
 import { promises as fs } from 'node:fs';
 import type { SplitMethod } from '../../../grammar/src/check';
+import { openCacheFile, removeCacheFile, writeCacheFile } from '../io/safefs';
+import { cacheAvailable, CachedFrame, cacheFile, encodeFrame, openFrame } from './cache';
 import { Evaluator, FeatureCache } from './evaluate';
-import { loadCsv, type DataError, type LoadOptions, type Roles } from './csv';
+import type { DataError, LoadOptions, Roles } from './csv';
+import { loadDataset } from './dataset';
 import { newFrameId, type Frame } from './frame';
 import { mergeLabels, type LabelOverlay } from '../labels/merge';
 import { readSidecar, sidecarStamp, type SidecarRead } from '../labels/sidecar';
@@ -17,6 +21,15 @@ export interface DataSession {
   loadMs: number;
   /** Scoring indexes by split shares. */
   scoring(shares: [number, number, number]): ScoringIndex;
+  /** The frame cache: read from it, written to it, not used, or refused (why). */
+  cache: 'read' | 'written' | 'off' | { refused: string };
+  /**
+   * Reads the named columns now (a frame from the cache reads columns when first used): false when
+   * the cache file does not check out, and the dataset must be got again.
+   */
+  prefetch(columns: Iterable<string>): boolean;
+  /** Whether a column read from the cache since did not check out (it read as missing values). */
+  damaged(): boolean;
   /** The label sidecar merged over the label column (when asked for and the dataset has labels). */
   labels?: LabelsInfo;
 }
@@ -32,9 +45,22 @@ export interface LabelsInfo {
 export interface SessionOptions extends Omit<LoadOptions, 'roles'> {
   /** How points are split into train, validation and test (scoring uses it). */
   splitMethod?: SplitMethod;
+  /** The workspace root whose `.arl/cache/` keeps frames; none: no cache. */
+  cacheRoot?: string;
+  /** Columns the rule file reads, read first (the others are read from the cache when asked for). */
+  want?: Iterable<string>;
+  /**
+   * Write the cache in the background and keep the frame in memory (the language server: the
+   * first lenses do not wait for the write), instead of writing it first and keeping in memory only
+   * the columns in `want` (the CLI: less memory).
+   */
+  writeBehind?: boolean;
   /** Merge the label sidecar (`.arl/labels/<dataset>.csv`) over the label column. */
   labels?: boolean;
 }
+
+/** Frames read from cache files close their file once they are no longer used. */
+const closing = new FinalizationRegistry<() => Promise<void>>((close) => void close().catch(() => undefined));
 
 export type SessionResult = { ok: true; session: DataSession; fresh: boolean } | { ok: false; error: DataError };
 
@@ -43,18 +69,32 @@ interface Entry {
   result: Promise<SessionResult>;
 }
 
+/**
+ * The feature cache's budget: 512 MB, or eight number columns of the frame when that is more, so
+ * the columns one analysis needs stay together (a 1M-series file has 424 MB columns). A one-shot
+ * run (`arl eval`, `arl run`) keeps two: what one declaration needs at a time.
+ */
+export function featureBudget(points: number, oneShot = false): number {
+  return Math.max(512 * 1024 * 1024, (oneShot ? 2 : 8) * 8 * points);
+}
+
 export class DatasetStore {
   private readonly entries = new Map<string, Entry>();
+  /** Cache files found damaged: not read again by this store until rewritten. */
+  private readonly damagedFiles = new Set<string>();
   private readonly overlays = new WeakMap<DataSession, { stamp: string; result: Promise<DataSession> }>();
 
-  constructor(private readonly cacheBudgetBytes?: number) {}
+  /** `budget`: the feature cache's budget in bytes, or 'one-shot' (see featureBudget). */
+  constructor(private readonly budget?: number | 'one-shot') {}
 
   async get(path: string, roles: Roles, opts: SessionOptions = {}): Promise<SessionResult> {
     const key = [path, roles.series, roles.time, roles.label, roles.reason, roles.split, opts.duplicates ?? 'error', opts.splitMethod ?? 'auto'].map((x) => x ?? '').join('\u0000');
     let stamp: string;
+    let version: { size: number; mtimeMs: number } | undefined;
     try {
       const st = await fs.stat(path);
       stamp = `${st.size}:${st.mtimeMs}`;
+      version = { size: st.size, mtimeMs: st.mtimeMs };
     } catch {
       stamp = 'missing';
     }
@@ -64,7 +104,7 @@ export class DatasetStore {
       r = await cached.result;
       if (r.ok) r = { ...r, fresh: false };
     } else {
-      const result = this.load(path, roles, opts);
+      const result = this.load(path, roles, opts, version);
       this.entries.set(key, { stamp, result });
       r = await result;
       // A failed or cancelled load is not kept: the next request tries again.
@@ -75,9 +115,9 @@ export class DatasetStore {
   }
 
   /**
-   * The session with the sidecar's labels merged in: a frame sharing every column but the label
-   * (features do not read labels, so the evaluator and its cache are shared), built again only
-   * when the sidecar changes.
+   * The session with the sidecar's labels merged in: a frame that is the loaded one with another
+   * label column (features do not read labels, so the evaluator and its cache are shared), built
+   * again only when the sidecar changes.
    */
   private async withLabels(path: string, base: DataSession, opts: SessionOptions): Promise<DataSession> {
     const stamp = await sidecarStamp(path);
@@ -92,8 +132,20 @@ export class DatasetStore {
         error = (e as Error).message;
       }
       const overlay = mergeLabels(base.frame, sidecar?.entries ?? []);
-      const frame: Frame = { ...base.frame, id: newFrameId(), label: overlay.label };
-      return { ...session(frame, base.evaluator, base.loadMs, opts), labels: { overlay, sidecar, error } };
+      // The loaded frame (maybe read lazily from the cache) behind a new id and label column.
+      const frame = Object.create(base.frame, { id: { value: newFrameId() }, label: { value: overlay.label } }) as Frame;
+      const indexes = new Map<string, ScoringIndex>();
+      return {
+        ...base,
+        frame,
+        scoring(shares) {
+          const k = shares.join('/');
+          let s = indexes.get(k);
+          if (!s) indexes.set(k, (s = new ScoringIndex(frame, assignSplits(frame, shares, opts.splitMethod))));
+          return s;
+        },
+        labels: { overlay, sidecar, error },
+      };
     })();
     this.overlays.set(base, { stamp, result });
     return result;
@@ -104,26 +156,97 @@ export class DatasetStore {
     for (const k of [...this.entries.keys()]) if (k.startsWith(`${path}\u0000`)) this.entries.delete(k);
   }
 
-  private async load(path: string, roles: Roles, opts: SessionOptions): Promise<SessionResult> {
+  private async load(path: string, roles: Roles, opts: SessionOptions, version?: { size: number; mtimeMs: number }): Promise<SessionResult> {
     const t0 = performance.now();
-    const r = await loadCsv(path, { ...opts, roles });
-    if (!r.ok) return r;
-    const frame = r.frame;
-    return { ok: true, session: session(frame, new Evaluator(frame, new FeatureCache(this.cacheBudgetBytes)), performance.now() - t0, opts), fresh: true };
+    const root = opts.cacheRoot && cacheAvailable && version ? opts.cacheRoot : undefined;
+    const want = new Set(opts.want ?? []);
+    const names = root ? cacheFile({ path, ...version!, roles, duplicates: opts.duplicates ?? 'error' }) : undefined;
+    const corrupt = () => {
+      // A column read later did not check out: the file goes, and the next request reads the text.
+      this.invalidate(path);
+      if (root && names) {
+        this.damagedFiles.add(names.name);
+        void removeCacheFile(root, names.name).catch(() => undefined);
+      }
+    };
+    let frame: Frame | undefined;
+    let cache: DataSession['cache'] = root ? 'read' : 'off';
+    if (root && names && !this.damagedFiles.has(names.name)) {
+      try {
+        const h = await openCacheFile(root, names.name);
+        const f = h && (await openFrame(h, names.key, path, { corrupt }));
+        if (f && f.prefetch(want)) {
+          frame = f;
+          closing.register(f, () => h!.close());
+        } else if (h) {
+          await h.close();
+          await removeCacheFile(root, names.name);
+        }
+      } catch (e) {
+        cache = { refused: (e as Error).message };
+      }
+    }
+    if (!frame) {
+      const r = await loadDataset(path, { ...opts, roles });
+      if (!r.ok) return r;
+      frame = r.frame;
+      if (root && names && cache === 'read' && opts.writeBehind) {
+        cache = 'written';
+        void this.write(path, root, names, r.frame, want, version!, corrupt, false).catch(() => undefined);
+      } else if (root && names && cache === 'read') cache = await this.write(path, root, names, r.frame, want, version!, corrupt).then(
+        (f) => {
+          if (f) frame = f;
+          return f ? 'written' : 'off';
+        },
+        (e: Error) => ({ refused: e.message }),
+      );
+    }
+    const loaded = frame;
+    const indexes = new Map<string, ScoringIndex>();
+    const session: DataSession = {
+      frame: loaded,
+      evaluator: new Evaluator(loaded, new FeatureCache(typeof this.budget === 'number' ? this.budget : featureBudget(loaded.length, this.budget === 'one-shot'))),
+      loadMs: performance.now() - t0,
+      cache,
+      scoring(shares) {
+        const k = shares.join('/');
+        let s = indexes.get(k);
+        if (!s) indexes.set(k, (s = new ScoringIndex(loaded, assignSplits(loaded, shares, opts.splitMethod))));
+        return s;
+      },
+      prefetch: (columns) => !(loaded instanceof CachedFrame) || loaded.prefetch(columns),
+      damaged: () => loaded instanceof CachedFrame && loaded.damaged,
+    };
+    return { ok: true, session, fresh: true };
   }
-}
 
-function session(frame: Frame, evaluator: Evaluator, loadMs: number, opts: SessionOptions): DataSession {
-  const indexes = new Map<string, ScoringIndex>();
-  return {
-    frame,
-    evaluator,
-    loadMs,
-    scoring(shares) {
-      const k = shares.join('/');
-      let s = indexes.get(k);
-      if (!s) indexes.set(k, (s = new ScoringIndex(frame, assignSplits(frame, shares, opts.splitMethod))));
-      return s;
-    },
-  };
+  /**
+   * Writes a frame just read from text to the cache, and gives it back read from there: the
+   * columns in `want` stay in memory, the others are let go and read again when asked for.
+   * Nothing is written when the file changed while it was read.
+   */
+  private async write(
+    path: string,
+    root: string,
+    names: ReturnType<typeof cacheFile>,
+    frame: Frame,
+    want: Set<string>,
+    version: { size: number; mtimeMs: number },
+    corrupt: () => void,
+    reopen = true,
+  ): Promise<CachedFrame | undefined> {
+    const st = await fs.stat(path);
+    if (st.size !== version.size || st.mtimeMs !== version.mtimeMs) return undefined;
+    await writeCacheFile(root, names.name, encodeFrame(frame, names.key), names.prefix);
+    this.damagedFiles.delete(names.name);
+    if (!reopen) return undefined;
+    const h = await openCacheFile(root, names.name);
+    const f = h && (await openFrame(h, names.key, path, { inMemory: frame, keep: (n) => want.has(n), corrupt }));
+    if (!f) {
+      await h?.close();
+      return undefined;
+    }
+    closing.register(f, () => h!.close());
+    return f;
+  }
 }

@@ -226,6 +226,16 @@ export async function readArlFile(dir: string, name: string, maxBytes = 256 * 10
   }
 }
 
+/**
+ * Refuses (UnsafePathError) now what writing a file the user named would refuse later (a link, a
+ * special file), so a command fails before its work rather than after it.
+ */
+export async function checkOutput(path: string): Promise<void> {
+  const st = await lstatOrNone(path);
+  const why = st && (await notRegular(path, st));
+  if (why) throw refusal(path, why, 'output');
+}
+
 /** Writes a file the user named on the command line (created or replaced; never through a link). */
 export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
   const h = await openChecked(path, constants.O_WRONLY | constants.O_CREAT, 'output');
@@ -277,4 +287,120 @@ export async function replaceFile(path: string, text: string): Promise<void> {
     await fs.rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** Names ARL gives the files of `.arl/cache`. */
+const cacheName = /^[a-z0-9][a-z0-9.-]*$/;
+
+/**
+ * The frame cache folder `.arl/cache` of a workspace root (see engine/cache.ts): created, with a
+ * `.gitignore` so it is never committed, when missing and `create`. Refused when `.arl` or
+ * `.arl/cache` is a link or not a folder.
+ */
+export async function cacheFolder(root: string, create: boolean): Promise<string | undefined> {
+  const arl = await arlFolder(root, undefined, create);
+  if (!arl) return undefined;
+  const dir = join(arl, 'cache');
+  const st = await lstatOrNone(dir);
+  if (st?.isSymbolicLink()) throw new UnsafePathError(`Refusing to use ${dir}: it is a symbolic link${await linkTarget(dir)}. Remove it (ARL creates the folder again).`, dir);
+  if (st && !st.isDirectory()) throw new UnsafePathError(`Refusing to use ${dir}: it is not a folder. Remove or rename it.`, dir);
+  if (!st) {
+    if (!create) return undefined;
+    try {
+      await fs.mkdir(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      return cacheFolder(root, create);
+    }
+    try {
+      const h = await fs.open(join(dir, '.gitignore'), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | noFollow, 0o644);
+      await h.writeFile('# ARL frame cache: rebuilt when needed, removed by `arl cache clear`.\n*\n');
+      await h.close();
+    } catch {
+      // Another process made it first.
+    }
+  }
+  return dir;
+}
+
+function checkCacheName(name: string): void {
+  if (!cacheName.test(name)) throw new UnsafePathError(`Refusing to use .arl/cache/${name}: not a name ARL gives its cache files.`, name);
+}
+
+/**
+ * Writes `.arl/cache/<name>` whole or not at all: into a fresh file (O_EXCL, never through a
+ * link) beside it, then renamed over the name. Readers and concurrent writers see the old file,
+ * the new one or none, never half of one. Other files whose names start with `replaces` (older
+ * versions of the same entry) are removed.
+ */
+export async function writeCacheFile(root: string, name: string, chunks: Iterable<Uint8Array>, replaces?: string): Promise<string> {
+  checkCacheName(name);
+  const dir = (await cacheFolder(root, true))!;
+  const path = join(dir, name);
+  const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+  const h = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | noFollow, 0o644);
+  try {
+    try {
+      for (const c of chunks) {
+        // Large columns in slices: one write call is limited to 2 GB.
+        for (let at = 0; at < c.byteLength; at += 1 << 28) await h.write(c.subarray(at, Math.min(c.byteLength, at + (1 << 28))));
+      }
+    } finally {
+      await h.close();
+    }
+    const before = await lstatOrNone(path);
+    const why = before && (await notRegular(path, before));
+    if (why) throw refusal(path, why, 'arl');
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  if (replaces) {
+    for (const other of await fs.readdir(dir)) {
+      if (other !== name && other.startsWith(replaces) && cacheName.test(other)) await fs.rm(join(dir, other), { force: true });
+    }
+  }
+  return path;
+}
+
+/**
+ * Opens `.arl/cache/<name>` for reading: a regular file, never through a link. Undefined when there
+ * is none. The caller closes the handle.
+ */
+export async function openCacheFile(root: string, name: string): Promise<FileHandle | undefined> {
+  checkCacheName(name);
+  const dir = await cacheFolder(root, false);
+  if (!dir) return undefined;
+  const path = join(dir, name);
+  if (!(await lstatOrNone(path))) return undefined;
+  return openChecked(path, constants.O_RDONLY, 'arl', 'read');
+}
+
+/** Removes a cache file (a link is removed, never followed). */
+export async function removeCacheFile(root: string, name: string): Promise<void> {
+  checkCacheName(name);
+  const dir = await cacheFolder(root, false);
+  if (dir) await fs.rm(join(dir, name), { force: true });
+}
+
+/**
+ * Empties `.arl/cache` of a workspace root: its files are removed (links among them removed, not
+ * followed; folders inside left alone). Returns how many files went and their bytes.
+ */
+export async function clearCacheFolder(root: string): Promise<{ files: number; bytes: number; folder?: string }> {
+  const dir = await cacheFolder(root, false);
+  if (!dir) return { files: 0, bytes: 0 };
+  let files = 0;
+  let bytes = 0;
+  for (const name of await fs.readdir(dir)) {
+    if (name === '.gitignore') continue;
+    const path = join(dir, name);
+    const st = await lstatOrNone(path);
+    if (!st || st.isDirectory()) continue;
+    await fs.rm(path, { force: true });
+    files++;
+    if (st.isFile()) bytes += st.size;
+  }
+  return { files, bytes, folder: dir };
 }

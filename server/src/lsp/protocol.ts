@@ -1,10 +1,11 @@
 // Custom LSP messages between the ARL client and server. Both sides import this file.
-import { NotificationType, RequestType, type Range } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, type Position, type Range } from 'vscode-languageserver-protocol';
 import type { ExcludeScores, FileScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
 import type { TimeKind } from '../engine/frame';
 import type { ReviewQueue } from '../labels/review';
 import type { PreviewData, SeriesView } from '../preview/types';
 import type { LlmWarning } from '../refine/models';
+import type { ThresholdSweep } from '../refine/sweep';
 
 export type { ScoreSplit } from '../engine/metrics';
 
@@ -66,12 +67,16 @@ export const ClientCommands = {
   recordAttempt: 'arl.recordAttempt',
   /** Arguments: { uri }. Opens the label review queue. */
   reviewLabels: 'arl.reviewLabels',
+  /** Arguments: SweepArgs. Opens the threshold sweep of the comparison at a position. */
+  sweepThreshold: 'arl.sweepThreshold',
 } as const;
 
 export interface PreviewRuleArgs {
   uri: string;
   /** Absent: the whole file. */
   rule?: string;
+  /** The lens's tooltip (see lenses.ts); the client shows it on the lens. */
+  tooltip?: string;
 }
 
 /** The anomaly preview of one file (the panel asks; the server builds it from its analysis). */
@@ -135,7 +140,55 @@ export interface RecordAttemptParams {
   after: string;
 }
 
-export const RecordAttemptRequest = new RequestType<RecordAttemptParams, void, void>('arl/recordAttempt');
+/** Answers the recorded attempt's id (for undo and redo), or null when nothing was recorded. */
+export const RecordAttemptRequest = new RequestType<RecordAttemptParams, { id: string } | null, void>('arl/recordAttempt');
+
+// Editor: the threshold sweep, a series' rows in its CSV, undo and redo of applied proposals.
+
+/** A comparison with a number in a rule, named by a position inside it. */
+export interface SweepParams {
+  uri: string;
+  position: Position;
+}
+
+/** The sweep (server/src/refine/sweep.ts) with the literal to replace as an LSP range. */
+export interface SweepResult extends Omit<ThresholdSweep, 'literal'> {
+  uri: string;
+  /** The document version the sweep was computed on. */
+  version: number;
+  literal: { range: Range; text: string };
+}
+
+/** Errors carry a message for people (not a comparison, inside a call, no labelled data...). */
+export const SweepRequest = new RequestType<SweepParams, SweepResult, void>('arl/sweep');
+
+/** Where a series starts in its dataset file: the first data row of that series (1-based line). */
+export interface SeriesLocationParams {
+  uri: string;
+  series: string;
+}
+
+export interface SeriesLocation {
+  /** Absolute path of the dataset file. */
+  path: string;
+  line: number;
+}
+
+export const SeriesLocationRequest = new RequestType<SeriesLocationParams, SeriesLocation, void>('arl/seriesLocation');
+
+/** The user undid (or redid) an applied proposal: recorded in the trajectory against its attempt. */
+export interface RecordUndoParams {
+  uri: string;
+  /** The attempt id RecordAttemptRequest returned. */
+  attempt: string;
+  rule: string;
+  action: 'undo' | 'redo';
+}
+
+export const RecordUndoRequest = new RequestType<RecordUndoParams, void, void>('arl/recordUndo');
+
+/** Arguments of ClientCommands.sweepThreshold. */
+export type SweepArgs = SweepParams;
 
 /** Labelling with LLMs: which points, which models, how many votes (the key is in the server's environment). */
 export interface LabelParams {
@@ -321,4 +374,7 @@ export const paramsSchemas: Partial<Record<string, ParamsSchema>> = {
   labelSeries: { check: labelCheck },
   labelPrompt: { check: labelCheck },
   recordAttempt: { check: is.object({ uri: is.uri, rule: is.string, proposer: is.string, title: is.string, before: is.string, after: is.string }), rule: 'rule' },
+  sweep: { check: is.object({ uri: is.uri, position }) },
+  seriesLocation: { check: is.object({ uri: is.uri, series: is.string }) },
+  recordUndo: { check: is.object({ uri: is.uri, attempt: is.string, rule: is.string, action: is.oneOf('undo', 'redo') }) },
 };

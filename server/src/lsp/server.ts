@@ -35,13 +35,19 @@ import {
   MetricsRequest,
   PreviewRequest,
   RecordAttemptRequest,
+  RecordUndoRequest,
   RefineLlmRequest,
+  SeriesLocationRequest,
+  SweepRequest,
   WorkspaceTrustNotification,
   type FileStatus,
   type LabelParams,
   type PreviewRequestParams,
   type RecordAttemptParams,
+  type RecordUndoParams,
   type RefineLlmParams,
+  type SeriesLocationParams,
+  type SweepParams,
 } from './protocol';
 import { behaviourIssues } from './providers/behaviour';
 import { quickFixes } from './providers/codeActions';
@@ -53,14 +59,17 @@ import { hover } from './providers/hover';
 import { labelPlan, labelPrompt, labelSeries } from './providers/labels';
 import { reviewDecide, reviewQueue, reviewSeries } from './providers/review';
 import { suggestCategories } from './providers/categories';
-import { llmPrompt, recordAttempt, refineWithLlm } from './providers/llm';
-import { codeLenses } from './providers/lenses';
+import { llmPrompt, recordAttempt, recordUndo, refineWithLlm } from './providers/llm';
+import { codeLenses, LensMemory } from './providers/lenses';
 import { metrics } from './providers/metrics';
 import { preview } from './providers/preview';
 import { definition, prepareRename, references, rename } from './providers/navigation';
 import { semanticLegend, semanticTokens } from './providers/semanticTokens';
 import { signatureHelp } from './providers/signature';
 import { documentSymbols, foldingRanges } from './providers/symbols';
+import { datasetPathCompletions, realRoots } from './providers/paths';
+import { seriesLocation } from './providers/seriesLocation';
+import { sweep, sweepActions } from './providers/sweep';
 import { Trust, restrictedMessage } from './trust';
 import { URI } from './uri';
 import { sidecarLocation } from '../labels/sidecar';
@@ -103,6 +112,9 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   });
 
   const refine = new RefineService();
+  const lensMemory = new LensMemory();
+  /** The client shows change annotations (proposal previews). */
+  let annotations = false;
   const trust = new Trust();
   workspace.policy = (path) => trust.analyzeOptions(path);
 
@@ -170,6 +182,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     watchRegistration = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     hasFolders = !!caps.workspace?.workspaceFolders;
     const init = (params.initializationOptions ?? {}) as InitOptions;
+    annotations = !!caps.workspace?.workspaceEdit?.changeAnnotationSupport && !!caps.workspace.workspaceEdit.documentChanges;
     trust.trusted = init.trusted !== false;
     trust.setFolders(params.workspaceFolders ? params.workspaceFolders.map((f) => f.uri) : [params.rootUri]);
     void loadSettings(init);
@@ -178,7 +191,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,
-        completionProvider: { triggerCharacters: ['(', ',', ' ', '=', '"'], resolveProvider: false },
+        completionProvider: { triggerCharacters: ['(', ',', ' ', '=', '"', '/'], resolveProvider: false },
         signatureHelpProvider: { triggerCharacters: ['(', ','], retriggerCharacters: [' '] },
         definitionProvider: true,
         referencesProvider: true,
@@ -206,7 +219,7 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     if (pullConfig) connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
     if (watchRegistration) {
       connection.client
-        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,tsv,txt}' }] })
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{csv,tsv,txt,parquet,parq,pq}' }] })
         .catch(() => undefined);
     }
     void loadSettings().then(() => workspace.refreshAll());
@@ -248,10 +261,17 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   });
 
   const handle = makeHandler(connection, documents, workspace);
-  connection.onCodeLens(handle('codeLens', [], async (p, c) => codeLenses(await c.analysis(), p.textDocument.uri, settings.lensSplit)));
+  connection.onCodeLens(handle('codeLens', [], async (p, c) => codeLenses(await c.analysis(), p.textDocument.uri, settings.lensSplit, lensMemory)));
   connection.onHover(handle('hover', null, async (p, c) => hover(await c.analysis(), p.position, settings.lensSplit, refine)));
   connection.onCompletion(
-    handle('completion', [], (p, c) => completions(parse(c.doc.getText()), c.doc.offsetAt(p.position), workspace.latest(c.doc.uri))),
+    handle('completion', [], async (p, c) => {
+      const parsed = parse(c.doc.getText());
+      const offset = c.doc.offsetAt(p.position);
+      const path = URI.toPath(c.doc.uri);
+      // Untrusted: no folder is listed. Otherwise the rule file's workspace (its folder outside one).
+      const paths = trust.trusted ? await datasetPathCompletions(parsed, offset, path, await realRoots(trust.workspaceOf(path))) : undefined;
+      return paths ?? completions(parsed, offset, workspace.latest(c.doc.uri));
+    }),
   );
   connection.onSignatureHelp(handle('signatureHelp', null, (p, c) => signatureHelp(parse(c.doc.getText()), c.doc.offsetAt(p.position))));
   connection.onDefinition(handle('definition', null, async (p, c) => definition(await c.analysis(), p.textDocument.uri, p.position)));
@@ -263,7 +283,12 @@ export function startServer(connection: Connection): { workspace: Workspace } {
   connection.onDocumentFormatting(handle('formatting', [], (_p, c) => formatting(c.doc.getText())));
   connection.languages.semanticTokens.on(handle('semanticTokens', { data: [] }, async (_p, c) => semanticTokens((await c.analysis()).check)));
   connection.onCodeAction(
-    handle('codeAction', [], async (p, c) => [...quickFixes(p, c.doc.getText()), ...(await refineActions(await c.analysis(), p, refine, c.token))]),
+    handle('codeAction', [], async (p, c) => {
+      const a = await c.analysis();
+      const version = c.doc.version;
+      const current = () => documents.get(c.doc.uri)?.version === version;
+      return [...quickFixes(p, c.doc.getText()), ...(await refineActions(a, p, refine, c.token, annotations ? { version } : undefined, current)), ...sweepActions(a, p, refine)];
+    }),
   );
   // Requests that name their document by `uri` go through the same wrapper.
   const notOpen = Symbol('not open');
@@ -334,6 +359,12 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     }),
   );
   connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine, trust)));
+
+  // Editor: the threshold sweep, a series' first row in its CSV, undo and redo of applied proposals.
+  connection.onRequest(SweepRequest, byUri('sweep', async (p: SweepParams, c) => sweep(await c.analysis(), p, c.doc.version, refine)));
+  connection.onRequest(SeriesLocationRequest, byUri('seriesLocation', async (p: SeriesLocationParams, c) => seriesLocation(await c.analysis(), p.series)));
+  connection.onRequest(RecordUndoRequest, byUri('recordUndo', async (p: RecordUndoParams, c) => recordUndo(await c.analysis(), p, trust)));
+  documents.onDidClose((e) => lensMemory.forget(e.document.uri));
 
   documents.listen(connection);
   connection.listen();

@@ -42,14 +42,16 @@ export class Trust {
     return this.folders;
   }
 
-  /** How a rule file's analysis may read data. */
-  analyzeOptions(path: string | undefined): Pick<AnalyzeOptions, 'access' | 'noData'> {
+  /** How a rule file's analysis may read data, and where loaded frames are cached (trusted only). */
+  analyzeOptions(path: string | undefined): Pick<AnalyzeOptions, 'access' | 'noData' | 'cacheRoot' | 'cacheWriteBehind'> {
     if (!this.trusted) return { noData: true };
     return {
       access: {
         roots: [...this.workspaceOf(path), ...this.allowed()],
         howToAllow: (folder) => `add ${folder} to the setting arl.data.allowedRoots`,
       },
+      cacheRoot: path ? (this.folders.find((f) => isInside(path, f)) ?? dirname(path)) : undefined,
+      cacheWriteBehind: true,
     };
   }
 

@@ -27,7 +27,7 @@ export class Workspace {
   readonly store = new DatasetStore();
   debounceMs = 150;
   /** What a rule file's analysis may read (trust, workspace folders, allowed roots). */
-  policy: (path: string | undefined) => Pick<AnalyzeOptions, 'access' | 'noData'> = () => ({});
+  policy: (path: string | undefined) => Pick<AnalyzeOptions, 'access' | 'noData' | 'cacheRoot' | 'cacheWriteBehind'> = () => ({});
   private readonly states = new Map<string, State>();
 
   constructor(

@@ -96,6 +96,7 @@ export function buildPreview(analysis: Analysis, opts: PreviewOptions): PreviewD
     split: opts.split,
     rule: ruleIndex < 0 ? null : program.rules[ruleIndex].name,
     rules: program.rules.map((r) => ({ name: r.name, title: r.title, severity: r.severity, ...(r.category ? { category: r.category } : {}), broken: !r.node })),
+    lets: [...program.lets].filter(([, n]) => n.kind === 'number').map(([name]) => name),
     dataset: {
       path: analysis.datasetPath ?? frame.source,
       timeKind: frame.timeKind,

@@ -22,6 +22,8 @@ export interface PreviewData {
   /** The rule previewed; null for the whole file (any rule firing). */
   rule: string | null;
   rules: RuleInfo[];
+  /** Number-valued lets, any of which the plot can draw on its second axis. */
+  lets?: string[];
   dataset: DatasetOverview;
   /** The engine's scores of the rule (or file) on the split. */
   scores: ScoreSummary;

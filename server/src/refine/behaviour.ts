@@ -5,14 +5,17 @@ import { evaluate, f1Of, RefineError, requireRule, type Evaluation, type Figures
 import { giniCut } from './cuts';
 import { fmtValue, RuleView, type PointEvidence } from './evidence';
 import { fileFeatures, trainValues } from './features';
+import { plural } from '../../../grammar/src/plural';
 
-export type BehaviourKind = 'dead' | 'redundant' | 'overfit' | 'over-aggressive' | 'over-conservative' | 'balanced';
+export type BehaviourKind = 'dead' | 'redundant' | 'overfit' | 'over-aggressive' | 'over-conservative' | 'narrow' | 'balanced';
 
 export interface BehaviourOptions {
   /** Train minus validation F1 above which rules are overfit (default 0.1). */
   overfitGap?: number;
   /** Share of errors tolerated before rules are over-aggressive or over-conservative (default 0.1). */
   tolerance?: number;
+  /** Recall on train below which a precise rule is narrow rather than balanced (default 0.5). */
+  minRecall?: number;
   /** How many false positives and missed anomalies to show (default 5). */
   top?: number;
   /** An evaluation of ctx.text already made. */
@@ -67,7 +70,7 @@ export interface FileBehaviour {
   missed: PointEvidence[];
 }
 
-const defaults = { overfitGap: 0.1, tolerance: 0.1, top: 5 };
+const defaults = { overfitGap: 0.1, tolerance: 0.1, minRecall: 0.5, top: 5 };
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toFixed(2) : '-';
@@ -133,14 +136,19 @@ export function analyzeRule(ctx: RefineContext, name: string, opts: BehaviourOpt
   // Overfit is the main finding only for a rule that does well on train: a rule with many errors
   // on train is weak first, whatever validation says.
   if (gap > o.overfitGap && train.fires > 0) kinds.push('overfit');
+  // Few errors of its own but most anomalies left to other rules (or to nobody): narrow, not balanced.
+  if (!kinds.length && train.fires > 0 && train.recall < o.minRecall) kinds.push('narrow');
   if (!kinds.length) kinds.push('balanced');
   const kind = kinds[0];
+  // Anomalies this rule misses that another rule catches.
+  let byOthers = 0;
+  for (let j = 0; j < lab.length; j++) if (st.idx.isAnomaly[j] && !mine[j] && st.fired[j]) byOthers++;
 
   const pattern = kinds.includes('over-aggressive') || kind === 'balanced' ? fpPattern(ev, mine, st.idx) : undefined;
   let summary: string;
   switch (kind) {
     case 'dead':
-      summary = `dead: never fires on train (${lab.length} labelled points)`;
+      summary = `dead: never fires on train (${plural(lab.length, 'labelled point')})`;
       break;
     case 'redundant':
       summary = `redundant: all ${train.tp} of its hits are also caught by ${coveredBy.map((n) => `\`${n}\``).join(', ')}`;
@@ -149,13 +157,16 @@ export function analyzeRule(ctx: RefineContext, name: string, opts: BehaviourOpt
       summary = `overfit: F1 ${fmt(train.f1)} on train vs ${fmt(validation.f1)} on validation (gap ${fmt(gap)} > ${o.overfitGap})`;
       break;
     case 'over-aggressive':
-      summary = `over-aggressive: ${train.fp} false positives${pattern ? `, ${pattern.text}` : ''}`;
+      summary = `over-aggressive: ${plural(train.fp, 'false positive')}${pattern ? `, ${pattern.text}` : ''}`;
       break;
     case 'over-conservative':
-      summary = `over-conservative: ${near.length} missed anomalies within reach${blockers[0] ? `, ${blockers[0].count} blocked by \`${blockers[0].conjunct}\`` : ''}`;
+      summary = `over-conservative: ${plural(near.length, 'missed anomaly', 'missed anomalies')} within reach${blockers[0] ? `, ${blockers[0].count} blocked by \`${blockers[0].conjunct}\`` : ''}`;
+      break;
+    case 'narrow':
+      summary = `narrow: precision ${fmt(train.precision)} but recall ${fmt(train.recall)}: it catches ${train.tp} of ${plural(train.tp + train.fn, 'anomaly', 'anomalies')}; other rules catch ${byOthers} of the ${train.fn} it misses`;
       break;
     default:
-      summary = `balanced: ${train.tp} hits, ${train.fp} false positives, ${near.length} anomalies missed within reach`;
+      summary = `balanced: precision ${fmt(train.precision)}, recall ${fmt(train.recall)} (${plural(train.tp, 'hit')}, ${plural(train.fp, 'false positive')}, ${plural(near.length, 'anomaly', 'anomalies')} missed within reach)`;
   }
 
   near.sort((a, b) => a.margin - b.margin || a.i - b.i);
@@ -260,11 +271,11 @@ export function analyzeFile(ctx: RefineContext, opts: BehaviourOptions = {}): Fi
   const kind = kinds[0];
   const summary =
     kind === 'dead'
-      ? `dead: no rule fires on train (${lab.length} labelled points)`
+      ? `dead: no rule fires on train (${plural(lab.length, 'labelled point')})`
       : kind === 'overfit'
         ? `overfit: F1 ${fmt(train.f1)} on train vs ${fmt(validation.f1)} on validation (gap ${fmt(gap)} > ${o.overfitGap})`
         : kind === 'over-aggressive'
-          ? `over-aggressive: ${train.fp} false positives against ${train.tp} hits`
+          ? `over-aggressive: ${plural(train.fp, 'false positive')} against ${plural(train.tp, 'hit')}`
           : kind === 'over-conservative'
             ? `over-conservative: ${train.fn} of ${train.tp + train.fn} anomalies missed${excludedAnomalies ? ` (${excludedAnomalies} removed by excludes)` : ''}`
             : `balanced: F1 ${fmt(train.f1)} (precision ${fmt(train.precision)}, recall ${fmt(train.recall)})`;

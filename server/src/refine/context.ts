@@ -9,7 +9,7 @@ import type * as A from '../../../grammar/src/ast';
 import type { Analysis } from '../engine/analyze';
 import type { Evaluator } from '../engine/evaluate';
 import { objectiveScore, type EventIndex } from '../engine/events';
-import { schemaOf, type Frame } from '../engine/frame';
+import { schemaOf, withLabel, type Frame } from '../engine/frame';
 import { TRUE, type Bool } from '../engine/kernels';
 import { score, type FileScores, type NamedFlags, type ObjectiveInfo, type RuleScores, type SplitIndex } from '../engine/metrics';
 import { compile, type PlanNode, type Program } from '../engine/plan';
@@ -110,7 +110,7 @@ function withoutTestLabels(frame: Frame, splitOf: Uint8Array): Frame {
   if (!frame.label) return frame;
   const label = Float64Array.from(frame.label);
   for (let i = 0; i < label.length; i++) if (splitOf[i] === 2) label[i] = Number.NaN;
-  return { ...frame, label, lineOf: (p) => frame.lineOf(p) };
+  return withLabel(frame, label);
 }
 
 /** The same data, another version of the file. */

@@ -13,7 +13,7 @@
 //   analyzeFile(ctx, opts?)        -> FileBehaviour  { kind, summary, train, validation, gap, rules, ... }
 //   behaviourMarkdown(b)           -> string (Markdown for a hover)
 //
-// Proposals (code actions): each has a title ("Tune threshold 35 -> 42 (point F1: train 0.81 -> 0.86, val 0.80 -> 0.84)"),
+// Proposals (code actions): each has a title ("Tune threshold 35 -> 42 (file point F1: train 0.81 -> 0.86, validation 0.84 -> 0.85)"),
 // the new rule text, `edit` {start, end, newText} replacing the rule's declaration in ctx.text,
 // the whole new `text`, and file-level figures `before` / `after` on train and validation.
 //   await proposeOffline(ctx, rule, { maxGap?, limit?, signal? }) -> ProposeResult
@@ -29,11 +29,13 @@
 //   trajectoryPath(ruleFile) -> string
 //   makeAttempt(ruleFile, {...}) -> Attempt;  await appendAttempt(ruleFile, attempt)
 //   await readTrajectory(ruleFile, { rule? }) -> { path, attempts, skipped }
+//   appendAttempt(ruleFile, makeEditRecord(ruleFile, 'undo' | 'redo', attempt)): the user undid or
+//        redid an applied proposal; readers then mark the attempt `undone` (or not)
 //
 // Learning and drafting (the CLI's `arl learn` and `arl draft`):
 //   await learn(ctx, { proposer: offlineProposer() | llmProposer(llm), rules?, iterations?,
 //        targetF1?, patience?, candidates?, minGain?, maxGap?, discover?, signal?, onProgress?,
-//        record? }) -> LearnResult (train and validation figures; the caller reports test)
+//        onSearchDone?, record? }) -> LearnResult (train and validation figures; the caller reports test)
 //   draftOffline(ctx, opts?) -> DraftResult;  await draftWithLlm(ctx, llm, opts?) -> DraftResult
 //   discover(ctx, opts?) -> DiscoverResult;  nextRules(ctx, ev, opts?) -> FoundRule[]
 //   cleanRules(ctx, text) -> { text, dropped };  verdict(base, next, opts?) -> Verdict
@@ -59,5 +61,5 @@ export { defaultMaxGap, defaultMinGain, judge, verdict } from './proposal';
 export { cleanRules, discover, nextRules } from './discover';
 export type { DiscoverOptions, DiscoverResult, FoundRule } from './discover';
 export type { Candidate, Proposal, ProposalKind, Rejected } from './proposal';
-export { appendAttempt, makeAttempt, parseTrajectory, readTrajectory, trajectoryPath } from './trajectory';
-export type { Attempt, AttemptFigures, TrajectoryRead } from './trajectory';
+export { appendAttempt, makeAttempt, makeEditRecord, parseTrajectory, readTrajectory, trajectoryPath } from './trajectory';
+export type { Attempt, AttemptFigures, EditRecord, TrajectoryRead } from './trajectory';

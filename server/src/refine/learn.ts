@@ -12,7 +12,7 @@
 import { check } from '../../../grammar/src/check';
 import { parse } from '../../../grammar/src/parse';
 import { analyzeRule } from './behaviour';
-import { evaluate, holdsUp, objOf, requireRule, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
+import { evaluate, f1Of, holdsUp, objOf, requireRule, withText, type Evaluation, type RefineContext, type SplitFigures } from './context';
 import { appendRule, nextRules, refreshExplanations, removeRule, type DiscoverOptions } from './discover';
 import { applyEdit, checkAddedRule, sourceOf } from './edit';
 import { describeLlmError, proposeWithLlm, type LlmFailure, type LlmOptions, type Tokens } from './llm';
@@ -96,10 +96,16 @@ export interface LearnProgress {
   iteration: number;
   iterations: number;
   rule: string;
-  /** The file's objective on train, of the current text. */
+  /** The file's objective on train and validation, of the current text. */
   trainObjective: number;
+  validationObjective: number;
+  /** The objective, for people: `event F1`. */
+  objective: string;
   /** File F1 on train of the current text (point F1). */
   trainF1: number;
+  /** The best objective so far over all searches, as the final choice ranks them (validation, then
+   * train); search 0 is the starting text. */
+  best: { train: number; validation: number; search: number };
   /** Of the whole learning, 0 to 1. */
   fraction: number;
 }
@@ -126,6 +132,8 @@ export interface LearnOptions {
   discover?: boolean | DiscoverOptions;
   signal?: AbortSignal;
   onProgress?: (p: LearnProgress) => void;
+  /** Called when a search ends, with its outcome. */
+  onSearchDone?: (run: LearnRun, searches: number) => void;
   /** Receives every attempt (e.g. to append it to the trajectory file). */
   record?: (a: Attempt) => void | Promise<void>;
   /** Earlier attempts, for the prompts. */
@@ -251,8 +259,19 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     cancelled: false,
     errors: [],
   };
+  // The best so far over every search, for the progress reports.
+  let top = { ...objectives(result.before), search: 0 };
+  const note = (f: SplitFigures, search: number) => {
+    if (better(f, top)) top = { ...objectives(f), search };
+  };
+  const progress = (p: Omit<LearnProgress, 'trainObjective' | 'validationObjective' | 'objective' | 'trainF1' | 'best'> & { ev: SplitFigures }) => {
+    const { ev, ...rest } = p;
+    note(ev, p.restart + 1);
+    opts.onProgress?.({ ...rest, trainObjective: objOf(ev.train), validationObjective: objOf(ev.validation), objective: label, trainF1: f1Of(ev.train), best: { ...top } });
+  };
+  let search = 0;
   const record = async (a: NewAttempt) => {
-    const attempt = makeAttempt(opts.ruleFile ?? ctx.path ?? 'rules.arl', { ...a, run: opts.runId });
+    const attempt = makeAttempt(opts.ruleFile ?? ctx.path ?? 'rules.arl', { ...a, run: opts.runId, search: search + 1 });
     history.push(attempt);
     result.attempts++;
     try {
@@ -266,6 +285,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
   const up = (f: SplitFigures) => holdsUp(ctx, { train: objOf(f.train), validation: objOf(f.validation) });
 
   for (let restart = 0; restart < M && !result.cancelled; restart++) {
+    search = restart;
     let text = start;
     let noGain = 0;
     const added: string[] = [];
@@ -298,7 +318,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
         if (!decl || !ev.program.rules.find((r) => r.decl === decl)?.node) continue;
         const cur = withText(ctx, text);
         const before = ev.split();
-        progress(opts, { restart, restarts: M, iteration: it, iterations: N, rule, ev: before, fraction: (restart * N + it - 1 + ri / steps) / (M * N) });
+        progress({ restart, restarts: M, iteration: it, iterations: N, rule, ev: before, fraction: (restart * N + it - 1 + ri / steps) / (M * N) });
         const analysis = analyzeRule(cur, rule, { ev }).summary;
         const ruleBefore = sourceOf(text, decl);
         const t1 = performance.now();
@@ -355,7 +375,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
         // Remove a rule: the file without it must pass the same rule as any change.
         const ev = evaluate(ctx, text);
         const before = ev.split();
-        progress(opts, { restart, restarts: M, iteration: it, iterations: N, rule: '(remove)', ev: before, fraction: (restart * N + it - 1 + targets.length / steps) / (M * N) });
+        progress({ restart, restarts: M, iteration: it, iterations: N, rule: '(remove)', ev: before, fraction: (restart * N + it - 1 + targets.length / steps) / (M * N) });
         const removals: Change[] = [];
         const rejectedRemovals: string[] = [];
         const names = ev.program.rules.filter((r) => r.node).map((r) => r.name);
@@ -377,7 +397,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
         // Add a rule discovered on what the file still misses (sequential covering, one rule).
         const ev2 = evaluate(ctx, text);
         const before2 = ev2.split();
-        progress(opts, { restart, restarts: M, iteration: it, iterations: N, rule: '(add)', ev: before2, fraction: (restart * N + it - 1 + (targets.length + 1) / steps) / (M * N) });
+        progress({ restart, restarts: M, iteration: it, iterations: N, rule: '(add)', ev: before2, fraction: (restart * N + it - 1 + (targets.length + 1) / steps) / (M * N) });
         const t1 = performance.now();
         const found = nextRules(withText(ctx, text), ev2, discovery);
         const durationMs = performance.now() - t1;
@@ -429,7 +449,9 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     }
     run.text = text;
     run.figures = evaluate(ctx, text).split();
+    note(run.figures, restart + 1);
     if (run.stoppedBy === 'cancelled') result.cancelled = true;
+    opts.onSearchDone?.(run, M);
   }
 
   // The final choice, on validation, among every version met (the start, and each search's text
@@ -453,7 +475,13 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
   return result;
 }
 
-function progress(opts: LearnOptions, p: Omit<LearnProgress, 'trainObjective' | 'trainF1'> & { ev: SplitFigures }): void {
-  const { ev, ...rest } = p;
-  opts.onProgress?.({ ...rest, trainObjective: objOf(ev.train), trainF1: Number.isNaN(ev.train.f1) ? 0 : ev.train.f1 });
+/** The objective on train and validation. */
+function objectives(f: SplitFigures): { train: number; validation: number } {
+  return { train: objOf(f.train), validation: objOf(f.validation) };
+}
+
+/** Better as searches are ranked: on the validation objective, ties by the train objective. */
+function better(f: SplitFigures, than: { train: number; validation: number }): boolean {
+  const v = objOf(f.validation);
+  return v > than.validation + 1e-12 || (Math.abs(v - than.validation) <= 1e-12 && objOf(f.train) > than.train + 1e-12);
 }

@@ -45,8 +45,14 @@ export interface Attempt {
   reason: string;
   tokens?: { input: number; output: number };
   durationMs: number;
-  /** The `arl learn` run and its iteration, when it came from one. */
+  /**
+   * Not stored with the attempt: set when reading, from the undo and redo records that follow it.
+   * An applied proposal the user undid (and did not redo) is `undone`, since the time given.
+   */
+  undone?: string;
+  /** The `arl learn` run, its search (1-based, of --candidates) and iteration, when it came from one. */
   run?: string;
+  search?: number;
   iteration?: number;
 }
 
@@ -84,16 +90,40 @@ export function makeAttempt(ruleFile: string, a: NewAttempt): Attempt {
   };
 }
 
-/** One attempt as one JSON line (U+2028 and U+2029 escaped too, so no reader sees a line break). */
-export function attemptLine(attempt: Attempt): string {
+/**
+ * The user undid (or redid) an applied proposal in the editor: a record of its own, so the attempt
+ * line is never rewritten. Readers apply it to the attempt it names.
+ */
+export interface EditRecord {
+  record: 'undo' | 'redo';
+  id: string;
+  time: string;
+  file: string;
+  rule: string;
+  /** The id of the applied attempt. */
+  attempt: string;
+}
+
+export function makeEditRecord(ruleFile: string, record: EditRecord['record'], attempt: Pick<Attempt, 'id' | 'rule'>): EditRecord {
+  return { record, id: randomUUID(), time: new Date().toISOString(), file: basename(ruleFile), rule: attempt.rule, attempt: attempt.id };
+}
+
+function isEditRecord(x: unknown): x is EditRecord {
+  const r = x as EditRecord;
+  return typeof r === 'object' && r !== null && (r.record === 'undo' || r.record === 'redo') && typeof r.attempt === 'string' && typeof r.time === 'string';
+}
+
+/** One record as one JSON line (U+2028 and U+2029 escaped too, so no reader sees a line break). */
+export function attemptLine(attempt: Attempt | EditRecord): string {
   return JSON.stringify(attempt).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 /**
- * Appends one attempt as one line. Creates `.arl/` when needed; refuses (UnsafePathError) a link
- * or a special file there, and a rule file whose folder is outside `roots` (when given).
+ * Appends one attempt (or an undo / redo record) as one line. Creates `.arl/` when needed; refuses
+ * (UnsafePathError) a link or a special file there, and a rule file whose folder is outside `roots`
+ * (when given).
  */
-export async function appendAttempt(ruleFile: string, attempt: Attempt, opts: { roots?: string[] } = {}): Promise<void> {
+export async function appendAttempt(ruleFile: string, attempt: Attempt | EditRecord, opts: { roots?: string[] } = {}): Promise<void> {
   await appendArlLine(dirname(ruleFile), `${basename(ruleFile)}.trajectory.jsonl`, attemptLine(attempt), opts.roots);
 }
 
@@ -120,16 +150,25 @@ function isAttempt(x: unknown): x is Attempt {
   );
 }
 
-/** Parses trajectory text, skipping lines that are not attempts. */
+/** Parses trajectory text, skipping lines that are not attempts; undo and redo records mark the attempts they name. */
 export function parseTrajectory(text: string): { attempts: Attempt[]; skipped: number } {
   const attempts: Attempt[] = [];
+  const byId = new Map<string, Attempt>();
   let skipped = 0;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
       const x = JSON.parse(line);
-      if (isAttempt(x)) attempts.push(x);
-      else skipped++;
+      if (isAttempt(x)) {
+        delete x.undone;
+        attempts.push(x);
+        byId.set(x.id, x);
+      } else if (isEditRecord(x)) {
+        const a = byId.get(x.attempt);
+        if (!a) skipped++;
+        else if (x.record === 'undo') a.undone = x.time;
+        else delete a.undone;
+      } else skipped++;
     } catch {
       skipped++;
     }

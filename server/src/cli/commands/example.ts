@@ -1,5 +1,6 @@
 // `arl example stockout DIR`: writes the bundled example (rules and generated data) to DIR.
 import { existsSync, mkdirSync } from 'node:fs';
+import { plural } from '../../../../grammar/src/plural';
 import { join, resolve } from 'node:path';
 import { writeStockoutCsv } from '../../../../examples/stockout/generate';
 import stockoutRules from '../../../../examples/stockout/stockout.arl';
@@ -15,11 +16,12 @@ Writes DIR/stockout.arl and DIR/stockout.csv: a deterministic weekly out-of-stoc
 (10,000 products x 53 weeks by default, the last week labelled).
 
 Options:
-  --products N   number of products (default 10000)
+  --products N   number of products, one series each (default 10000; --series N is the same)
   --seed S       random seed (default 20251124)
   --if-missing   do nothing when DIR/stockout.csv already exists`,
   options: {
     products: { type: 'string' },
+    series: { type: 'string' },
     seed: { type: 'string' },
     'if-missing': { type: 'boolean' },
   },
@@ -27,7 +29,8 @@ Options:
     const [name, dirArg] = positionals;
     if (name !== 'stockout') throw new UsageError(name ? `unknown example '${name}'; the bundled one is 'stockout'.` : 'name an example: stockout.');
     const dir = resolve(io.cwd, dirArg ?? 'stockout');
-    const products = values.products === undefined ? 10000 : Number(values.products);
+    const count = values.products ?? values.series;
+    const products = count === undefined ? 10000 : Number(count);
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     if (!Number.isInteger(products) || products < 1) throw new UsageError('--products takes a whole number of at least 1.');
     if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed takes a whole number.');
@@ -38,7 +41,7 @@ Options:
     // Never through a link planted in DIR (a dangling one included).
     if (!existsSync(arl)) await writeOutput(arl, stockoutRules);
     const r = await writeStockoutCsv(csv, { products, seed }, await outputStream(csv));
-    write(io.stderr, `Wrote ${csv}: ${r.rows} rows, ${products} products, ${r.anomalies} labelled anomalies.`);
+    write(io.stderr, `Wrote ${csv}: ${plural(r.rows, 'row')}, ${plural(products, 'product')}, ${plural(r.anomalies, 'labelled anomaly', 'labelled anomalies')}.`);
     return 0;
   },
 };

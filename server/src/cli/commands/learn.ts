@@ -6,7 +6,7 @@ import { parse } from '../../../../grammar/src/parse';
 import type { Analysis } from '../../engine/analyze';
 import { scoreText } from '../../engine/rescore';
 import type { Scores } from '../../engine/metrics';
-import { contextFromAnalysis, RefineError, type Figures, type RefineContext } from '../../refine/context';
+import { contextFromAnalysis, objOf, RefineError, type Figures, type RefineContext } from '../../refine/context';
 import { refreshExplanations, removeRule } from '../../refine/discover';
 import { dropNewlyUnusedLets, learn, llmProposer, offlineProposer, type AllFigures, type LearnResult, type Proposer } from '../../refine/learn';
 import type { LlmOptions } from '../../refine/llm';
@@ -14,7 +14,7 @@ import { defaultModel, describeWarning, isDefaultBaseUrl, warningKey } from '../
 import { checkArlFile, replaceFile, writeOutput } from '../../io/safefs';
 import { appendAttempt, readTrajectory, trajectoryPath } from '../../refine/trajectory';
 import { UsageError, write, type Command, type Io, type OptionValues } from '../command';
-import { progressBar } from '../progress';
+import { learnReporter, stopText } from '../learnProgress';
 import { allowOutsideOption, allowOutsideUsage, analyzeFile, fmt, printIssues, readRuleFile, table, type RuleFile } from '../shared';
 
 /** A number option: absent gives the default; anything else must pass `ok`. */
@@ -144,7 +144,7 @@ function asFigures(s: Scores): Figures {
 function figuresTable(before: AllFigures, after: AllFigures, objective: string): string {
   const withObjective = objective !== 'point F1';
   const rows = (['train', 'validation', 'test'] as const).map((s) => [
-    s,
+    s === 'test' ? 'test (read once, for this report)' : s,
     fmt(before[s].precision),
     fmt(before[s].recall),
     fmt(before[s].f1),
@@ -156,28 +156,56 @@ function figuresTable(before: AllFigures, after: AllFigures, objective: string):
   return table(['split', 'P before', 'R before', 'F1 before', 'P after', 'R after', 'F1 after', ...(withObjective ? [`${objective} before`, `${objective} after`] : [])], rows);
 }
 
-function summary(r: LearnResult, all: { before: AllFigures; after: AllFigures }, io: Io, written: string | undefined, trajectory: string, c: RuleChanges): string {
+interface SummaryContext {
+  file: string;
+  proposer: string;
+  /** The rules learned (with --all, those the file started with). */
+  rules: string[];
+  patience: number;
+}
+
+/** The searches, one row each, on the objective; the chosen one marked. */
+function searchesTable(r: LearnResult, patience: number): string {
+  const rows = r.runs.map((x, k) => [
+    `${x.restart + 1}${k === r.chosen ? ' (chosen)' : ''}`,
+    String(x.iterations),
+    String(x.accepted),
+    fmt(objOf(x.figures.train)),
+    fmt(objOf(x.figures.validation)),
+    stopText(x.stoppedBy, patience),
+  ]);
+  return table(['search', 'iterations', 'changes kept', `train ${r.objective}`, `validation ${r.objective}`, 'stopped'], rows);
+}
+
+function summary(r: LearnResult, all: { before: AllFigures; after: AllFigures }, io: Io, c: SummaryContext, written: string | undefined, trajectory: string, changes: RuleChanges): string {
   const secs = (r.durationMs / 1000).toFixed(1);
-  const stops = r.runs.map((x) => `search ${x.restart + 1}: ${x.iterations} iteration${x.iterations === 1 ? '' : 's'}, ${x.accepted} accepted, stopped by ${x.stoppedBy}`);
+  const what = c.rules.length === 1 ? `rule \`${c.rules[0]}\`` : c.rules.length ? `${c.rules.length} rules` : 'new rules';
+  const searches = r.runs.length === 1 ? '1 search' : `${r.runs.length} searches`;
+  const tokens = r.tokens.input || r.tokens.output ? ` (${r.tokens.input} input + ${r.tokens.output} output tokens)` : '';
+  const where = relative(io.cwd, trajectory) || trajectory;
   const names = (xs: string[]) => xs.map((n) => `\`${n}\``).join(', ');
   const lines = [
+    `Learned ${what} of ${c.file} with the ${c.proposer} proposer: ${searches}, ${secs} s${tokens}.`,
+    '',
+    'File-level precision, recall and F1:',
     figuresTable(all.before, all.after, r.objective),
     '',
     `Objective: ${r.objective}. Test was read once, for this table, after learning.`,
-    ...stops,
-    `${r.iterations} iterations, ${r.attempts} attempts, ${r.accepted} accepted, ${secs} s${r.tokens.input || r.tokens.output ? `, ${r.tokens.input} input + ${r.tokens.output} output tokens` : ''}.`,
-    r.runs.length > 1 && r.chosen >= 0 ? `Chosen on validation: search ${r.chosen + 1}.` : '',
+    '',
+    searchesTable(r, c.patience),
+    r.runs.length > 1 && r.chosen >= 0 ? `Chosen on validation: search ${r.chosen + 1}.` : undefined,
     r.selection && r.selection.value < r.selection.best - 1e-12
       ? `Chosen: the simplest of ${r.selection.versions} versions within one standard error of the best on validation (${r.objective} ${r.selection.value.toFixed(3)} against ${r.selection.best.toFixed(3)}).`
-      : '',
-    r.refit ? `Refitted on train and validation: ${r.refit.moved.length} threshold${r.refit.moved.length === 1 ? '' : 's'} moved; the validation figures are not held out.` : '',
-    c.changed.length ? `Changed: ${names(c.changed)}.` : !c.added.length && !c.removed.length ? 'No rule changed.' : '',
-    c.added.length ? `Added: ${names(c.added)}.` : '',
-    c.removed.length ? `Removed: ${names(c.removed)}.` : '',
-    written ? `Wrote ${relative(io.cwd, written) || written}.` : '',
-    `Trajectory: ${relative(io.cwd, trajectory) || trajectory}.`,
-  ];
-  return lines.filter((l, i) => l !== '' || i === 1).join('\n');
+      : undefined,
+    r.refit ? `Refitted on train and validation: ${r.refit.moved.length} threshold${r.refit.moved.length === 1 ? '' : 's'} moved; the validation figures are not held out.` : undefined,
+    '',
+    changes.changed.length ? `Changed: ${names(changes.changed)}.` : !changes.added.length && !changes.removed.length ? 'No rule changed.' : undefined,
+    changes.added.length ? `Added: ${names(changes.added)}.` : undefined,
+    changes.removed.length ? `Removed: ${names(changes.removed)}.` : undefined,
+    written ? `Wrote ${relative(io.cwd, written) || written}.` : undefined,
+    `${r.attempts} attempt${r.attempts === 1 ? '' : 's'} recorded (${r.accepted} kept) in ${where}: see them with \`arl history ${c.file}\`.`,
+  ].filter((l) => l !== undefined);
+  return lines.join('\n');
 }
 
 export const learnCommand: Command = {
@@ -196,8 +224,9 @@ final rules are the simplest version met whose objective on validation is within
 standard error of the best; --refit then fits their thresholds again on train and validation
 together (validation figures are then no longer held out). The test split is read once, after
 learning, for the report. The learned rules go into FILE (only rules change, and lets no rule uses any more) or to
---out; every attempt is appended to .arl/<file>.trajectory.jsonl. Ctrl-C stops and keeps the
-best rules found so far.
+--out; every attempt is appended to .arl/<file>.trajectory.jsonl. On a terminal, a status line
+shows the search, the iteration and the best objective so far on train and validation. Ctrl-C
+stops and keeps the best rules found so far.
 
 Options:
   --rule R          a rule to learn (repeatable)
@@ -264,7 +293,7 @@ ${allowOutsideUsage}`,
     // A trajectory that cannot be written (a link planted in .arl/) stops before any work.
     await checkArlFile(dirname(file.path), `${basename(file.path)}.trajectory.jsonl`);
     const history = (await readTrajectory(file.path)).attempts;
-    const bar = progressBar(io.stderr, 'learning');
+    const reporter = learnReporter(io.stderr, patience);
     let result: LearnResult;
     try {
       result = await learn(ctx, {
@@ -283,10 +312,11 @@ ${allowOutsideUsage}`,
         ruleFile: file.path,
         runId: `learn-${new Date().toISOString()}`,
         record: (a) => appendAttempt(file.path, a),
-        onProgress: (p) => bar.update(p.fraction),
+        onProgress: (p) => reporter.onProgress(p),
+        onSearchDone: (run, searches) => reporter.onSearchDone(run, searches),
       });
     } finally {
-      bar.done();
+      reporter.done();
     }
     for (const e of new Set(result.errors)) write(io.stderr, `arl learn: ${e}`);
 
@@ -309,7 +339,8 @@ ${allowOutsideUsage}`,
       else await writeOutput(out, text);
       written = out;
     }
-    write(io.stdout, summary(result, all, io, written, trajectoryPath(file.path), changes));
+    const shown = relative(io.cwd, file.path) || file.path;
+    write(io.stdout, summary(result, all, io, { file: shown, proposer: proposerName, rules: rules.length ? rules : [...known], patience }, written, trajectoryPath(file.path), changes));
     if (result.cancelled) return 130;
     return result.errors.length && !result.accepted ? 1 : 0;
   },

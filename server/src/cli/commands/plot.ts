@@ -6,7 +6,7 @@ import { buildPreview, PreviewError } from '../../preview/preview';
 import { renderSvg, svgToPng } from '../../preview/render';
 import { seriesSpec } from '../../../../webviews/src/spec';
 import { darkTheme, lightTheme } from '../../../../webviews/src/theme';
-import { writeOutput } from '../../io/safefs';
+import { checkOutput, writeOutput } from '../../io/safefs';
 import { UsageError, write, type Command } from '../command';
 import { allowOutsideOption, allowOutsideUsage, analyzeFile, readRuleFile } from '../shared';
 
@@ -56,7 +56,8 @@ ${allowOutsideUsage}`,
     if (!theme) throw new UsageError('--theme takes light or dark.');
 
     const file = await readRuleFile(positionals[0], io);
-    const analysis = await analyzeFile(file, io, { values });
+    await checkOutput(resolve(io.cwd, out));
+    const analysis = await analyzeFile(file, io, { values, oneShot: true });
     const rule = values.rule as string | undefined;
     let preview;
     try {

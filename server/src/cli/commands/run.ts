@@ -1,10 +1,11 @@
 // `arl run FILE`: every flagged point, for production alerting. Labels are not needed.
 import { csvCell } from '../../io/cells';
+import { plural } from '../../../../grammar/src/plural';
 import { resolve } from 'node:path';
 import { severities, type Severity } from '../../../../grammar/src/ast';
 import { formatTime } from '../../engine/frame';
 import { TRUE } from '../../engine/kernels';
-import { outputStream } from '../../io/safefs';
+import { checkOutput, outputStream } from '../../io/safefs';
 import { UsageError, write, type Command } from '../command';
 import { allowOutsideOption, allowOutsideUsage, analyzeFile, printIssues, readRuleFile } from '../shared';
 import { runOnDuckDb } from './run-duckdb';
@@ -35,8 +36,9 @@ ${allowOutsideUsage}`,
     if (engine !== 'memory' && engine !== 'duckdb') throw new UsageError('--engine takes memory or duckdb.');
     const file = await readRuleFile(positionals[0], io);
     const dataPath = typeof values.data === 'string' ? resolve(io.cwd, values.data) : undefined;
+    if (typeof values.out === 'string') await checkOutput(resolve(io.cwd, values.out));
     if (engine === 'duckdb') return runOnDuckDb(file, dataPath, values, io);
-    const a = await analyzeFile(file, io, { dataPath, unlabelled: true, values });
+    const a = await analyzeFile(file, io, { dataPath, unlabelled: true, values, oneShot: true });
     const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error'), io);
     if (errors || !a.data) {
       if (!a.data && !errors) write(io.stderr, 'No dataset: name one in the file or pass --data.');
@@ -72,7 +74,7 @@ ${allowOutsideUsage}`,
     }
     out.write(lines.length ? lines.join('\n') + '\n' : '');
     if (out !== io.stdout) await new Promise<void>((res, rej) => (out as NodeJS.WritableStream).end(() => res()).on?.('error', rej));
-    write(io.stderr, `${alerts} alerts on ${frame.length} points of ${frame.seriesIds.length} series.`);
+    write(io.stderr, `${plural(alerts, 'alert')} on ${plural(frame.length, 'point')} of ${plural(frame.seriesIds.length, 'series', 'series')}.`);
     return 0;
   },
 };

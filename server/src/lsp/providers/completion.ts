@@ -23,6 +23,8 @@ const declarations: { label: string; snippet: string; detail: string }[] = [
 const datasetKeys = datasetSettingDocs.map((s) => ({ label: s.name, detail: s.detail }));
 
 export function completions(parsed: ParseResult, offset: number, a: Analysis | undefined): CompletionItem[] {
+  // Inside a string: a category's values or column patterns; nothing in a title or a test name
+  // (the dataset path is paths.ts's).
   const inString = stringCompletions(parsed, offset, a);
   if (inString) return inString;
   const ctx = cursorContext(parsed, offset);

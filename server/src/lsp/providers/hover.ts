@@ -11,7 +11,8 @@ import { alarmLine, beatsBaseline, eventObjective, eventTriple, pointsText, rate
 import { categoryDistribution, distribution, type Summary } from '../../engine/stats';
 import { behaviourMarkdown } from '../../refine/behaviour';
 import type { RefineService } from '../refine';
-import { metricsTitle } from './lenses';
+import { pluralGrouped as plural } from '../../../../grammar/src/plural';
+import { alertsText, metricsTitle } from './lenses';
 
 const g = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString()) : '–');
 
@@ -121,15 +122,20 @@ function ruleHover(a: Analysis, name: string, split: ScoreSplit, refine?: Refine
   const s = a.scores(split);
   if (s && k >= 0 && a.ruleFlags[k].flags) {
     const r = s.rules[k];
-    parts.push('', `${metricsTitle(r)} (${split})`, '', `Fires on ${r.fires.toLocaleString('en-US')} points; catches ${r.uniqueTp} anomalies no other rule does.`);
+    parts.push(
+      '',
+      `${metricsTitle(r)} (${split})`,
+      '',
+      `Fires on ${plural(r.fires, 'point')}: ${alertsText(a, split, r)}. Catches ${plural(r.uniqueTp, 'anomaly', 'anomalies')} no other rule does.`,
+    );
     if (eventObjective(s)) parts.push('', `${eventTriple(r)} · ${alarmLine(r, s)}`);
-    if (r.unjudged) parts.push(`${r.unjudged} labelled points could not be judged (a missing value).`);
+    if (r.unjudged) parts.push(`${plural(r.unjudged, 'labelled point')} could not be judged (a missing value).`);
     const b = refine?.behaviour(a, name);
     if (b) parts.push('', '---', '', behaviourMarkdown(b));
   }
   if (s && e >= 0 && a.excludeFlags[e].flags) {
     const x = s.excludes[e];
-    parts.push('', `Removes ${x.removedFp} false alarms and ${x.removedTp} true anomalies (${split}).`);
+    parts.push('', `Removes ${plural(x.removedFp, 'false alarm')} and ${plural(x.removedTp, 'true anomaly', 'true anomalies')} (${split}).`);
   }
   return parts.join('\n');
 }
@@ -142,7 +148,7 @@ function datasetHover(a: Analysis, split: ScoreSplit): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const how = s.objective.set ? 'set in the dataset block' : `the default, because ${s.objective.why}`;
   const parts = [
-    `**dataset** \`${path}\`: ${n(s.series)} series, ${n(s.points)} points, ${n(s.labelled)} labelled, ${n(s.anomalies)} anomalies (${split})`,
+    `**dataset** \`${path}\`: ${plural(s.series, 'series', 'series')}, ${plural(s.points, 'point')}, ${n(s.labelled)} labelled, ${plural(s.anomalies, 'anomaly', 'anomalies')} (${split})`,
     '',
     `**Objective: ${s.objective.label}**, ${how}. Change it with \`objective = point_f1 | event_f1 | f_beta(B)\`. Tolerance: ${pointsText(s.tolerance)} before and after an event.`,
     '',

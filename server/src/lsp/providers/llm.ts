@@ -10,8 +10,8 @@ import { proposeWithLlm } from '../../refine/llm';
 import { warningKey, type LlmWarning } from '../../refine/models';
 import { buildRefinePrompt, promptText } from '../../refine/prompt';
 import { checkArlFile } from '../../io/safefs';
-import { appendAttempt, makeAttempt, readTrajectory } from '../../refine/trajectory';
-import type { RecordAttemptParams, RefineLlmParams, RefineLlmResult } from '../protocol';
+import { appendAttempt, makeAttempt, makeEditRecord, readTrajectory } from '../../refine/trajectory';
+import type { RecordAttemptParams, RecordUndoParams, RefineLlmParams, RefineLlmResult } from '../protocol';
 import type { RefineService } from '../refine';
 import { restrictedMessage, type Trust } from '../trust';
 
@@ -70,17 +70,22 @@ export async function llmPrompt(a: Analysis, rule: string, model: string, refine
   return `Model: ${model}, temperature 0. This is sent to the Anthropic Messages API, with your API key in a header.\n\n${promptText(prompt)}`;
 }
 
-/** An applied proposal: scored again on the text it produced and appended as accepted. */
-export async function recordAttempt(a: Analysis, p: RecordAttemptParams, refine: RefineService, trust: Trust): Promise<void> {
+/** An applied proposal: scored again on the text it produced and appended as accepted; its id. */
+export async function recordAttempt(a: Analysis, p: RecordAttemptParams, refine: RefineService, trust: Trust): Promise<{ id: string } | null> {
   trust.assertWritable();
-  if (!a.path || !refine.canRefine(a, p.rule)) return;
+  if (!a.path || !refine.canRefine(a, p.rule)) return null;
   const ctx = refine.context(a);
   const after = evaluate(ctx, ctx.text).split();
   const beforeText = ctx.text.replace(p.after, () => p.before);
   const figuresBefore = beforeText !== ctx.text ? evaluate(ctx, beforeText).split() : after;
-  await appendAttempt(
-    a.path,
-    makeAttempt(a.path, { rule: p.rule, proposer: p.proposer, title: p.title, before: p.before, after: p.after, analysis: '', figuresBefore, figuresAfter: after, accepted: true, reason: 'applied in the editor', durationMs: 0 }),
-    { roots: trust.workspaceOf(a.path) },
-  );
+  const attempt = makeAttempt(a.path, { rule: p.rule, proposer: p.proposer, title: p.title, before: p.before, after: p.after, analysis: '', figuresBefore, figuresAfter: after, accepted: true, reason: 'applied in the editor', durationMs: 0 });
+  await appendAttempt(a.path, attempt, { roots: trust.workspaceOf(a.path) });
+  return { id: attempt.id };
+}
+
+/** An undo or redo of an applied proposal, appended as a record of its own. */
+export async function recordUndo(a: Analysis, p: RecordUndoParams, trust: Trust): Promise<void> {
+  trust.assertWritable();
+  if (!a.path) return;
+  await appendAttempt(a.path, makeEditRecord(a.path, p.action, { id: p.attempt, rule: p.rule }), { roots: trust.workspaceOf(a.path) });
 }

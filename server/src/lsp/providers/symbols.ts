@@ -11,17 +11,18 @@ export function documentSymbols(parsed: ParseResult): DocumentSymbol[] {
     const sel = (s: { start: number; end: number } | undefined) => (s ? index.range(s.start, s.end) : index.range(d.keyword.start, d.keyword.end));
     switch (d.kind) {
       case 'dataset':
-        out.push({ name: d.path?.value ?? 'dataset', detail: 'dataset', kind: SymbolKind.File, range, selectionRange: sel(d.path) });
+        // VS Code rejects an empty name: `dataset ""` is what the editor shows after typing a quote.
+        out.push({ name: d.path?.value || 'dataset', detail: 'dataset', kind: SymbolKind.File, range, selectionRange: sel(d.path) });
         break;
       case 'let':
-        if (d.name) out.push({ name: d.name.name, detail: 'let', kind: SymbolKind.Variable, range, selectionRange: sel(d.name) });
+        if (d.name?.name) out.push({ name: d.name.name, detail: 'let', kind: SymbolKind.Variable, range, selectionRange: sel(d.name) });
         break;
       case 'rule':
       case 'exclude':
-        if (d.name) out.push({ name: d.name.name, detail: d.title?.value ?? d.kind, kind: d.kind === 'rule' ? SymbolKind.Event : SymbolKind.Null, range, selectionRange: sel(d.name) });
+        if (d.name?.name) out.push({ name: d.name.name, detail: d.title?.value || d.kind, kind: d.kind === 'rule' ? SymbolKind.Event : SymbolKind.Null, range, selectionRange: sel(d.name) });
         break;
       case 'test':
-        out.push({ name: d.title?.value ?? 'test', detail: 'test', kind: SymbolKind.Method, range, selectionRange: sel(d.title) });
+        out.push({ name: d.title?.value || 'test', detail: 'test', kind: SymbolKind.Method, range, selectionRange: sel(d.title) });
         break;
     }
   }

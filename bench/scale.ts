@@ -1,0 +1,231 @@
+// ARL against DuckDB on a large stock-out file (1,000,000 products x 53 weeks by default), side by
+// side in one run: `arl eval --split all` cold (no frame cache), then with the cache written and
+// read; DuckDB's read_csv and a window query computing the same flags (2 threads); the engine's
+// features and evaluation against the hand-written loop (bench/stockout-loop.ts), cold vs cold;
+// and the language server's first lenses and edit-to-lenses on 100,000 products. Each command
+// runs in its own process; peak RSS is that process's. The data is made once with
+// `arl example stockout DIR --series N` in the temporary folder and kept for the next run.
+// Run: node bench/run.mjs scale [series, default 1000000]
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CodeLensRequest, DidChangeTextDocumentNotification } from 'vscode-languageserver-protocol/node';
+import { analyze } from '../server/src/engine/analyze';
+import { Evaluator, FeatureCache } from '../server/src/engine/evaluate';
+import { TRUE } from '../server/src/engine/kernels';
+import { DatasetStore } from '../server/src/engine/store';
+import { startTestServer } from '../test/support/lsp';
+import { handFlags } from './stockout-loop';
+import { median, spread } from './util';
+
+const series = Number(process.argv[2] ?? 1_000_000);
+const lspSeries = Math.min(series, 100_000);
+const root = resolve('.');
+const arlBin = join(root, 'dist', 'arl.cjs');
+// The command line as built from this tree.
+execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+const work = mkdtempSync(join(tmpdir(), 'arl-bench-rss-'));
+// Peak RSS of a child process, written by the child itself as it exits.
+const preload = join(work, 'rss.cjs');
+writeFileSync(preload, "process.on('exit', () => require('fs').writeFileSync(process.env.ARL_BENCH_RSS, String(process.resourceUsage().maxRSS * 1024)));\n");
+
+const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** A stock-out example of `n` products in the temporary folder, made once. */
+function dataset(n: number): { dir: string; arl: string; csv: string } {
+  const dir = join(tmpdir(), `arl-bench-scale-${n}`);
+  const arl = join(dir, 'stockout.arl');
+  const csv = join(dir, 'stockout.csv');
+  const done = join(dir, '.complete');
+  if (!existsSync(done)) {
+    rmSync(dir, { recursive: true, force: true });
+    const t = performance.now();
+    execFileSync(process.execPath, [arlBin, 'example', 'stockout', dir, '--series', String(n)], { stdio: 'inherit' });
+    writeFileSync(done, '');
+    console.log(`made in ${s(performance.now() - t)}`);
+  }
+  return { dir, arl, csv };
+}
+
+interface Run {
+  ms: number;
+  rss: number;
+  stdout: string;
+}
+
+/** Runs `node args` in a child process: wall time and peak RSS. */
+function run(args: string[], opts: { env?: Record<string, string> } = {}): Promise<Run> {
+  const rssFile = join(work, `rss-${Math.random().toString(36).slice(2)}`);
+  return new Promise((done, fail) => {
+    const t = performance.now();
+    const child = spawn(process.execPath, ['--require', preload, ...args], { cwd: root, env: { ...process.env, ...opts.env, ARL_BENCH_RSS: rssFile }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const ms = performance.now() - t;
+      if (code !== 0) return fail(new Error(`${args.join(' ')} exited with ${code}`));
+      done({ ms, rss: Number(readFileSync(rssFile, 'utf8')), stdout });
+    });
+  });
+}
+
+interface Counts {
+  fires: number;
+  tp: number;
+}
+
+async function arlEval(arl: string, cache: boolean): Promise<Run & Counts & { load: number; compute: number }> {
+  const r = await run([arlBin, 'eval', arl, '--split', 'all', '--json', ...(cache ? [] : ['--no-cache'])]);
+  const out = JSON.parse(r.stdout);
+  return { ...r, fires: out.scores.file.fires, tp: out.scores.file.tp, load: out.timings.load, compute: out.timings.features + out.timings.evaluate };
+}
+
+// The stock-out rules in SQL: the same windows, missing values as NULL (a comparison with one is
+// not true), division by zero as NULL, the exclude vetoing only where it is true.
+const duckdbScript = `
+import { DuckDBInstance } from '@duckdb/node-api';
+const csv = process.env.ARL_BENCH_CSV.replaceAll("'", "''");
+const db = await DuckDBInstance.create(':memory:', { threads: '2' });
+const c = await db.connect();
+const q = \`
+WITH t AS (
+  SELECT oos_ratio AS x, is_anomaly AS y,
+    row_number() OVER w - 1 AS k,
+    lag(oos_ratio, 1) OVER w AS x1, lag(oos_ratio, 2) OVER w AS x2, lag(oos_ratio, 3) OVER w AS x3,
+    median(oos_ratio) OVER (w ROWS BETWEEN 4 PRECEDING AND 1 PRECEDING) AS recent,
+    avg(oos_ratio) OVER (w ROWS BETWEEN 52 PRECEDING AND 1 PRECEDING) AS m,
+    stddev_samp(oos_ratio) OVER (w ROWS BETWEEN 52 PRECEDING AND 1 PRECEDING) AS sd,
+    avg(abs(oos_ratio)) OVER (w ROWS BETWEEN 52 PRECEDING AND 1 PRECEDING) AS mabs,
+    count(oos_ratio) OVER (w ROWS BETWEEN 52 PRECEDING AND 1 PRECEDING) AS n
+  FROM read_csv('\${csv}', header = true,
+    columns = {'sku': 'VARCHAR', 'week': 'DATE', 'oos_ratio': 'DOUBLE', 'units': 'DOUBLE', 'is_anomaly': 'INTEGER', 'reason': 'VARCHAR'})
+  WINDOW w AS (PARTITION BY sku ORDER BY week)
+), f AS (
+  SELECT y, coalesce(
+      x >= 80 OR (x / nullif(x1, 0) > 10 AND x >= 50)
+      OR (x >= 35 AND (CASE WHEN k >= 52 AND n >= 2 THEN (x - m) / greatest(coalesce(sd, 0), 1e-3 * mabs, 1e-9) END) >= 5)
+      OR ((CASE WHEN k >= 4 THEN recent END) < 3 AND x >= 12)
+      OR (x > x1 AND x1 > x2 AND x2 > x3 AND x >= 45), false)
+    AND NOT coalesce(x < 0.5 * x1, false) AS flagged
+  FROM t
+)
+SELECT count(*) FILTER (WHERE flagged) AS fires, count(*) FILTER (WHERE flagged AND y = 1) AS tp FROM f\`;
+const rows = (await c.runAndReadAll(q)).getRowObjectsJson();
+console.log(JSON.stringify({ fires: Number(rows[0].fires), tp: Number(rows[0].tp) }));
+`;
+
+async function duckdb(csv: string): Promise<Run & Counts> {
+  // @duckdb/node-api is resolved from this repository's node_modules (a dev dependency).
+  const r = await run(['--input-type=module', '-e', duckdbScript], { env: { ARL_BENCH_CSV: csv } });
+  return { ...r, ...JSON.parse(r.stdout) };
+}
+
+/** Features and evaluation of the example's rules against the hand-written loop, in process, cold vs cold. */
+async function computeVsHand(arl: string, dir: string): Promise<{ engine: number[]; hand: number[]; engineCpu: number[]; handCpu: number[]; flagged: number }> {
+  const a = await analyze(readFileSync(arl, 'utf8'), arl, { store: new DatasetStore(), cacheRoot: dir });
+  const f = a.data!.frame;
+  void f.columns.get('oos_ratio');
+  const engine: number[] = [];
+  const hand: number[] = [];
+  const engineCpu: number[] = [];
+  const handCpu: number[] = [];
+  const cpu = (from: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(from);
+    return (d.user + d.system) / 1000;
+  };
+  let flagged = 0;
+  for (let r = 0; r < 3; r++) {
+    let c = process.cpuUsage();
+    let t = performance.now();
+    const ev = new Evaluator(f, new FeatureCache(8 * 8 * f.length));
+    const rules = a.program.rules.map((d) => ev.column(d.node!));
+    const excl = a.program.excludes.map((d) => ev.column(d.node!));
+    const out = new Uint8Array(f.length);
+    for (const c of rules) for (let i = 0; i < f.length; i++) out[i] |= c[i] === TRUE ? 1 : 0;
+    for (const c of excl) for (let i = 0; i < f.length; i++) if (c[i] === TRUE) out[i] = 0;
+    engine.push(performance.now() - t);
+    engineCpu.push(cpu(c));
+    c = process.cpuUsage();
+    t = performance.now();
+    const h = handFlags(f);
+    hand.push(performance.now() - t);
+    handCpu.push(cpu(c));
+    let diff = 0;
+    flagged = 0;
+    for (let i = 0; i < f.length; i++) (diff += +(out[i] !== h[i])), (flagged += out[i]);
+    if (diff) throw new Error(`the hand-written loop disagrees with the engine at ${diff} points`);
+  }
+  return { engine, hand, engineCpu, handCpu, flagged };
+}
+
+/** First lenses after opening (no frame cache, then with it) and edit-to-lenses, through the language server. */
+async function lsp(arl: string, dir: string): Promise<{ cold: number; warm: number; edits: number[] }> {
+  const text = readFileSync(arl, 'utf8');
+  const uri = pathToFileURL(arl).href;
+  const open = async () => {
+    // A long debounce: the lens request itself triggers the analysis.
+    const client = await startTestServer({}, { debounceMs: 60000 });
+    const t = performance.now();
+    await client.open(uri, text);
+    const lenses = await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    if (!lenses?.length) throw new Error('no lenses');
+    return { client, ms: performance.now() - t };
+  };
+  rmSync(join(dir, '.arl', 'cache'), { recursive: true, force: true });
+  const first = await open();
+  first.client.close();
+  // The server writes the frame cache in the background: the next session starts once it is there.
+  const cacheDir = join(dir, '.arl', 'cache');
+  while (!(existsSync(cacheDir) && readdirSync(cacheDir).some((f) => f.endsWith('.arlc')))) await new Promise((r) => setTimeout(r, 100));
+  const second = await open();
+  const client = second.client;
+  const edits: number[] = [];
+  let version = 1;
+  for (let r = 0; r < 21; r++) {
+    const edited = text.replace('oos_ratio >= 80', `oos_ratio >= ${70 + (r % 20)}`);
+    const t = performance.now();
+    await client.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: ++version }, contentChanges: [{ text: edited }] });
+    const lenses = await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    if (!lenses?.length) throw new Error('no lenses');
+    if (r > 0) edits.push(performance.now() - t);
+  }
+  client.close();
+  return { cold: first.ms, warm: second.ms, edits };
+}
+
+const big = dataset(series);
+const size = statSync(big.csv).size;
+console.log(`data: ${series.toLocaleString('en-US')} products x 53 weeks, ${gb(size)} of CSV (${big.dir})`);
+rmSync(join(big.dir, '.arl', 'cache'), { recursive: true, force: true });
+
+const cold = await arlEval(big.arl, false);
+const write = await arlEval(big.arl, true);
+const warm = await arlEval(big.arl, true);
+const duck = await duckdb(big.csv);
+const same = cold.fires === duck.fires && cold.tp === duck.tp && warm.fires === cold.fires && write.fires === cold.fires;
+console.log('');
+console.log('                                          wall     load  compute  peak RSS  flagged      TP');
+const line = (name: string, r: Run & Counts, load?: number, compute?: number) =>
+  console.log(`${name.padEnd(40)} ${s(r.ms).padStart(6)} ${(load === undefined ? '' : s(load)).padStart(8)} ${(compute === undefined ? '' : s(compute)).padStart(8)} ${gb(r.rss).padStart(9)} ${String(r.fires).padStart(8)} ${String(r.tp).padStart(7)}`);
+line('arl eval --split all, no cache', cold, cold.load, cold.compute);
+line('arl eval --split all, writing the cache', write, write.load, write.compute);
+line('arl eval --split all, cache read', warm, warm.load, warm.compute);
+line('DuckDB read_csv + window query, 2 threads', duck);
+console.log('');
+console.log(`counts ${same ? 'identical' : 'DIFFER'}`);
+console.log(`ARL cold / DuckDB: ${(cold.ms / duck.ms).toFixed(2)}x (goal <= 0.5x); peak RSS ${gb(cold.rss)} (goal <= 2.5 GB); with the cache ${s(warm.ms)} (goal <= 3 s)`);
+
+const c = await computeVsHand(big.arl, big.dir);
+console.log(`engine features + evaluate: ${spread(c.engine)}; CPU ${spread(c.engineCpu)}`);
+console.log(`hand-written loop:          ${spread(c.hand)}; CPU ${spread(c.handCpu)}`);
+console.log(`engine / hand-written: ${(median(c.engine) / median(c.hand)).toFixed(2)}x wall, ${(median(c.engineCpu) / median(c.handCpu)).toFixed(2)}x CPU (goal <= 2x); both flag ${c.flagged} points`);
+
+const small = dataset(lspSeries);
+const l = await lsp(small.arl, small.dir);
+console.log(`language server, ${lspSeries.toLocaleString('en-US')} products: first lenses after open ${s(l.cold)} without the frame cache, ${s(l.warm)} with it (goal <= 2 s); edit-to-lenses ${spread(l.edits)} (goal: median <= 50 ms)`);
+rmSync(work, { recursive: true, force: true });
+process.exit(same ? 0 : 1);

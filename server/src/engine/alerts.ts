@@ -1,0 +1,60 @@
+// The noise budget: how many alerts a rule raises per week, an alert being a flagged point (a row
+// `arl run` writes; the event figures' alarms are runs of them). Defined when the time column holds
+// dates; a split's weeks are the span of its points' times plus one time step (a weekly series of
+// 53 points covers 53 weeks).
+import type { Frame } from './frame';
+import type { SplitIndex } from './metrics';
+
+const week = 7 * 24 * 3600 * 1000;
+const spans = new WeakMap<SplitIndex, number | null>();
+const steps = new WeakMap<Frame, number>();
+
+/** The usual gap between consecutive points of a series (the median of up to 1,000 series' first gaps). */
+function timeStep(frame: Frame): number {
+  let step = steps.get(frame);
+  if (step !== undefined) return step;
+  const gaps: number[] = [];
+  for (let s = 0; s < frame.seriesIds.length && gaps.length < 1000; s++) {
+    const a = frame.seriesStart[s];
+    if (frame.seriesStart[s + 1] - a >= 2) gaps.push(frame.time[a + 1] - frame.time[a]);
+  }
+  gaps.sort((x, y) => x - y);
+  step = gaps.length ? gaps[gaps.length >> 1] : 0;
+  steps.set(frame, step);
+  return step;
+}
+
+/** Weeks the split covers; null when times are not dates (or the split is empty). */
+export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
+  if (frame.timeKind !== 'date') return null;
+  const known = spans.get(idx);
+  if (known !== undefined) return known;
+  let lo = Infinity;
+  let hi = -Infinity;
+  const mask = idx.mask;
+  for (let w = 0; w < mask.length; w++) {
+    let m = mask[w];
+    while (m) {
+      const b = 31 - Math.clz32(m & -m);
+      m &= m - 1;
+      const t = frame.time[(w << 5) + b];
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+  }
+  const weeks = lo <= hi ? (hi - lo + timeStep(frame)) / week : null;
+  const out = weeks && weeks > 0 ? weeks : null;
+  spans.set(idx, out);
+  return out;
+}
+
+/** Alerts per week, or null when weeks are unknown. */
+export function perWeek(fires: number, weeks: number | null): number | null {
+  return weeks ? fires / weeks : null;
+}
+
+/** "12.9" (alerts per week); "–" when unknown. */
+export function perWeekText(x: number | null): string {
+  if (x === null) return '–';
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}

@@ -1,0 +1,226 @@
+// The points scoring walks, found without visiting every point where the split allows it: the
+// labelled points of a frame (once per frame), a split's points as a bit set (whole series at a
+// time for splits by series), its segments (runs of split points within a series) and its runs of
+// anomalies. Flags become bit sets once per flag column. Shared by metrics.ts and events.ts.
+import type { Frame } from './frame';
+import { TRUE, type Bool } from './kernels';
+import type { ScoreSplit } from './metrics';
+import { splitIndex, type Splits } from './split';
+
+/** The labelled points of a frame, in order, and which of them are anomalies. */
+export interface Labelled {
+  points: Int32Array;
+  anomaly: Uint8Array;
+}
+
+const labelledOf = new WeakMap<Frame, Labelled>();
+
+export function labelledPoints(frame: Frame): Labelled {
+  let l = labelledOf.get(frame);
+  if (!l) {
+    const label = frame.label;
+    let n = 0;
+    if (label) for (let i = 0; i < label.length; i++) if (label[i] === label[i]) n++;
+    const points = new Int32Array(n);
+    const anomaly = new Uint8Array(n);
+    if (label) {
+      for (let i = 0, k = 0; i < label.length; i++) {
+        const y = label[i];
+        if (y !== y) continue;
+        points[k] = i;
+        anomaly[k++] = y === 1 ? 1 : 0;
+      }
+    }
+    labelledOf.set(frame, (l = { points, anomaly }));
+  }
+  return l;
+}
+
+export function hasBit(bits: Uint32Array, i: number): boolean {
+  return (bits[i >>> 5] & (1 << (i & 31))) !== 0;
+}
+
+/** Sets bits [a, b). */
+export function setBits(bits: Uint32Array, a: number, b: number): void {
+  if (a >= b) return;
+  const wa = a >>> 5;
+  const wb = (b - 1) >>> 5;
+  const head = -1 << (a & 31);
+  const tail = -1 >>> (31 - ((b - 1) & 31));
+  if (wa === wb) {
+    bits[wa] |= head & tail;
+    return;
+  }
+  bits[wa] |= head;
+  bits.fill(-1 >>> 0, wa + 1, wb);
+  bits[wb] |= tail;
+}
+
+/** Whether any bit in [a, b) is set. */
+export function anyBit(bits: Uint32Array, a: number, b: number): boolean {
+  for (let i = a; i < b; ) {
+    const w = i >>> 5;
+    let word = bits[w] & (-1 << (i & 31));
+    const end = (w + 1) << 5;
+    if (end > b) word &= -1 >>> (31 - ((b - 1) & 31));
+    if (word !== 0) return true;
+    i = end;
+  }
+  return false;
+}
+
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+const uniformOf = new WeakMap<Splits, boolean>();
+
+/** Whether every series lies in one split (the hash split), checked once per split assignment. */
+function bySeries(frame: Frame, splits: Splits): boolean {
+  let u = uniformOf.get(splits);
+  if (u === undefined) {
+    u = splits.by === 'series';
+    const of = splits.of;
+    const starts = frame.seriesStart;
+    for (let s = 0; s + 1 < starts.length && u; s++) {
+      const first = of[starts[s]];
+      for (let i = starts[s] + 1; i < starts[s + 1]; i++) {
+        if (of[i] !== first) {
+          u = false;
+          break;
+        }
+      }
+    }
+    uniformOf.set(splits, u);
+  }
+  return u;
+}
+
+/** A split's points as a bit set: whole series at a time when the split is by series. */
+export function splitMask(frame: Frame, splits: Splits, split: ScoreSplit): Uint32Array {
+  const n = frame.length;
+  const mask = new Uint32Array((n + 31) >>> 5);
+  if (split === 'all') {
+    setBits(mask, 0, n);
+    return mask;
+  }
+  const want = splitIndex[split];
+  const starts = frame.seriesStart;
+  if (bySeries(frame, splits)) {
+    for (let s = 0; s + 1 < starts.length; s++) if (starts[s] < starts[s + 1] && splits.of[starts[s]] === want) setBits(mask, starts[s], starts[s + 1]);
+    return mask;
+  }
+  const of = splits.of;
+  for (let i = 0; i < n; i++) if (of[i] === want) mask[i >>> 5] |= 1 << (i & 31);
+  return mask;
+}
+
+/** What scoring needs of one split. */
+export interface SplitPoints {
+  mask: Uint32Array;
+  points: number;
+  /** Series with a point in the split. */
+  series: number;
+  /** Labelled points in the split, and their labels. */
+  labelled: Int32Array;
+  isAnomaly: Uint8Array;
+  anomalies: number;
+  /** Runs of consecutive anomalies within a series: [start, end) pairs. */
+  runs: Int32Array;
+}
+
+const splitPointsOf = new WeakMap<Splits, Map<ScoreSplit, SplitPoints>>();
+
+export function splitPoints(frame: Frame, splits: Splits, split: ScoreSplit): SplitPoints {
+  let bySplit = splitPointsOf.get(splits);
+  if (!bySplit) splitPointsOf.set(splits, (bySplit = new Map()));
+  let p = bySplit.get(split);
+  if (p) return p;
+  const mask = splitMask(frame, splits, split);
+  const all = labelledPoints(frame);
+  const labelled = new Int32Array(all.points.length);
+  const isAnomaly = new Uint8Array(all.points.length);
+  let m = 0;
+  let anomalies = 0;
+  for (let k = 0; k < all.points.length; k++) {
+    const i = all.points[k];
+    if (!hasBit(mask, i)) continue;
+    labelled[m] = i;
+    isAnomaly[m++] = all.anomaly[k];
+    anomalies += all.anomaly[k];
+  }
+  const starts = frame.seriesStart;
+  let points = 0;
+  let series = 0;
+  for (let w = 0; w < mask.length; w++) if (mask[w]) points += popcount(mask[w]);
+  for (let s = 0; s + 1 < starts.length; s++) if (anyBit(mask, starts[s], starts[s + 1])) series++;
+  // Runs: anomalies at consecutive points of one series (both in the split, so both here).
+  const runs: number[] = [];
+  let start = -1;
+  let last = -2;
+  let end = 0;
+  let s = 0;
+  for (let k = 0; k < m; k++) {
+    if (!isAnomaly[k]) continue;
+    const i = labelled[k];
+    if (start >= 0 && (i !== last + 1 || i >= end)) {
+      runs.push(start, last + 1);
+      start = -1;
+    }
+    if (start < 0) {
+      start = i;
+      while (starts[s + 1] <= i) s++;
+      end = starts[s + 1];
+    }
+    last = i;
+  }
+  if (start >= 0) runs.push(start, last + 1);
+  p = { mask, points, series, labelled: labelled.slice(0, m), isAnomaly: isAnomaly.slice(0, m), anomalies, runs: Int32Array.from(runs) };
+  bySplit.set(split, p);
+  return p;
+}
+
+/** Runs of a split's points within one series: [start, end) pairs, in order. */
+export function segmentsOf(frame: Frame, splits: Splits, split: ScoreSplit, mask: Uint32Array): Int32Array {
+  const starts = frame.seriesStart;
+  const out: number[] = [];
+  const whole = split === 'all' || bySeries(frame, splits);
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const a = starts[s];
+    const b = starts[s + 1];
+    if (whole) {
+      if (a < b && hasBit(mask, a)) out.push(a, b);
+      continue;
+    }
+    let seg = -1;
+    for (let i = a; i <= b; i++) {
+      const inSplit = i < b && hasBit(mask, i);
+      if (inSplit && seg < 0) seg = i;
+      if (!inSplit && seg >= 0) out.push(seg, i), (seg = -1);
+    }
+  }
+  return Int32Array.from(out);
+}
+
+// A flag column as a bit set (1 where it is true), made once per column: flag columns of
+// unchanged rules are the same arrays after an edit (the feature cache).
+const bitsOf = new WeakMap<Bool, Uint32Array>();
+
+export function trueBits(flags: Bool): Uint32Array {
+  let bits = bitsOf.get(flags);
+  if (!bits) {
+    const n = flags.length;
+    bits = new Uint32Array((n + 31) >>> 5);
+    for (let w = 0; w < bits.length; w++) {
+      const base = w << 5;
+      const end = Math.min(32, n - base);
+      let word = 0;
+      for (let b = 0; b < end; b++) if (flags[base + b] === TRUE) word |= 1 << b;
+      bits[w] = word;
+    }
+    bitsOf.set(flags, bits);
+  }
+  return bits;
+}
