@@ -112,6 +112,17 @@ describe('label sidecar', () => {
     expect(second.a.scores('all')!.labelled).toBe(3);
   });
 
+  it('merges over a frame read back from the frame cache, which still notes a damaged column', async () => {
+    const p = project();
+    await appendLabels(p.csv, [entry('a', '1', 1, 'human'), entry('b', '1', 0, 'llm:m')]);
+    const text = readFileSync(p.arl, 'utf8');
+    const first = await analyze(text, p.arl, { store: new DatasetStore(), cacheRoot: p.dir });
+    const second = await analyze(text, p.arl, { store: new DatasetStore(), cacheRoot: p.dir });
+    expect(second.data!.cache).toBe('read');
+    expect(second.data!.labels!.overlay.counts).toEqual({ csv: 2, llm: 1, human: 1 });
+    expect(second.scores('all')).toEqual(first.scores('all'));
+  });
+
   it('reports unreadable lines and unknown points at the dataset block, and uses the rest', async () => {
     const p = project();
     await appendLabels(p.csv, [entry('a', '1', 1, 'human'), entry('zz', '1', 1, 'human')]);

@@ -132,8 +132,17 @@ export class DatasetStore {
         error = (e as Error).message;
       }
       const overlay = mergeLabels(base.frame, sidecar?.entries ?? []);
-      // The loaded frame (maybe read lazily from the cache) behind a new id and label column.
-      const frame = Object.create(base.frame, { id: { value: newFrameId() }, label: { value: overlay.label } }) as Frame;
+      // The loaded frame behind a new id and label column. A frame read from the cache reads its
+      // columns when first used and notes damage on itself: everything else goes to it, unchanged.
+      const id = newFrameId();
+      const frame = new Proxy(base.frame, {
+        get(target, key) {
+          if (key === 'id') return id;
+          if (key === 'label') return overlay.label;
+          const v = Reflect.get(target, key, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
       const indexes = new Map<string, ScoringIndex>();
       return {
         ...base,
