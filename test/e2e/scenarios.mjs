@@ -175,10 +175,16 @@ async function codeAction(page, re) {
   let asked = false;
   await until(`an action matching ${re}`, async () => {
     if (await row.isVisible()) return true;
-    const shown = (await menu.isVisible().catch(() => false)) || (await none.isVisible().catch(() => false));
-    if (shown) {
+    if (await menu.isVisible().catch(() => false)) {
       await page.keyboard.press('Escape');
-      await until('the menu to close', async () => !(await menu.isVisible().catch(() => false)) && !(await none.isVisible().catch(() => false)));
+      await until('the menu to close', async () => !(await menu.isVisible().catch(() => false)));
+      asked = false;
+    }
+    if (await none.isVisible().catch(() => false)) {
+      // The message stays until the cursor moves (Escape does not close it): move there and back.
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowLeft');
+      await until('the "No code actions" message to close', async () => !(await none.isVisible().catch(() => false)));
       asked = false;
     }
     if (!asked) {
