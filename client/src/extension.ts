@@ -4,8 +4,10 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { ClientCommands, FileStatusNotification, MetricsRequest, WorkspaceTrustNotification, type FileStatus, type PreviewRuleArgs, type ScoreSplit, type SweepArgs } from '../../server/src/lsp/protocol';
 import { plural } from '../../grammar/src/plural';
+import { LabelCommands } from './labels';
 import { LlmCommands, secretKey } from './llm';
 import { PreviewPanels } from './previewPanel';
+import { ReviewPanels } from './reviewPanel';
 import { StatusBar } from './statusBar';
 import { SweepPanels } from './sweepPanel';
 import { TrajectoryPanels } from './trajectoryPanel';
@@ -56,9 +58,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         if (vscode.workspace.isTrusted || !actions) return actions;
         return actions.filter((a) => !('command' in a && (a.command as vscode.Command | undefined)?.command === ClientCommands.refineWithLlm));
       },
-      // The lens tooltip (LSP 3.18's Command.tooltip) rides in the command's first argument.
+      // The lens tooltip (LSP 3.18's Command.tooltip) rides in the command's first argument. The
+      // labels lens opens the review queue; in an untrusted workspace there are no labels to review.
       async provideCodeLenses(document, token, next) {
-        const lenses = await next(document, token);
+        const lenses = (await next(document, token))?.filter((l) => vscode.workspace.isTrusted || l.command?.command !== ClientCommands.reviewLabels);
         for (const l of lenses ?? []) {
           const tip = (l.command?.arguments?.[0] as { tooltip?: unknown } | undefined)?.tooltip;
           if (l.command && typeof tip === 'string') l.command.tooltip = tip;
@@ -85,13 +88,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     (uri, a) => undo.applied(uri, a),
   );
-  context.subscriptions.push(status, previews, sweeps, trajectories, undo, ...llm.register());
+  const labels = new LabelCommands(context, current, output, (url) => llm.agreeToBaseUrl(url));
+  const reviews = new ReviewPanels(context, current, output);
+  context.subscriptions.push(status, previews, sweeps, trajectories, undo, reviews, ...llm.register(), ...labels.register());
   context.subscriptions.push(
     client.onNotification(FileStatusNotification, (s: FileStatus) => {
       status.update(s);
       if (s.state !== 'loading') {
         previews.changed(s.uri);
         sweeps.changed(s.uri);
+        reviews.changed(s.uri);
       }
     }),
     vscode.window.onDidChangeActiveTextEditor((e) => status.show(e?.document.uri.toString())),
@@ -106,6 +112,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('arl.showTrajectory', (args?: { uri?: string; rule?: string } | vscode.Uri) =>
       trajectories.show(args instanceof vscode.Uri ? { uri: args.toString() } : args),
     ),
+    vscode.commands.registerCommand('arl.reviewLabels', (args?: { uri?: string } | vscode.Uri) => reviews.show(args instanceof vscode.Uri ? { uri: args.toString() } : args)),
     vscode.commands.registerCommand('arl.restartServer', async () => {
       await client?.restart();
       output.info('Language server restarted.');

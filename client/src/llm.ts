@@ -147,7 +147,7 @@ export class LlmCommands {
    * A base URL from the workspace's settings (not the user's) sends the key elsewhere: asked once
    * per URL and workspace, naming where it is set.
    */
-  private async agreeToBaseUrl(baseUrl: string | undefined): Promise<boolean> {
+  async agreeToBaseUrl(baseUrl: string | undefined): Promise<boolean> {
     if (isDefaultBaseUrl(baseUrl)) return true;
     const inspect = vscode.workspace.getConfiguration('arl').inspect<string>('llm.baseUrl');
     const where = inspect?.workspaceFolderValue ? "this folder's settings (.vscode/settings.json)" : inspect?.workspaceValue ? "this workspace's settings" : undefined;
@@ -156,7 +156,7 @@ export class LlmCommands {
     if (agreed === baseUrl) return true;
     const send = 'Send There';
     const pick = await vscode.window.showWarningMessage(
-      `ARL: ${where} set arl.llm.baseUrl to ${baseUrl}: "Refine with LLM" would send the rule, its data summary and your API key there instead of to Anthropic's API.`,
+      `ARL: ${where} set arl.llm.baseUrl to ${baseUrl}: the LLM commands would send rules, data summaries, plots of series and your API key there instead of to Anthropic's API.`,
       { modal: true },
       send,
     );

@@ -117,6 +117,8 @@ export interface RuleDecl extends Span {
   name?: Ident;
   title?: StringLit;
   severity?: Ident;
+  /** `category "..."`: the group of the rule's alerts (a name for people; detection ignores it). */
+  category?: StringLit;
   /** Span of the `when` keyword, if present. */
   when?: Span;
   expr?: Expr;

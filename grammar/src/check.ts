@@ -28,7 +28,10 @@ export interface Schema {
 
 export type Role = 'series' | 'time' | 'label' | 'reason';
 export const roles: Role[] = ['series', 'time', 'label', 'reason'];
-const datasetKeys = [...roles, 'split', 'objective', 'tolerance', 'duplicates', 'labels'];
+const datasetKeys = [...roles, 'split', 'objective', 'tolerance', 'duplicates', 'labels', 'context'];
+
+/** The longest business context written in the block, in characters (a file may hold more). */
+export const maxContextChars = 4000;
 
 /** What a file is judged on (and learned for): the dataset block's `objective`. */
 export type Objective = { kind: 'point_f1' } | { kind: 'event_f1' } | { kind: 'f_beta'; beta: number };
@@ -63,6 +66,8 @@ export interface DatasetSpec {
   duplicates: DuplicatePolicy;
   /** What a label judges: its point (`points`), or, on a series' last row, the whole series as a session (`sessions`: rules are judged there only). */
   labels: 'points' | 'sessions';
+  /** The business context for LLM labelling: text in the block, or a file relative to the rule file. */
+  context?: { text: string; span: A.Span } | { file: string; span: A.Span };
 }
 
 export type SymbolRef =
@@ -248,6 +253,7 @@ class Checker {
       else if (key === 'tolerance') this.checkTolerance(p.value);
       else if (key === 'duplicates') this.checkDuplicates(p.value);
       else if (key === 'labels') this.checkLabels(p.value);
+      else if (key === 'context') this.checkContext(p.value);
       else if (p.value.kind === 'name' || p.value.kind === 'string') {
         const col = this.datasetColumn(p.value);
         this.dataset.columns[key as Role] = col;
@@ -275,6 +281,20 @@ class Checker {
     } else {
       const near = name ? closestNames(name, objectiveNames) : [];
       this.err('bad-objective', v, `${near.length ? `Did you mean \`${near[0]}\`? ` : ''}The objective is \`point_f1\`, \`event_f1\` or \`f_beta(B)\`.`, { replacements: near.map((x) => (x === 'f_beta' ? 'f_beta(2)' : x)) });
+    }
+  }
+
+  private checkContext(v: A.DatasetValue): void {
+    if (v.kind === 'string') {
+      if (v.value.length > maxContextChars) {
+        this.err('bad-context', v, `The context is ${v.value.length} characters; at most ${maxContextChars} fit here. Put it in a file: \`context = file "context.md"\`.`);
+        return;
+      }
+      this.dataset.context = { text: v.value, span: v };
+    } else if (v.kind === 'qualified' && v.word.name === 'file' && v.value?.kind === 'string' && v.value.value.trim()) {
+      this.dataset.context = { file: v.value.value, span: v.value };
+    } else {
+      this.err('bad-context', v, 'The context is text for the LLM that labels the series: `context = "weekly out-of-stock ratio per product; a jump after quiet weeks matters"`, or a file beside the rule file: `context = file "context.md"`.');
     }
   }
 
@@ -411,6 +431,9 @@ class Checker {
       if (d.kind === 'rule' && d.severity && !A.severities.includes(d.severity.name as A.Severity)) {
         const near = closestNames(d.severity.name, A.severities);
         this.err('bad-severity', d.severity, `Unknown severity \`${d.severity.name}\`: use one of ${A.severities.join(', ')}.`, { replacements: near });
+      }
+      if (d.kind === 'rule' && d.category && !d.category.value.trim()) {
+        this.err('bad-category', d.category, 'The category is empty: name the group of the rule\'s alerts, e.g. `category "Stock-outs"`, or remove the clause.');
       }
     }
     this.current = undefined;

@@ -33,6 +33,7 @@ export const Expect = keyword('Expect', 'expect', true);
 export const Anomaly = keyword('Anomaly', 'anomaly', true);
 export const Normal = keyword('Normal', 'normal', true);
 export const At = keyword('At', 'at', true);
+export const Category = keyword('Category', 'category', true);
 export const In = keyword('In', 'in', true);
 
 export const NumberLiteral = createToken({
@@ -71,7 +72,7 @@ export const allTokens: TokenType[] = [
   UnterminatedString,
   NumberLiteral,
   Dataset, Let, Rule, Exclude, Test, When, And, Or, Not, True, False,
-  Severity, Expect, Anomaly, Normal, At, In,
+  Severity, Expect, Anomaly, Normal, At, Category, In,
   QuotedIdentifier,
   Identifier,
   GreaterEqual, LessEqual, EqualEqual, NotEqual, Greater, Less, Equals,

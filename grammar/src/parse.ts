@@ -219,6 +219,7 @@ class Builder {
           name: this.ident(this.tok(d, 'Identifier')),
           title: this.str(this.tok(d, 'StringLiteral')),
           severity: this.ident(this.tok(d, 'level')),
+          category: this.str(this.tok(d, 'group')),
           when: this.whenSpan(d),
           expr: this.optExpr(d, 'expression'),
         };

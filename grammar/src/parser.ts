@@ -158,6 +158,11 @@ export class ArlParser extends CstParser {
       this.CONSUME(T.Severity);
       this.CONSUME1(T.Identifier, { LABEL: 'level' });
     });
+    // `category "Stock-outs"`: the group the rule's alerts belong to.
+    this.OPTION2(() => {
+      this.CONSUME(T.Category);
+      this.CONSUME1(T.StringLiteral, { LABEL: 'group' });
+    });
     this.CONSUME(T.When);
     this.SUBRULE(this.expression);
   });

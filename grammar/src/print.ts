@@ -109,6 +109,7 @@ export function printHeader(d: A.RuleDecl | A.ExcludeDecl): string {
   let s = `${d.kind} ${writeName(d.name.name)}`;
   if (d.title) s += ` ${printString(d.title.value)}`;
   if (d.kind === 'rule' && d.severity) s += ` severity ${d.severity.name}`;
+  if (d.kind === 'rule' && d.category) s += ` category ${printString(d.category.value)}`;
   return `${s} when`;
 }
 

@@ -64,6 +64,11 @@ export const datasetSettingDocs: SettingDoc[] = [
       '- `sessions`: each series is a session (a block of log lines, a visit) and the label on its last row judges the whole session. Rules are judged there: a rule fires on a session when it holds at the session’s last row, and nowhere else, in every figure and in `arl run`’s alerts. A rule can then read the whole session (`count(event == "E2", all) < 3`: it ended early).',
     ].join('\n'),
   },
+  {
+    name: 'context',
+    detail: 'business context for LLM labelling: "text" or file "context.md"',
+    doc: 'What the data is and what counts as an anomaly, in words, sent with each plot when an LLM labels the series (`arl label`, "ARL: Label Series with LLM"): `context = "..."` (one line, up to 4,000 characters) or `context = file "context.md"` (a file beside the rule file, up to 16 KB).',
+  },
 ];
 
 /** Words a setting's value can start with, for completion and hover. */
@@ -85,6 +90,9 @@ export const datasetValueDocs: Record<string, { label: string; insert?: string; 
     { label: 'event_f1', detail: 'F1 of alarms against events (runs of anomalies): an incident counts once' },
     { label: 'point_f1', detail: 'F1 over labelled points' },
     { label: 'f_beta', insert: 'f_beta(2)', snippet: 'f_beta(${1:2})', detail: 'F-beta on events: B > 1 weights recall, B < 1 precision' },
+  ],
+  context: [
+    { label: 'file', insert: 'file ""', snippet: 'file "${1:context.md}"', detail: 'a file beside the rule file holding the context' },
   ],
   tolerance: [
     { label: '0', detail: 'an alarm must overlap the event' },

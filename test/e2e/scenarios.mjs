@@ -4,7 +4,7 @@
 // machines. Scenarios that edit the rule file put it back with "File: Revert File".
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from './codeServer.mjs';
 
@@ -115,6 +115,12 @@ async function openRules(page) {
   if (!active) await quickInput(page, 'Control+P', 'stockout.arl', { pick: 'stockout.arl' });
   await until('the rule file in front', () => page.$('.tabs-container .tab.active[aria-label*="stockout.arl"]'));
   await until('the rule lenses', async () => (await lenses(page)).filter((t) => t.includes('F1')).length >= 4);
+}
+
+/** Focuses the rule file's editor (not the panel beside it) and scrolls to its first line. */
+async function topOfRules(page) {
+  await palette(page, 'View: Focus First Editor Group');
+  await goTo(page, 1, 1);
 }
 
 const lenses = (page) => page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent ?? ''));
@@ -431,6 +437,45 @@ export const scenarios = [
       const cells = await frame.evaluate(() => [...document.querySelectorAll('tr[data-split="train"] td')].map((td) => td.textContent));
       assert.deepEqual(cells.slice(4, 7), [String(want.tp), String(want.fp), String(want.fn)]);
       await revert(page, f1);
+    },
+  },
+  {
+    name: '11. three labels given in the review queue are saved, and persist with their lens after a reload',
+    file: '11-review',
+    async run({ page, workspace }) {
+      await openRules(page);
+      await focusEditor(page);
+      await palette(page, 'ARL: Review Labels');
+      const reviewFrame = () =>
+        until('the review queue with a plot', async () => {
+          for (const f of page.frames()) {
+            const ok = await f.evaluate(() => !!document.getElementById('item-title')?.getAttribute('data-key') && !!document.querySelector('#plot svg')).catch(() => false);
+            if (ok) return f;
+          }
+          return undefined;
+        }, 90000);
+      let frame = await reviewFrame();
+      const keys = [];
+      for (const key of ['a', 'n', 'a']) {
+        const before = await frame.evaluate(() => document.getElementById('item-title').getAttribute('data-key'));
+        keys.push(before);
+        await frame.click('#item-title');
+        await page.keyboard.press(key);
+        await until(`the queue to move past ${before}`, async () => (await frame.evaluate(() => document.getElementById('item-title')?.getAttribute('data-key'))) !== before);
+      }
+      const sidecar = join(workspace, '.arl', 'labels', 'stockout.csv');
+      const human = () => (existsSync(sidecar) ? readFileSync(sidecar, 'utf8').split('\n').filter((l) => l.includes(',human,')) : []);
+      await until('three labels in the label file', async () => human().length === 3);
+      assert.deepEqual(human().map((l) => `${l.split(',')[0]}@${l.split(',')[1]}`), keys);
+      // The dataset block's lenses are above line 4: the top of the file must be in view.
+      await topOfRules(page);
+      await until('the labels lens', async () => (await lenses(page)).some((t) => t.includes('labels: 3 by people')), 60000);
+      await palette(page, 'Developer: Reload Window');
+      await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+      await openRules(page);
+      await topOfRules(page);
+      await until('the labels lens after the reload', async () => (await lenses(page)).some((t) => t.includes('labels: 3 by people')), 90000);
+      assert.equal(human().length, 3);
     },
   },
 ];

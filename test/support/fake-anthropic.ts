@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type Step =
   /** A message whose content is these blocks. */
-  | { kind: 'message'; content: unknown[]; usage?: { input_tokens: number; output_tokens: number } }
+  | { kind: 'message'; content: unknown[]; usage?: { input_tokens: number; output_tokens: number }; stop_reason?: string }
   /** An error status with the API's error body and headers. */
   | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> }
   /** Never answers (until the client gives up or the server closes). */
@@ -86,7 +86,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         role: 'assistant',
         model: received[received.length - 1].body.model,
         content: step.content,
-        stop_reason: step.content.some((b) => (b as { type: string }).type === 'tool_use') ? 'tool_use' : 'end_turn',
+        stop_reason: step.stop_reason ?? (step.content.some((b) => (b as { type: string }).type === 'tool_use') ? 'tool_use' : 'end_turn'),
         stop_sequence: null,
         usage: step.usage ?? { input_tokens: 10, output_tokens: 10 },
       };

@@ -129,7 +129,10 @@ export class PreviewPage {
     fill(
       this.ruleSelect,
       h('option', { value: '' }, 'All rules (the file)'),
-      d.rules.map((r) => h('option', { value: r.name, disabled: r.broken }, `${r.name}${r.title ? ` — ${r.title}` : ''}${r.broken ? ' (has errors)' : ''}`)),
+      byCategory(d.rules).flatMap(([category, rules]) => {
+        const options = rules.map((r) => h('option', { value: r.name, disabled: r.broken }, `${r.name}${r.title ? ` — ${r.title}` : ''}${r.broken ? ' (has errors)' : ''}`));
+        return category === null ? options : [h('optgroup', { label: category }, options)];
+      }),
     );
     this.ruleSelect.value = d.rule ?? '';
     this.splitSelect.value = d.split;
@@ -199,4 +202,15 @@ function seriesNote(s: SeriesView): string {
   const reasons = [...new Set((s.reason ?? []).filter((r): r is string => !!r))].slice(0, 3);
   const shown = s.shown < s.length ? ` · ${count(s.shown)} of ${count(s.length)} points drawn` : '';
   return `${parts.join(' · ') || 'no labelled points in this split'}${shown} · ${splitsNote(s)}${reasons.length ? ` · label: ${reasons.join('; ')}` : ''}`;
+}
+
+/** Rules grouped by their category, in file order of each group's first rule; uncategorised ones first. */
+export function byCategory(rules: PreviewData['rules']): [string | null, PreviewData['rules']][] {
+  const groups = new Map<string | null, PreviewData['rules']>([[null, []]]);
+  for (const r of rules) {
+    const k = r.category ?? null;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  return [...groups].filter(([, rs]) => rs.length);
 }

@@ -153,6 +153,41 @@ export type ToSweep =
 
 export type FromSweep = { type: 'ready' } | { type: 'apply'; value: number; version: number } | { type: 'error'; message: string };
 
+// Review panel, bound to one .arl document (uri): the label review queue (server/src/labels/review.ts).
+//   webview → host  ready           Answer with `queue` { data } (server request `arl/reviewQueue`).
+//   host → webview  queue           { data }: again after each analysis of the document (a label saved,
+//                                   the dataset changed); the page keeps its place.
+//   webview → host  requestSeries   { requestId, series, time }: answer `series` { requestId, data }
+//                                   (`arl/reviewSeries`) or `seriesError` { requestId, message }.
+//   webview → host  decide          { series, time, label }: a person's key press (a: 1, n: 0; u sends
+//                                   null for the last decision, withdrawing it). Save it at once
+//                                   (`arl/reviewDecide`) and answer `saved` { series, time, label }, or
+//                                   `saveError` { message } (the page puts the item back).
+//   webview → host  error           { message }: for the output channel.
+
+export type { ReviewItem, ReviewQueue } from '../../server/src/labels/review';
+
+export interface ReviewSeries {
+  series: import('../../server/src/preview/types').SeriesView;
+  timeKind: import('../../server/src/engine/frame').TimeKind;
+  /** The point under review (ms for dates). */
+  t: number;
+}
+
+export type ToReview =
+  | { type: 'queue'; data: import('../../server/src/labels/review').ReviewQueue }
+  | { type: 'series'; requestId: number; data: ReviewSeries }
+  | { type: 'seriesError'; requestId: number; message: string }
+  | { type: 'saved'; series: string; time: string; label: 0 | 1 | null }
+  | { type: 'saveError'; message: string }
+  | { type: 'theme' };
+
+export type FromReview =
+  | { type: 'ready' }
+  | { type: 'requestSeries'; requestId: number; series: string; time: string }
+  | { type: 'decide'; series: string; time: string; label: 0 | 1 | null }
+  | { type: 'error'; message: string };
+
 /** A message from the host, checked for the one field every message has. */
 export function isMessage<T extends { type: string }>(m: unknown): m is T {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';

@@ -50,6 +50,10 @@ export interface SeriesSpecOptions extends ChartSize {
   subtitle?: string;
   /** `width` is the whole chart's (axes and legend included), not the plot's: it fits a container. */
   fit?: boolean;
+  /** Only the values (labelling): no key of outcomes. */
+  plain?: boolean;
+  /** A point to judge (labelling): a vertical line at its time, with a caption. */
+  mark?: { t: number; text: string };
 }
 
 /** The key of the point marks: legend label, colour and shape. */
@@ -222,8 +226,8 @@ export function seriesSpec(s: SeriesView, o: SeriesSpecOptions): VlSpec {
       encoding: {
         x,
         y: y0,
-        color: { field: 'key', type: 'nominal', scale: keyScale('color'), legend: { title: null } },
-        shape: { field: 'key', type: 'nominal', scale: keyScale('shape'), legend: { title: null } },
+        color: { field: 'key', type: 'nominal', scale: keyScale('color'), legend: o.plain ? null : { title: null } },
+        shape: { field: 'key', type: 'nominal', scale: keyScale('shape'), legend: o.plain ? null : { title: null } },
       },
     };
   };
@@ -257,6 +261,16 @@ export function seriesSpec(s: SeriesView, o: SeriesSpecOptions): VlSpec {
         mark: { type: 'point', size: 140, opacity: 0, filled: true },
         encoding: { x, y: y0, tooltip },
       },
+      ...(o.mark
+        ? [
+            { name: 'judge', data: { values: [o.mark] }, mark: { type: 'rule', color: theme.orange, strokeWidth: 2, strokeDash: [4, 3] }, encoding: { x: { ...x, field: 't' } } },
+            {
+              data: { values: [o.mark] },
+              mark: { type: 'text', color: theme.orange, align: 'right', baseline: 'top', dx: -4, y: 2, fontWeight: 'bold' },
+              encoding: { x: { ...x, field: 't' }, text: { field: 'text' } },
+            },
+          ]
+        : []),
     ],
   };
 

@@ -2,12 +2,16 @@
 import { parseArgs } from 'node:util';
 import { UnsafePathError } from '../io/safefs';
 import { UsageError, write, type Command, type Io } from './command';
+import { categoriesCommand } from './commands/categories';
+import { categorizeCommand } from './commands/categorize';
 import { cacheCommand } from './commands/cache';
 import { checkCommand } from './commands/check';
 import { draftCommand } from './commands/draft';
 import { evalCommand } from './commands/eval';
 import { exampleCommand } from './commands/example';
 import { historyCommand } from './commands/history';
+import { labelCommand } from './commands/label';
+import { labelsCommand } from './commands/labels';
 import { learnCommand } from './commands/learn';
 import { lspCommand } from './commands/lsp';
 import { plotCommand } from './commands/plot';
@@ -15,7 +19,7 @@ import { runCommand } from './commands/run';
 import { sqlCommand } from './commands/sql';
 import { testCommand } from './commands/test';
 
-const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, exampleCommand, lspCommand, plotCommand, sqlCommand, cacheCommand];
+const commands: Command[] = [checkCommand, evalCommand, runCommand, testCommand, learnCommand, draftCommand, historyCommand, labelCommand, labelsCommand, categorizeCommand, categoriesCommand, exampleCommand, lspCommand, plotCommand, sqlCommand, cacheCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -16,6 +16,7 @@ import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSp
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import { atSessionEnds } from './sessions';
 import type { DataSession, DatasetStore } from './store';
+import { sidecarProblems } from '../labels/merge';
 
 export interface Timings {
   /** Reading the dataset (0 when it was already loaded). */
@@ -66,6 +67,8 @@ export interface AnalyzeOptions {
   noData?: boolean;
   /** Limits of the evaluation (default: defaultBudget in budget.ts). */
   budget?: BudgetLimits;
+  /** Only the CSV's labels: the label sidecar is not merged in. */
+  noSidecar?: boolean;
   /** Load and compile only, no rule evaluated (`arl sql`: the query runs elsewhere). */
   compileOnly?: boolean;
   /** The workspace root whose `.arl/cache/` keeps loaded frames (none: no frame cache). */
@@ -124,7 +127,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     // the cache should hold in memory (names that are not columns are ignored).
     const want = namesMentioned(parsed);
     const get = () =>
-      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want });
+      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar });
     let r = await get();
     opts.checkCancelled?.();
     if (r.ok) {
@@ -154,6 +157,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   // A refused or restricted dataset has its own issue on the path.
   const pathIssue = own.some((i) => i.code === 'dataset-outside' || i.code === 'restricted');
   const issues = [...own, ...(pathIssue ? [] : datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined))];
+  if (data?.labels) for (const m of sidecarProblems(data.labels)) issues.push(issue('label-file', 'warning', m, at));
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data && !opts.compileOnly) {

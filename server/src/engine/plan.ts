@@ -34,6 +34,8 @@ export interface CompiledDecl {
   node?: PlanNode;
   title?: string;
   severity: A.Severity;
+  /** The rule's `category "..."`, when it has one. */
+  category?: string;
 }
 
 export interface Program {
@@ -86,6 +88,7 @@ class Compiler {
       decl: d,
       node: d.expr && d.name && !this.c.broken.has(d) ? sized(() => this.expr(d.expr!)) : undefined,
       title: d.title?.value,
+      category: d.kind === 'rule' ? d.category?.value : undefined,
       severity: d.kind === 'rule' && d.severity && A.severities.includes(d.severity.name as A.Severity) ? (d.severity.name as A.Severity) : 'high',
     });
     return { rules: f.rules.map(decl), excludes: f.excludes.map(decl), nodeOf: this.nodeOf, lets: this.letNodes, groupLets: this.groupLets };

@@ -8,7 +8,9 @@ import { cacheAvailable, CachedFrame, cacheFile, encodeFrame, openFrame } from '
 import { Evaluator, FeatureCache } from './evaluate';
 import type { DataError, LoadOptions, Roles } from './csv';
 import { loadDataset } from './dataset';
-import type { Frame } from './frame';
+import { newFrameId, type Frame } from './frame';
+import { mergeLabels, type LabelOverlay } from '../labels/merge';
+import { readSidecar, sidecarStamp, type SidecarRead } from '../labels/sidecar';
 import { ScoringIndex } from './metrics';
 import { assignSplits } from './split';
 
@@ -28,6 +30,16 @@ export interface DataSession {
   prefetch(columns: Iterable<string>): boolean;
   /** Whether a column read from the cache since did not check out (it read as missing values). */
   damaged(): boolean;
+  /** The label sidecar merged over the label column (when asked for and the dataset has labels). */
+  labels?: LabelsInfo;
+}
+
+export interface LabelsInfo {
+  overlay: LabelOverlay;
+  /** The sidecar as read (undefined when there is none). */
+  sidecar?: SidecarRead;
+  /** Why the sidecar could not be read (a link, too large): then only the CSV's labels count. */
+  error?: string;
 }
 
 export interface SessionOptions extends Omit<LoadOptions, 'roles'> {
@@ -43,6 +55,8 @@ export interface SessionOptions extends Omit<LoadOptions, 'roles'> {
    * the columns in `want` (the CLI: less memory).
    */
   writeBehind?: boolean;
+  /** Merge the label sidecar (`.arl/labels/<dataset>.csv`) over the label column. */
+  labels?: boolean;
 }
 
 /** Frames read from cache files close their file once they are no longer used. */
@@ -68,6 +82,7 @@ export class DatasetStore {
   private readonly entries = new Map<string, Entry>();
   /** Cache files found damaged: not read again by this store until rewritten. */
   private readonly damagedFiles = new Set<string>();
+  private readonly overlays = new WeakMap<DataSession, { stamp: string; result: Promise<DataSession> }>();
 
   /** `budget`: the feature cache's budget in bytes, or 'one-shot' (see featureBudget). */
   constructor(private readonly budget?: number | 'one-shot') {}
@@ -84,16 +99,65 @@ export class DatasetStore {
       stamp = 'missing';
     }
     const cached = this.entries.get(key);
+    let r: SessionResult;
     if (cached && cached.stamp === stamp) {
-      const r = await cached.result;
-      return r.ok ? { ...r, fresh: false } : r;
+      r = await cached.result;
+      if (r.ok) r = { ...r, fresh: false };
+    } else {
+      const result = this.load(path, roles, opts, version);
+      this.entries.set(key, { stamp, result });
+      r = await result;
+      // A failed or cancelled load is not kept: the next request tries again.
+      if (!r.ok) this.entries.delete(key);
     }
-    const result = this.load(path, roles, opts, version);
-    this.entries.set(key, { stamp, result });
-    const r = await result;
-    // A failed or cancelled load is not kept: the next request tries again.
-    if (!r.ok) this.entries.delete(key);
-    return r;
+    if (!r.ok || !opts.labels || !roles.label) return r;
+    return { ...r, session: await this.withLabels(path, r.session, opts) };
+  }
+
+  /**
+   * The session with the sidecar's labels merged in: a frame that is the loaded one with another
+   * label column (features do not read labels, so the evaluator and its cache are shared), built
+   * again only when the sidecar changes.
+   */
+  private async withLabels(path: string, base: DataSession, opts: SessionOptions): Promise<DataSession> {
+    const stamp = await sidecarStamp(path);
+    const cached = this.overlays.get(base);
+    if (cached && cached.stamp === stamp) return cached.result;
+    const result = (async (): Promise<DataSession> => {
+      let sidecar: SidecarRead | undefined;
+      let error: string | undefined;
+      try {
+        sidecar = await readSidecar(path);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      const overlay = mergeLabels(base.frame, sidecar?.entries ?? []);
+      // The loaded frame behind a new id and label column. A frame read from the cache reads its
+      // columns when first used and notes damage on itself: everything else goes to it, unchanged.
+      const id = newFrameId();
+      const frame = new Proxy(base.frame, {
+        get(target, key) {
+          if (key === 'id') return id;
+          if (key === 'label') return overlay.label;
+          const v = Reflect.get(target, key, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const indexes = new Map<string, ScoringIndex>();
+      return {
+        ...base,
+        frame,
+        scoring(shares) {
+          const k = shares.join('/');
+          let s = indexes.get(k);
+          if (!s) indexes.set(k, (s = new ScoringIndex(frame, assignSplits(frame, shares, opts.splitMethod))));
+          return s;
+        },
+        labels: { overlay, sidecar, error },
+      };
+    })();
+    this.overlays.set(base, { stamp, result });
+    return result;
   }
 
   /** Forgets a file (it changed on disk). */

@@ -133,31 +133,86 @@ export async function checkArlFile(dir: string, name: string, roots?: string[]):
  * Appends `line` (one line, without its newline) to `.arl/<name>` beside `dir`. A last line
  * torn by a crash gets its newline first, so the new line stands alone.
  */
-export async function appendArlLine(dir: string, name: string, line: string, roots?: string[]): Promise<string> {
-  if (basename(name) !== name || name.startsWith('.')) throw new UnsafePathError(`Refusing to write .arl/${name}: not a plain file name.`, name);
-  const path = join((await arlFolder(dir, roots))!, name);
+export async function appendArlLine(dir: string, name: string, line: string, roots?: string[], opts: { sub?: string; header?: string } = {}): Promise<string> {
+  return appendArlLines(dir, name, [line], roots, opts);
+}
+
+/**
+ * Appends `lines` to `.arl/[sub/]<name>` beside `dir` in one write (a crash keeps all of them or
+ * tears only the last); `header` starts a new or empty file.
+ */
+export async function appendArlLines(dir: string, name: string, lines: string[], roots?: string[], opts: { sub?: string; header?: string } = {}): Promise<string> {
+  plainName(name);
+  const folder = opts.sub ? await arlSubfolder(dir, opts.sub, roots) : await arlFolder(dir, roots);
+  const path = join(folder!, name);
+  // Appends to one file from this process go one at a time: two at once would each find the file
+  // empty and both write the header, or each add the newline a torn line needs.
+  const before = appending.get(path) ?? Promise.resolve();
+  const mine = before.then(() => appendNow(path, lines, opts.header));
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  appending.set(path, settled);
+  void settled.then(() => {
+    if (appending.get(path) === settled) appending.delete(path);
+  });
+  await mine;
+  return path;
+}
+
+const appending = new Map<string, Promise<void>>();
+
+async function appendNow(path: string, lines: string[], header: string | undefined): Promise<void> {
   const h = await openChecked(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 'arl');
   try {
     const { size } = await h.stat();
-    let prefix = '';
+    let prefix = size === 0 && header ? header + '\n' : '';
     if (size > 0) {
       const b = Buffer.alloc(1);
       await h.read(b, 0, 1, size - 1);
       if (b[0] !== 10) prefix = '\n';
     }
-    await h.write(prefix + line.replace(/[\r\n]/g, ' ') + '\n');
+    await h.write(prefix + lines.map((l) => l.replace(/[\r\n]/g, ' ') + '\n').join(''));
   } finally {
     await h.close();
   }
-  return path;
+}
+
+function plainName(name: string): void {
+  if (basename(name) !== name || name.startsWith('.') || name === '') throw new UnsafePathError(`Refusing to use .arl/${name}: not a plain file name.`, name);
+}
+
+/** `.arl/<sub>` beside `dir` (a plain name), checked as `.arl` is: a real folder, created when missing. */
+export async function arlSubfolder(dir: string, sub: string, roots?: string[], create = true): Promise<string | undefined> {
+  plainName(sub);
+  const parent = await arlFolder(dir, roots, create);
+  if (!parent) return undefined;
+  const folder = join(parent, sub);
+  const st = await lstatOrNone(folder);
+  if (st?.isSymbolicLink()) {
+    throw new UnsafePathError(`Refusing to use ${folder}: it is a symbolic link${await linkTarget(folder)}. Remove the link (ARL creates the folder) and try again.`, folder);
+  }
+  if (st && !st.isDirectory()) throw new UnsafePathError(`Refusing to use ${folder}: it is not a folder. Remove or rename it and try again.`, folder);
+  if (!st) {
+    if (!create) return undefined;
+    try {
+      await fs.mkdir(folder);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      return arlSubfolder(dir, sub, undefined, create);
+    }
+  }
+  return folder;
 }
 
 /**
  * Reads `.arl/<name>` beside `dir`: undefined when there is none. Links and special files are
  * refused, and so is a file over `maxBytes`.
  */
-export async function readArlFile(dir: string, name: string, maxBytes = 256 * 1024 * 1024): Promise<string | undefined> {
-  const folder = await arlFolder(dir, undefined, false);
+export async function readArlFile(dir: string, name: string, maxBytes = 256 * 1024 * 1024, sub?: string): Promise<string | undefined> {
+  plainName(name);
+  const folder = sub ? await arlSubfolder(dir, sub, undefined, false) : await arlFolder(dir, undefined, false);
   if (!folder) return undefined;
   const path = join(folder, name);
   if (!(await lstatOrNone(path))) return undefined;

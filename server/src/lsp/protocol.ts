@@ -1,7 +1,9 @@
 // Custom LSP messages between the ARL client and server. Both sides import this file.
 import { NotificationType, RequestType, type Position, type Range } from 'vscode-languageserver-protocol';
 import type { ExcludeScores, FileScores, RuleScores, ScoreSplit, Scores } from '../engine/metrics';
-import type { PreviewData } from '../preview/types';
+import type { TimeKind } from '../engine/frame';
+import type { ReviewQueue } from '../labels/review';
+import type { PreviewData, SeriesView } from '../preview/types';
 import type { LlmWarning } from '../refine/models';
 import type { ThresholdSweep } from '../refine/sweep';
 
@@ -63,6 +65,8 @@ export const ClientCommands = {
   showTrajectory: 'arl.showTrajectory',
   /** Arguments: RecordAttemptParams. Runs after an offline proposal was applied. */
   recordAttempt: 'arl.recordAttempt',
+  /** Arguments: { uri }. Opens the label review queue. */
+  reviewLabels: 'arl.reviewLabels',
   /** Arguments: SweepArgs. Opens the threshold sweep of the comparison at a position. */
   sweepThreshold: 'arl.sweepThreshold',
 } as const;
@@ -186,6 +190,101 @@ export const RecordUndoRequest = new RequestType<RecordUndoParams, void, void>('
 /** Arguments of ClientCommands.sweepThreshold. */
 export type SweepArgs = SweepParams;
 
+/** Labelling with LLMs: which points, which models, how many votes (the key is in the server's environment). */
+export interface LabelParams {
+  uri: string;
+  models: string[];
+  votes: number;
+  /** These series only; absent: points with no label yet. */
+  series?: string[];
+  budget?: number;
+  maxRequests?: number;
+  baseUrl?: string;
+}
+
+export interface LabelPlan {
+  points: number;
+  /** Points left out by maxRequests. */
+  capped: number;
+  requests: number;
+  perRequest: { input: number; output: number };
+  tokens: { input: number; output: number };
+  /** Series not found, times missing. */
+  problems: string[];
+}
+
+export interface LabelRunResult {
+  plan: LabelPlan;
+  accepted: number;
+  review: number;
+  failed: number;
+  requests: number;
+  tokens: { input: number; output: number };
+  cancelled: boolean;
+  /** Why the run stopped early. */
+  stopped?: string;
+  /** Set when nothing could be sent (untrusted, no key, no data, a context file refused). */
+  error?: { code: string; message: string };
+  warnings?: LlmWarning[];
+}
+
+export const LabelPlanRequest = new RequestType<LabelParams, LabelPlan | { error: { code: string; message: string } }, void>('arl/labelPlan');
+export const LabelSeriesRequest = new RequestType<LabelParams, LabelRunResult, void>('arl/labelSeries');
+/** Progress of a labelling run: after each point. */
+export const LabelProgressNotification = new NotificationType<{ uri: string; done: number; total: number; message: string }>('arl/labelProgress');
+
+/** Exactly what labelling would send for the first point chosen: the text and the PNG (base64). */
+export interface LabelPromptResult {
+  text: string;
+  image?: string;
+  series?: string;
+  time?: string;
+}
+export const LabelPromptRequest = new RequestType<LabelParams, LabelPromptResult, void>('arl/labelPrompt');
+
+/** The review queue of a rule file's dataset (labels/review.ts). */
+export const ReviewQueueRequest = new RequestType<{ uri: string }, ReviewQueue | { error: { code: string; message: string } }, void>('arl/reviewQueue');
+
+/** One series to review, drawn as the preview draws it, with the time of the point under review. */
+export interface ReviewSeriesResult {
+  series: SeriesView;
+  timeKind: TimeKind;
+  /** The point under review, as a number (ms for dates). */
+  t: number;
+}
+export const ReviewSeriesRequest = new RequestType<{ uri: string; series: string; time: string }, ReviewSeriesResult, void>('arl/reviewSeries');
+
+/** A person's decision at a point (null: withdraw their label there, e.g. undo); saved at once. */
+export interface ReviewDecision {
+  uri: string;
+  series: string;
+  time: string;
+  label: 0 | 1 | null;
+  reason?: string;
+}
+/** Answers the label file written. */
+export const ReviewDecideRequest = new RequestType<ReviewDecision, { path: string }, void>('arl/reviewDecide');
+
+/** Titles, descriptions and groups for the rules (offline, or from the LLM); applied by the client on accept. */
+export interface SuggestCategoriesParams {
+  uri: string;
+  proposer: 'offline' | 'anthropic';
+  model?: string;
+  baseUrl?: string;
+}
+
+export interface SuggestCategoriesResult {
+  /** The whole file with the categories applied (headers and their comments only); absent on failure. */
+  text?: string;
+  proposals: { rule: string; title: string; description: string; group?: string }[];
+  /** Parts of the model's answer that were ignored. */
+  problems: string[];
+  tokens: { input: number; output: number };
+  error?: { code: string; message: string };
+}
+
+export const SuggestCategoriesRequest = new RequestType<SuggestCategoriesParams, SuggestCategoriesResult, void>('arl/suggestCategories');
+
 /** Tells the server whether the workspace is trusted (also sent at start in initializationOptions.trusted). */
 export const WorkspaceTrustNotification = new NotificationType<{ trusted: boolean }>('arl/workspaceTrust');
 
@@ -211,6 +310,7 @@ export const is = {
   count: want('a whole number >= 0', (v) => Number.isSafeInteger(v) && (v as number) >= 0),
   positive: want('a number above 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0),
   oneOf: (...xs: string[]): Check => want(`one of ${xs.join(', ')}`, (v) => xs.includes(v as string)),
+  strings: want('a list of strings', (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')),
   optional: (c: Check): Check => (v, path) => (v === undefined ? undefined : c(v, path)),
   nullable: (c: Check): Check => (v, path) => (v === null ? undefined : c(v, path)),
   object:
@@ -229,6 +329,16 @@ const position = is.object({ line: is.count, character: is.count });
 const range = is.object({ start: position, end: position });
 const doc = { textDocument: is.object({ uri: is.uri }) };
 const splitCheck = is.oneOf('train', 'validation', 'test', 'all');
+
+const labelCheck = is.object({
+  uri: is.uri,
+  models: want('a list of 1 to 5 model names', (v) => Array.isArray(v) && v.length >= 1 && v.length <= 5 && v.every((x) => typeof x === 'string' && x.trim() !== '')),
+  votes: want('a whole number from 1 to 9', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 9),
+  series: is.optional(is.strings),
+  budget: is.optional(is.positive),
+  maxRequests: is.optional(is.positive),
+  baseUrl: is.optional(is.nullable(is.string)),
+});
 
 /** Schemas by handler name (standard requests that take positions, and every custom request). */
 export const paramsSchemas: Partial<Record<string, ParamsSchema>> = {
@@ -254,6 +364,15 @@ export const paramsSchemas: Partial<Record<string, ParamsSchema>> = {
   },
   refineWithLlm: { check: is.object({ uri: is.uri, rule: is.string, model: is.string, baseUrl: is.optional(is.nullable(is.string)) }), rule: 'rule' },
   llmPrompt: { check: is.object({ uri: is.uri, rule: is.string, model: is.string }), rule: 'rule' },
+  reviewQueue: { check: is.object({ uri: is.uri }) },
+  reviewSeries: { check: is.object({ uri: is.uri, series: is.string, time: is.string }) },
+  reviewDecide: {
+    check: is.object({ uri: is.uri, series: is.string, time: is.string, label: want('1, 0 or null', (v) => v === 0 || v === 1 || v === null), reason: is.optional(is.string) }),
+  },
+  suggestCategories: { check: is.object({ uri: is.uri, proposer: is.oneOf('offline', 'anthropic'), model: is.optional(is.string), baseUrl: is.optional(is.nullable(is.string)) }) },
+  labelPlan: { check: labelCheck },
+  labelSeries: { check: labelCheck },
+  labelPrompt: { check: labelCheck },
   recordAttempt: { check: is.object({ uri: is.uri, rule: is.string, proposer: is.string, title: is.string, before: is.string, after: is.string }), rule: 'rule' },
   sweep: { check: is.object({ uri: is.uri, position }) },
   seriesLocation: { check: is.object({ uri: is.uri, series: is.string }) },

@@ -21,7 +21,17 @@ import { toDiagnostics } from './diagnostics';
 import { makeHandler, makeNotificationHandler, type Context } from './handler';
 import {
   FileStatusNotification,
+  LabelPlanRequest,
+  LabelProgressNotification,
+  LabelPromptRequest,
+  LabelSeriesRequest,
   LlmPromptRequest,
+  ReviewDecideRequest,
+  ReviewQueueRequest,
+  ReviewSeriesRequest,
+  SuggestCategoriesRequest,
+  type SuggestCategoriesParams,
+  type ReviewDecision,
   MetricsRequest,
   PreviewRequest,
   RecordAttemptRequest,
@@ -31,6 +41,7 @@ import {
   SweepRequest,
   WorkspaceTrustNotification,
   type FileStatus,
+  type LabelParams,
   type PreviewRequestParams,
   type RecordAttemptParams,
   type RecordUndoParams,
@@ -45,6 +56,9 @@ import { RefineService } from './refine';
 import { completions } from './providers/completion';
 import { formatting } from './providers/formatting';
 import { hover } from './providers/hover';
+import { labelPlan, labelPrompt, labelSeries } from './providers/labels';
+import { reviewDecide, reviewQueue, reviewSeries } from './providers/review';
+import { suggestCategories } from './providers/categories';
 import { llmPrompt, recordAttempt, recordUndo, refineWithLlm } from './providers/llm';
 import { codeLenses, LensMemory } from './providers/lenses';
 import { metrics } from './providers/metrics';
@@ -58,6 +72,7 @@ import { seriesLocation } from './providers/seriesLocation';
 import { sweep, sweepActions } from './providers/sweep';
 import { Trust, restrictedMessage } from './trust';
 import { URI } from './uri';
+import { sidecarLocation } from '../labels/sidecar';
 import { Workspace } from './workspace';
 
 export interface Settings {
@@ -301,6 +316,48 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     }),
   );
   connection.onRequest(LlmPromptRequest, byUri('llmPrompt', async (p: { uri: string; rule: string; model: string }, c) => ({ text: await llmPrompt(await c.analysis(), p.rule, p.model, refine, trust) })));
+  connection.onRequest(LabelPlanRequest, byUri('labelPlan', async (p: LabelParams, c) => labelPlan(await c.analysis(), p, trust)));
+  connection.onRequest(LabelPromptRequest, byUri('labelPrompt', async (p: LabelParams, c) => labelPrompt(await c.analysis(), p, trust)));
+  connection.onRequest(
+    LabelSeriesRequest,
+    byUri('labelSeries', async (p: LabelParams, c) => {
+      const controller = new AbortController();
+      const sub = c.token.onCancellationRequested(() => controller.abort());
+      try {
+        const a = await c.analysis();
+        const r = await labelSeries(a, p, trust, controller.signal, (done, total, message) => void connection.sendNotification(LabelProgressNotification, { uri: p.uri, done, total, message }));
+        // The lenses count the new labels: the files of this dataset are analysed again.
+        if (a.datasetPath && r.requests) workspace.datasetChanged(sidecarLocation(a.datasetPath).path);
+        return r;
+      } finally {
+        sub.dispose();
+      }
+    }),
+  );
+  connection.onRequest(
+    SuggestCategoriesRequest,
+    byUri('suggestCategories', async (p: SuggestCategoriesParams, c) => {
+      const controller = new AbortController();
+      const sub = c.token.onCancellationRequested(() => controller.abort());
+      try {
+        return await suggestCategories(await c.analysis(), p, trust, controller.signal);
+      } finally {
+        sub.dispose();
+      }
+    }),
+  );
+  connection.onRequest(ReviewQueueRequest, byUri('reviewQueue', async (_p: { uri: string }, c) => reviewQueue(await c.analysis(), trust)));
+  connection.onRequest(ReviewSeriesRequest, byUri('reviewSeries', async (p: { uri: string; series: string; time: string }, c) => reviewSeries(await c.analysis(), p, trust)));
+  connection.onRequest(
+    ReviewDecideRequest,
+    byUri('reviewDecide', async (p: ReviewDecision, c) => {
+      const a = await c.analysis();
+      const r = await reviewDecide(a, p, trust);
+      // Saved: the lenses and the queue count it after the next analysis.
+      workspace.datasetChanged(sidecarLocation(a.datasetPath!).path);
+      return r;
+    }),
+  );
   connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine, trust)));
 
   // Editor: the threshold sweep, a series' first row in its CSV, undo and redo of applied proposals.

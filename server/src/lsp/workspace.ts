@@ -4,6 +4,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from './uri';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
 import { DatasetStore } from '../engine/store';
+import { sidecarLocation } from '../labels/sidecar';
 
 class Superseded extends Error {}
 
@@ -74,11 +75,16 @@ export class Workspace {
     return this.states.get(uri)?.done?.analysis;
   }
 
-  /** A dataset changed on disk: forget it and re-analyse the files that use it. */
+  /**
+   * A dataset changed on disk: forget it and re-analyse the files that use it. A label sidecar
+   * (`.arl/labels/x.csv`) re-analyses the files of its dataset; the dataset stays loaded.
+   */
   datasetChanged(path: string): void {
-    this.store.invalidate(path);
+    const labelsOf = (a: Analysis) => (a.datasetPath ? sidecarLocation(a.datasetPath).path === path : false);
+    const sidecar = [...this.states.values()].some((s) => s.done && labelsOf(s.done.analysis));
+    if (!sidecar) this.store.invalidate(path);
     for (const [uri, s] of this.states) {
-      if (s.done?.analysis.datasetPath !== path && s.done?.analysis.dataError?.file !== path) continue;
+      if (sidecar ? !(s.done && labelsOf(s.done.analysis)) : s.done?.analysis.datasetPath !== path && s.done?.analysis.dataError?.file !== path) continue;
       s.done = undefined;
       const doc = this.current(uri);
       if (doc) this.changed(doc, 0);

@@ -95,7 +95,7 @@ export function buildPreview(analysis: Analysis, opts: PreviewOptions): PreviewD
     file: analysis.path,
     split: opts.split,
     rule: ruleIndex < 0 ? null : program.rules[ruleIndex].name,
-    rules: program.rules.map((r) => ({ name: r.name, title: r.title, severity: r.severity, broken: !r.node })),
+    rules: program.rules.map((r) => ({ name: r.name, title: r.title, severity: r.severity, ...(r.category ? { category: r.category } : {}), broken: !r.node })),
     lets: [...program.lets].filter(([, n]) => n.kind === 'number').map(([name]) => name),
     dataset: {
       path: analysis.datasetPath ?? frame.source,

@@ -37,6 +37,8 @@ export interface RuleInfo {
   name: string;
   title?: string;
   severity: Severity;
+  /** The rule's `category "..."`: the preview groups rules by it. */
+  category?: string;
   /** The rule has errors: it is not evaluated and never fires. */
   broken: boolean;
 }

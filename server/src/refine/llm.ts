@@ -109,7 +109,7 @@ export function describeLlmError(e: unknown, timeoutMs?: number): LlmFailure {
 }
 
 /** The SDK's own log lines (warnings and errors) go to `onWarning`; nothing reaches the console. */
-function sdkLogger(onWarning: LlmOptions['onWarning']) {
+export function sdkLogger(onWarning: LlmOptions['onWarning']) {
   const say = (...args: unknown[]) => onWarning?.(readSdkWarning(args.map(String).join(' ')));
   const quiet = () => undefined;
   return { error: say, warn: say, info: quiet, debug: quiet };
@@ -119,7 +119,7 @@ function sdkLogger(onWarning: LlmOptions['onWarning']) {
  * Runs `send` with console.warn taken over: the SDK prints its deprecation notices with
  * console.warn, synchronously, before the request leaves; they go to `onWarning` instead.
  */
-function withSdkWarnings<T>(send: () => T, onWarning: LlmOptions['onWarning']): T {
+export function withSdkWarnings<T>(send: () => T, onWarning: LlmOptions['onWarning']): T {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => onWarning?.(readSdkWarning(args.map(String).join(' ')));
   try {

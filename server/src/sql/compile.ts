@@ -110,7 +110,7 @@ export function compileSql(program: Program, opts: SqlOptions): SqlQuery {
   const bySeverity = rules.map((r, i) => ({ r, i })).sort((x, y) => severities.indexOf(y.r.severity) - severities.indexOf(x.r.severity) || x.i - y.i);
   const pick = (f: (r: CompiledDecl) => string) => (rules.length ? `CASE ${bySeverity.map(({ r }) => `WHEN ${flag(r)} THEN ${d.str(f(r))}`).join(' ')} END` : 'NULL');
   const columns = ['series', 'time', 'rules', 'category', 'severity'];
-  const select = [`_s AS ${d.ident('series')}`, `_t AS ${d.ident('time')}`, `${names} AS ${d.ident('rules')}`, `${pick((r) => r.title ?? r.name)} AS ${d.ident('category')}`, `${pick((r) => r.severity)} AS ${d.ident('severity')}`];
+  const select = [`_s AS ${d.ident('series')}`, `_t AS ${d.ident('time')}`, `${names} AS ${d.ident('rules')}`, `${pick((r) => r.category ?? r.title ?? r.name)} AS ${d.ident('category')}`, `${pick((r) => r.severity)} AS ${d.ident('severity')}`];
   for (const c of text) {
     const out = columns.includes(c.name) ? `${c.name}_${columns.length + 1}` : c.name;
     columns.push(out);

@@ -3,7 +3,8 @@
 import { extname, relative, resolve } from 'node:path';
 import type { ScoreSplit } from '../../engine/metrics';
 import { buildPreview, PreviewError } from '../../preview/preview';
-import { seriesSpec, type VlSpec } from '../../../../webviews/src/spec';
+import { renderSvg, svgToPng } from '../../preview/render';
+import { seriesSpec } from '../../../../webviews/src/spec';
 import { darkTheme, lightTheme } from '../../../../webviews/src/theme';
 import { checkOutput, writeOutput } from '../../io/safefs';
 import { UsageError, write, type Command } from '../command';
@@ -78,36 +79,12 @@ ${allowOutsideUsage}`,
     const path = resolve(io.cwd, out);
     if (format === '.svg') await writeOutput(path, svg);
     else {
-      const { Resvg } = await load<typeof import('@resvg/resvg-js')>('@resvg/resvg-js');
-      const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 } }).render().asPng();
-      await writeOutput(path, png);
+      await writeOutput(path, await svgToPng(svg));
     }
     write(io.stderr, `Wrote ${relative(io.cwd, path) || path}: ${s.id}, ${s.shown} of ${s.length} points (${subtitle}).`);
     return 0;
   },
 };
-
-/**
- * Loads a package from node_modules at run time. Vega and Vega-Lite are ES modules that the CLI
- * bundle does not include (vega-canvas uses top-level await), and other commands skip the cost.
- */
-function load<T>(name: string): Promise<T> {
-  return import(name) as Promise<T>;
-}
-
-/** Vega-Lite to SVG as the webviews draw it: compiled, parsed to an AST and interpreted (no eval). */
-async function renderSvg(spec: VlSpec): Promise<string> {
-  const vega = await load<typeof import('vega')>('vega');
-  const vl = await load<typeof import('vega-lite')>('vega-lite');
-  const { expressionInterpreter } = await load<typeof import('vega-interpreter')>('vega-interpreter');
-  const runtime = vega.parse(vl.compile(spec as unknown as import('vega-lite').TopLevelSpec).spec, undefined, { ast: true });
-  const view = new vega.View(runtime, { renderer: 'none', expr: expressionInterpreter });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
 
 function size(v: unknown, fallback: number, flag: string): number {
   if (v === undefined) return fallback;

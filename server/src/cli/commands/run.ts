@@ -1,4 +1,5 @@
 // `arl run FILE`: every flagged point, for production alerting. Labels are not needed.
+import { csvCell } from '../../io/cells';
 import { plural } from '../../../../grammar/src/plural';
 import { resolve } from 'node:path';
 import { severities, type Severity } from '../../../../grammar/src/ast';
@@ -62,7 +63,7 @@ ${allowOutsideUsage}`,
       alerts++;
       let top = fired[0].r;
       for (const x of fired) if (rank(x.r.severity) > rank(top.severity)) top = x.r;
-      const category = top.title ?? top.name;
+      const category = top.category ?? top.title ?? top.name;
       const row = [frame.seriesIds[frame.seriesOf[i]], formatTime(frame, frame.time[i]), fired.map((x) => x.r.name).join(' '), category, top.severity];
       for (const [, c] of texts) row.push(c.codes[i] < 0 ? '' : c.values[c.codes[i]]);
       lines.push(row.map(csvCell).join(','));
@@ -82,14 +83,4 @@ function rank(s: Severity): number {
   return severities.indexOf(s);
 }
 
-const numeric = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/**
- * One CSV cell. Text that a spreadsheet would read as a formula (starting with = + - @, a tab or a
- * carriage return; OWASP's list) gets a leading single quote and is quoted; numbers stay numbers.
- */
-export function csvCell(v: string): string {
-  const formula = /^[=+\-@\t\r]/.test(v) && !numeric.test(v);
-  const cell = formula ? `'${v}` : v;
-  return formula || /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
-}
+export { csvCell };

@@ -97,7 +97,7 @@ export function completions(parsed: ParseResult, offset: number, a: Analysis | u
     });
   }
   for (const w of ['and', 'or', 'not', 'true', 'false', 'in']) items.push({ label: w, kind: CompletionItemKind.Keyword, sortText: `4${w}` });
-  if (!ctx.inExpr && (prev === 'Identifier' || prev === 'StringLiteral')) items.push({ label: 'when', kind: CompletionItemKind.Keyword, sortText: '00' }, { label: 'severity', kind: CompletionItemKind.Keyword, sortText: '01' });
+  if (!ctx.inExpr && (prev === 'Identifier' || prev === 'StringLiteral')) items.push({ label: 'when', kind: CompletionItemKind.Keyword, sortText: '00' }, { label: 'severity', kind: CompletionItemKind.Keyword, sortText: '01' }, { label: 'category', kind: CompletionItemKind.Keyword, sortText: '02', detail: 'the group of the rule\'s alerts: category "Stock-outs"', insertText: 'category "$1" ', insertTextFormat: InsertTextFormat.Snippet });
   return items;
 }
 

@@ -8,6 +8,7 @@ import { perWeek, perWeekText, weeksOf } from '../../engine/alerts';
 import type { Analysis } from '../../engine/analyze';
 import type { RuleScores, ScoreSplit, Scores } from '../../engine/metrics';
 import { alarmLine, eventObjective, eventTriple, objectiveLine } from '../../engine/report';
+import { countsText } from '../../labels/merge';
 import { ClientCommands, type PreviewRuleArgs } from '../protocol';
 
 /**
@@ -96,6 +97,10 @@ export function codeLenses(a: Analysis, uri: string, split: ScoreSplit, memory?:
     // The objective beside the trivial baselines; event figures when the objective counts events.
     const events = eventObjective(s) ? ` · ${eventTriple(s.file)} · ${alarmLine(s.file, s)}` : '';
     lenses.push({ range: at(ds.start), command: { title: `${objectiveLine(s)}${events} (${split})`, command: '' } });
+    const labels = a.data?.labels;
+    if (labels && (labels.sidecar || labels.overlay.counts.llm || labels.overlay.counts.human)) {
+      lenses.push({ range: at(ds.start), command: { title: `labels: ${countsText(labels.overlay.counts)}`, command: ClientCommands.reviewLabels, arguments: [{ uri }] } });
+    }
   }
   a.program.rules.forEach((r, k) => {
     const rs = a.ruleFlags[k].flags ? s.rules[k] : undefined;
