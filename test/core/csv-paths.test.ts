@@ -8,26 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { loadCsv, loadCsvText, type LoadOptions, type LoadResult } from '../../server/src/engine/csv';
 import { numberBytes } from '../../server/src/engine/byterows';
 import { parseNumber } from '../../server/src/engine/time';
+import { plainFrame } from '../support/frame';
 import { tempDir } from '../support/tmp';
 
 /** Everything a frame holds, in plain values (NaN kept: toEqual treats NaN as equal). */
 function plain(r: LoadResult) {
-  if (!r.ok) return { error: r.error };
-  const f = r.frame;
-  return {
-    seriesIds: f.seriesIds,
-    seriesStart: Array.from(f.seriesStart),
-    seriesOf: Array.from(f.seriesOf),
-    time: Array.from(f.time),
-    timeKind: f.timeKind,
-    columns: [...f.columns].map(([k, v]) => [k, Array.from(v)]),
-    columnInfo: f.columnInfo,
-    label: f.label && Array.from(f.label),
-    categories: [...f.categories].map(([k, v]) => [k, Array.from(v.codes), v.values]),
-    text: [...f.text].map(([k, v]) => [k, Array.from({ length: f.length }, (_, i) => v[i] || '')]),
-    splitOf: f.splitOf && Array.from(f.splitOf),
-    lines: Array.from({ length: f.length }, (_, i) => f.lineOf(i)),
-  };
+  return r.ok ? plainFrame(r.frame) : { error: r.error };
 }
 
 const cell = fc.oneof(

@@ -9,25 +9,10 @@ import { CachedFrame, cacheFile } from '../../server/src/engine/cache';
 import type { Frame } from '../../server/src/engine/frame';
 import { DatasetStore, type SessionOptions } from '../../server/src/engine/store';
 import type { Roles } from '../../server/src/engine/rows';
+import { plainFrame } from '../support/frame';
 import { tempDir } from '../support/tmp';
 
-/** Everything a frame holds, in plain values. */
-function plain(f: Frame) {
-  return {
-    seriesIds: f.seriesIds,
-    seriesStart: Array.from(f.seriesStart),
-    seriesOf: Array.from(f.seriesOf),
-    time: Array.from(f.time),
-    timeKind: f.timeKind,
-    columns: [...f.columns].map(([k, v]) => [k, Array.from(v)]),
-    columnInfo: f.columnInfo,
-    label: f.label && Array.from(f.label),
-    categories: [...f.categories].map(([k, v]) => [k, Array.from(v.codes), v.values]),
-    text: [...f.text].map(([k, v]) => [k, Array.from({ length: f.length }, (_, i) => v[i] || '')]),
-    splitOf: f.splitOf && Array.from(f.splitOf),
-    lines: Array.from({ length: f.length }, (_, i) => f.lineOf(i)),
-  };
-}
+const plain = plainFrame;
 
 const roles: Roles = { series: 's', time: 't', label: 'y', reason: 'why', split: 'part' };
 // Unsorted rows, a repeated time (merged by `mean`), a text column, a reason with a quoted comma,

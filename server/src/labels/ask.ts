@@ -2,8 +2,7 @@
 // the `label_point` tool call. The client, deadline, retries and warnings are the refinement's
 // (refine/llm.ts, refine/retry.ts). Failures come back as messages, never as exceptions.
 import Anthropic from '@anthropic-ai/sdk';
-import { describeLlmError, sdkLogger, withSdkWarnings, type LlmErrorCode, type LlmFailure, type LlmOptions, type Tokens } from '../refine/llm';
-import { withRetries } from '../refine/retry';
+import { describeLlmError, toolRequests, type LlmErrorCode, type LlmFailure, type LlmOptions, type Tokens } from '../refine/llm';
 import { labelContent, type LabelPrompt } from './prompt';
 
 export interface Vote {
@@ -43,31 +42,10 @@ export async function askVote(prompt: LabelPrompt, opts: LlmOptions): Promise<Vo
   const tokens: Tokens = { input: 0, output: 0 };
   if (opts.signal?.aborted) return { tokens, error: { code: 'cancelled', message: 'The request to the model was cancelled.' } };
   const timeout = opts.timeout ?? 120000;
-  const t0 = performance.now();
-  const policy = { maxRetries: opts.maxRetries ?? 2, maxRetryAfterMs: opts.maxRetryAfter ?? 60000, backoffMs: opts.backoff ?? 500, deadline: t0 + timeout, signal: opts.signal };
-  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout, logger: sdkLogger(opts.onWarning) });
-  let temperature = opts.temperature === undefined ? 0 : opts.temperature;
-  const send = () => {
-    const params: Anthropic.MessageCreateParamsNonStreaming = {
-      model: opts.model,
-      max_tokens: opts.maxTokens ?? 1024,
-      system: prompt.system,
-      messages: [{ role: 'user', content: labelContent(prompt) }],
-      tools: [prompt.tool],
-      tool_choice: { type: 'tool', name: prompt.tool.name },
-    };
-    const body = temperature === null ? params : ({ ...params, temperature } as Anthropic.MessageCreateParamsNonStreaming);
-    return withRetries((signal, left) => withSdkWarnings(() => client.messages.create(body, { signal, timeout: left }), opts.onWarning), policy, timeout);
-  };
+  const request = toolRequests(opts, 1024);
   let res: Anthropic.Message;
   try {
-    try {
-      res = await send();
-    } catch (e) {
-      if (!(temperature !== null && e instanceof Anthropic.BadRequestError && /temperature/i.test(e.message))) throw e;
-      temperature = null;
-      res = await send();
-    }
+    res = await request({ system: prompt.system, messages: [{ role: 'user', content: labelContent(prompt) }], tools: [prompt.tool], tool_choice: { type: 'tool', name: prompt.tool.name } });
   } catch (e) {
     if (e instanceof Anthropic.BadRequestError && /image/i.test(e.message)) {
       return { tokens, error: { code: 'image', message: `The model could not read the plot: ${e.apiMessage ?? e.message}. Check the series has values to draw.` } };

@@ -156,6 +156,33 @@ function echo(content: Block[]): Anthropic.ContentBlockParam[] {
 }
 
 /**
+ * Sends tool requests for `opts.model` within `opts.timeout` (one deadline for all of them; the SDK
+ * does not retry: withRetries does, within the deadline). A model that refuses `temperature` is
+ * asked again without it, and not given it after.
+ */
+export function toolRequests(opts: LlmOptions, maxTokens: number): (params: Omit<Anthropic.MessageCreateParamsNonStreaming, 'model' | 'max_tokens'>) => Promise<Anthropic.Message> {
+  const timeout = opts.timeout ?? 120000;
+  const policy = { maxRetries: opts.maxRetries ?? 2, maxRetryAfterMs: opts.maxRetryAfter ?? 60000, backoffMs: opts.backoff ?? 500, deadline: performance.now() + timeout, signal: opts.signal };
+  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout, logger: sdkLogger(opts.onWarning) });
+  let temperature = opts.temperature === undefined ? 0 : opts.temperature;
+  const once = (params: Omit<Anthropic.MessageCreateParamsNonStreaming, 'model' | 'max_tokens'>) => {
+    const full: Anthropic.MessageCreateParamsNonStreaming = { model: opts.model, max_tokens: opts.maxTokens ?? maxTokens, ...params };
+    // Not in the SDK's types any more, still taken by the models that have it.
+    const body = temperature === null ? full : ({ ...full, temperature } as Anthropic.MessageCreateParamsNonStreaming);
+    return withRetries((signal, left) => withSdkWarnings(() => client.messages.create(body, { signal, timeout: left }), opts.onWarning), policy, timeout);
+  };
+  return async (params) => {
+    try {
+      return await once(params);
+    } catch (e) {
+      if (!(temperature !== null && e instanceof Anthropic.BadRequestError && /temperature/i.test(e.message))) throw e;
+      temperature = null;
+      return once(params);
+    }
+  };
+}
+
+/**
  * Sends the prompt and reads the rules from the tool call. `validate` returns the checker's messages
  * for a rule text (empty when it is valid). Invalid rules, a malformed answer or a missing tool call
  * go back once with what was wrong.
@@ -166,40 +193,12 @@ export async function askForRules(prompt: LlmPrompt, opts: LlmOptions, validate:
   const done = (error?: LlmFailure) => ({ ...out, error, durationMs: performance.now() - t0 });
   if (opts.signal?.aborted) return done({ code: 'cancelled', message: 'The request to the model was cancelled.' });
   const timeout = opts.timeout ?? 120000;
-  const policy = {
-    maxRetries: opts.maxRetries ?? 2,
-    maxRetryAfterMs: opts.maxRetryAfter ?? 60000,
-    backoffMs: opts.backoff ?? 500,
-    deadline: t0 + timeout,
-    signal: opts.signal,
-  };
-  // The SDK does not retry: withRetries does, within the deadline.
-  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout, logger: sdkLogger(opts.onWarning) });
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt.user }];
-  let temperature = opts.temperature === undefined ? 0 : opts.temperature;
-  const send = () => {
-    const params: Anthropic.MessageCreateParamsNonStreaming = {
-      model: opts.model,
-      max_tokens: opts.maxTokens ?? 4096,
-      system: prompt.system,
-      messages,
-      tools: [prompt.tool],
-      tool_choice: { type: 'tool', name: prompt.tool.name },
-    };
-    // Not in the SDK's types any more, still taken by the models that have it.
-    const body = temperature === null ? params : ({ ...params, temperature } as Anthropic.MessageCreateParamsNonStreaming);
-    return withRetries((signal, left) => withSdkWarnings(() => client.messages.create(body, { signal, timeout: left }), opts.onWarning), policy, timeout);
-  };
+  const request = toolRequests(opts, 4096);
   for (let round = 0; round < 2; round++) {
     let res: Anthropic.Message;
     try {
-      try {
-        res = await send();
-      } catch (e) {
-        if (!(temperature !== null && e instanceof Anthropic.BadRequestError && /temperature/i.test(e.message))) throw e;
-        temperature = null;
-        res = await send();
-      }
+      res = await request({ system: prompt.system, messages, tools: [prompt.tool], tool_choice: { type: 'tool', name: prompt.tool.name } });
     } catch (e) {
       return done(describeLlmError(e, timeout));
     }
