@@ -18,9 +18,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { Evaluator, FeatureCache } from '../../server/src/engine/evaluate';
 import type { Frame } from '../../server/src/engine/frame';
-import { ScoringIndex } from '../../server/src/engine/metrics';
-import { assignSplits } from '../../server/src/engine/split';
-import type { DataSession } from '../../server/src/engine/store';
+import { scoringOf, type DataSession } from '../../server/src/engine/store';
 import { semanticLegend } from '../../server/src/lsp/providers/semanticTokens';
 import { mixedFrameOf, tempDir } from '../core/helpers';
 import { startTestServer, type TestClient } from '../support/lsp';
@@ -53,7 +51,6 @@ function sessions(): Frame {
 }
 
 function sessionOf(frame: Frame): DataSession {
-  const indexes = new Map<string, ScoringIndex>();
   return {
     frame,
     evaluator: new Evaluator(frame, new FeatureCache()),
@@ -61,11 +58,7 @@ function sessionOf(frame: Frame): DataSession {
     cache: 'off',
     prefetch: () => true,
     damaged: () => false,
-    scoring(shares) {
-      const k = shares.join('/');
-      if (!indexes.has(k)) indexes.set(k, new ScoringIndex(frame, assignSplits(frame, shares)));
-      return indexes.get(k)!;
-    },
+    scoring: scoringOf(frame),
   };
 }
 

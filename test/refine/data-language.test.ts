@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/engine/analyze';
 import { Evaluator, FeatureCache } from '../../server/src/engine/evaluate';
-import { ScoringIndex } from '../../server/src/engine/metrics';
-import { assignSplits } from '../../server/src/engine/split';
-import { DatasetStore, type DataSession } from '../../server/src/engine/store';
+import { DatasetStore, scoringOf, type DataSession } from '../../server/src/engine/store';
 import { analyzeRule, buildRefinePrompt, contextFromAnalysis, proposeOffline } from '../../server/src/refine';
 import { mixedFrameOf, tempDir } from '../core/helpers';
 
@@ -21,7 +19,6 @@ function sessionData(): DataSession {
     blocks[`blk_${b}`] = { seq: event.map((_, i) => i), event, bytes: event.map((_, i) => (i * 7 + b) % 11), label: event.map((_, i) => (i === n - 1 ? (failed ? 1 : 0) : null)) };
   }
   const frame = mixedFrameOf(blocks);
-  const indexes = new Map<string, ScoringIndex>();
   return {
     frame,
     evaluator: new Evaluator(frame, new FeatureCache()),
@@ -29,11 +26,7 @@ function sessionData(): DataSession {
     cache: 'off',
     prefetch: () => true,
     damaged: () => false,
-    scoring(shares) {
-      const k = shares.join('/');
-      if (!indexes.has(k)) indexes.set(k, new ScoringIndex(frame, assignSplits(frame, shares)));
-      return indexes.get(k)!;
-    },
+    scoring: scoringOf(frame),
   };
 }
 

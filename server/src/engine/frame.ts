@@ -43,56 +43,19 @@ export interface Frame {
 }
 
 /**
- * The frame with another label column. Every other member reads through to `frame` (a frame read
- * from the cache reads its columns when first asked for, so they are not copied here).
+ * The frame with another label column (and, given one, another id). Every other member reads
+ * through to `frame` (a frame read from the cache reads its columns when first asked for and notes
+ * damage on itself, so nothing is copied here).
  */
-export function withLabel(frame: Frame, label: Float64Array | undefined): Frame {
-  return {
-    get source() {
-      return frame.source;
+export function withLabel(frame: Frame, label: Float64Array | undefined, id = frame.id): Frame {
+  return new Proxy(frame, {
+    get(target, key) {
+      if (key === 'id') return id;
+      if (key === 'label') return label;
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
-    get id() {
-      return frame.id;
-    },
-    get seriesIds() {
-      return frame.seriesIds;
-    },
-    get seriesStart() {
-      return frame.seriesStart;
-    },
-    get seriesOf() {
-      return frame.seriesOf;
-    },
-    get length() {
-      return frame.length;
-    },
-    get time() {
-      return frame.time;
-    },
-    get timeKind() {
-      return frame.timeKind;
-    },
-    get columns() {
-      return frame.columns;
-    },
-    get columnInfo() {
-      return frame.columnInfo;
-    },
-    label,
-    get categories() {
-      return frame.categories;
-    },
-    get text() {
-      return frame.text;
-    },
-    get splitOf() {
-      return frame.splitOf;
-    },
-    lineOf: (p) => frame.lineOf(p),
-    get lines() {
-      return frame.lines;
-    },
-  };
+  });
 }
 
 /** Where each point came from in its file. */

@@ -8,7 +8,7 @@ import { cacheAvailable, CachedFrame, cacheFile, encodeFrame, openFrame } from '
 import { Evaluator, FeatureCache } from './evaluate';
 import type { DataError, LoadOptions, Roles } from './csv';
 import { loadDataset } from './dataset';
-import { newFrameId, type Frame } from './frame';
+import { newFrameId, withLabel, type Frame } from './frame';
 import { mergeLabels, type LabelOverlay } from '../labels/merge';
 import { readSidecar, sidecarStamp, type SidecarRead } from '../labels/sidecar';
 import { ScoringIndex } from './metrics';
@@ -135,24 +135,11 @@ export class DatasetStore {
       // The loaded frame behind a new id and label column. A frame read from the cache reads its
       // columns when first used and notes damage on itself: everything else goes to it, unchanged.
       const id = newFrameId();
-      const frame = new Proxy(base.frame, {
-        get(target, key) {
-          if (key === 'id') return id;
-          if (key === 'label') return overlay.label;
-          const v = Reflect.get(target, key, target) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      });
-      const indexes = new Map<string, ScoringIndex>();
+      const frame = withLabel(base.frame, overlay.label, newFrameId());
       return {
         ...base,
         frame,
-        scoring(shares) {
-          const k = shares.join('/');
-          let s = indexes.get(k);
-          if (!s) indexes.set(k, (s = new ScoringIndex(frame, assignSplits(frame, shares, opts.splitMethod))));
-          return s;
-        },
+        scoring: scoringOf(frame, opts.splitMethod),
         labels: { overlay, sidecar, error },
       };
     })();
@@ -211,18 +198,12 @@ export class DatasetStore {
       );
     }
     const loaded = frame;
-    const indexes = new Map<string, ScoringIndex>();
     const session: DataSession = {
       frame: loaded,
       evaluator: new Evaluator(loaded, new FeatureCache(typeof this.budget === 'number' ? this.budget : featureBudget(loaded.length, this.budget === 'one-shot'))),
       loadMs: performance.now() - t0,
       cache,
-      scoring(shares) {
-        const k = shares.join('/');
-        let s = indexes.get(k);
-        if (!s) indexes.set(k, (s = new ScoringIndex(loaded, assignSplits(loaded, shares, opts.splitMethod))));
-        return s;
-      },
+      scoring: scoringOf(loaded, opts.splitMethod),
       prefetch: (columns) => !(loaded instanceof CachedFrame) || loaded.prefetch(columns),
       damaged: () => loaded instanceof CachedFrame && loaded.damaged,
     };
@@ -258,4 +239,15 @@ export class DatasetStore {
     closing.register(f, () => h!.close());
     return f;
   }
+}
+
+/** A frame's scoring indexes, one per split shares, made when first asked for. */
+export function scoringOf(frame: Frame, method?: SplitMethod): (shares: [number, number, number]) => ScoringIndex {
+  const indexes = new Map<string, ScoringIndex>();
+  return (shares) => {
+    const k = shares.join('/');
+    let s = indexes.get(k);
+    if (!s) indexes.set(k, (s = new ScoringIndex(frame, assignSplits(frame, shares, method))));
+    return s;
+  };
 }
