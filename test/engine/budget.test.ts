@@ -42,6 +42,13 @@ describe('evaluation budget', () => {
     expect(a.excludeFlags[0].flags).toBeDefined();
   });
 
+  it('a window over all the series so far costs its points (running totals), not points x length', async () => {
+    // 100,000 points: as a window of 100,000 this would be 1e10 point-operations; `all` is one pass.
+    const { a } = await run(longSeries(100_000), 'rule z when zscore(x, all) > 3 or rank(x, all) > 0.99 or mean(x, all) > 90\n', { ...generous, work: 1e7 });
+    expect(a.issues.filter((i) => i.code === 'budget-exceeded')).toEqual([]);
+    expect(a.ruleFlags[0].flags).toBeDefined();
+  });
+
   it('the memory budget counts the columns computed, and the time budget the clock', async () => {
     const csv = longSeries(10_000);
     const rules = 'rule a when x > 1\nrule b when x > 2\nrule c when x > 3\n';

@@ -9,7 +9,7 @@ import { check } from '../../grammar/src/check';
 import { parse } from '../../grammar/src/parse';
 import { analyze } from '../../server/src/engine/analyze';
 import { DatasetStore } from '../../server/src/engine/store';
-import { contextFromAnalysis, evaluate, fileFlagsOf, type RefineContext } from '../../server/src/refine/context';
+import { contextFromAnalysis, evaluate, fileFlagsOf, holdsUp, type RefineContext } from '../../server/src/refine/context';
 import { discover } from '../../server/src/refine/discover';
 import { refit } from '../../server/src/refine/refit';
 import { oneStandardError, pairedSE } from '../../server/src/refine/select';
@@ -87,6 +87,72 @@ describe('cuts on standard scores', () => {
     expect(z.length).toBeGreaterThan(0);
     expect(z.filter((l) => Math.abs(l.cut) > zCutLimit).map((l) => l.text)).toEqual([]);
     expect(space.literals.some((l) => /robust_z/.test(l.text))).toBe(true);
+  });
+});
+
+/** A normal draw (Box-Muller) from a uniform generator. */
+const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+
+/**
+ * Six series of noise; anomalies are windows of 60 points where the level of `g` shifts by 1.5
+ * standard deviations (lost in any one point's noise, plain in the mean of a few). With `quirk`,
+ * `q` is 5 at every train anomaly and noise elsewhere: a perfect fit to train that says nothing
+ * about validation.
+ */
+function shiftsCsv(quirk: boolean): string {
+  const r = rng(17);
+  let out = 'id,t,g,q,label\n';
+  for (let s = 0; s < 6; s++) {
+    const n = 3000;
+    const shifted = new Uint8Array(n);
+    for (let k = 0; k < 8; k++) {
+      const a = 200 + Math.floor(r() * (n - 300));
+      shifted.fill(1, a, a + 60);
+    }
+    for (let t = 0; t < n; t++) {
+      const y = shifted[t];
+      const q = quirk && y && t < 0.6 * n ? 5 : Math.round(r() * 100) / 100;
+      out += `s${s},${t},${(gauss(r) + 1.5 * y).toFixed(3)},${q},${y}\n`;
+    }
+  }
+  return out;
+}
+const shiftsBlock = 'dataset "data.csv" {\n  series = id\n  time = t\n  label = label\n  split = time 60/20/20\n  objective = point_f1\n}\n';
+
+describe('discovery on real-data shapes', () => {
+  it('finds a level shift that no single point shows: the level of the last points against the history', async () => {
+    const ctx = await contextOf(shiftsCsv(false), shiftsBlock);
+    const d = discover(ctx, { maxRules: 2 });
+    expect(d.rules.length).toBeGreaterThan(0);
+    expect(d.rules[0].ruleText).toMatch(/zscore\(mean\(g, \d+\), all/);
+    const v = evaluate(ctx, d.text).figures('validation').objective;
+    expect(v).toBeGreaterThan(0.7);
+    // What a threshold on the point itself can do, at its best cut on validation: far less.
+    let pointBest = 0;
+    for (let c = 0.5; c <= 4; c += 0.25) pointBest = Math.max(pointBest, evaluate(ctx, `${shiftsBlock}rule r when g >= ${c}\n`).figures('validation').objective);
+    expect(v).toBeGreaterThan(pointBest + 0.2);
+  });
+
+  it('judges every feature\'s best rule on validation, so one that fits train by a quirk does not crowd out one that carries', async () => {
+    const ctx = await contextOf(shiftsCsv(true), shiftsBlock);
+    const train = (t: string) => evaluate(ctx, `${shiftsBlock}rule r when ${t}\n`).figures('train').objective;
+    expect(train('q >= 5')).toBe(1);
+    const d = discover(ctx, { maxRules: 1 });
+    expect(d.rules.map((r) => r.ruleText)).toEqual([expect.stringMatching(/\bg\b/)]);
+    expect(d.rules[0].ruleText).not.toMatch(/\bq\b/);
+    expect(evaluate(ctx, d.text).figures('validation').objective).toBeGreaterThan(0.7);
+  });
+
+  it('ranks candidates by how they hold up on both splits together: a lucky fit to one split is not enough', async () => {
+    const ctx = await contextOf(pointsCsv(), block);
+    const t = ctx.scoring.flagAll('train');
+    const v = ctx.scoring.flagAll('validation');
+    // Barely above flagging everything on train, far above it on validation (a chance fit among many).
+    const lucky = holdsUp(ctx, { train: 1.2 * t, validation: 1.9 * v });
+    // Well above it on both.
+    const steady = holdsUp(ctx, { train: 2.4 * t, validation: 1.2 * v });
+    expect(steady).toBeGreaterThan(lucky);
+    expect(holdsUp(ctx, { train: 3 * t, validation: 0 })).toBe(0);
   });
 });
 

@@ -58,10 +58,13 @@ export class Budget {
 
 const perWindow = new Set(['mean', 'median', 'min', 'max', 'sum', 'std', 'count', 'quantile', 'slope', 'zero_rate', 'zscore', 'robust_z']);
 const perStep = new Set(['rising', 'falling', 'persist']);
+/** With an `all` window these keep their points in order (a log-time insert each); the rest keep running totals. */
+const ordered = new Set(['median', 'quantile', 'rank']);
 
 /** Estimated point-operations to compute a node over `points` points whose longest series has `longest`. */
 export function workOf(node: PlanNode, points: number, longest: number): number {
   if (node.op !== 'call') return points * Math.max(1, node.args.length);
+  if (node.consts.w === Infinity) return points * (ordered.has(node.fn) ? Math.max(1, Math.ceil(Math.log2(longest + 1))) : 1);
   if (perWindow.has(node.fn)) return points * Math.max(1, Math.min(node.consts.w ?? 1, longest));
   if (perStep.has(node.fn)) return points * Math.max(1, Math.min(node.consts.k ?? 1, longest));
   return points * Math.max(1, node.args.length);

@@ -321,12 +321,14 @@ export function fileFlagsOf(f: { rules: NamedFlags[]; excludes: NamedFlags[] }, 
 }
 
 /**
- * How well figures hold up on both splits: the smaller of the train and validation objectives,
- * each divided by flagging every point on that split (splits can differ in their share of
- * anomalies). Candidates that pass the acceptance rule are chosen by it.
+ * How well figures hold up on both splits: the geometric mean of the train and validation
+ * objectives, each divided by flagging every point on that split (splits can differ in their
+ * share of anomalies). Two samples of evidence: a lucky fit to either one (train may hold few
+ * events; among many candidates one fits validation by chance) is not enough. Candidates that
+ * pass the acceptance rule are chosen by it.
  */
 export function holdsUp(ctx: RefineContext, f: { train: number; validation: number }): number {
   const t = ctx.scoring.flagAll('train');
   const v = ctx.scoring.flagAll('validation');
-  return Math.min(t > 0 ? f.train / t : f.train, v > 0 ? f.validation / v : f.validation);
+  return Math.sqrt(Math.max(0, t > 0 ? f.train / t : f.train) * Math.max(0, v > 0 ? f.validation / v : f.validation));
 }

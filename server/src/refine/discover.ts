@@ -189,10 +189,18 @@ export function nextRules(ctx: RefineContext, ev: Evaluation, opts: DiscoverOpti
     const list = shapes.get(shape) ?? [];
     if (list.length < 3) shapes.set(shape, [...list, c]);
   }
+  // And the best one-condition rule of each feature, so a feature whose train score is modest
+  // (train may hold few events) still meets validation.
+  const families = new Map<string, Candidate>();
+  for (const c of [...pool.values()].sort((a, b) => b.gain - a.gain)) {
+    if (c.lits.length > 1) continue;
+    const f = c.lits[0].feature.text + (c.hold || c.lits[0].hold ? '@' : '');
+    if (!families.has(f) && families.size < features) families.set(f, c);
+  }
   const baseVal = sc.validation.score(base);
   const ranked: { c: Candidate; val: number }[] = [];
   const seen = new Set<string>();
-  for (const c of [...shapes.values()].flat()) {
+  for (const c of [...shapes.values()].flat().concat([...families.values()])) {
     const p = roundCuts(space, pruneOnValidation(c, sc, base, excluded, baseTrain, minGain, space), sc, base, excluded, baseTrain);
     if (seen.has(key(p)) || p.gain < minGain - 1e-12) continue;
     seen.add(key(p));
@@ -205,6 +213,9 @@ export function nextRules(ctx: RefineContext, ev: Evaluation, opts: DiscoverOpti
     .slice(0, opts.candidates ?? 6)
     .map((r) => render(r.c, taken));
 }
+
+/** Features whose best one-condition rule is judged on validation. */
+const features = 256;
 
 /** In how many series a flag set catches a train event; how many series have one. */
 function seriesSupport(idx: EventIndex, seriesOf: Int32Array): { needed: number; count(bits: Bits): number } {

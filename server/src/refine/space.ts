@@ -129,6 +129,13 @@ function buildFeatures(ctx: RefineContext): Feature[] {
       });
     }
     if (wide) continue;
+    // The level of the last points against the whole history, either way: a shift that lasts
+    // (a window of labelled anomalies) rather than one odd point.
+    if (hasHistory) {
+      for (const w of new Set([short, long].filter((w) => max > w + settled))) {
+        out.push({ text: `abs(zscore(mean(${c}, ${w}), all, min_count = ${settled}))`, family: `${col}~${w}`, name: `${n}_level_off`, z: true, phrase: (op) => (op === '>=' ? `${col} level off its history` : `${col} level near its history`) });
+      }
+    }
     if (max > long + 1) {
       out.push({ text: `robust_z(${c}, ${long})`, family: col, name: `${n}_vs_recent`, z: true, phrase: (op, cut) => `${col} ${versus(op, cut, 3)} its recent median` });
     }
@@ -156,6 +163,13 @@ function buildFeatures(ctx: RefineContext): Feature[] {
       }
       out.push({ text: `max_of(${z})`, family: 'group-max', z: true, name: `${snake(prefix) || 'columns'}_max_off`, phrase: (op) => (op === '>=' ? `one of ${label} far off its history` : `all of ${label} near their history`) });
       out.push({ text: `mean_of(${z})`, family: 'group-mean', z: true, name: `${snake(prefix) || 'columns'}_mean_off`, phrase: (op) => (op === '>=' ? `${label} off their history on average` : `${label} near their history on average`) });
+      // The same on each column's level over the last points (a shift that lasts, not one odd point).
+      const level = `abs(zscore(mean(${group}, ${short}), all, min_count = ${settled}))`;
+      for (const t of [2, 3, 4]) {
+        out.push({ text: `count_true(${level} > ${t})`, family: `group-level>${t}`, name: `${snake(prefix) || 'columns'}_levels_off`, phrase: (op, cut) => (op === '>=' ? `${cut >= 2 ? 'several' : 'one'} of ${label} at a level off their history` : `few of ${label} at a level off their history`), integer: true });
+      }
+      out.push({ text: `max_of(${level})`, family: 'group-level-max', z: true, name: `${snake(prefix) || 'columns'}_max_level_off`, phrase: (op) => (op === '>=' ? `one of ${label} at a level far off its history` : `all of ${label} at levels near their history`) });
+      out.push({ text: `mean_of(${level})`, family: 'group-level-mean', z: true, name: `${snake(prefix) || 'columns'}_levels_mean_off`, phrase: (op) => (op === '>=' ? `${label} at levels off their history on average` : `${label} at levels near their history on average`) });
     }
   }
   // Categories: compared with `==`, counted, never thresholded as numbers.
