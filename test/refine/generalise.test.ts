@@ -13,6 +13,8 @@ import { contextFromAnalysis, evaluate, fileFlagsOf, holdsUp, type RefineContext
 import { discover } from '../../server/src/refine/discover';
 import { refit } from '../../server/src/refine/refit';
 import { oneStandardError, pairedSE } from '../../server/src/refine/select';
+import { fileFeatures } from '../../server/src/refine/features';
+import { proposeOffline } from '../../server/src/refine/offline';
 import { spaceFor, zCutLimit } from '../../server/src/refine/space';
 import { tempDir } from '../support/tmp';
 
@@ -153,6 +155,48 @@ describe('discovery on real-data shapes', () => {
     const steady = holdsUp(ctx, { train: 2.4 * t, validation: 1.2 * v });
     expect(steady).toBeGreaterThan(lucky);
     expect(holdsUp(ctx, { train: 3 * t, validation: 0 })).toBe(0);
+  });
+});
+
+describe('the proposer keeps the space\'s limits', () => {
+  it('never cuts a standard score past the Chebyshev bound, in a new condition or a tuned threshold', async () => {
+    // Steps of 2 on a level of 10: anomalies in noisy stretches (z about 7), normal in flat ones,
+    // where the spread's floor makes z about 200: a cut near 100 would separate them by flatness.
+    const r = rng(23);
+    let csv = 'id,t,v,label\n';
+    for (let s = 0; s < 6; s++) for (let t = 0; t < 1500; t++) {
+      const noisy = Math.floor(t / 150) % 2 === 0;
+      const step = t % 150 > 40 && r() < 0.03;
+      const v = (noisy ? 10 + 0.3 * gauss(r) : 10) + (step ? 2 : 0);
+      csv += `s${s},${t},${v.toFixed(4)},${step && noisy ? 1 : 0}\n`;
+    }
+    const head = 'dataset "data.csv" {\n  series = id\n  time = t\n  label = label\n  split = time 60/20/20\n  objective = point_f1\n}\nlet z = zscore(v, 20)\n';
+    const bound = (text: string) => [...text.matchAll(/z (?:<|>=) (-?[\d.]+)/g)].map((m) => Math.abs(Number(m[1])));
+    for (const rule of ['rule r when v > 11', 'rule r when v > 11 and z < 20']) {
+      const ctx = await contextOf(csv, head + rule + '\n');
+      const p = await proposeOffline(ctx, 'r', { limit: 50 });
+      const tried = [...p.proposals, ...p.rejected].map((c) => c.ruleText);
+      expect(tried.flatMap(bound).filter((c) => c > zCutLimit)).toEqual([]);
+      // Cuts within the bound are still offered.
+      if (rule.includes('z <')) expect(tried.some((t) => /z (<|>=) \d/.test(t))).toBe(true);
+    }
+  });
+
+  it('never offers a column\'s own units by another name when its series differ in scale', async () => {
+    const r = rng(29);
+    const csvOf = (scale: number) => {
+      let csv = 'id,t,x,label\n';
+      for (let s = 0; s < 4; s++) for (let t = 0; t < 400; t++) csv += `s${s},${t},${((s % 2 ? scale : 1) * (10 + r())).toFixed(3)},${r() < 0.05 ? 1 : 0}\n`;
+      return csv;
+    };
+    const text = `${shiftsBlock}rule r when zscore(mean(x, 5), all) > 2\n`;
+    const texts = async (scale: number) => {
+      const ctx = await contextOf(csvOf(scale), text);
+      return fileFeatures(evaluate(ctx, text)).map((f) => f.text);
+    };
+    // Series at 10 and at 10,000: `mean(x, 5) < 5000` would say which series, not what happened.
+    expect(await texts(1000)).toEqual(['zscore(mean(x, 5), all)']);
+    expect(await texts(1)).toEqual(['x', 'zscore(mean(x, 5), all)', 'mean(x, 5)']);
   });
 });
 

@@ -62,15 +62,38 @@ function collectFileFeatures(ev: Evaluation): Feature[] {
   for (const l of ev.parse.file.lets) {
     if (l.name && l.expr && ev.check.kinds.get(l.expr) === 'number' && !ev.check.broken.has(l)) items.push({ text: writeName(l.name.name), source: 'let' });
   }
+  const unshared = new Set(featureColumns(ev).filter((c) => !sharedScale(ev.ctx.data.frame, c)));
   for (const d of [...ev.parse.file.rules, ...ev.parse.file.excludes]) {
     if (ev.check.broken.has(d)) continue;
     A.walkExpr(d.expr, (e) => {
       // Not counts of a condition (a hold): their value is how often the rule's own part held.
       const ofCondition = e.kind === 'call' && e.callee.name === 'count' && e.args[0] && ev.check.kinds.get(e.args[0].value) === 'boolean';
-      if (e.kind === 'call' && ev.check.kinds.get(e) === 'number' && !ofCondition) items.push({ text: printExpr(e), source: 'expression' });
+      // Nor a column's units by another name (`mean(x, 20)` of a column whose series differ in scale).
+      if (e.kind === 'call' && ev.check.kinds.get(e) === 'number' && !ofCondition && !inUnitsOf(e, unshared)) items.push({ text: printExpr(e), source: 'expression' });
     });
   }
   return compileFeatures(ev, items);
+}
+
+/** Calls whose value is in their first argument's units. */
+const keepsUnits = new Set(['mean', 'median', 'min', 'max', 'sum', 'std', 'quantile', 'lag', 'diff', 'ewma', 'slope', 'least', 'greatest', 'coalesce', 'default', 'first', 'last', 'abs']);
+
+/** Whether a call's value is in the units of one of `columns` (a level, not a standard score). */
+function inUnitsOf(e: A.Expr, columns: Set<string>): boolean {
+  if (e.kind === 'name') return columns.has(e.name);
+  if (e.kind === 'paren') return inUnitsOf(e.expr, columns);
+  if (e.kind === 'unary') return inUnitsOf(e.arg, columns);
+  if (e.kind === 'binary' && (e.op === '+' || e.op === '-')) return inUnitsOf(e.left, columns) || inUnitsOf(e.right, columns);
+  if (e.kind === 'call') return keepsUnits.has(e.callee.name) && e.args.some((a) => inUnitsOf(a.value, columns));
+  return false;
+}
+
+/** Whether a plan node is a standard score (zscore, robust_z, their absolute values and group summaries), whose cuts are bounded. */
+export function isStandardScore(n: PlanNode): boolean {
+  if (n.op === 'neg') return isStandardScore(n.args[0]);
+  if (n.op !== 'call') return false;
+  if (n.fn === 'zscore' || n.fn === 'robust_z') return true;
+  return (n.fn === 'abs' || n.fn === 'max_of' || n.fn === 'min_of' || n.fn === 'mean_of') && n.args.length > 0 && n.args.every(isStandardScore);
 }
 
 /** Standard derived features of each numeric column, the statistics drafting starts from. */

@@ -7,7 +7,8 @@ import { printExpr } from '../../../grammar/src/print';
 import { evaluate, RefineError, requireRule, type Evaluation, type RefineContext, type SplitFigures } from './context';
 import { giniCut, sweep, sweepObjective, type CutOp } from './cuts';
 import { binary, boolExpr, chain, insideCall, literalValue, numberExpr, short, sourceOf, spliceRule, thresholdOf, withThreshold } from './edit';
-import { fileFeatures, trainValues } from './features';
+import { fileFeatures, isStandardScore, trainValues } from './features';
+import { zCutLimit } from './space';
 import { byMerit, defaultMinGain, isProposal, judge, type Candidate, type Proposal, type Rejected } from './proposal';
 
 export interface OfflineOptions {
@@ -173,6 +174,7 @@ class Generator {
         if (o && o.value !== t.value) values.add(o.value);
         if (o && o.round !== t.value) values.add(o.round);
       }
+      if (isStandardScore(node)) for (const v of values) if (Math.abs(v) > zCutLimit) values.delete(v);
       const same = found.filter((x) => x.t.value === t.value).length > 1;
       for (const v of values) {
         yield {
@@ -205,7 +207,8 @@ class Generator {
       const where = disjuncts.length > 1 ? ` to \`${short(this.src(d), 36)}\`` : '';
       for (const { f, values, cut } of ranked) {
         const exact = sweep({ values, whenTrue, whenFalse, whenMissing: whenFalse, isAnomaly: this.isAnomaly, anomalies: this.anomalies }, cut!.op);
-        const cuts = [cut!.cut, ...(exact ? [exact.value] : [])];
+        // A standard score cut beyond the bound separates points by how flat the window was (space.ts).
+        const cuts = [cut!.cut, ...(exact ? [exact.value] : [])].filter((c) => !isStandardScore(f.node) || Math.abs(c) <= zCutLimit);
         for (const value of new Set(cuts)) {
           const cond = binary(cut!.op, f.expr, numberExpr(value));
           // Inside the disjunct's own parentheses, or in new ones when other disjuncts follow.
