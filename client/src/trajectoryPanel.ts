@@ -6,7 +6,7 @@ import { makeNonce, panelHtml } from '../../webviews/src/html';
 import { isMessage, type FromTrajectory, type ToTrajectory, type TrajectoryAttempt } from '../../webviews/src/protocol';
 
 function toAttempt(a: Attempt): TrajectoryAttempt {
-  const figures = (f: Attempt['train']['before']) => ({ precision: f.precision, recall: f.recall, f1: f.f1 });
+  const figures = (f: Attempt['train']['before']) => ({ precision: f.precision, recall: f.recall, f1: f.f1, ...(f.objective === undefined ? {} : { objective: f.objective }) });
   return {
     id: a.id,
     time: a.time,
@@ -15,6 +15,7 @@ function toAttempt(a: Attempt): TrajectoryAttempt {
     before: a.before,
     after: a.after,
     analysis: [a.title, a.analysis].filter(Boolean).join('\n\n'),
+    ...(a.objectiveName ? { objectiveName: a.objectiveName } : {}),
     train: { before: figures(a.train.before), after: figures(a.train.after) },
     validation: { before: figures(a.validation.before), after: figures(a.validation.after) },
     accepted: a.accepted,

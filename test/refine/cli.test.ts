@@ -219,6 +219,23 @@ describe('arl learn, draft and history on small data', () => {
     expect(r.stdout).toContain('1 attempt, 0 accepted, 1 undone in the editor (.arl/rules.arl.trajectory.jsonl).');
   });
 
+  it('shows the file\'s objective, named in the header, or in each cell when the attempts measured different ones', async () => {
+    const s = syntheticDir('rule r when x >= 30');
+    const figs = { train: figures(8, 2, 10, 100, 0.61), validation: figures(3, 1, 5, 40, 0.52) };
+    const after = { train: figures(8, 2, 10, 100, 0.7), validation: figures(3, 1, 5, 40, 0.55) };
+    const attempt = (objectiveName?: string) => makeAttempt(s.arl, { rule: 'r', proposer: 'offline', objectiveName, before: 'rule r when x >= 30', after: 'rule r when x >= 31', analysis: '', figuresBefore: figs, figuresAfter: after, accepted: true, reason: 'ok', durationMs: 0 });
+    await appendAttempt(s.arl, attempt('event F1'));
+    let r = await arl(['history', 'rules.arl'], { cwd: s.dir });
+    expect(r.stdout).toMatch(/ outcome +train event F1 +validation event F1 +change/);
+    expect(r.stdout).toMatch(/ accepted +0\.61 -> 0\.70 +0\.52 -> 0\.55 +/);
+    // A record from before the objective was recorded measured point F1.
+    await appendAttempt(s.arl, attempt(undefined));
+    r = await arl(['history', 'rules.arl'], { cwd: s.dir });
+    expect(r.stdout).toMatch(/ outcome +train +validation +change/);
+    expect(r.stdout).toMatch(/0\.61 -> 0\.70 event F1 +0\.52 -> 0\.55 event F1/);
+    expect(r.stdout).toMatch(/0\.61 -> 0\.70 point F1 +0\.52 -> 0\.55 point F1/);
+  });
+
   it('learn --all adds a discovered rule, with its comment, to a file without rules', async () => {
     const s = syntheticDir('');
     const r = await arl(['learn', 'rules.arl', '--all', '--iterations', '2'], { cwd: s.dir });

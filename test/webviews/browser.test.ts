@@ -314,6 +314,25 @@ describe('trajectory panel', () => {
       expect(await page.textContent('#details h2')).toContain('Attempt a2');
       expect(await page.textContent('#summary')).toBe('7 attempts · 4 accepted · 3 rejected');
       expect(await panel.state()).toEqual({ selected: 'a2' });
+      // The figures are the file's objective: named in the header (point F1 for older records).
+      expect(await page.locator('#attempts th').allTextContents()).toEqual(['#', 'time', 'rule', 'proposer', 'status', 'point F1 train', 'point F1 validation']);
+      const byEvents = trajectory(2);
+      for (const a of byEvents.attempts) {
+        a.objectiveName = 'event F1';
+        a.train.after = { ...a.train.after, objective: 0.5 };
+        a.validation.after = { ...a.validation.after, objective: 0.25 };
+      }
+      await panel.send({ type: 'trajectory', data: byEvents });
+      await until(panel, `document.querySelectorAll('tr[data-attempt]').length === 2`);
+      expect(await page.locator('#attempts th').allTextContents()).toEqual(['#', 'time', 'rule', 'proposer', 'status', 'event F1 train', 'event F1 validation']);
+      expect(await page.locator('tr[data-attempt="a1"] td').nth(5).textContent()).toBe(`${byEvents.attempts[0].train.before.f1!.toFixed(3)} → 0.500`);
+      await page.click('tr[data-attempt="a1"]');
+      await until(panel, `document.querySelector('#details h2').textContent.includes('Attempt a1')`);
+      expect(await page.locator('#details th').allTextContents()).toEqual(['', 'precision', 'recall', 'point F1', 'event F1']);
+      await panel.send({ type: 'trajectory', data: sent });
+      await until(panel, `document.querySelectorAll('tr[data-attempt]').length === 7`);
+      await page.click('tr[data-attempt="a2"]');
+      await until(panel, `document.querySelector('#details h2').textContent.includes('Attempt a2')`);
       await page.screenshot({ path: `${artifacts}trajectory.png`, fullPage: true });
       expect(await panel.violations()).toEqual([]);
     } finally {

@@ -107,6 +107,8 @@ export interface AttemptScores {
   precision: number | null;
   recall: number | null;
   f1: number | null;
+  /** The file's objective (see TrajectoryAttempt.objectiveName); absent in older records, which measured F1. */
+  objective?: number | null;
 }
 
 /** One refinement attempt: a change proposed to a rule, scored, then accepted or rejected. */
@@ -123,6 +125,8 @@ export interface TrajectoryAttempt {
   after: string;
   /** The analysis that led to the change (plain text or Markdown). */
   analysis: string;
+  /** What `objective` measures: `point F1`, `event F1`...; absent in older records (point F1). */
+  objectiveName?: string;
   train: { before: AttemptScores; after: AttemptScores };
   validation: { before: AttemptScores; after: AttemptScores };
   accepted: boolean;

@@ -83,12 +83,20 @@ function statusText(a: TrajectoryAttempt): string {
   return a.undone ? '↶ undone' : a.accepted ? '✓ accepted' : '✗ rejected';
 }
 
-function f1(s: AttemptScores): string {
-  return score(s.f1);
+/** The file's objective on a split (F1 in records older than the objective). */
+function objective(s: AttemptScores): string {
+  return score(s.objective ?? s.f1);
 }
 
+/** What the figures measure: point F1 in older records. */
+const measure = (a: TrajectoryAttempt) => a.objectiveName ?? 'point F1';
+
 function renderTable(d: TrajectoryData): void {
-  const head = h('tr', {}, ...['#', 'time', 'rule', 'proposer', 'status', 'F1 train', 'F1 validation'].map((t) => h('th', {}, t)));
+  // The objective in the header when every attempt measured the same one, else in each cell.
+  const names = new Set(d.attempts.map(measure));
+  const one = names.size <= 1 ? ([...names][0] ?? 'point F1') : undefined;
+  const cell = (a: TrajectoryAttempt, split: 'train' | 'validation') => `${objective(a[split].before)} → ${objective(a[split].after)}${one ? '' : ` ${measure(a)}`}`;
+  const head = h('tr', {}, ...['#', 'time', 'rule', 'proposer', 'status', one ? `${one} train` : 'train', one ? `${one} validation` : 'validation'].map((t) => h('th', {}, t)));
   const rows = d.attempts.map((a, i) => {
     const tr = h(
       'tr',
@@ -98,8 +106,8 @@ function renderTable(d: TrajectoryData): void {
       h('td', {}, a.rule),
       h('td', {}, a.proposer),
       h('td', { class: statusClass(a), 'data-status': statusClass(a) }, statusText(a)),
-      h('td', {}, `${f1(a.train.before)} → ${f1(a.train.after)}`),
-      h('td', {}, `${f1(a.validation.before)} → ${f1(a.validation.after)}`),
+      h('td', {}, cell(a, 'train')),
+      h('td', {}, cell(a, 'validation')),
     );
     tr.addEventListener('click', () => select(a.id));
     return tr;
@@ -108,11 +116,15 @@ function renderTable(d: TrajectoryData): void {
 }
 
 function scoresTable(a: TrajectoryAttempt): HTMLElement {
+  // Point precision, recall and F1; the objective beside them when it is another (event F1...).
+  const other = a.objectiveName && a.objectiveName !== 'point F1' ? a.objectiveName : undefined;
   const row = (name: string, split: 'train' | 'validation') => {
     const cells = (['precision', 'recall', 'f1'] as const).map((m) => h('td', {}, `${score(a[split].before[m])} → ${score(a[split].after[m])}`));
+    if (other) cells.push(h('td', {}, `${objective(a[split].before)} → ${objective(a[split].after)}`));
     return h('tr', {}, h('td', {}, name), ...cells);
   };
-  return h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'precision'), h('th', {}, 'recall'), h('th', {}, 'F1'))), h('tbody', {}, row('train', 'train'), row('validation', 'validation')));
+  const heads = ['', 'precision', 'recall', 'point F1', ...(other ? [other] : [])];
+  return h('table', {}, h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', {}, t)))), h('tbody', {}, row('train', 'train'), row('validation', 'validation')));
 }
 
 function renderDetails(a: TrajectoryAttempt | undefined): void {

@@ -271,7 +271,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
   };
   let search = 0;
   const record = async (a: NewAttempt) => {
-    const attempt = makeAttempt(opts.ruleFile ?? ctx.path ?? 'rules.arl', { ...a, run: opts.runId, search: search + 1 });
+    const attempt = makeAttempt(opts.ruleFile ?? ctx.path ?? 'rules.arl', { objectiveName: label, ...a, run: opts.runId, search: search + 1 });
     history.push(attempt);
     result.attempts++;
     try {

@@ -37,6 +37,8 @@ export interface Attempt {
   after: string;
   /** The behavioural analysis the attempt started from (one line). */
   analysis: string;
+  /** The file's objective when the attempt was made (`point F1`, `event F1`...); absent in older records, which measured point F1. */
+  objectiveName?: string;
   /** File-level figures before and after, on train and validation. */
   train: { before: AttemptFigures; after: AttemptFigures };
   validation: { before: AttemptFigures; after: AttemptFigures };

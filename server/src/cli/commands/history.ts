@@ -5,9 +5,14 @@ import { readTrajectory, type Attempt, type AttemptFigures } from '../../refine/
 import { write, type Command } from '../command';
 import { fmt, readRuleFile } from '../shared';
 
-function f1(f: AttemptFigures): string {
-  return f.f1 === null ? '-' : fmt(f.f1, 2);
+/** The file's objective on a split (point F1 in records older than the objective). */
+function objective(f: AttemptFigures): string {
+  const v = f.objective ?? f.f1;
+  return v === null ? '-' : fmt(v, 2);
 }
+
+/** What the figures measure: `point F1` in older records. */
+const measure = (a: Attempt) => a.objectiveName ?? 'point F1';
 
 /**
  * The words that changed between two versions of a rule, with a few words around them:
@@ -68,7 +73,7 @@ function outcome(a: Attempt): string {
   return a.undone ? 'undone' : a.accepted ? 'accepted' : 'rejected';
 }
 
-function row(a: Attempt, id: string): string[] {
+function row(a: Attempt, id: string, named: boolean): string[] {
   const change = a.before !== a.after ? changeInContext(a.before, a.after) : '';
   const why = a.accepted ? '' : a.reason.replace(/\s+/g, ' ');
   return [
@@ -77,8 +82,8 @@ function row(a: Attempt, id: string): string[] {
     a.rule,
     a.model ? `${a.proposer} (${a.model})` : a.proposer,
     outcome(a),
-    `${f1(a.train.before)} -> ${f1(a.train.after)}`,
-    `${f1(a.validation.before)} -> ${f1(a.validation.after)}`,
+    `${objective(a.train.before)} -> ${objective(a.train.after)}${named ? '' : ` ${measure(a)}`}`,
+    `${objective(a.validation.before)} -> ${objective(a.validation.after)}${named ? '' : ` ${measure(a)}`}`,
     [change, why && `(${why.length > 60 ? why.slice(0, 59) + '…' : why})`].filter(Boolean).join(' ') || (a.title ?? a.reason),
   ];
 }
@@ -97,7 +102,8 @@ export const historyCommand: Command = {
 
 Reads .arl/<file>.trajectory.jsonl beside FILE: every attempt to change a rule (by arl learn or
 the editor), with the search it came from (L1.2: the first learn run listed, its second search;
-editor: applied in the editor), its figures on train and validation, whether it was accepted (or
+editor: applied in the editor), the file's objective on train and validation (point F1, event
+F1...), whether it was accepted (or
 accepted and then undone in the editor), and the edit in its context ("oos_ratio >= [30 -> 35]").
 
 Options:
@@ -118,7 +124,11 @@ Options:
       return 0;
     }
     const ids = searchIds(t.attempts);
-    const lines = [columns(['time', 'search', 'rule', 'proposer', 'outcome', 'train F1', 'validation F1', 'change (and why, when rejected)'], t.attempts.map((a) => row(a, ids.id(a))))];
+    // The objective in the header when every attempt measured the same one, else in each cell.
+    const names = new Set(t.attempts.map(measure));
+    const one = names.size === 1 ? [...names][0] : undefined;
+    const head = one ? [`train ${one}`, `validation ${one}`] : ['train', 'validation'];
+    const lines = [columns(['time', 'search', 'rule', 'proposer', 'outcome', ...head, 'change (and why, when rejected)'], t.attempts.map((a) => row(a, ids.id(a), !!one)))];
     const accepted = t.attempts.filter((a) => a.accepted && !a.undone).length;
     const undone = t.attempts.filter((a) => a.undone).length;
     lines.push('');

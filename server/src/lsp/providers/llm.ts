@@ -36,7 +36,7 @@ export async function refineWithLlm(a: Analysis, p: RefineLlmParams, refine: Ref
   const before = ctx.text.slice(decl.start, decl.end);
   if (a.path) {
     // Every candidate is an attempt, offered or not; the model's tokens go with the first.
-    const common = { rule: p.rule, proposer: 'anthropic', model: p.model, before, analysis: b.summary, figuresBefore: r.before };
+    const common = { rule: p.rule, proposer: 'anthropic', model: p.model, objectiveName: ctx.scoring.objective.label, before, analysis: b.summary, figuresBefore: r.before };
     const record = (x: Parameters<typeof makeAttempt>[1]) => appendAttempt(a.path!, makeAttempt(a.path!, x), { roots });
     if (r.error && r.error.code !== 'cancelled' && !r.proposals.length && !r.rejected.length) {
       await record({ ...common, after: before, accepted: false, reason: `error: ${r.error.message}`, durationMs: r.durationMs, tokens: r.tokens });
@@ -78,7 +78,7 @@ export async function recordAttempt(a: Analysis, p: RecordAttemptParams, refine:
   const after = evaluate(ctx, ctx.text).split();
   const beforeText = ctx.text.replace(p.after, () => p.before);
   const figuresBefore = beforeText !== ctx.text ? evaluate(ctx, beforeText).split() : after;
-  const attempt = makeAttempt(a.path, { rule: p.rule, proposer: p.proposer, title: p.title, before: p.before, after: p.after, analysis: '', figuresBefore, figuresAfter: after, accepted: true, reason: 'applied in the editor', durationMs: 0 });
+  const attempt = makeAttempt(a.path, { rule: p.rule, proposer: p.proposer, objectiveName: ctx.scoring.objective.label, title: p.title, before: p.before, after: p.after, analysis: '', figuresBefore, figuresAfter: after, accepted: true, reason: 'applied in the editor', durationMs: 0 });
   await appendAttempt(a.path, attempt, { roots: trust.workspaceOf(a.path) });
   return { id: attempt.id };
 }
