@@ -75,7 +75,7 @@ function collectFileFeatures(ev: Evaluation): Feature[] {
   return compileFeatures(ev, items);
 }
 
-/** Calls whose value is in their first argument's units. */
+/** Calls whose value is in the units of their arguments. */
 const keepsUnits = new Set(['mean', 'median', 'min', 'max', 'sum', 'std', 'quantile', 'lag', 'diff', 'ewma', 'slope', 'least', 'greatest', 'coalesce', 'default', 'first', 'last', 'abs']);
 
 /** Whether a call's value is in the units of one of `columns` (a level, not a standard score). */
