@@ -32,12 +32,13 @@ export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
   let lo = Infinity;
   let hi = -Infinity;
   const mask = idx.mask;
+  const time = frame.time;
   for (let w = 0; w < mask.length; w++) {
     let m = mask[w];
     while (m) {
       const b = 31 - Math.clz32(m & -m);
       m &= m - 1;
-      const t = frame.time[(w << 5) + b];
+      const t = time[(w << 5) + b];
       if (t < lo) lo = t;
       if (t > hi) hi = t;
     }
