@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CodeLensRequest, DidChangeTextDocumentNotification } from 'vscode-languageserver-protocol/node';
-import { analyze } from '../server/src/engine/analyze';
+import { analyze, type Analysis } from '../server/src/engine/analyze';
+import type { Frame } from '../server/src/engine/frame';
 import { Evaluator, FeatureCache } from '../server/src/engine/evaluate';
 import { TRUE } from '../server/src/engine/kernels';
 import { DatasetStore } from '../server/src/engine/store';
@@ -124,6 +125,18 @@ async function duckdb(csv: string): Promise<Run & Counts> {
   return { ...r, ...JSON.parse(r.stdout) };
 }
 
+/** Flagged (1) where a rule is true and no exclude is, by the engine with a fresh feature cache. */
+function engineFlags(program: Analysis['program'], f: Frame): Uint8Array {
+  const ev = new Evaluator(f, new FeatureCache(8 * 8 * f.length));
+  const rules = program.rules.map((d) => ev.column(d.node!));
+  const excl = program.excludes.map((d) => ev.column(d.node!));
+  const n = f.length;
+  const out = new Uint8Array(n);
+  for (const c of rules) for (let i = 0; i < n; i++) out[i] |= c[i] === TRUE ? 1 : 0;
+  for (const c of excl) for (let i = 0; i < n; i++) if (c[i] === TRUE) out[i] = 0;
+  return out;
+}
+
 /** Features and evaluation of the example's rules against the hand-written loop, in process, cold vs cold. */
 async function computeVsHand(arl: string, dir: string): Promise<{ engine: number[]; hand: number[]; engineCpu: number[]; handCpu: number[]; flagged: number }> {
   const a = await analyze(readFileSync(arl, 'utf8'), arl, { store: new DatasetStore(), cacheRoot: dir });
@@ -141,12 +154,7 @@ async function computeVsHand(arl: string, dir: string): Promise<{ engine: number
   for (let r = 0; r < 3; r++) {
     let c = process.cpuUsage();
     let t = performance.now();
-    const ev = new Evaluator(f, new FeatureCache(8 * 8 * f.length));
-    const rules = a.program.rules.map((d) => ev.column(d.node!));
-    const excl = a.program.excludes.map((d) => ev.column(d.node!));
-    const out = new Uint8Array(f.length);
-    for (const c of rules) for (let i = 0; i < f.length; i++) out[i] |= c[i] === TRUE ? 1 : 0;
-    for (const c of excl) for (let i = 0; i < f.length; i++) if (c[i] === TRUE) out[i] = 0;
+    const out = engineFlags(a.program, f);
     engine.push(performance.now() - t);
     engineCpu.push(cpu(c));
     c = process.cpuUsage();
