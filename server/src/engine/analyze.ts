@@ -7,7 +7,9 @@ import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
+import { blockOf, blockPoints, columnsRead, seriesBlocks, withinBudget } from './blocks';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
+import { Evaluator, FeatureCache } from './evaluate';
 import type { DataError } from './csv';
 import { schemaOf, type Frame } from './frame';
 import { labelledPoints, popcount, trueBits } from './points';
@@ -77,6 +79,8 @@ export interface AnalyzeOptions {
   cacheWriteBehind?: boolean;
   /** The analysis is used once (the CLI's eval, run, check, plot): features are freed after the flags. */
   oneShot?: boolean;
+  /** Points per block of a one-shot run (blocks.ts; tests use small blocks). */
+  blockPoints?: number;
   /** Set on the second try after a damaged cache file (internal). */
   retried?: boolean;
 }
@@ -173,7 +177,47 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     // A one-shot run lets each feature go once the last declaration reading it has its flags.
     const lastUse = opts.oneShot ? lastUses(decls) : undefined;
     let lastYield = performance.now();
-    for (let k = 0; k < decls.length; k++) {
+    const roots = decls.flatMap((d) => (d.node ? [d.node] : []));
+    const points = opts.blockPoints ?? blockPoints;
+    const blockwise = opts.oneShot && data.frame.length > 2 * points && withinBudget(roots, data.frame, budget.limits);
+    if (blockwise) {
+      // A one-shot run over a large frame: block by block (blocks.ts), the same flags.
+      const n = data.frame.length;
+      const cols = decls.map((d) => (d.node ? new Uint8Array(n) : undefined));
+      const names = columnsRead(roots);
+      const starts = seriesBlocks(data.frame.seriesStart, points);
+      try {
+        for (let b = 0; b + 1 < starts.length; b++) {
+          budget.charge(0, 0);
+          const block = blockOf(data.frame, starts[b], starts[b + 1], names);
+          const at = data.frame.seriesStart[starts[b]];
+          const bev = new Evaluator(block, new FeatureCache(Infinity));
+          const seen = new Set<PlanNode>();
+          for (let k = 0; k < decls.length; k++) {
+            const d = decls[k];
+            if (!d.node) continue;
+            const t1 = performance.now();
+            computeFeatures(d.node, bev, undefined, seen);
+            const t2 = performance.now();
+            cols[k]!.set(bev.column(d.node), at);
+            timings.features += t2 - t1;
+            timings.evaluate += performance.now() - t2;
+          }
+          if (performance.now() - lastYield > 20) {
+            await new Promise((r) => setImmediate(r));
+            opts.checkCancelled?.();
+            lastYield = performance.now();
+          }
+        }
+        decls.forEach((d, k) => cols[k] && flags.set(d, checked!.dataset.labels === 'sessions' ? atSessionEnds(cols[k]!, data!.frame) : cols[k]!));
+      } catch (e) {
+        if (!(e instanceof BudgetExceeded)) throw e;
+        // Out of time part way through every declaration: none has flags.
+        const first = decls.find((d) => d.node);
+        if (first) issues.push(budgetIssue(first, e, roots.length - 1));
+      }
+    }
+    for (let k = 0; k < decls.length && !blockwise; k++) {
       const d = decls[k];
       if (!d.node) continue;
       const t1 = performance.now();
@@ -273,7 +317,7 @@ function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
 }
 
 /** Computes the function calls under a node (the "features"), leaving the logic for later; each node of the DAG is visited once. */
-function computeFeatures(root: PlanNode, ev: DataSession['evaluator'], budget: Budget, seen: Set<PlanNode>): void {
+function computeFeatures(root: PlanNode, ev: Evaluator, budget: Budget | undefined, seen: Set<PlanNode>): void {
   const stack = [root];
   while (stack.length) {
     const node = stack.pop()!;
