@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/engine/analyze';
 import { seriesBlocks } from '../../server/src/engine/blocks';
@@ -40,8 +41,11 @@ rule kinds when ev in ["A", "B"] and coalesce(lag(x, 2), 0) > 4 or is_missing(y)
 exclude quiet when x == 0 and sum(x, 3, offset = 1) == 0
 `;
 
-async function flags(oneShot: boolean, blockPoints?: number) {
-  const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot, blockPoints });
+// Bundled by the test setup (test/support/build.ts), as the CLI runs it.
+const script = fileURLToPath(new URL('../../dist/evalworker.cjs', import.meta.url));
+
+async function flags(oneShot: boolean, blockPoints?: number, workers?: number) {
+  const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot, blockPoints, workers: workers ? { script, count: workers } : undefined });
   expect(a.issues.filter((i) => i.severity === 'error')).toEqual([]);
   return [...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!));
 }
@@ -53,6 +57,23 @@ describe('evaluation by blocks of series', () => {
       const whole = await flags(false);
       for (const points of [1, 7, 50]) expect(await flags(true, points)).toEqual(whole);
     }
+  });
+
+  it('gives them on worker threads too', async () => {
+    for (const seed of [5, 6]) {
+      writeFileSync(join(dir, 'data.csv'), csv(seed));
+      const whole = await flags(false);
+      for (const workers of [1, 2]) expect(await flags(true, 20, workers)).toEqual(whole);
+    }
+  });
+
+  it('stops at the time limit with workers running: a diagnostic, no flags', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(7));
+    const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 20, workers: { script, count: 1 }, budget: { ms: -1, bytes: 1e12, work: 1e15 } });
+    const stopped = a.issues.filter((i) => i.code === 'budget-exceeded');
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0].message).toContain('Evaluation stopped at the exclude `quiet`');
+    expect([...a.ruleFlags, ...a.excludeFlags].every((f) => f.flags === undefined)).toBe(true);
   });
 
   it('cuts blocks between series, each series whole', () => {

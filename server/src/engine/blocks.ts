@@ -3,7 +3,8 @@
 // Kernels see one series at a time, so a block's values are the whole frame's, point by point;
 // the columns of a block stay in the processor's cache and no column of the frame's length is
 // ever made but the flags.
-import { workOf, type BudgetLimits } from './budget';
+import { workOf, type Budget, type BudgetLimits } from './budget';
+import { Evaluator, FeatureCache } from './evaluate';
 import type { Frame } from './frame';
 import type { PlanNode } from './plan';
 
@@ -84,4 +85,34 @@ export function columnsRead(roots: PlanNode[]): Set<string> {
     stack.push(...node.args);
   }
   return out;
+}
+
+/** Flags of every plan over one block, and the time its features and its conditions took. */
+export function evaluateBlock(block: EvalFrame, roots: PlanNode[]): { flags: Uint8Array[]; features: number; evaluate: number } {
+  const ev = new Evaluator(block, new FeatureCache(Infinity));
+  const seen = new Set<PlanNode>();
+  let features = 0;
+  let evaluate = 0;
+  const flags = roots.map((root) => {
+    const t1 = performance.now();
+    featuresOf(root, ev, seen);
+    const t2 = performance.now();
+    const col = ev.column(root) as Uint8Array;
+    features += t2 - t1;
+    evaluate += performance.now() - t2;
+    return col;
+  });
+  return { flags, features, evaluate };
+}
+
+/** Computes the function calls under a node first (the "features"); each node of the DAG once. */
+export function featuresOf(root: PlanNode, ev: Evaluator, seen: Set<PlanNode>, budget?: Budget): void {
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (node.op === 'call') ev.values(node, budget);
+    else stack.push(...node.args);
+  }
 }
