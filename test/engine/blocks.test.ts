@@ -67,6 +67,16 @@ describe('evaluation by blocks of series', () => {
     }
   });
 
+  it('takes back the blocks of a worker that stops', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(8));
+    const whole = await flags(false);
+    // A worker that ends on its first block, as one killed or out of memory would.
+    const dying = join(dir, 'dying.cjs');
+    writeFileSync(dying, "require('node:worker_threads').parentPort.on('message', (m) => { if (!('roots' in m)) process.exit(1); });\n");
+    const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 20, workers: { script: dying, count: 2 } });
+    expect([...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!))).toEqual(whole);
+  });
+
   it('stops at the time limit with workers running: a diagnostic, no flags', async () => {
     writeFileSync(join(dir, 'data.csv'), csv(7));
     const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 20, workers: { script, count: 1 }, budget: { ms: -1, bytes: 1e12, work: 1e15 } });

@@ -44,8 +44,12 @@ export async function evaluateBlocks(
   let failed: Error | undefined;
   let pending = 0;
   let settled: (() => void) | undefined;
+  let done = false;
+  // Blocks each worker holds; those of a worker that stopped are taken again by this thread.
+  const held = new Map<Worker, Set<number>>(workers.map((w) => [w, new Set()]));
+  const lost: number[] = [];
   const send = (w: Worker) => {
-    if (next >= blocks || failed) return;
+    if (next >= blocks || failed || !held.has(w)) return;
     const b = next++;
     const block = blockOf(frame, starts[b], starts[b + 1], names);
     // Copies of the block's columns, handed over (not shared, not copied twice).
@@ -53,22 +57,31 @@ export async function evaluateBlocks(
     const codes = [...block.categories].map(([n, c]) => [n, c.codes.slice()] as [string, Int32Array]);
     const msg: ToWorker = { id: b, seriesStart: block.seriesStart, columns, codes };
     pending++;
+    held.get(w)!.add(b);
     w.postMessage(msg, [block.seriesStart.buffer as ArrayBuffer, ...columns.map((c) => c[1].buffer as ArrayBuffer), ...codes.map((c) => c[1].buffer as ArrayBuffer)]);
+  };
+  // A worker that fails to start or stops (killed, out of memory): its blocks go back to the queue.
+  const stopped = (w: Worker) => {
+    const mine = held.get(w);
+    if (done || !mine) return;
+    held.delete(w);
+    lost.push(...mine);
+    pending -= mine.size;
+    settled?.();
   };
   try {
     for (const w of workers) {
       w.on('message', (m: FromWorker) => {
+        if (!held.get(w)?.delete(m.id)) return;
         pending--;
+        // An error in a block's evaluation is the run's error, as on this thread.
         if ('error' in m) failed ??= new Error(`block evaluation failed: ${m.error}`);
         else place(m.id, m);
         send(w);
-        if (!pending) settled?.();
+        if (!pending || failed) settled?.();
       });
-      w.on('error', (e) => {
-        failed ??= e;
-        pending = 0;
-        settled?.();
-      });
+      w.on('error', () => stopped(w));
+      w.on('exit', () => stopped(w));
       const dictionaries = [...frame.categories].filter(([n]) => names.has(n)).map(([n, c]) => [n, c.values] as [string, string[]]);
       w.postMessage({ roots, dictionaries } satisfies ToWorker);
       // Two blocks ahead, so a worker never waits for this thread.
@@ -76,21 +89,26 @@ export async function evaluateBlocks(
       send(w);
     }
     let lastYield = performance.now();
-    while (next < blocks && !failed) {
-      run.budget.charge(0, 0);
-      const b = next++;
-      place(b, evaluateBlock(blockOf(frame, starts[b], starts[b + 1], names), roots));
-      if (workers.length || performance.now() - lastYield > 20) {
-        // The workers' results (and their next blocks) are handled between this thread's blocks.
-        await new Promise((r) => setImmediate(r));
-        run.checkCancelled?.();
-        lastYield = performance.now();
+    for (;;) {
+      while ((next < blocks || lost.length) && !failed) {
+        run.budget.charge(0, 0);
+        const b = lost.length ? lost.pop()! : next++;
+        place(b, evaluateBlock(blockOf(frame, starts[b], starts[b + 1], names), roots));
+        if (workers.length || performance.now() - lastYield > 20) {
+          // The workers' results (and their next blocks) are handled between this thread's blocks.
+          await new Promise((r) => setImmediate(r));
+          run.checkCancelled?.();
+          lastYield = performance.now();
+        }
       }
+      if (failed || (!pending && !lost.length)) break;
+      if (pending) await new Promise<void>((r) => (settled = r));
+      settled = undefined;
     }
-    if (pending && !failed) await new Promise<void>((r) => (settled = r));
     if (failed) throw failed;
     return { flags, features, evaluate };
   } finally {
+    done = true;
     for (const w of workers) void w.terminate();
   }
 }
