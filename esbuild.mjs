@@ -26,6 +26,8 @@ const builds = [
   { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.cjs' },
   { ...node, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.cjs' },
   { ...node, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/arl.cjs', banner: { js: '#!/usr/bin/env node' } },
+  // The CLI's worker threads for evaluation by blocks (server/src/engine/parallel.ts).
+  { ...node, entryPoints: ['server/src/engine/blockWorker.ts'], outfile: 'dist/evalworker.cjs' },
 ].filter((b) => existsSync(b.entryPoints[0]));
 
 if (webviewEntries.length) {

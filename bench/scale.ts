@@ -1,19 +1,24 @@
 // ARL against DuckDB on a large stock-out file (1,000,000 products x 53 weeks by default), side by
 // side in one run: `arl eval --split all` cold (no frame cache), then with the cache written and
 // read; DuckDB's read_csv and a window query computing the same flags (2 threads); the engine's
-// features and evaluation against the hand-written loop (bench/stockout-loop.ts), cold vs cold;
+// features and evaluation against the hand-written loop (bench/stockout-loop.ts), cold vs cold, column by
+// column (the language server) and block by block on one thread and on every core (`arl eval`);
 // and the language server's first lenses and edit-to-lenses on 100,000 products. Each command
 // runs in its own process; peak RSS is that process's. The data is made once with
 // `arl example stockout DIR --series N` in the temporary folder and kept for the next run.
 // Run: node bench/run.mjs scale [series, default 1000000]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CodeLensRequest, DidChangeTextDocumentNotification } from 'vscode-languageserver-protocol/node';
-import { analyze } from '../server/src/engine/analyze';
+import { analyze, type Analysis } from '../server/src/engine/analyze';
+import type { Frame } from '../server/src/engine/frame';
+import { columnsRead, seriesBlocks } from '../server/src/engine/blocks';
+import { Budget } from '../server/src/engine/budget';
 import { Evaluator, FeatureCache } from '../server/src/engine/evaluate';
+import { evaluateBlocks } from '../server/src/engine/parallel';
 import { TRUE } from '../server/src/engine/kernels';
 import { DatasetStore } from '../server/src/engine/store';
 import { startTestServer } from '../test/support/lsp';
@@ -124,15 +129,51 @@ async function duckdb(csv: string): Promise<Run & Counts> {
   return { ...r, ...JSON.parse(r.stdout) };
 }
 
+/** Flagged (1) where a rule is true and no exclude is, from the rules' and excludes' flag columns. */
+function combine(program: Analysis['program'], cols: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  cols.forEach((c, k) => {
+    if (k < program.rules.length) for (let i = 0; i < n; i++) out[i] |= c[i] === TRUE ? 1 : 0;
+    else for (let i = 0; i < n; i++) if (c[i] === TRUE) out[i] = 0;
+  });
+  return out;
+}
+
+const workerScript = join(root, 'dist', 'evalworker.cjs');
+const threads = availableParallelism();
+
+/**
+ * The engine three ways, each cold: column by column with a fresh feature cache (the language
+ * server), and block by block on one thread and on every core (`arl eval`, a one-shot run).
+ */
+const engineWays = {
+  columns: async (program: Analysis['program'], f: Frame) => {
+    const ev = new Evaluator(f, new FeatureCache(8 * 8 * f.length));
+    return combine(program, [...program.rules, ...program.excludes].map((d) => ev.column(d.node!) as Uint8Array), f.length);
+  },
+  'blocks, 1 thread': (program: Analysis['program'], f: Frame) => byBlocks(program, f, 0),
+  [`blocks, ${threads} threads`]: (program: Analysis['program'], f: Frame) => byBlocks(program, f, threads - 1),
+};
+
+async function byBlocks(program: Analysis['program'], f: Frame, workers: number): Promise<Uint8Array> {
+  const roots = [...program.rules, ...program.excludes].map((d) => d.node!);
+  const r = await evaluateBlocks(f, roots, seriesBlocks(f.seriesStart), columnsRead(roots), { script: workerScript, workers, budget: new Budget() });
+  return combine(program, r.flags, f.length);
+}
+
+interface Timed {
+  wall: number[];
+  cpu: number[];
+}
+
 /** Features and evaluation of the example's rules against the hand-written loop, in process, cold vs cold. */
-async function computeVsHand(arl: string, dir: string): Promise<{ engine: number[]; hand: number[]; engineCpu: number[]; handCpu: number[]; flagged: number }> {
+async function computeVsHand(arl: string, dir: string): Promise<{ engine: Record<string, Timed>; hand: Timed; flagged: number }> {
   const a = await analyze(readFileSync(arl, 'utf8'), arl, { store: new DatasetStore(), cacheRoot: dir });
   const f = a.data!.frame;
   void f.columns.get('oos_ratio');
-  const engine: number[] = [];
-  const hand: number[] = [];
-  const engineCpu: number[] = [];
-  const handCpu: number[] = [];
+  const engine: Record<string, Timed> = Object.fromEntries(Object.keys(engineWays).map((k) => [k, { wall: [], cpu: [] }]));
+  const hand: Timed = { wall: [], cpu: [] };
+  // CPU of the whole process: worker threads included.
   const cpu = (from: NodeJS.CpuUsage) => {
     const d = process.cpuUsage(from);
     return (d.user + d.system) / 1000;
@@ -141,25 +182,22 @@ async function computeVsHand(arl: string, dir: string): Promise<{ engine: number
   for (let r = 0; r < 3; r++) {
     let c = process.cpuUsage();
     let t = performance.now();
-    const ev = new Evaluator(f, new FeatureCache(8 * 8 * f.length));
-    const rules = a.program.rules.map((d) => ev.column(d.node!));
-    const excl = a.program.excludes.map((d) => ev.column(d.node!));
-    const out = new Uint8Array(f.length);
-    for (const c of rules) for (let i = 0; i < f.length; i++) out[i] |= c[i] === TRUE ? 1 : 0;
-    for (const c of excl) for (let i = 0; i < f.length; i++) if (c[i] === TRUE) out[i] = 0;
-    engine.push(performance.now() - t);
-    engineCpu.push(cpu(c));
-    c = process.cpuUsage();
-    t = performance.now();
     const h = handFlags(f);
-    hand.push(performance.now() - t);
-    handCpu.push(cpu(c));
-    let diff = 0;
-    flagged = 0;
-    for (let i = 0; i < f.length; i++) (diff += +(out[i] !== h[i])), (flagged += out[i]);
-    if (diff) throw new Error(`the hand-written loop disagrees with the engine at ${diff} points`);
+    hand.wall.push(performance.now() - t);
+    hand.cpu.push(cpu(c));
+    for (const [name, way] of Object.entries(engineWays)) {
+      c = process.cpuUsage();
+      t = performance.now();
+      const out = await way(a.program, f);
+      engine[name].wall.push(performance.now() - t);
+      engine[name].cpu.push(cpu(c));
+      let diff = 0;
+      flagged = 0;
+      for (let i = 0; i < f.length; i++) (diff += +(out[i] !== h[i])), (flagged += out[i]);
+      if (diff) throw new Error(`the hand-written loop disagrees with the engine (${name}) at ${diff} points`);
+    }
   }
-  return { engine, hand, engineCpu, handCpu, flagged };
+  return { engine, hand, flagged };
 }
 
 /** First lenses after opening (no frame cache, then with it) and edit-to-lenses, through the language server. */
@@ -220,9 +258,12 @@ console.log(`counts ${same ? 'identical' : 'DIFFER'}`);
 console.log(`ARL cold / DuckDB: ${(cold.ms / duck.ms).toFixed(2)}x (goal <= 0.5x); peak RSS ${gb(cold.rss)} (goal <= 2.5 GB); with the cache ${s(warm.ms)} (goal <= 3 s)`);
 
 const c = await computeVsHand(big.arl, big.dir);
-console.log(`engine features + evaluate: ${spread(c.engine)}; CPU ${spread(c.engineCpu)}`);
-console.log(`hand-written loop:          ${spread(c.hand)}; CPU ${spread(c.handCpu)}`);
-console.log(`engine / hand-written: ${(median(c.engine) / median(c.hand)).toFixed(2)}x wall, ${(median(c.engineCpu) / median(c.handCpu)).toFixed(2)}x CPU (goal <= 2x); both flag ${c.flagged} points`);
+console.log(`hand-written loop:          ${spread(c.hand.wall)}; CPU ${spread(c.hand.cpu)}`);
+for (const [name, e] of Object.entries(c.engine)) {
+  console.log(`engine, ${name}: ${spread(e.wall)}; CPU ${spread(e.cpu)}`);
+  console.log(`  engine / hand-written: ${(median(e.wall) / median(c.hand.wall)).toFixed(2)}x wall, ${(median(e.cpu) / median(c.hand.cpu)).toFixed(2)}x CPU (goal <= 2x)`);
+}
+console.log(`all flag ${c.flagged} points`);
 
 const small = dataset(lspSeries);
 const l = await lsp(small.arl, small.dir);

@@ -41,4 +41,19 @@ describe('fused evaluation', () => {
       { numRuns: 300 },
     );
   });
+
+  it('equals it when a shared operand sits where `and` / `or` may skip it', () => {
+    // The same sub-expression twice is one plan node: computed once per point, before any skip.
+    const shared = fc.tuple(boolExpr(2), boolExpr(2), boolExpr(2), fc.constantFrom('and', 'or')).map(([x, y, z, op]) => `((${y} ${op} (${x})) or (not (${x}) and ${z}))`);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 12 }), shared, (s1, expr) => {
+        const frame = frameOf({ x: { a: s1.map((p) => p[0]), b: s1.map((p) => p[1]) } });
+        const slow = new Evaluator(frame, new FeatureCache());
+        slow.noFusion = true;
+        const fast = new Evaluator(frame, new FeatureCache());
+        expect(Array.from(evalExpr(frame, expr, fast))).toEqual(Array.from(evalExpr(frame, expr, slow)));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -1,6 +1,7 @@
 // What several commands share: reading a rule file, analysing it with a progress bar, printing issues.
-import { promises as fs } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { LineIndex, type Issue } from '../../../grammar/src/issues';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
 import { commandLineBudget } from '../engine/budget';
@@ -61,11 +62,23 @@ export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeO
       access,
       cacheRoot,
       budget: commandLineBudget,
+      workers: oneShot ? evalWorkers() : undefined,
       ...rest,
     });
   } finally {
     bar.done();
   }
+}
+
+/**
+ * Worker threads for a one-shot run: one per core but this one (at most 7), when the bundled
+ * worker script is beside the CLI (not when running from sources). ARL_THREADS=1 turns them off.
+ */
+function evalWorkers(): AnalyzeOptions['workers'] {
+  const script = typeof __dirname === 'string' ? join(__dirname, 'evalworker.cjs') : undefined;
+  if (!script || !existsSync(script)) return undefined;
+  const threads = Number(process.env.ARL_THREADS) || availableParallelism();
+  return { script, count: Math.max(0, Math.min(threads - 1, 7)) };
 }
 
 /** `file:line:col: severity: message`, as compilers print it. */

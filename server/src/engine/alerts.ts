@@ -32,15 +32,20 @@ export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
   let lo = Infinity;
   let hi = -Infinity;
   const mask = idx.mask;
-  for (let w = 0; w < mask.length; w++) {
-    let m = mask[w];
-    while (m) {
-      const b = 31 - Math.clz32(m & -m);
-      m &= m - 1;
-      const t = frame.time[(w << 5) + b];
-      if (t < lo) lo = t;
-      if (t > hi) hi = t;
-    }
+  const time = frame.time;
+  const starts = frame.seriesStart;
+  // Times are sorted within a series: its first and last points in the split are its earliest
+  // and latest there.
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const a = starts[s];
+    const b = starts[s + 1];
+    let first = a;
+    while (first < b && !(mask[first >>> 5] & (1 << (first & 31)))) first++;
+    if (first === b) continue;
+    let last = b - 1;
+    while (!(mask[last >>> 5] & (1 << (last & 31)))) last--;
+    if (time[first] < lo) lo = time[first];
+    if (time[last] > hi) hi = time[last];
   }
   const weeks = lo <= hi ? (hi - lo + timeStep(frame)) / week : null;
   const out = weeks && weeks > 0 ? weeks : null;

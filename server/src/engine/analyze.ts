@@ -7,6 +7,8 @@ import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
+import { blockPoints, columnsRead, featuresOf, seriesBlocks, withinBudget } from './blocks';
+import { evaluateBlocks } from './parallel';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { schemaOf, type Frame } from './frame';
@@ -77,6 +79,12 @@ export interface AnalyzeOptions {
   cacheWriteBehind?: boolean;
   /** The analysis is used once (the CLI's eval, run, check, plot): features are freed after the flags. */
   oneShot?: boolean;
+  /** Number columns no rule reads are not kept in memory (`arl eval`, `check`, `run`: they read no other). */
+  onlyMentioned?: boolean;
+  /** Worker threads for a one-shot run's blocks: the bundled worker script and how many (parallel.ts). */
+  workers?: { script: string; count: number };
+  /** Points per block of a one-shot run (blocks.ts; tests use small blocks). */
+  blockPoints?: number;
   /** Set on the second try after a damaged cache file (internal). */
   retried?: boolean;
 }
@@ -141,6 +149,12 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
         opts.checkCancelled?.();
       }
     }
+    if (r.ok && opts.onlyMentioned && (r.session.cache === 'off' || typeof r.session.cache === 'object')) {
+      // A frame read from the text and used once: the number columns no rule reads are let go
+      // (the frame cache keeps only those in memory too).
+      const columns = r.session.frame.columns;
+      for (const name of [...columns.keys()]) if (!checked!.columnsUsed.has(name)) columns.delete(name);
+    }
     if (r.ok) {
       data = r.session;
       timings.load = r.fresh ? performance.now() - t0 : 0;
@@ -173,12 +187,39 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     // A one-shot run lets each feature go once the last declaration reading it has its flags.
     const lastUse = opts.oneShot ? lastUses(decls) : undefined;
     let lastYield = performance.now();
-    for (let k = 0; k < decls.length; k++) {
+    const roots = decls.flatMap((d) => (d.node ? [d.node] : []));
+    const points = opts.blockPoints ?? blockPoints;
+    const blockwise = opts.oneShot && data.frame.length > 2 * points && withinBudget(roots, data.frame, budget.limits);
+    if (blockwise) {
+      // A one-shot run over a large frame: block by block (blocks.ts), on more than one core when
+      // given a worker script (parallel.ts); the same flags.
+      const live = decls.filter((d) => d.node);
+      try {
+        const t1 = performance.now();
+        const r = await evaluateBlocks(data.frame, roots, seriesBlocks(data.frame.seriesStart, points), columnsRead(roots), {
+          script: opts.workers?.script,
+          workers: opts.workers?.count ?? 0,
+          budget,
+          checkCancelled: opts.checkCancelled,
+        });
+        // Wall time, shared between features and conditions as their time over all blocks is.
+        const wall = performance.now() - t1;
+        const share = r.features + r.evaluate > 0 ? r.features / (r.features + r.evaluate) : 0;
+        timings.features += wall * share;
+        timings.evaluate += wall * (1 - share);
+        live.forEach((d, k) => flags.set(d, checked!.dataset.labels === 'sessions' ? atSessionEnds(r.flags[k], data!.frame) : r.flags[k]));
+      } catch (e) {
+        if (!(e instanceof BudgetExceeded)) throw e;
+        // Out of time part way through every declaration: none has flags.
+        issues.push(budgetIssue(live[0], e, live.length - 1));
+      }
+    }
+    for (let k = 0; k < decls.length && !blockwise; k++) {
       const d = decls[k];
       if (!d.node) continue;
       const t1 = performance.now();
       try {
-        computeFeatures(d.node, ev, budget, features);
+        featuresOf(d.node, ev, features, budget);
         const t2 = performance.now();
         const col = ev.column(d.node, budget) as Bool;
         flags.set(d, checked.dataset.labels === 'sessions' ? atSessionEnds(col, data.frame) : col);
@@ -270,18 +311,6 @@ function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
       { objective: s.objective.label, file: s.file.objective, flagAll: all },
     ),
   ];
-}
-
-/** Computes the function calls under a node (the "features"), leaving the logic for later; each node of the DAG is visited once. */
-function computeFeatures(root: PlanNode, ev: DataSession['evaluator'], budget: Budget, seen: Set<PlanNode>): void {
-  const stack = [root];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (seen.has(node)) continue;
-    seen.add(node);
-    if (node.op === 'call') ev.values(node, budget);
-    else stack.push(...node.args);
-  }
 }
 
 /** For each declaration (by index), the keys of the plan nodes no later declaration reads. */

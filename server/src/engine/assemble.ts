@@ -150,32 +150,26 @@ export function assemble(b: RowReader, source: string, policy: DuplicatePolicy =
     for (let p = 0; p < m; p++) rowOf[p] = order![runStart![p]];
   }
   const lines: Lines = { ...b.shifts(), rowOf };
-  let seriesOf: Int32Array | undefined;
-  const frame: Frame = {
-    source,
-    id: newFrameId(),
-    seriesIds,
-    seriesStart: start,
-    // Made when first asked for (few uses need it): the rows' series column is not kept.
-    get seriesOf() {
-      if (!seriesOf) {
-        seriesOf = new Int32Array(m);
-        for (let s = 0; s < nSeries; s++) seriesOf.fill(s, start[s], start[s + 1]);
-      }
-      return seriesOf;
+  const frame = withSeriesOf(
+    {
+      source,
+      id: newFrameId(),
+      seriesIds,
+      seriesStart: start,
+      length: m,
+      time: take(time),
+      timeKind,
+      columns,
+      columnInfo,
+      label,
+      categories,
+      text,
+      splitOf,
+      lineOf: lineLookup(lines),
+      lines,
     },
-    length: m,
-    time: take(time),
-    timeKind,
-    columns,
-    columnInfo,
-    label,
-    categories,
-    text,
-    splitOf,
-    lineOf: lineLookup(lines),
-    lines,
-  };
+    nSeries,
+  );
   return { frame };
 }
 
@@ -291,4 +285,24 @@ function duplicateProblems(b: RowReader, order: Int32Array, seriesStart: Int32Ar
     return { code: 'duplicate-time', line: b.lineOf(p.at), field: b.idx.time, message };
   });
   return { duplicates, total };
+}
+
+/**
+ * The frame with `seriesOf` made when first asked for (few uses need it: the rows' series column
+ * is not kept). Made out here: a getter made inside `assemble` would keep its whole scope alive,
+ * the reader's columns with it (every column read, used or not).
+ */
+function withSeriesOf(parts: Omit<Frame, 'seriesOf'>, nSeries: number): Frame {
+  let seriesOf: Int32Array | undefined;
+  const start = parts.seriesStart;
+  return Object.defineProperty(parts, 'seriesOf', {
+    enumerable: true,
+    get() {
+      if (!seriesOf) {
+        seriesOf = new Int32Array(parts.length);
+        for (let s = 0; s < nSeries; s++) seriesOf.fill(s, start[s], start[s + 1]);
+      }
+      return seriesOf;
+    },
+  }) as Frame;
 }

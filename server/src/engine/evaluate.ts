@@ -2,7 +2,8 @@
 // plan node's structural key, so an edit to one rule recomputes only the nodes that changed.
 import { workOf, type Budget } from './budget';
 import { categoryCall, missingCategories } from './categories';
-import type { Categorical, Frame } from './frame';
+import type { EvalFrame } from './blocks';
+import type { Categorical } from './frame';
 import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
 import { evaluateFused, isFusable } from './fuse';
 import type { PlanNode } from './plan';
@@ -82,7 +83,7 @@ export class Evaluator {
   noFusion = false;
 
   constructor(
-    readonly frame: Frame,
+    readonly frame: EvalFrame,
     readonly cache = new FeatureCache(),
   ) {}
 

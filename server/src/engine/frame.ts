@@ -45,17 +45,61 @@ export interface Frame {
 /**
  * The frame with another label column (and, given one, another id). Every other member reads
  * through to `frame` (a frame read from the cache reads its columns when first asked for and notes
- * damage on itself, so nothing is copied here).
+ * damage on itself, so nothing is copied here). Plain getters, not a Proxy: hot loops read
+ * `frame.time` or `frame.length`, and a getter is inlined where a Proxy trap is a call each time.
  */
 export function withLabel(frame: Frame, label: Float64Array | undefined, id = frame.id): Frame {
-  return new Proxy(frame, {
-    get(target, key) {
-      if (key === 'id') return id;
-      if (key === 'label') return label;
-      const v = Reflect.get(target, key, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  return new Relabelled(frame, label, id);
+}
+
+class Relabelled implements Frame {
+  constructor(
+    private readonly base: Frame,
+    readonly label: Float64Array | undefined,
+    readonly id: number,
+  ) {}
+  get source(): string {
+    return this.base.source;
+  }
+  get seriesIds(): string[] {
+    return this.base.seriesIds;
+  }
+  get seriesStart(): Int32Array {
+    return this.base.seriesStart;
+  }
+  get seriesOf(): Int32Array {
+    return this.base.seriesOf;
+  }
+  get length(): number {
+    return this.base.length;
+  }
+  get time(): Float64Array {
+    return this.base.time;
+  }
+  get timeKind(): TimeKind {
+    return this.base.timeKind;
+  }
+  get columns(): Map<string, Float64Array> {
+    return this.base.columns;
+  }
+  get columnInfo(): ColumnInfo[] {
+    return this.base.columnInfo;
+  }
+  get categories(): Map<string, Categorical> {
+    return this.base.categories;
+  }
+  get text(): Map<string, string[]> {
+    return this.base.text;
+  }
+  get splitOf(): Uint8Array | undefined {
+    return this.base.splitOf;
+  }
+  get lines(): Lines | undefined {
+    return this.base.lines;
+  }
+  lineOf(point: number): number {
+    return this.base.lineOf(point);
+  }
 }
 
 /** Where each point came from in its file. */

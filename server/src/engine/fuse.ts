@@ -28,14 +28,16 @@ export const maxFused = 64;
 
 interface Shape {
   code: string;
-  /** Leaves in argument order: columns, calls and constants. */
+  /** Leaves in argument order: columns, calls and constants (read where used: `n0a[i]`, `n1c`). */
   leaves: PlanNode[];
 }
 
 /**
  * The loop body of a fused region. The plan is a DAG (a let used twice is one node): the region
  * is collected once per node, a node used more than once becomes a local computed once per
- * point, and nothing is expanded as a tree.
+ * point, and nothing is expanded as a tree. Kleene `and` / `or` skip their second operand when
+ * the first decides (false, true): operands are pure, so the value is the same, and most points
+ * then read fewer columns.
  */
 function shapeOf(root: PlanNode): Shape {
   // The region: element-wise nodes reachable from the root through element-wise nodes.
@@ -52,8 +54,8 @@ function shapeOf(root: PlanNode): Shape {
   }
   const leaves: PlanNode[] = [];
   const leafIndex = new Map<string, number>();
-  const locals: string[] = [];
   const named = new Map<PlanNode, string>();
+  let temps = 0;
   const leaf = (n: PlanNode): string => {
     let k = leafIndex.get(n.key);
     if (k === undefined) {
@@ -61,26 +63,33 @@ function shapeOf(root: PlanNode): Shape {
       leafIndex.set(n.key, k);
       leaves.push(n);
     }
-    return `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
+    const name = `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
+    return n.op === 'num' || n.op === 'bool' ? `${name}c` : `${name}a[i]`;
   };
-  // Depth first, children before parents; the region has at most maxFused nodes.
-  const code = (n: PlanNode): string => {
+  // Nodes used more than once are computed first, once per point, children before parents (so
+  // an operand that is skipped never leaves one of them unset).
+  const order: PlanNode[] = [];
+  const placed = new Set<PlanNode>();
+  const place = (n: PlanNode): void => {
+    if (placed.has(n) || !region.has(n)) return;
+    placed.add(n);
+    for (const a of n.args) place(a);
+    if (n !== root && (uses.get(n) ?? 0) >= 2) order.push(n);
+  };
+  place(root);
+  // `code` returns an expression; `and` / `or` append statements to `out` and return a local.
+  const code = (n: PlanNode, out: string[]): string => {
     if (!region.has(n)) return leaf(n);
     const done = named.get(n);
     if (done) return done;
-    const text = n.kind === 'boolean' ? bool(n) : num(n);
-    if ((uses.get(n) ?? 0) < 2) return text;
-    const name = `t${locals.length}`;
-    locals.push(`const ${name} = ${text};`);
-    named.set(n, name);
-    return name;
+    return n.kind === 'boolean' ? bool(n, out) : num(n, out);
   };
-  const num = (n: PlanNode): string => {
+  const num = (n: PlanNode, out: string[]): string => {
     switch (n.op) {
       case 'neg':
-        return `(-${code(n.args[0])})`;
+        return `(-${code(n.args[0], out)})`;
       case 'arith': {
-        const [a, b] = [code(n.args[0]), code(n.args[1])];
+        const [a, b] = [code(n.args[0], out), code(n.args[1], out)];
         if (n.fn === '/') return `div(${a}, ${b})`;
         const op = arithOps[n.fn];
         if (!op) throw new Error(`unknown operator ${n.fn}`);
@@ -90,17 +99,26 @@ function shapeOf(root: PlanNode): Shape {
         throw new Error(`not element-wise: ${n.op}`);
     }
   };
-  const bool = (n: PlanNode): string => {
+  const bool = (n: PlanNode, out: string[]): string => {
     switch (n.op) {
       case 'not':
-        return `NOT[${code(n.args[0])}]`;
+        return `NOT[${code(n.args[0], out)}]`;
       case 'logic': {
-        const table = n.fn === 'and' ? 'AND' : n.fn === 'or' ? 'OR' : undefined;
-        if (!table) throw new Error(`unknown operator ${n.fn}`);
-        return `${table}[${code(n.args[0])} * 3 + ${code(n.args[1])}]`;
+        if (n.fn !== 'and' && n.fn !== 'or') throw new Error(`unknown operator ${n.fn}`);
+        const t = `t${temps++}`;
+        const a = `t${temps++}`;
+        out.push(`let ${t}; const ${a} = ${code(n.args[0], out)};`);
+        const inner: string[] = [];
+        const b = code(n.args[1], inner);
+        // and: false decides, else the larger (1 true, 2 unknown); or: true decides, else
+        // 0 | 0 = 0 and unknown otherwise. The same values as the AND3 / OR3 tables.
+        const decides = n.fn === 'and' ? 0 : 1;
+        const rest = n.fn === 'and' ? `(u === 0 ? 0 : ${a} > u ? ${a} : u)` : `(u === 1 ? 1 : ${a} | u)`;
+        out.push(`if (${a} === ${decides}) ${t} = ${decides}; else { ${inner.join(' ')} const u = ${b}; ${t} = ${rest}; }`);
+        return t;
       }
       case 'cmp': {
-        const [a, b] = [code(n.args[0]), code(n.args[1])];
+        const [a, b] = [code(n.args[0], out), code(n.args[1], out)];
         if (n.fn === '!=') return `ne(${a}, ${b})`;
         const op = cmpOps[n.fn];
         if (!op) throw new Error(`unknown operator ${n.fn}`);
@@ -110,8 +128,14 @@ function shapeOf(root: PlanNode): Shape {
         throw new Error(`not element-wise: ${n.op}`);
     }
   };
-  const body = code(root);
-  return { code: locals.length ? `${locals.join(' ')} out[i] = ${body};` : `out[i] = ${body};`, leaves };
+  const body: string[] = [];
+  for (const n of order) {
+    const name = `s${named.size}`;
+    body.push(`const ${name} = ${code(n, body)};`);
+    named.set(n, name);
+  }
+  body.push(`out[i] = ${code(root, body)};`);
+  return { code: body.join(' '), leaves };
 }
 
 const compiled = new Map<string, Kernel>();
@@ -127,13 +151,6 @@ function compile(shape: Shape): Kernel {
       return v;
     })
     .join('\n');
-  // Inside the loop each leaf is read once per point.
-  const reads = shape.leaves
-    .map((l, i) => {
-      const name = `${l.kind === 'boolean' ? 'b' : 'n'}${i}`;
-      return l.op === 'num' || l.op === 'bool' ? `const ${name} = ${name}c;` : `const ${name} = ${name}a[i];`;
-    })
-    .join(' ');
   const cmpFns = Object.values(cmpOps)
     .map((op, i) => `const cmp${i} = (x, y) => (x !== x || y !== y) ? 2 : (x ${op} y) ? 1 : 0;`)
     .join('\n');
@@ -146,7 +163,7 @@ const ne = (x, y) => (x !== x || y !== y) ? 2 : (x !== y ? 1 : 0);
 ${cmpFns}
 return function fused(n, inputs, out) {
 ${loads}
-for (let i = 0; i < n; i++) { ${reads} ${shape.code} }
+for (let i = 0; i < n; i++) { ${shape.code} }
 };`;
   k = new Function(src)() as Kernel;
   // Shapes come and go as rules are edited: keep the most recent ones.

@@ -65,6 +65,9 @@ export function pointKey(frame: Frame, i: number): { series: string; time: strin
 
 export function mergeLabels(frame: Frame, entries: LabelEntry[]): LabelOverlay {
   const csv = frame.label;
+  // No label file (the usual case): the CSV's labels as they are, nothing copied; where each
+  // label came from is made only when asked for.
+  if (csv && !entries.length) return csvOnly(csv);
   const label = new Float64Array(frame.length).fill(Number.NaN);
   const from = new Uint8Array(frame.length);
   if (csv) {
@@ -103,6 +106,27 @@ export function mergeLabels(frame: Frame, entries: LabelEntry[]): LabelOverlay {
     else if (from[i] === LabelFrom.human) counts.human++;
   }
   return { label, from, counts, llm, human, overridden, unmatched };
+}
+
+function csvOnly(csv: Float64Array): LabelOverlay {
+  let known = 0;
+  for (let i = 0; i < csv.length; i++) if (csv[i] === csv[i]) known++;
+  let from: Uint8Array | undefined;
+  return {
+    label: csv,
+    get from() {
+      if (!from) {
+        from = new Uint8Array(csv.length);
+        for (let i = 0; i < csv.length; i++) if (csv[i] === csv[i]) from[i] = LabelFrom.csv;
+      }
+      return from;
+    },
+    counts: { csv: known, llm: 0, human: 0 },
+    llm: new Map(),
+    human: new Map(),
+    overridden: new Map(),
+    unmatched: { entries: [], total: 0 },
+  };
 }
 
 /** "5,944 from the CSV · 120 from LLMs · 30 by people", the parts that are not zero. */

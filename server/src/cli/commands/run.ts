@@ -38,7 +38,7 @@ ${allowOutsideUsage}`,
     const dataPath = typeof values.data === 'string' ? resolve(io.cwd, values.data) : undefined;
     if (typeof values.out === 'string') await checkOutput(resolve(io.cwd, values.out));
     if (engine === 'duckdb') return runOnDuckDb(file, dataPath, values, io);
-    const a = await analyzeFile(file, io, { dataPath, unlabelled: true, values, oneShot: true });
+    const a = await analyzeFile(file, io, { dataPath, unlabelled: true, values, oneShot: true, onlyMentioned: true });
     const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error'), io);
     if (errors || !a.data) {
       if (!a.data && !errors) write(io.stderr, 'No dataset: name one in the file or pass --data.');

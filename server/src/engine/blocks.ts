@@ -1,0 +1,118 @@
+// Evaluation by blocks of whole series (a one-shot run): every declaration over a few thousand
+// series at a time, features computed and dropped per block, flags written into full columns.
+// Kernels see one series at a time, so a block's values are the whole frame's, point by point;
+// the columns of a block stay in the processor's cache and no column of the frame's length is
+// ever made but the flags.
+import { workOf, type Budget, type BudgetLimits } from './budget';
+import { Evaluator, FeatureCache } from './evaluate';
+import type { Frame } from './frame';
+import type { PlanNode } from './plan';
+
+/** What evaluation reads of a frame. */
+export type EvalFrame = Pick<Frame, 'length' | 'seriesStart' | 'columns' | 'categories'>;
+
+/** Points per block: 64K (half a megabyte per number column). */
+export const blockPoints = 1 << 16;
+
+/** Series indices where blocks start, then the number of series: blocks of about `points` points, whole series each. */
+export function seriesBlocks(starts: Int32Array, points = blockPoints): number[] {
+  const out = [0];
+  const series = starts.length - 1;
+  let from = starts[0];
+  for (let s = 1; s < series; s++) {
+    if (starts[s + 1] - from > points) {
+      out.push(s);
+      from = starts[s];
+    }
+  }
+  if (series > 0) out.push(series);
+  else out.length = 0;
+  return out;
+}
+
+/** Series [s0, s1) as a frame of their own, the named columns as views (no copy). */
+export function blockOf(frame: EvalFrame, s0: number, s1: number, names: Iterable<string>): EvalFrame {
+  const a = frame.seriesStart[s0];
+  const b = frame.seriesStart[s1];
+  const seriesStart = new Int32Array(s1 - s0 + 1);
+  for (let s = s0; s <= s1; s++) seriesStart[s - s0] = frame.seriesStart[s] - a;
+  const columns = new Map<string, Float64Array>();
+  const categories: EvalFrame['categories'] = new Map();
+  for (const name of names) {
+    const c = frame.columns.get(name);
+    if (c) columns.set(name, c.subarray(a, b));
+    const k = frame.categories.get(name);
+    if (k) categories.set(name, { ...k, codes: k.codes.subarray(a, b) });
+  }
+  return { length: b - a, seriesStart, columns, categories };
+}
+
+/**
+ * Whether evaluating every node once over the whole frame stays within the budget's work and
+ * memory, counting every node of the plans (more than is ever charged): then block by block
+ * cannot end otherwise than column by column, and only time is checked per block.
+ */
+export function withinBudget(roots: PlanNode[], frame: EvalFrame, limits: BudgetLimits): boolean {
+  const s = frame.seriesStart;
+  let longest = 0;
+  for (let i = 0; i + 1 < s.length; i++) longest = Math.max(longest, s[i + 1] - s[i]);
+  let work = 0;
+  let bytes = 0;
+  const seen = new Set<PlanNode>();
+  const stack = [...roots];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    stack.push(...node.args);
+    if (node.op === 'num' || node.op === 'bool' || node.op === 'col') continue;
+    work += workOf(node, frame.length, longest);
+    bytes += frame.length * (node.kind === 'boolean' ? 1 : 8);
+  }
+  return work <= limits.work && bytes <= limits.bytes;
+}
+
+/** The column names the plans read. */
+export function columnsRead(roots: PlanNode[]): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<PlanNode>();
+  const stack = [...roots];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (node.op === 'col') out.add(node.name!);
+    stack.push(...node.args);
+  }
+  return out;
+}
+
+/** Flags of every plan over one block, and the time its features and its conditions took. */
+export function evaluateBlock(block: EvalFrame, roots: PlanNode[]): { flags: Uint8Array[]; features: number; evaluate: number } {
+  const ev = new Evaluator(block, new FeatureCache(Infinity));
+  const seen = new Set<PlanNode>();
+  let features = 0;
+  let evaluate = 0;
+  const flags = roots.map((root) => {
+    const t1 = performance.now();
+    featuresOf(root, ev, seen);
+    const t2 = performance.now();
+    const col = ev.column(root) as Uint8Array;
+    features += t2 - t1;
+    evaluate += performance.now() - t2;
+    return col;
+  });
+  return { flags, features, evaluate };
+}
+
+/** Computes the function calls under a node first (the "features"); each node of the DAG once. */
+export function featuresOf(root: PlanNode, ev: Evaluator, seen: Set<PlanNode>, budget?: Budget): void {
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (node.op === 'call') ev.values(node, budget);
+    else stack.push(...node.args);
+  }
+}

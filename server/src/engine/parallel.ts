@@ -1,0 +1,114 @@
+// Blocks of series evaluated on more than one core: this thread and worker threads (the bundled
+// blockWorker.ts) take blocks from one queue. A worker gets its block's columns as copies (it
+// shares nothing), evaluates the plans and sends the flags back; they are written in place, so
+// the flags are the same whichever thread made them. The budget's time and the cancellation are
+// checked before every block this thread takes; past them the workers are ended.
+import { Worker } from 'node:worker_threads';
+import { blockOf, evaluateBlock, type EvalFrame } from './blocks';
+import type { Budget } from './budget';
+import type { PlanNode } from './plan';
+
+export interface BlockRun {
+  /** The worker script (dist/evalworker.cjs); none: this thread only. */
+  script?: string;
+  /** Worker threads besides this one. */
+  workers: number;
+  budget: Budget;
+  checkCancelled?: () => void;
+}
+
+/** Message to a worker: the plans once, then blocks. */
+export type ToWorker = { roots: PlanNode[]; dictionaries: [string, string[]][] } | { id: number; seriesStart: Int32Array; columns: [string, Float64Array][]; codes: [string, Int32Array][] };
+export type FromWorker = { id: number; flags: Uint8Array[]; features: number; evaluate: number } | { id: number; error: string };
+
+/** Flags of every root over the whole frame, block by block (`starts`: series where blocks start, then the series count). */
+export async function evaluateBlocks(
+  frame: EvalFrame,
+  roots: PlanNode[],
+  starts: number[],
+  names: Set<string>,
+  run: BlockRun,
+): Promise<{ flags: Uint8Array[]; features: number; evaluate: number }> {
+  const flags = roots.map(() => new Uint8Array(frame.length));
+  let features = 0;
+  let evaluate = 0;
+  const blocks = starts.length - 1;
+  const place = (b: number, r: { flags: Uint8Array[]; features: number; evaluate: number }) => {
+    const at = frame.seriesStart[starts[b]];
+    r.flags.forEach((f, k) => flags[k].set(f, at));
+    features += r.features;
+    evaluate += r.evaluate;
+  };
+  const workers = run.script && blocks >= 4 ? Array.from({ length: Math.min(run.workers, blocks >> 1) }, () => new Worker(run.script!)) : [];
+  let next = 0;
+  let failed: Error | undefined;
+  let pending = 0;
+  let settled: (() => void) | undefined;
+  let done = false;
+  // Blocks each worker holds; those of a worker that stopped are taken again by this thread.
+  const held = new Map<Worker, Set<number>>(workers.map((w) => [w, new Set()]));
+  const lost: number[] = [];
+  const send = (w: Worker) => {
+    if (next >= blocks || failed || !held.has(w)) return;
+    const b = next++;
+    const block = blockOf(frame, starts[b], starts[b + 1], names);
+    // Copies of the block's columns, handed over (not shared, not copied twice).
+    const columns = [...block.columns].map(([n, c]) => [n, c.slice()] as [string, Float64Array]);
+    const codes = [...block.categories].map(([n, c]) => [n, c.codes.slice()] as [string, Int32Array]);
+    const msg: ToWorker = { id: b, seriesStart: block.seriesStart, columns, codes };
+    pending++;
+    held.get(w)!.add(b);
+    w.postMessage(msg, [block.seriesStart.buffer as ArrayBuffer, ...columns.map((c) => c[1].buffer as ArrayBuffer), ...codes.map((c) => c[1].buffer as ArrayBuffer)]);
+  };
+  // A worker that fails to start or stops (killed, out of memory): its blocks go back to the queue.
+  const stopped = (w: Worker) => {
+    const mine = held.get(w);
+    if (done || !mine) return;
+    held.delete(w);
+    lost.push(...mine);
+    pending -= mine.size;
+    settled?.();
+  };
+  try {
+    for (const w of workers) {
+      w.on('message', (m: FromWorker) => {
+        if (!held.get(w)?.delete(m.id)) return;
+        pending--;
+        // An error in a block's evaluation is the run's error, as on this thread.
+        if ('error' in m) failed ??= new Error(`block evaluation failed: ${m.error}`);
+        else place(m.id, m);
+        send(w);
+        if (!pending || failed) settled?.();
+      });
+      w.on('error', () => stopped(w));
+      w.on('exit', () => stopped(w));
+      const dictionaries = [...frame.categories].filter(([n]) => names.has(n)).map(([n, c]) => [n, c.values] as [string, string[]]);
+      w.postMessage({ roots, dictionaries } satisfies ToWorker);
+      // Two blocks ahead, so a worker never waits for this thread.
+      send(w);
+      send(w);
+    }
+    let lastYield = performance.now();
+    for (;;) {
+      while ((next < blocks || lost.length) && !failed) {
+        run.budget.charge(0, 0);
+        const b = lost.length ? lost.pop()! : next++;
+        place(b, evaluateBlock(blockOf(frame, starts[b], starts[b + 1], names), roots));
+        if (workers.length || performance.now() - lastYield > 20) {
+          // The workers' results (and their next blocks) are handled between this thread's blocks.
+          await new Promise((r) => setImmediate(r));
+          run.checkCancelled?.();
+          lastYield = performance.now();
+        }
+      }
+      if (failed || (!pending && !lost.length)) break;
+      if (pending) await new Promise<void>((r) => (settled = r));
+      settled = undefined;
+    }
+    if (failed) throw failed;
+    return { flags, features, evaluate };
+  } finally {
+    done = true;
+    for (const w of workers) void w.terminate();
+  }
+}

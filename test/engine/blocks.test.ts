@@ -1,0 +1,95 @@
+// A one-shot run evaluates block by block of whole series: the same flags, point by point, as
+// column by column over the whole frame, for every family of functions.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyze } from '../../server/src/engine/analyze';
+import { seriesBlocks } from '../../server/src/engine/blocks';
+import { DatasetStore } from '../../server/src/engine/store';
+
+const dir = mkdtempSync(join(tmpdir(), 'arl-blocks-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Series of lengths 1 to 40, with blanks, repeats and a category column. */
+function csv(seed: number): string {
+  let r = seed;
+  const rnd = () => ((r = (r * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rows = ['id,t,x,y,ev,label'];
+  for (let s = 0; s < 60; s++) {
+    const len = 1 + Math.floor(rnd() * 40);
+    for (let t = 0; t < len; t++) {
+      const x = rnd() < 0.1 ? '' : String(Math.floor(rnd() * 20) - 3);
+      const y = rnd() < 0.1 ? '' : (rnd() * 10).toFixed(2);
+      const ev = rnd() < 0.2 ? '' : ['A', 'B', 'C'][Math.floor(rnd() * 3)];
+      const label = rnd() < 0.5 ? '' : rnd() < 0.2 ? '1' : '0';
+      rows.push(`s${s},${t},${x},${y},${ev},${label}`);
+    }
+  }
+  return rows.join('\n') + '\n';
+}
+
+const rules = `
+dataset "data.csv" { series = id  time = t  label = label }
+let m = median(x, 4, offset = 1)
+rule windows when x > 2 * m or zscore(x, 8) > 1.5 or robust_z(y, 6) < -1 or rank(x, 5) > 0.9 or slope(y, 4) > 1
+rule running when mean(x, all) < x - 3 or quantile(y, 7, 0.8) < y or std(x, 5) > 4 or ewma(y, 3, offset = 1) > y
+rule steps when (rising(x, 2) and not falling(y, 1)) or persist(x > 5, 2) or count(x > 4, 3) >= 2 or pct_change(y) > 0.5
+rule sequences when ever(ev == "A") and since(ev == "B") > 2 or before(ev == "C", x > 8) or last(y) > 9 or first(ev) == "C"
+rule kinds when ev in ["A", "B"] and coalesce(lag(x, 2), 0) > 4 or is_missing(y) and greatest(x, y) > 6
+exclude quiet when x == 0 and sum(x, 3, offset = 1) == 0
+`;
+
+// Bundled by the test setup (test/support/build.ts), as the CLI runs it.
+const script = fileURLToPath(new URL('../../dist/evalworker.cjs', import.meta.url));
+
+async function flags(oneShot: boolean, blockPoints?: number, workers?: number) {
+  const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot, blockPoints, workers: workers ? { script, count: workers } : undefined });
+  expect(a.issues.filter((i) => i.severity === 'error')).toEqual([]);
+  return [...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!));
+}
+
+describe('evaluation by blocks of series', () => {
+  it('gives the flags of column-by-column evaluation', async () => {
+    for (const seed of [1, 2, 3, 4]) {
+      writeFileSync(join(dir, 'data.csv'), csv(seed));
+      const whole = await flags(false);
+      for (const points of [1, 7, 50]) expect(await flags(true, points)).toEqual(whole);
+    }
+  });
+
+  it('gives them on worker threads too', async () => {
+    for (const seed of [5, 6]) {
+      writeFileSync(join(dir, 'data.csv'), csv(seed));
+      const whole = await flags(false);
+      for (const workers of [1, 2]) expect(await flags(true, 20, workers)).toEqual(whole);
+    }
+  });
+
+  it('takes back the blocks of a worker that stops', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(8));
+    const whole = await flags(false);
+    // A worker that ends on its first block, as one killed or out of memory would.
+    const dying = join(dir, 'dying.cjs');
+    writeFileSync(dying, "require('node:worker_threads').parentPort.on('message', (m) => { if (!('roots' in m)) process.exit(1); });\n");
+    const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 20, workers: { script: dying, count: 2 } });
+    expect([...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!))).toEqual(whole);
+  });
+
+  it('stops at the time limit with workers running: a diagnostic, no flags', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(7));
+    const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 20, workers: { script, count: 1 }, budget: { ms: -1, bytes: 1e12, work: 1e15 } });
+    const stopped = a.issues.filter((i) => i.code === 'budget-exceeded');
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0].message).toContain('Evaluation stopped at the exclude `quiet`');
+    expect([...a.ruleFlags, ...a.excludeFlags].every((f) => f.flags === undefined)).toBe(true);
+  });
+
+  it('cuts blocks between series, each series whole', () => {
+    const starts = Int32Array.from([0, 3, 4, 10, 30, 31]);
+    expect(seriesBlocks(starts, 5)).toEqual([0, 2, 3, 4, 5]);
+    expect(seriesBlocks(starts, 100)).toEqual([0, 5]);
+    expect(seriesBlocks(Int32Array.from([0]), 5)).toEqual([]);
+  });
+});
