@@ -154,5 +154,7 @@ export function withCategoryCounts(frame: Frame, categories: string[]): { frame:
       names.push(name);
     });
   }
-  return { frame: { ...frame, columns }, columns: names };
+  // The frame's own members may be getters (a frame with another label column): read through.
+  const withCounts: Frame = Object.create(frame, { columns: { value: columns } });
+  return { frame: withCounts, columns: names };
 }

@@ -109,6 +109,10 @@ describe('converters', () => {
     const counts = withCategoryCounts(a.data!.frame, ['event']);
     expect(counts.columns).toEqual(['event#T1', 'event#T2', 'event#T10']);
     expect(Array.from(counts.frame.columns.get('event#T2')!)).toEqual([0, 1, 2, 0, 1]);
+    // The rest of the frame reads as before (a frame's members may be getters).
+    const f = a.data!.frame;
+    expect([counts.frame.seriesIds, counts.frame.seriesStart, counts.frame.length, counts.frame.time, counts.frame.categories]).toEqual([f.seriesIds, f.seriesStart, f.length, f.time, f.categories]);
+    expect(counts.frame.lineOf(2)).toBe(f.lineOf(2));
     write(join(dir, 'hdfs_100k_block_sessions.csv'), 'Block,Label\nblk_1,0\n');
     await expect(convertHdfs(dir, out)).rejects.toThrow('has no column BlockId');
   });
