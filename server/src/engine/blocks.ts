@@ -58,13 +58,7 @@ export function withinBudget(roots: PlanNode[], frame: EvalFrame, limits: Budget
   for (let i = 0; i + 1 < s.length; i++) longest = Math.max(longest, s[i + 1] - s[i]);
   let work = 0;
   let bytes = 0;
-  const seen = new Set<PlanNode>();
-  const stack = [...roots];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (seen.has(node)) continue;
-    seen.add(node);
-    stack.push(...node.args);
+  for (const node of nodesOf(roots)) {
     if (node.op === 'num' || node.op === 'bool' || node.op === 'col') continue;
     work += workOf(node, frame.length, longest);
     bytes += frame.length * (node.kind === 'boolean' ? 1 : 8);
@@ -74,17 +68,20 @@ export function withinBudget(roots: PlanNode[], frame: EvalFrame, limits: Budget
 
 /** The column names the plans read. */
 export function columnsRead(roots: PlanNode[]): Set<string> {
-  const out = new Set<string>();
+  return new Set(nodesOf(roots).flatMap((n) => (n.op === 'col' ? [n.name!] : [])));
+}
+
+/** Every node of the plans, once. */
+function nodesOf(roots: PlanNode[]): PlanNode[] {
   const seen = new Set<PlanNode>();
   const stack = [...roots];
   while (stack.length) {
     const node = stack.pop()!;
     if (seen.has(node)) continue;
     seen.add(node);
-    if (node.op === 'col') out.add(node.name!);
     stack.push(...node.args);
   }
-  return out;
+  return [...seen];
 }
 
 /** Flags of every plan over one block, and the time its features and its conditions took. */
