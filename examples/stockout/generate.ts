@@ -5,23 +5,14 @@
 // (Thanksgiving week) when demand spikes across products. The labeller is an "expert" with fixed
 // criteria and some inconsistency near its thresholds, as LLM-assisted labels have.
 import { createWriteStream } from 'node:fs';
+import { rng } from '../../server/src/engine/random';
+
+export { rng };
 
 export interface StockoutOptions {
   products?: number;
   weeks?: number;
   seed?: number;
-}
-
-/** mulberry32: small, fast, and the same on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const DAY = 86400000;

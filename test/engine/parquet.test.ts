@@ -10,6 +10,7 @@ import { loadCsvText, type LoadOptions, type LoadResult } from '../../server/src
 import type { Frame } from '../../server/src/engine/frame';
 import { loadParquet } from '../../server/src/engine/parquet';
 import { DatasetStore } from '../../server/src/engine/store';
+import { plainFrame } from '../support/frame';
 import { tempDir } from '../support/tmp';
 
 type Column = Parameters<typeof parquetWriteBuffer>[0]['columnData'][number];
@@ -22,18 +23,8 @@ function writeParquet(columns: Column[], opts: { rowGroupSize?: number } = {}): 
 
 /** A frame's values (lines aside: Parquet counts rows, CSV lines). */
 function plain(f: Frame) {
-  return {
-    seriesIds: f.seriesIds,
-    seriesStart: Array.from(f.seriesStart),
-    time: Array.from(f.time),
-    timeKind: f.timeKind,
-    columns: [...f.columns].map(([k, v]) => [k, Array.from(v)]),
-    columnInfo: f.columnInfo,
-    label: f.label && Array.from(f.label),
-    categories: [...f.categories].map(([k, v]) => [k, Array.from(v.codes), v.values]),
-    text: [...f.text].map(([k, v]) => [k, Array.from({ length: f.length }, (_, i) => v[i] || '')]),
-    splitOf: f.splitOf && Array.from(f.splitOf),
-  };
+  const { lines: _lines, ...values } = plainFrame(f);
+  return values;
 }
 
 function ok(r: LoadResult): Frame {

@@ -9,24 +9,17 @@ import { check } from '../../grammar/src/check';
 import { parse } from '../../grammar/src/parse';
 import { analyze } from '../../server/src/engine/analyze';
 import { DatasetStore } from '../../server/src/engine/store';
-import { contextFromAnalysis, evaluate, fileFlagsOf, holdsUp, type RefineContext } from '../../server/src/refine/context';
+import { contextFromAnalysis, evaluate, fileFlagsOf, holdsUp } from '../../server/src/refine/context';
 import { discover } from '../../server/src/refine/discover';
 import { refit } from '../../server/src/refine/refit';
 import { oneStandardError, pairedSE } from '../../server/src/refine/select';
 import { fileFeatures } from '../../server/src/refine/features';
 import { proposeOffline } from '../../server/src/refine/offline';
 import { spaceFor, zCutLimit } from '../../server/src/refine/space';
+import { csvContext } from './synthetic';
 import { tempDir } from '../support/tmp';
 
-async function contextOf(csv: string, arl: string): Promise<RefineContext> {
-  const dir = tempDir('arl-generalise-');
-  writeFileSync(join(dir, 'data.csv'), csv);
-  const path = join(dir, 'rules.arl');
-  writeFileSync(path, arl);
-  const a = await analyze(arl, path, { store: new DatasetStore() });
-  if (!a.data) throw new Error(a.dataError?.message ?? 'no data');
-  return contextFromAnalysis(a);
-}
+const contextOf = csvContext;
 
 /** 900 one-point series, split by a column; anomalies where x >= 50 (and, with `extra`, at x in [20, 20.6) on validation). */
 function pointsCsv(extra = false): string {

@@ -1,28 +1,16 @@
 // Honest learning on small generated data: the acceptance rule (a gain on train that lowers
 // validation is rejected; a change worth +0.000 is never accepted), the test split out of reach
 // until learning is over, rule cleaning, and discovery recovering rules planted in the data.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rng } from '../../examples/stockout/generate';
-import { analyze } from '../../server/src/engine/analyze';
 import { ScoringIndex } from '../../server/src/engine/metrics';
-import { DatasetStore } from '../../server/src/engine/store';
-import { contextFromAnalysis, evaluate, type RefineContext } from '../../server/src/refine/context';
+import { evaluate } from '../../server/src/refine/context';
 import { cleanRules, discover } from '../../server/src/refine/discover';
 import { learn, offlineProposer } from '../../server/src/refine/learn';
 import { judge, verdict } from '../../server/src/refine/proposal';
-import { tempDir } from '../support/tmp';
+import { csvContext } from './synthetic';
 
-async function contextOf(csv: string, arl: string): Promise<RefineContext> {
-  const dir = tempDir('arl-learning-');
-  writeFileSync(join(dir, 'data.csv'), csv);
-  const path = join(dir, 'rules.arl');
-  writeFileSync(path, arl);
-  const a = await analyze(arl, path, { store: new DatasetStore() });
-  if (!a.data) throw new Error(a.dataError?.message ?? 'no data');
-  return contextFromAnalysis(a);
-}
+const contextOf = csvContext;
 
 /**
  * One labelled point per series, its split given by a column. On train, points with x from 40 to

@@ -60,3 +60,14 @@ export async function syntheticContext(s: Synthetic, text?: string): Promise<{ a
   if (!a.data) throw new Error(a.dataError?.message ?? 'no data');
   return { a, ctx: contextFromAnalysis(a) };
 }
+
+/** The refinement context of a rule file over a CSV, both written to a new folder. */
+export async function csvContext(csv: string, arl: string): Promise<RefineContext> {
+  const dir = tempDir('arl-refine-');
+  writeFileSync(join(dir, 'data.csv'), csv);
+  const path = join(dir, 'rules.arl');
+  writeFileSync(path, arl);
+  const a = await analyze(arl, path, { store: new DatasetStore() });
+  if (!a.data) throw new Error(a.dataError?.message ?? 'no data');
+  return contextFromAnalysis(a);
+}

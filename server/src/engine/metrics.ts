@@ -3,7 +3,7 @@
 import { buildEventIndex, defaultObjective, eventScoresAllFlagged, eventScoresOfBits, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
 import type { Frame } from './frame';
 import { UNKNOWN, type Bool } from './kernels';
-import { hasBit, popcount, splitPoints, trueBits } from './points';
+import { hasBit, popcount, splitPoints, trueBits, type SplitPoints } from './points';
 import type { SplitName, Splits } from './split';
 
 export type ScoreSplit = SplitName | 'all';
@@ -135,18 +135,8 @@ export class ScoringIndex {
   }
 }
 
-export interface SplitIndex {
+export interface SplitIndex extends SplitPoints {
   split: ScoreSplit;
-  /** Points in the split (labelled or not), as a bit set. */
-  mask: Uint32Array;
-  points: number;
-  series: number;
-  /** Labelled points in the split, and their labels. */
-  labelled: Int32Array;
-  isAnomaly: Uint8Array;
-  anomalies: number;
-  /** Runs of consecutive anomalies: [start, end) point indices. */
-  runs: Int32Array;
 }
 
 function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): SplitIndex {

@@ -140,7 +140,7 @@ const splitCodes: Record<string, number> = { train: 0, validation: 1, test: 2 };
 export const splitFollows = 255;
 
 /** Line breaks in a field's text: `\n`, `\r\n` and a lone `\r` count one each. */
-function breaks(s: string): number {
+export function breaks(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

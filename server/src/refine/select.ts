@@ -5,6 +5,7 @@
 // series and incidents happened to fall in validation. A version more complex than another that
 // validation cannot tell apart from it is fitted to those incidents, not to what recurs.
 import { ANOMALY, NORMAL, type EventIndex, type Objective } from '../engine/events';
+import { rng } from '../engine/random';
 import { objOf, type Evaluation, type RefineContext } from './context';
 import { complexityOf } from './proposal';
 
@@ -69,18 +70,6 @@ export function objectiveOfCounts(o: Objective, c: Float64Array): number {
   return ((1 + b2) * p * r) / (b2 * p + r);
 }
 
-/** A small seeded generator (mulberry32), so the choice is repeatable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Bootstrap standard errors of the difference between the objective of `best` and of each of
  * `others` on a split: every version is scored on the same resamples of the split's units (a
@@ -91,7 +80,7 @@ export function pairedSE(objective: Objective, best: Uint8Array, others: Uint8Ar
   const o = others.map((f) => unitCounts(f, idx));
   const n = b.length;
   if (n < 2) return others.map(() => 0);
-  const next = random(seed);
+  const next = rng(seed);
   const pick = new Int32Array(n);
   const sum = new Float64Array(7);
   const total = (units: Float64Array[]) => {

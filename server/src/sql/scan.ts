@@ -10,6 +10,7 @@ import type { ColumnInfo, DuplicatePolicy, Schema } from '../../../grammar/src/c
 import { excerpt, excerptList, quoted } from '../../../grammar/src/excerpt';
 import type { DataError, DataProblem } from '../engine/csv';
 import { locateInChunks } from '../engine/locate';
+import { breaks } from '../engine/rows';
 import { parseNumber } from '../engine/time';
 import type { Duck } from './duckdb';
 import { isMissing, isNumber, isoMillis, isoParts, jsTrim, number } from './source';
@@ -72,20 +73,6 @@ export function headerNames(fields: string[]): string[] {
     seen.add(name);
     return name;
   });
-}
-
-/** Line breaks inside a field: `\n`, `\r\n` and a lone `\r` count one each. */
-function breaks(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 10) n++;
-    else if (c === 13) {
-      n++;
-      if (s.charCodeAt(i + 1) === 10) i++;
-    }
-  }
-  return n;
 }
 
 /** The line each data record (0-based, blank lines skipped as DuckDB skips them) starts on. */
