@@ -207,6 +207,18 @@ describe('arl learn, draft and history on small data', () => {
     expect(r.stdout).toMatch(/^Refitted on train and validation: \d+ thresholds? moved; the validation figures are not held out\.$/m);
   });
 
+  it('learn rounds the chosen thresholds where that costs nothing, and records each rounding', async () => {
+    const s = syntheticDir('rule r "R" when x >= 42.47 and y >= 4.97');
+    const r = await arl(['learn', 'rules.arl', '--rule', 'r', '--iterations', '1', '--out', 'o.arl'], { cwd: s.dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Rounded on train and validation together: r 42\.47 -> 42\.5, r 4\.97 -> 5; the validation figures are not held out\.$/m);
+    expect(readFileSync(join(s.dir, 'o.arl'), 'utf8')).toMatch(/^rule r "R" when x >= 42\.5 and y >= 5$/m);
+    const h = await arl(['history', 'rules.arl'], { cwd: s.dir });
+    expect(h.stdout).toMatch(/ r +offline +accepted .*\[42\.47 -> 42\.5\]/);
+    expect(h.stdout).toMatch(/ r +offline +accepted .*\[4\.97 -> 5\]/);
+  });
+
   it('shows which of two equal numbers an attempt changed, and undone attempts', async () => {
     const s = syntheticDir('rule r when x >= 30 or y >= 30');
     const figs = { train: figures(8, 2, 10, 100), validation: figures(3, 1, 5, 40) };

@@ -11,12 +11,13 @@ import { analyze } from '../../server/src/engine/analyze';
 import { DatasetStore } from '../../server/src/engine/store';
 import { contextFromAnalysis, evaluate, fileFlagsOf, holdsUp } from '../../server/src/refine/context';
 import { discover } from '../../server/src/refine/discover';
+import { polish, rounder } from '../../server/src/refine/polish';
 import { refit } from '../../server/src/refine/refit';
 import { oneStandardError, pairedSE } from '../../server/src/refine/select';
 import { fileFeatures } from '../../server/src/refine/features';
 import { proposeOffline } from '../../server/src/refine/offline';
 import { spaceFor, zCutLimit } from '../../server/src/refine/space';
-import { csvContext } from './synthetic';
+import { csvContext, syntheticContext, syntheticDir } from './synthetic';
 import { tempDir } from '../support/tmp';
 
 const contextOf = csvContext;
@@ -204,6 +205,31 @@ describe('refitting thresholds', () => {
     expect(r.text).toMatch(/^rule r when x >= [\d.]+ and x < 1000$/m);
     // Nothing left to gain: nothing moves.
     expect(refit(ctx, r.text).moved).toEqual([]);
+  });
+});
+
+describe('rounding thresholds', () => {
+  it('offers numbers with fewer significant digits near a threshold, roundest first', () => {
+    expect(rounder(11.4)).toEqual([10, 11, 12, 11.5]);
+    expect(rounder(46)).toEqual([50, 40, 45]);
+    expect(rounder(-0.63)).toEqual([-0.6, -0.7, -0.65]);
+    expect(rounder(5)).toEqual([]);
+    expect(rounder(0)).toEqual([]);
+  });
+
+  it('rounds where train and validation together score the same, and nowhere else', async () => {
+    // Values have one decimal: 42.47 and 42.5 flag the same points, and so do 4.97 and 5.
+    const s = syntheticDir('rule r "R" when x >= 42.47 and y >= 4.97');
+    const { ctx } = await syntheticContext(s);
+    const p = polish(ctx, ctx.text);
+    expect(p.moved.map((m) => [m.rule, m.from, m.to])).toEqual([
+      ['r', 42.47, 42.5],
+      ['r', 4.97, 5],
+    ]);
+    expect(p.text).toMatch(/^rule r "R" when x >= 42\.5 and y >= 5$/m);
+    expect(evaluate(ctx, p.text).split()).toEqual(evaluate(ctx, ctx.text).split());
+    // 42.5 and 5 are the exact answer: every rounder number scores lower.
+    expect(polish(ctx, p.text).moved).toEqual([]);
   });
 });
 

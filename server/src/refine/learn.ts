@@ -18,6 +18,7 @@ import { applyEdit, checkAddedRule, sourceOf } from './edit';
 import { describeLlmError, proposeWithLlm, type LlmFailure, type LlmOptions, type Tokens } from './llm';
 import { proposeOffline, type ProposeResult } from './offline';
 import { defaultMinGain, figuresText, verdict, type Proposal, type ProposalKind, type Rejected } from './proposal';
+import { polish, type PolishResult } from './polish';
 import { refit, type RefitResult } from './refit';
 import { oneStandardError } from './select';
 import { makeAttempt, type Attempt, type NewAttempt } from './trajectory';
@@ -180,6 +181,8 @@ export interface LearnResult {
   versions?: string[];
   /** Thresholds refitted on train and validation together (with `refit`): validation figures after it are not held out. */
   refit?: RefitResult;
+  /** Thresholds rounded after the choice (polish.ts): validation figures after it are not held out. */
+  polish?: PolishResult;
   tokens: Tokens;
   durationMs: number;
   cancelled: boolean;
@@ -464,6 +467,22 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     const r = refit(ctx, picked.text, { minGain, signal: opts.signal });
     result.text = refreshExplanations(r.text);
     result.refit = r;
+  }
+  if (!opts.signal?.aborted) {
+    // Rounder thresholds where train and validation together score no lower (polish.ts).
+    const p = polish(ctx, result.text, { rules: explicit, signal: opts.signal });
+    let prev = evaluate(ctx, result.text);
+    for (const m of p.moved) {
+      const next = evaluate(ctx, m.text);
+      const [b, a] = [prev.rule(m.rule), next.rule(m.rule)];
+      const figures = { figuresBefore: prev.split(), figuresAfter: next.split() };
+      const reason = 'rounder, and no lower on train and validation together';
+      await record({ rule: m.rule, proposer: 'offline', kind: 'threshold', title: `Round ${m.from} -> ${m.to}`, analysis: 'polish', before: b ? sourceOf(prev.text, b) : '', after: a ? sourceOf(m.text, a) : '', ...figures, accepted: true, reason, durationMs: 0 });
+      prev = next;
+      result.accepted++;
+    }
+    if (p.moved.length) result.text = refreshExplanations(p.text);
+    result.polish = p;
   }
   result.changed = result.text !== start;
   result.after = evaluate(ctx, result.text).split();

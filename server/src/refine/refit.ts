@@ -36,7 +36,7 @@ export function pooledObjective(ev: Evaluation): number {
 }
 
 /** Thresholds of a rule that can move: comparisons of an expression with a number (not == or !=). */
-function thresholdsOf(rule: A.RuleDecl) {
+export function thresholdsOf(rule: A.RuleDecl) {
   const out: NonNullable<ReturnType<typeof thresholdOf>>[] = [];
   if (rule.expr)
     A.walkExpr(rule.expr, (e) => {

@@ -197,6 +197,9 @@ function summary(r: LearnResult, all: { before: AllFigures; after: AllFigures },
     r.selection && r.selection.value < r.selection.best - 1e-12
       ? `Chosen: the simplest of ${r.selection.versions} versions within one standard error of the best on validation (${r.objective} ${r.selection.value.toFixed(3)} against ${r.selection.best.toFixed(3)}).`
       : undefined,
+    r.polish?.moved.length
+      ? `Rounded on train and validation together: ${r.polish.moved.map((m) => `${m.rule} ${m.from} -> ${m.to}`).join(', ')}; the validation figures are not held out.`
+      : undefined,
     r.refit ? `Refitted on train and validation: ${r.refit.moved.length} threshold${r.refit.moved.length === 1 ? '' : 's'} moved; the validation figures are not held out.` : undefined,
     '',
     changes.changed.length ? `Changed: ${names(changes.changed)}.` : !changes.added.length && !changes.removed.length ? 'No rule changed.' : undefined,
