@@ -469,9 +469,15 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     result.refit = r;
   }
   if (!opts.signal?.aborted) {
-    // Rounder thresholds where train and validation together score no lower (polish.ts).
-    const p = polish(ctx, result.text, { rules: explicit, signal: opts.signal });
+    // Rounder thresholds, in the rules learning changed or added, where train and validation
+    // together score no lower (polish.ts). The user's own rules keep their numbers.
     let prev = evaluate(ctx, result.text);
+    const learned = prev.parse.file.rules.flatMap((d) => {
+      const name = d.name?.name;
+      const was = name ? startEv.rule(name) : undefined;
+      return name && (!was || sourceOf(start, was) !== sourceOf(result.text, d)) ? [name] : [];
+    });
+    const p = polish(ctx, result.text, { rules: learned, signal: opts.signal });
     for (const m of p.moved) {
       const next = evaluate(ctx, m.text);
       const [b, a] = [prev.rule(m.rule), next.rule(m.rule)];
