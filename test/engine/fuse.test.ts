@@ -2,7 +2,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Evaluator, FeatureCache } from '../../server/src/engine/evaluate';
-import { evalExpr, frameOf } from '../core/helpers';
+import { check } from '../../grammar/src/check';
+import { parse } from '../../grammar/src/parse';
+import { schemaOf } from '../../server/src/engine/frame';
+import { compile } from '../../server/src/engine/plan';
+import { cond, evalExpr, frameOf } from '../core/helpers';
 
 const cell = fc.oneof(fc.constant(null), fc.constant(0), fc.integer({ min: -5, max: 5 }), fc.double({ min: -10, max: 10, noNaN: true }));
 const numExpr: fc.Memo<string> = fc.memo((d) =>
@@ -55,5 +59,43 @@ describe('fused evaluation', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('gives the same values when parts of earlier loops are kept and read as leaves', () => {
+    // An evaluator kept across edits: each expression of the sequence shares parts with the ones before.
+    const edits = fc.array(fc.tuple(boolExpr(2), boolExpr(2), boolExpr(2), fc.constantFrom('and', 'or'), fc.constantFrom('and', 'or')), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 12 }), edits, fc.array(fc.nat(3), { minLength: 6, maxLength: 6 }), (s1, parts, picks) => {
+        const frame = frameOf({ x: { a: s1.map((p) => p[0]), b: s1.map((p) => p[1]) } });
+        const kept = new Evaluator(frame, new FeatureCache());
+        kept.reuseInner = true;
+        for (let k = 0; k < picks.length; k++) {
+          const [x, y, z, op1, op2] = parts[picks[k] % parts.length];
+          const [, , w] = parts[(picks[k] + 1) % parts.length];
+          const expr = k % 2 ? `(${x} ${op1} ${y}) ${op2} ${z}` : `(${x} ${op1} ${w}) ${op2} ${z}`;
+          const slow = new Evaluator(frame, new FeatureCache());
+          slow.noFusion = true;
+          expect(Array.from(evalExpr(frame, expr, kept))).toEqual(Array.from(evalExpr(frame, expr, slow)));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('computes only the edited part of a rule once the rest was met before', () => {
+    const frame = frameOf({ x: { a: [1, 5, 9, 2, 8], b: [3, 3, 7, 1, 9] } });
+    const ev = new Evaluator(frame, new FeatureCache());
+    ev.reuseInner = true;
+    const rest = '(a / lag(b, 1) > 1 and b >= 3)';
+    const restKey = compile(check(parse(`let r = ${rest}\n`), schemaOf(frame))).lets.get('r')!.key;
+    evalExpr(frame, `a >= 8 or ${rest}`, ev);
+    expect(ev.cache.has(restKey)).toBe(false);
+    // The first edit computes the rest on its own (once, cached), then the edited loop around it.
+    evalExpr(frame, `a >= 7 or ${rest}`, ev);
+    expect(ev.cache.has(restKey)).toBe(true);
+    const before = ev.computed;
+    // The next edits read it: one loop each, nothing else computed.
+    expect(cond(frame, `a >= 6 or ${rest}`, ev)).toBe(cond(frame, `a >= 6 or ${rest}`));
+    expect(ev.computed).toBe(before + 1);
   });
 });

@@ -28,6 +28,8 @@ export const maxFused = 64;
 
 interface Shape {
   code: string;
+  /** The element-wise nodes the loop computes. */
+  region: Set<PlanNode>;
   /** Leaves in argument order: columns, calls and constants (read where used: `n0a[i]`, `n1c`). */
   leaves: PlanNode[];
 }
@@ -39,15 +41,16 @@ interface Shape {
  * the first decides (false, true): operands are pure, so the value is the same, and most points
  * then read fewer columns.
  */
-function shapeOf(root: PlanNode): Shape {
-  // The region: element-wise nodes reachable from the root through element-wise nodes.
+function shapeOf(root: PlanNode, leafHere?: (node: PlanNode) => boolean): Shape {
+  // The region: element-wise nodes reachable from the root through element-wise nodes (but those
+  // the caller takes as leaves).
   const uses = new Map<PlanNode, number>();
   const region = new Set<PlanNode>([root]);
   const queue = [root];
   for (let q = 0; q < queue.length; q++) {
     for (const a of queue[q].args) {
       uses.set(a, (uses.get(a) ?? 0) + 1);
-      if (region.has(a) || !isElementwise(a) || region.size >= maxFused) continue;
+      if (region.has(a) || !isElementwise(a) || region.size >= maxFused || leafHere?.(a)) continue;
       region.add(a);
       queue.push(a);
     }
@@ -135,7 +138,7 @@ function shapeOf(root: PlanNode): Shape {
     named.set(n, name);
   }
   body.push(`out[i] = ${code(root, body)};`);
-  return { code: body.join(' '), leaves };
+  return { code: body.join(' '), leaves, region };
 }
 
 const compiled = new Map<string, Kernel>();
@@ -172,12 +175,23 @@ for (let i = 0; i < n; i++) { ${shape.code} }
   return k;
 }
 
-/** Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. */
-export function evaluateFused(root: PlanNode, n: number, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
-  const shape = shapeOf(root);
+/**
+ * Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. `leafHere`
+ * makes an element-wise node below the root a leaf too (its values are supplied, not computed in
+ * the loop). `inner` receives the nodes the loop computed, the root excepted.
+ */
+export function evaluateFused(
+  root: PlanNode,
+  n: number,
+  leaf: (node: PlanNode) => Float64Array | Uint8Array | number,
+  leafHere?: (node: PlanNode) => boolean,
+  inner?: (node: PlanNode) => void,
+): Float64Array | Uint8Array {
+  const shape = shapeOf(root, leafHere);
   const kernel = compile(shape);
   const inputs = shape.leaves.map(leaf);
   const out = root.kind === 'boolean' ? new Uint8Array(n) : new Float64Array(n);
   kernel(n, inputs, out);
+  if (inner) for (const node of shape.region) if (node !== root) inner(node);
   return out;
 }

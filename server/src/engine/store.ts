@@ -198,9 +198,12 @@ export class DatasetStore {
       );
     }
     const loaded = frame;
+    const evaluator = new Evaluator(loaded, new FeatureCache(typeof this.budget === 'number' ? this.budget : featureBudget(loaded.length, this.budget === 'one-shot')));
+    // Kept across edits and rounds: parts of rules met again are cached (evaluate.ts).
+    evaluator.reuseInner = this.budget !== 'one-shot';
     const session: DataSession = {
       frame: loaded,
-      evaluator: new Evaluator(loaded, new FeatureCache(typeof this.budget === 'number' ? this.budget : featureBudget(loaded.length, this.budget === 'one-shot'))),
+      evaluator,
       loadMs: performance.now() - t0,
       cache,
       scoring: scoringOf(loaded, opts.splitMethod),
