@@ -13,7 +13,7 @@ import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { schemaOf, type Frame } from './frame';
 import { labelledPoints, popcount, trueBits } from './points';
-import { TRUE, type Bool } from './kernels';
+import type { Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import { atSessionEnds } from './sessions';
@@ -443,12 +443,17 @@ function firingStats(f: Bool, frame: Frame | undefined): { fires: number; labell
   let s = statsCache.get(f);
   if (s) return s;
   const bits = trueBits(f);
+  const labelled = frame?.label ? labelledPoints(frame) : undefined;
+  const at = labelled?.bits;
   let fires = 0;
-  for (let w = 0; w < bits.length; w++) if (bits[w]) fires += popcount(bits[w]);
-  const points = frame?.label ? labelledPoints(frame).points : new Int32Array(0);
   let labelledFired = 0;
-  for (let k = 0; k < points.length; k++) if (f[points[k]] === TRUE) labelledFired++;
-  statsCache.set(f, (s = { fires, labelled: points.length, labelledFired }));
+  for (let w = 0; w < bits.length; w++) {
+    const b = bits[w];
+    if (b === 0) continue;
+    fires += popcount(b);
+    if (at && at[w] & b) labelledFired += popcount(at[w] & b);
+  }
+  statsCache.set(f, (s = { fires, labelled: labelled?.points.length ?? 0, labelledFired }));
   return s;
 }
 

@@ -11,6 +11,8 @@ import { splitIndex, type Splits } from './split';
 export interface Labelled {
   points: Int32Array;
   anomaly: Uint8Array;
+  /** The same points as a bit set. */
+  bits: Uint32Array;
 }
 
 const labelledOf = new WeakMap<Frame, Labelled>();
@@ -23,15 +25,17 @@ export function labelledPoints(frame: Frame): Labelled {
     if (label) for (let i = 0; i < label.length; i++) if (label[i] === label[i]) n++;
     const points = new Int32Array(n);
     const anomaly = new Uint8Array(n);
+    const bits = new Uint32Array((frame.length + 31) >>> 5);
     if (label) {
       for (let i = 0, k = 0; i < label.length; i++) {
         const y = label[i];
         if (y !== y) continue;
         points[k] = i;
         anomaly[k++] = y === 1 ? 1 : 0;
+        bits[i >>> 5] |= 1 << (i & 31);
       }
     }
-    labelledOf.set(frame, (l = { points, anomaly }));
+    labelledOf.set(frame, (l = { points, anomaly, bits }));
   }
   return l;
 }
