@@ -1,5 +1,6 @@
 // An in-process language server and a client talking to it over real JSON-RPC streams.
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -32,7 +33,8 @@ export async function startTestServer(capabilities: ClientCapabilities = {}, ini
   const up = new PassThrough();
   const down = new PassThrough();
   const serverConn = createConnection(ProposedFeatures.all, new StreamMessageReader(down), new StreamMessageWriter(up));
-  const { workspace } = startServer(serverConn);
+  // The bundles vitest's global setup builds (dist/): large CSV files are read by two threads.
+  const { workspace } = startServer(serverConn, { bundleDir: fileURLToPath(new URL('../../dist', import.meta.url)) });
   const conn = createProtocolConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
   const waiting: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => {

@@ -81,6 +81,8 @@ export interface AnalyzeOptions {
   oneShot?: boolean;
   /** Number columns no rule reads are not kept in memory (`arl eval`, `check`, `run`: they read no other). */
   onlyMentioned?: boolean;
+  /** The bundled csvWorker.ts: a large CSV file's second half is read on a worker thread (csvsplit.ts). */
+  csvWorker?: string;
   /** Worker threads for a one-shot run's blocks: the bundled worker script and how many (parallel.ts). */
   workers?: { script: string; count: number };
   /** Points per block of a one-shot run (blocks.ts; tests use small blocks). */
@@ -135,7 +137,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     // the cache should hold in memory (names that are not columns are ignored).
     const want = namesMentioned(parsed);
     const get = () =>
-      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar });
+      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar, parallel: opts.csvWorker ? { script: opts.csvWorker } : undefined });
     let r = await get();
     opts.checkCancelled?.();
     if (r.ok) {

@@ -3,6 +3,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from './uri';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
+import { spareCore } from '../engine/csvsplit';
 import { DatasetStore } from '../engine/store';
 import { sidecarLocation } from '../labels/sidecar';
 
@@ -26,6 +27,8 @@ export interface WorkspaceEvents {
 export class Workspace {
   readonly store = new DatasetStore();
   debounceMs = 150;
+  /** The bundled CSV worker (dist/csvworker.cjs), when there is one: large files are read by two threads. */
+  csvWorker?: string;
   /** What a rule file's analysis may read (trust, workspace folders, allowed roots). */
   policy: (path: string | undefined) => Pick<AnalyzeOptions, 'access' | 'noData' | 'cacheRoot' | 'cacheWriteBehind'> = () => ({});
   private readonly states = new Map<string, State>();
@@ -116,6 +119,7 @@ export class Workspace {
       const analysis = await analyze(doc.getText(), path, {
         ...this.policy(path),
         store: this.store,
+        csvWorker: this.csvWorker && spareCore() ? this.csvWorker : undefined,
         checkCancelled: () => {
           if (stale()) throw new Superseded();
         },
