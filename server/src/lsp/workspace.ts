@@ -9,6 +9,13 @@ import { sidecarLocation } from '../labels/sidecar';
 
 class Superseded extends Error {}
 
+/**
+ * The frame cache of a dataset just loaded is written this long after the analysis that loaded it
+ * (encoding it holds this thread for a while): the lenses and diagnostics asked for right after
+ * the first analysis are answered first.
+ */
+const cacheWriteDelayMs = 1000;
+
 interface State {
   timer?: NodeJS.Timeout;
   /** The analysis of `version`, and the one being computed. */
@@ -134,6 +141,7 @@ export class Workspace {
       throw e;
     } finally {
       if (s.running?.version === version) s.running = undefined;
+      setTimeout(() => this.store.startWrites(), cacheWriteDelayMs).unref();
     }
   }
 }
