@@ -6,6 +6,7 @@ import { check } from '../../grammar/src/check';
 import { parse } from '../../grammar/src/parse';
 import { schemaOf } from '../../server/src/engine/frame';
 import { compile } from '../../server/src/engine/plan';
+import { trueBits } from '../../server/src/engine/points';
 import { cond, evalExpr, frameOf } from '../core/helpers';
 
 const cell = fc.oneof(fc.constant(null), fc.constant(0), fc.integer({ min: -5, max: 5 }), fc.double({ min: -10, max: 10, noNaN: true }));
@@ -97,5 +98,33 @@ describe('fused evaluation', () => {
     // The next edits read it: one loop each, nothing else computed.
     expect(cond(frame, `a >= 6 or ${rest}`, ev)).toBe(cond(frame, `a >= 6 or ${rest}`));
     expect(ev.computed).toBe(before + 1);
+  });
+
+  it('gives the same values when thresholds are edited one after another (computed at the points they can change)', () => {
+    const value = fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 99 }) }, { weight: 1, arbitrary: fc.constantFrom(null, 1e300, -1e300) });
+    const rules = ['a >= T or (b / lag(a, 1) > 2 and a >= 50)', '(a < T) and not (b == 3)', 'T <= a or b > 90', 'a != T or b < 10', 'a == T', 'a > T and a < T + 30'];
+    let used = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, value), { minLength: 300, maxLength: 300 }), fc.constantFrom(...rules), fc.integer({ min: 0, max: 99 }), fc.array(fc.constantFrom(-3, -1, -0.5, 0, 0.5, 1, 2, 7), { minLength: 1, maxLength: 8 }), (rows, rule, start, steps) => {
+        const frame = frameOf({ x: { a: rows.slice(0, 150).map((r) => r[0]), b: rows.slice(0, 150).map((r) => r[1]) }, y: { a: rows.slice(150).map((r) => r[0]), b: rows.slice(150).map((r) => r[1]) } });
+        const kept = new Evaluator(frame, new FeatureCache());
+        kept.reuseInner = true;
+        let t = start;
+        for (const step of [0, ...steps]) {
+          t += step;
+          const expr = rule.replaceAll('T', String(t));
+          const slow = new Evaluator(frame, new FeatureCache());
+          slow.noFusion = true;
+          const v = evalExpr(frame, expr, kept) as Uint8Array;
+          expect(Array.from(v), expr).toEqual(Array.from(evalExpr(frame, expr, slow)));
+          // Its bit set, made from the one before where the values were (points.ts), as made from the values.
+          expect(Array.from(trueBits(v)), expr).toEqual(Array.from(trueBits(v.slice())));
+        }
+        used += kept.deltas.used;
+      }),
+      { numRuns: 200 },
+    );
+    // Most edits were computed at the points they could change.
+    expect(used).toBeGreaterThan(100);
   });
 });

@@ -5,7 +5,8 @@ import { categoryCall, missingCategories } from './categories';
 import type { EvalFrame } from './blocks';
 import type { Categorical } from './frame';
 import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
-import { evaluateFused, isFusable } from './fuse';
+import { ThresholdDeltas } from './delta';
+import { evaluateFused, fusedLoop, isFusable } from './fuse';
 import type { PlanNode } from './plan';
 
 /** A column of numbers, a column of conditions, or a constant. */
@@ -135,29 +136,34 @@ export class Evaluator {
   /** A leaf of that kind is being computed: its own loop is not cut further. */
   private plain = false;
 
+  /** Loops computed again with one threshold changed (delta.ts). */
+  readonly deltas = new ThresholdDeltas();
+
   private fused(node: PlanNode, budget?: Budget): Values {
     const leaf = (n: PlanNode) => this.values(n, budget);
-    if (!this.reuseInner || this.plain) return evaluateFused(node, this.frame.length, leaf);
+    const n = this.frame.length;
+    if (!this.reuseInner || this.plain) return evaluateFused(node, n, leaf);
     const seen = this.inner;
-    return evaluateFused(
-      node,
-      this.frame.length,
-      (n) => {
-        if (!seen.has(n.key) || this.cache.has(n.key)) return leaf(n);
-        this.plain = true;
-        try {
-          return leaf(n);
-        } finally {
-          this.plain = false;
-        }
-      },
-      (n) => this.cache.has(n.key) || (seen.has(n.key) && varies(n)),
-      (n) => {
-        seen.delete(n.key);
-        seen.set(n.key, true);
-        if (seen.size > 4096) seen.delete(seen.keys().next().value!);
-      },
-    );
+    const loop = fusedLoop(node, (a) => this.cache.has(a.key) || (seen.has(a.key) && varies(a)));
+    const inputs = loop.leaves.map((a) => {
+      if (!seen.has(a.key) || this.cache.has(a.key)) return leaf(a);
+      this.plain = true;
+      try {
+        return leaf(a);
+      } finally {
+        this.plain = false;
+      }
+    });
+    let out: Num | Bool | undefined = this.deltas.values(node, loop, inputs, n, (key) => this.cache.get(key));
+    if (!out) loop.run(n, inputs, (out = node.kind === 'boolean' ? new Uint8Array(n) : new Float64Array(n)));
+    this.deltas.remember(node, loop, inputs);
+    for (const a of loop.region) {
+      if (a === node) continue;
+      seen.delete(a.key);
+      seen.set(a.key, true);
+      if (seen.size > 4096) seen.delete(seen.keys().next().value!);
+    }
+    return out;
   }
 
   private longest(): number {

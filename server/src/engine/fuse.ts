@@ -175,6 +175,30 @@ for (let i = 0; i < n; i++) { ${shape.code} }
   return k;
 }
 
+/** The loop of a fused region, ready to run over the values of its leaves. */
+export interface FusedLoop {
+  /** Leaves in the order `run` takes their values (constants as numbers, the others as columns). */
+  leaves: PlanNode[];
+  /** The element-wise nodes the loop computes, the root among them. */
+  region: Set<PlanNode>;
+  /** The same for every loop of this shape on the same columns, whatever its constants. */
+  template: string;
+  run(n: number, inputs: (Float64Array | Uint8Array | number)[], out: Float64Array | Uint8Array): void;
+}
+
+/** The loop of the region under `root`; `leafHere` makes an element-wise node below the root a leaf too. */
+export function fusedLoop(root: PlanNode, leafHere?: (node: PlanNode) => boolean): FusedLoop {
+  const shape = shapeOf(root, leafHere);
+  const kernel = compile(shape);
+  const constant = (l: PlanNode) => l.op === 'num' || l.op === 'bool';
+  return {
+    leaves: shape.leaves,
+    region: shape.region,
+    template: `${shape.code}|${shape.leaves.map((l) => (constant(l) ? 'c' : l.key)).join('|')}`,
+    run: kernel,
+  };
+}
+
 /**
  * Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. `leafHere`
  * makes an element-wise node below the root a leaf too (its values are supplied, not computed in
@@ -187,11 +211,10 @@ export function evaluateFused(
   leafHere?: (node: PlanNode) => boolean,
   inner?: (node: PlanNode) => void,
 ): Float64Array | Uint8Array {
-  const shape = shapeOf(root, leafHere);
-  const kernel = compile(shape);
-  const inputs = shape.leaves.map(leaf);
+  const loop = fusedLoop(root, leafHere);
+  const inputs = loop.leaves.map(leaf);
   const out = root.kind === 'boolean' ? new Uint8Array(n) : new Float64Array(n);
-  kernel(n, inputs, out);
-  if (inner) for (const node of shape.region) if (node !== root) inner(node);
+  loop.run(n, inputs, out);
+  if (inner) for (const node of loop.region) if (node !== root) inner(node);
   return out;
 }

@@ -212,6 +212,22 @@ export function segmentsOf(frame: Frame, splits: Splits, split: ScoreSplit, mask
 // unchanged rules are the same arrays after an edit (the feature cache).
 const bitsOf = new WeakMap<Bool, Uint32Array>();
 
+/**
+ * Notes that `flags` differs from `from` only at `points` (a threshold edited, delta.ts): its bit
+ * set is then `from`'s with those points set again, when `from` has one.
+ */
+export function trueBitsFrom(flags: Bool, from: Bool, points: Int32Array): void {
+  const base = bitsOf.get(from);
+  if (!base || bitsOf.has(flags)) return;
+  const bits = base.slice();
+  for (let k = 0; k < points.length; k++) {
+    const i = points[k];
+    if (flags[i] === TRUE) bits[i >>> 5] |= 1 << (i & 31);
+    else bits[i >>> 5] &= ~(1 << (i & 31));
+  }
+  bitsOf.set(flags, bits);
+}
+
 export function trueBits(flags: Bool): Uint32Array {
   let bits = bitsOf.get(flags);
   if (!bits) {
