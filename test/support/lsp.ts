@@ -26,6 +26,8 @@ export interface TestClient {
   change(uri: string, text: string): Promise<PublishDiagnosticsParams>;
   /** The next diagnostics published for `uri` (with a version >= `version` when given). */
   diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
+  /** Every diagnostics notification received, in order. */
+  published: PublishDiagnosticsParams[];
   close(): void;
 }
 
@@ -37,7 +39,9 @@ export async function startTestServer(capabilities: ClientCapabilities = {}, ini
   const { workspace } = startServer(serverConn, { bundleDir: fileURLToPath(new URL('../../dist', import.meta.url)) });
   const conn = createProtocolConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
   const waiting: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  const published: PublishDiagnosticsParams[] = [];
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    published.push(p);
     for (let i = 0; i < waiting.length; i++) {
       const w = waiting[i];
       if (w.uri === p.uri && (w.version === undefined || (p.version ?? 0) >= w.version)) {
@@ -58,6 +62,7 @@ export async function startTestServer(capabilities: ClientCapabilities = {}, ini
     conn,
     workspace,
     diagnostics,
+    published,
     async open(uri, text) {
       versions.set(uri, 1);
       const d = diagnostics(uri, 1);
