@@ -12,7 +12,7 @@ import { evaluateBlocks } from './parallel';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { schemaOf, type Frame } from './frame';
-import { labelledPoints, popcount, trueBits } from './points';
+import { labelledBits, labelledPoints, popcount, trueBits } from './points';
 import type { Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
@@ -446,7 +446,7 @@ function firingStats(f: Bool, frame: Frame | undefined): { fires: number; labell
   if (s) return s;
   const bits = trueBits(f);
   const labelled = frame?.label ? labelledPoints(frame) : undefined;
-  const at = labelled?.bits;
+  const at = frame?.label ? labelledBits(frame) : undefined;
   let fires = 0;
   let labelledFired = 0;
   for (let w = 0; w < bits.length; w++) {

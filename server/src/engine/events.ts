@@ -242,34 +242,12 @@ function firstBit(bits: Uint32Array, from: number, to: number): number {
   return -1;
 }
 
-const normalsOf = new WeakMap<EventIndex, Uint32Array>();
-
-/** The labelled normal points as a bit set (a flagged point is looked up there, not in the labels). */
-function normalBits(idx: EventIndex): Uint32Array {
-  let bits = normalsOf.get(idx);
-  if (!bits) {
-    bits = new Uint32Array((idx.n + 31) >>> 5);
-    const { label, labelledAt } = idx;
-    if (label && labelledAt) {
-      for (let k = 0; k < labelledAt.length; k++) {
-        const i = labelledAt[k];
-        if (label[i] !== 1) bits[i >>> 5] |= 1 << (i & 31);
-      }
-    } else if (label) {
-      for (let i = 0; i < label.length; i++) if (label[i] === label[i] && label[i] !== 1) bits[i >>> 5] |= 1 << (i & 31);
-    }
-    normalsOf.set(idx, bits);
-  }
-  return bits;
-}
-
 /**
  * eventScores of a bit set holding flagged points of the split only: the work follows the flagged
  * points (alarms) and the events, not every point of the split.
  */
 export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScores {
-  const { segments, events, windows } = idx;
-  const normals = normalBits(idx);
+  const { label, segments, events, windows } = idx;
   let alarms = 0;
   let trueAlarms = 0;
   let falseAlarms = 0;
@@ -307,7 +285,8 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
         while (segments[g + 1] <= i) g += 2;
         segEnd = segments[g + 1];
       }
-      const normal = ((normals[i >>> 5] >>> (i & 31)) & 1) === 1;
+      const y = label ? label[i] : Number.NaN;
+      const normal = y === y && y !== 1;
       if (normal) fp++;
       while (win < windows.length && windows[win + 1] <= i) win += 2;
       if (win < windows.length && windows[win] <= i) inside++;

@@ -11,8 +11,6 @@ import { splitIndex, type Splits } from './split';
 export interface Labelled {
   points: Int32Array;
   anomaly: Uint8Array;
-  /** The same points as a bit set. */
-  bits: Uint32Array;
 }
 
 const labelledOf = new WeakMap<Frame, Labelled>();
@@ -25,19 +23,31 @@ export function labelledPoints(frame: Frame): Labelled {
     if (label) for (let i = 0; i < label.length; i++) if (label[i] === label[i]) n++;
     const points = new Int32Array(n);
     const anomaly = new Uint8Array(n);
-    const bits = new Uint32Array((frame.length + 31) >>> 5);
     if (label) {
       for (let i = 0, k = 0; i < label.length; i++) {
         const y = label[i];
         if (y !== y) continue;
         points[k] = i;
         anomaly[k++] = y === 1 ? 1 : 0;
-        bits[i >>> 5] |= 1 << (i & 31);
       }
     }
-    labelledOf.set(frame, (l = { points, anomaly, bits }));
+    labelledOf.set(frame, (l = { points, anomaly }));
   }
   return l;
+}
+
+const labelledBitsOf = new WeakMap<Frame, Uint32Array>();
+
+/** The labelled points of a frame as a bit set. */
+export function labelledBits(frame: Frame): Uint32Array {
+  let bits = labelledBitsOf.get(frame);
+  if (!bits) {
+    const { points } = labelledPoints(frame);
+    bits = new Uint32Array((frame.length + 31) >>> 5);
+    for (let k = 0; k < points.length; k++) bits[points[k] >>> 5] |= 1 << (points[k] & 31);
+    labelledBitsOf.set(frame, bits);
+  }
+  return bits;
 }
 
 export function hasBit(bits: Uint32Array, i: number): boolean {
