@@ -17,12 +17,12 @@ import type { Scanner } from './scan';
 export const parallelBytes = 32 << 20;
 
 /**
- * Whether another core is free to read half a file: over the last minute, the processes ready to
- * run left at least half a core idle. On a machine whose cores are all busy a worker only adds
- * its copies (and waits for a core).
+ * Whether a second thread should read half a file: another core is free (over the last minute,
+ * the processes ready to run left at least half a core idle; on a machine whose cores are all
+ * busy a worker only adds its copies, and waits for a core), and ARL_THREADS is not 1.
  */
-export function spareCore(): boolean {
-  return availableParallelism() > 1 && loadavg()[0] < availableParallelism() - 0.5;
+export function twoThreads(): boolean {
+  return Number(process.env.ARL_THREADS) !== 1 && availableParallelism() > 1 && loadavg()[0] < availableParallelism() - 0.5;
 }
 
 /** To the worker: the file, where its rows start, and what this thread read of the header. */

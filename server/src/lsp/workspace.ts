@@ -3,7 +3,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from './uri';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
-import { spareCore } from '../engine/csvsplit';
+import { twoThreads } from '../engine/csvsplit';
 import { DatasetStore } from '../engine/store';
 import { sidecarLocation } from '../labels/sidecar';
 
@@ -126,7 +126,7 @@ export class Workspace {
       const analysis = await analyze(doc.getText(), path, {
         ...this.policy(path),
         store: this.store,
-        csvWorker: this.csvWorker && spareCore() ? this.csvWorker : undefined,
+        csvWorker: this.csvWorker && twoThreads() ? this.csvWorker : undefined,
         checkCancelled: () => {
           if (stale()) throw new Superseded();
         },
