@@ -109,12 +109,18 @@ function bucketOf(bounds: Float64Array, v: number): number {
   return lo;
 }
 
-const indexes = new WeakMap<Float64Array, ValueIndex>();
+/** Indexes kept: the columns whose thresholds were edited last (each holds 4 bytes a point). */
+const maxIndexes = 4;
+const indexes = new Map<Float64Array, ValueIndex>();
 
 /** The index of a column, built when first needed (missing values are in no bucket). */
 function indexOf(x: Float64Array): ValueIndex {
   let index = indexes.get(x);
-  if (index) return index;
+  if (index) {
+    indexes.delete(x);
+    indexes.set(x, index);
+    return index;
+  }
   const n = x.length;
   const step = Math.max(1, Math.floor(n / 4096));
   const sample: number[] = [];
@@ -140,5 +146,6 @@ function indexOf(x: Float64Array): ValueIndex {
   const points = new Int32Array(starts[b.length + 1]);
   for (let i = 0; i < n; i++) if (x[i] === x[i]) points[fill[bucket[i]]++] = i;
   indexes.set(x, (index = new ValueIndex(x, b, starts, points)));
+  if (indexes.size > maxIndexes) indexes.delete(indexes.keys().next().value!);
   return index;
 }
