@@ -71,21 +71,31 @@ export class ThresholdDeltas {
   }
 }
 
-/** Points by value: buckets between quantiles of a sample, each listing its points in order. */
+/**
+ * Points by value: equal buckets between two values of the column (its 1% and 99% quantiles, from
+ * a sample) and one bucket on each side for the rest; each bucket lists its points in order.
+ */
 class ValueIndex {
   constructor(
     private readonly x: Float64Array,
-    /** Upper bounds of the buckets but the last, ascending. */
-    private readonly bounds: Float64Array,
+    /** Bucket b + 1 holds values in [lo + b / scale, lo + (b + 1) / scale). */
+    private readonly lo: number,
+    private readonly scale: number,
+    private readonly buckets: number,
     /** Points of bucket b: points[starts[b] .. starts[b + 1]). */
     private readonly starts: Int32Array,
     private readonly points: Int32Array,
   ) {}
 
+  bucketOf(v: number): number {
+    const b = Math.floor((v - this.lo) * this.scale);
+    return b < 0 ? 0 : b >= this.buckets ? this.buckets + 1 : b + 1;
+  }
+
   /** The points whose value lies in [lo, hi], or undefined past `most` of them. */
   between(lo: number, hi: number, most: number): Int32Array | undefined {
-    const b0 = bucketOf(this.bounds, lo);
-    const b1 = bucketOf(this.bounds, hi);
+    const b0 = this.bucketOf(lo);
+    const b1 = this.bucketOf(hi);
     if (this.starts[b1 + 1] - this.starts[b0] > most) return undefined;
     const out: number[] = [];
     const { x, points } = this;
@@ -95,18 +105,6 @@ class ValueIndex {
     }
     return Int32Array.from(out);
   }
-}
-
-/** The bucket of a value: how many bounds are at most it. */
-function bucketOf(bounds: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = bounds.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (bounds[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Indexes kept: the columns whose thresholds were edited last (each holds 4 bytes a point). */
@@ -126,26 +124,25 @@ function indexOf(x: Float64Array): ValueIndex {
   const sample: number[] = [];
   for (let i = 0; i < n; i += step) if (x[i] === x[i]) sample.push(x[i]);
   sample.sort((p, q) => p - q);
-  const bounds: number[] = [];
-  for (let q = 1; q < 256; q++) {
-    const v = sample[Math.floor((q * sample.length) / 256)];
-    if (v !== undefined && (bounds.length === 0 || v > bounds[bounds.length - 1])) bounds.push(v);
-  }
-  const b = Float64Array.from(bounds);
-  const bucket = new Uint8Array(n);
-  const starts = new Int32Array(b.length + 2);
+  const lo = sample.length ? sample[Math.floor(sample.length * 0.01)] : 0;
+  const hi = sample.length ? sample[Math.floor(sample.length * 0.99)] : 0;
+  const buckets = 4096;
+  const scale = hi > lo && Number.isFinite(hi - lo) ? buckets / (hi - lo) : 0;
+  const bounds = new ValueIndex(x, lo, scale, buckets, new Int32Array(0), new Int32Array(0));
+  const bucket = new Uint16Array(n);
+  const starts = new Int32Array(buckets + 3);
   for (let i = 0; i < n; i++) {
     const v = x[i];
     if (v !== v) continue;
-    const k = bucketOf(b, v);
+    const k = bounds.bucketOf(v);
     bucket[i] = k;
     starts[k + 1]++;
   }
-  for (let k = 0; k <= b.length; k++) starts[k + 1] += starts[k];
+  for (let k = 0; k <= buckets + 1; k++) starts[k + 1] += starts[k];
   const fill = starts.slice();
-  const points = new Int32Array(starts[b.length + 1]);
+  const points = new Int32Array(starts[buckets + 2]);
   for (let i = 0; i < n; i++) if (x[i] === x[i]) points[fill[bucket[i]]++] = i;
-  indexes.set(x, (index = new ValueIndex(x, b, starts, points)));
+  indexes.set(x, (index = new ValueIndex(x, lo, scale, buckets, starts, points)));
   if (indexes.size > maxIndexes) indexes.delete(indexes.keys().next().value!);
   return index;
 }
