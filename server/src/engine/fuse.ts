@@ -199,22 +199,12 @@ export function fusedLoop(root: PlanNode, leafHere?: (node: PlanNode) => boolean
   };
 }
 
-/**
- * Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. `leafHere`
- * makes an element-wise node below the root a leaf too (its values are supplied, not computed in
- * the loop). `inner` receives the nodes the loop computed, the root excepted.
- */
-export function evaluateFused(
-  root: PlanNode,
-  n: number,
-  leaf: (node: PlanNode) => Float64Array | Uint8Array | number,
-  leafHere?: (node: PlanNode) => boolean,
-  inner?: (node: PlanNode) => void,
-): Float64Array | Uint8Array {
-  const loop = fusedLoop(root, leafHere);
-  const inputs = loop.leaves.map(leaf);
+/** Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. */
+export function evaluateFused(root: PlanNode, n: number, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
+  const shape = shapeOf(root);
+  const kernel = compile(shape);
+  const inputs = shape.leaves.map(leaf);
   const out = root.kind === 'boolean' ? new Uint8Array(n) : new Float64Array(n);
-  loop.run(n, inputs, out);
-  if (inner) for (const node of loop.region) if (node !== root) inner(node);
+  kernel(n, inputs, out);
   return out;
 }
