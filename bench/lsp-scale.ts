@@ -36,7 +36,7 @@ for (let r = 0; r < rounds; r++) {
   edits.push(median(t.edits));
   editsCpu.push(median(t.editsCpu));
   const p = t.coldParts;
-  console.log(`first lenses ${s(t.cold)} without the frame cache (load ${s(p.load)}, features ${s(p.features)}, conditions and scores ${s(p.evaluate)}), ${s(t.warm)} with it; edit-to-lenses ${spread(t.edits)}, CPU median ${median(t.editsCpu).toFixed(1)} ms`);
+  console.log(`first lenses ${s(t.cold)} without the frame cache (CPU ${s(t.coldCpu)}; load ${s(p.load)}, features ${s(p.features)}, conditions and scores ${s(p.evaluate)}), ${s(t.warm)} with it; edit-to-lenses ${spread(t.edits)}, CPU median ${median(t.editsCpu).toFixed(1)} ms`);
 }
 if (rounds > 1) console.log(`medians of ${rounds}: first lenses ${s(median(cold))} cold, ${s(median(warm))} warm; edit-to-lenses ${median(edits).toFixed(1)} ms (CPU ${median(editsCpu).toFixed(1)} ms)`);
 process.exit(0);
