@@ -28,6 +28,8 @@ const builds = [
   { ...node, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/arl.cjs', banner: { js: '#!/usr/bin/env node' } },
   // The CLI's worker threads for evaluation by blocks (server/src/engine/parallel.ts).
   { ...node, entryPoints: ['server/src/engine/blockWorker.ts'], outfile: 'dist/evalworker.cjs' },
+  // The worker thread reading the second half of a large CSV file (server/src/engine/csvsplit.ts).
+  { ...node, entryPoints: ['server/src/engine/csvWorker.ts'], outfile: 'dist/csvworker.cjs' },
 ].filter((b) => existsSync(b.entryPoints[0]));
 
 if (webviewEntries.length) {

@@ -8,11 +8,9 @@
 // `arl example stockout DIR --series N` in the temporary folder and kept for the next run.
 // Run: node bench/run.mjs scale [series, default 1000000]
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { CodeLensRequest, DidChangeTextDocumentNotification } from 'vscode-languageserver-protocol/node';
 import { analyze, type Analysis } from '../server/src/engine/analyze';
 import type { Frame } from '../server/src/engine/frame';
 import { columnsRead, seriesBlocks } from '../server/src/engine/blocks';
@@ -21,7 +19,7 @@ import { Evaluator, FeatureCache } from '../server/src/engine/evaluate';
 import { evaluateBlocks } from '../server/src/engine/parallel';
 import { TRUE } from '../server/src/engine/kernels';
 import { DatasetStore } from '../server/src/engine/store';
-import { startTestServer } from '../test/support/lsp';
+import { lspTimings } from './lsp-timing';
 import { handFlags } from './stockout-loop';
 import { median, spread } from './util';
 
@@ -200,41 +198,6 @@ async function computeVsHand(arl: string, dir: string): Promise<{ engine: Record
   return { engine, hand, flagged };
 }
 
-/** First lenses after opening (no frame cache, then with it) and edit-to-lenses, through the language server. */
-async function lsp(arl: string, dir: string): Promise<{ cold: number; warm: number; edits: number[] }> {
-  const text = readFileSync(arl, 'utf8');
-  const uri = pathToFileURL(arl).href;
-  const open = async () => {
-    // A long debounce: the lens request itself triggers the analysis.
-    const client = await startTestServer({}, { debounceMs: 60000 });
-    const t = performance.now();
-    await client.open(uri, text);
-    const lenses = await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
-    if (!lenses?.length) throw new Error('no lenses');
-    return { client, ms: performance.now() - t };
-  };
-  rmSync(join(dir, '.arl', 'cache'), { recursive: true, force: true });
-  const first = await open();
-  first.client.close();
-  // The server writes the frame cache in the background: the next session starts once it is there.
-  const cacheDir = join(dir, '.arl', 'cache');
-  while (!(existsSync(cacheDir) && readdirSync(cacheDir).some((f) => f.endsWith('.arlc')))) await new Promise((r) => setTimeout(r, 100));
-  const second = await open();
-  const client = second.client;
-  const edits: number[] = [];
-  let version = 1;
-  for (let r = 0; r < 21; r++) {
-    const edited = text.replace('oos_ratio >= 80', `oos_ratio >= ${70 + (r % 20)}`);
-    const t = performance.now();
-    await client.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: ++version }, contentChanges: [{ text: edited }] });
-    const lenses = await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
-    if (!lenses?.length) throw new Error('no lenses');
-    if (r > 0) edits.push(performance.now() - t);
-  }
-  client.close();
-  return { cold: first.ms, warm: second.ms, edits };
-}
-
 const big = dataset(series);
 const size = statSync(big.csv).size;
 console.log(`data: ${series.toLocaleString('en-US')} products x 53 weeks, ${gb(size)} of CSV (${big.dir})`);
@@ -266,7 +229,7 @@ for (const [name, e] of Object.entries(c.engine)) {
 console.log(`all flag ${c.flagged} points`);
 
 const small = dataset(lspSeries);
-const l = await lsp(small.arl, small.dir);
-console.log(`language server, ${lspSeries.toLocaleString('en-US')} products: first lenses after open ${s(l.cold)} without the frame cache, ${s(l.warm)} with it (goal <= 2 s); edit-to-lenses ${spread(l.edits)} (goal: median <= 50 ms)`);
+const l = await lspTimings(small.arl, small.dir);
+console.log(`language server, ${lspSeries.toLocaleString('en-US')} products: first lenses after open ${s(l.cold)} without the frame cache, ${s(l.warm)} with it (goal <= 2 s); edit-to-lenses ${spread(l.edits)}, CPU median ${median(l.editsCpu).toFixed(1)} ms (goal: median <= 50 ms)`);
 rmSync(work, { recursive: true, force: true });
 process.exit(same ? 0 : 1);

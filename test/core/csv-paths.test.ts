@@ -3,6 +3,7 @@
 // blank lines, missing markers, text and mixed columns, odd times and labels, repeated times.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadCsv, loadCsvText, type LoadOptions, type LoadResult } from '../../server/src/engine/csv';
@@ -133,5 +134,94 @@ describe('numbers from bytes', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('a file read by two threads reads as by one', () => {
+  // The worker bundle vitest's global setup builds.
+  const script = fileURLToPath(new URL('../../dist/csvworker.cjs', import.meta.url));
+  const both = (f: LoadResult) => ({ ...plain(f), shifts: f.ok && f.frame.lines ? [Array.from(f.frame.lines.shiftRow), Array.from(f.frame.lines.shiftLine)] : undefined });
+
+  it('the same frame or the same problems, wherever the halves are cut (property)', async () => {
+    const dir = tempDir();
+    let k = 0;
+    let joined = 0;
+    await fc.assert(
+      fc.asyncProperty(spec, fc.integer({ min: 0, max: 999 }), async (s, cut) => {
+        const t = text(s);
+        const path = join(dir, `d${k++}.csv`);
+        writeFileSync(path, t);
+        const at = Math.floor((cut / 1000) * Buffer.byteLength(t));
+        const two = await loadCsv(path, { ...opts(s), parallel: { script, minBytes: 0, at, joined: (j) => (joined += +j) } });
+        expect(both(two)).toEqual(both(await loadCsv(path, opts(s))));
+      }),
+      { numRuns: 120 },
+    );
+    // Some cuts fall between rows the worker reads as one reader would (with these files, columns
+    // often turn to text after the cut, and the rows are read again): those are taken.
+    expect(joined).toBeGreaterThan(2);
+  }, 120_000);
+
+  it("plain files: the worker's rows are taken wherever the cut falls between data rows (property)", async () => {
+    const dir = tempDir();
+    let k = 0;
+    const plainRow = fc.record({ series: fc.constantFrom('a', 'b', 'c'), time: fc.integer({ min: 0, max: 40 }), x: fc.oneof(fc.integer({ min: -99, max: 999 }).map(String), fc.constant('')), y: fc.constantFrom('', '0', '1'), note: fc.constantFrom('', 'ok', 'a, b', 'say "hi"'), code: fc.constantFrom('E1', 'E2', '') });
+    await fc.assert(
+      fc.asyncProperty(fc.array(plainRow, { minLength: 2, maxLength: 40 }), fc.boolean(), fc.integer({ min: 0, max: 999 }), fc.constantFrom(undefined, 'first', 'mean'), async (rows, crlf, cut, duplicates) => {
+        const eol = crlf ? '\r\n' : '\n';
+        const q = (v: string) => (/[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+        const head = `s,t,x,y,note,code${eol}`;
+        const t = head + rows.map((r) => [r.series, r.time, r.x, r.y, r.note, r.code].map((v) => q(String(v))).join(',') + eol).join('');
+        const path = join(dir, `p${k++}.csv`);
+        writeFileSync(path, t);
+        // A cut from the header's line break to the line break before the last row.
+        const from = head.length - eol.length;
+        const lastRow = t.lastIndexOf(eol, t.length - eol.length - 1) + eol.length;
+        const at = from + Math.floor((cut / 1000) * (lastRow - 1 - from));
+        let joined: boolean | undefined;
+        const o: LoadOptions = { roles: { series: 's', time: 't', label: 'y', reason: 'note' }, duplicates: duplicates as LoadOptions['duplicates'] };
+        const two = await loadCsv(path, { ...o, parallel: { script, minBytes: 0, at, joined: (j) => (joined = j) } });
+        expect(both(two)).toEqual(both(await loadCsv(path, o)));
+        expect(joined).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+  }, 120_000);
+
+  it('a bad cell on either side of the cut: its line and column, the rows of both halves taken', async () => {
+    const dir = tempDir();
+    const rows = ['s,t,x,y,note'];
+    for (let i = 0; i < 2000; i++) rows.push(`S${(i / 20) | 0},${i % 20},${i % 7},${i % 20 === 19 ? 1 : ''},${i % 9 ? '' : '"a, b"'}`);
+    const clean = rows.join('\r\n') + '\r\n';
+    // The cut: the line break before S50's first row.
+    const cut = clean.indexOf('\r\nS50,0,') + 1;
+    for (const [name, t, bad] of [
+      ['after the cut', clean.replace('\r\nS50,0,', '\r\nS50,zero,'), 'zero'],
+      ['before the cut', clean.replace('\r\nS49,19,', '\r\nS49,late,'), 'late'],
+      ['both', clean.replace('\r\nS50,0,', '\r\nS50,zero,').replace('\r\nS49,19,', '\r\nS49,late,'), 'late'],
+    ] as const) {
+      const path = join(dir, `${name}.csv`);
+      writeFileSync(path, t);
+      let joined = false;
+      const two = await loadCsv(path, { roles: { series: 's', time: 't', label: 'y', reason: 'note' }, parallel: { script, minBytes: 0, at: cut, joined: (j) => (joined = j) } });
+      expect(joined, name).toBe(true);
+      const one = await loadCsv(path, { roles: { series: 's', time: 't', label: 'y', reason: 'note' } });
+      expect(both(two), name).toEqual(both(one));
+      const at = t.indexOf(`,${bad},`);
+      const line = t.slice(0, at).split('\r\n').length;
+      expect(two.ok ? undefined : two.error, name).toMatchObject({ code: 'bad-time', line, column: at - t.lastIndexOf('\r\n', at) });
+      expect(two.ok ? 0 : (two.error.total ?? two.error.problems!.length), name).toBe(name === 'both' ? 2 : 1);
+    }
+  });
+
+  it('a cut inside a quoted field spanning lines: this thread reads on, the same frame', async () => {
+    const dir = tempDir();
+    const t = 's,t,x,note\na,1,1,"one\ntwo\nthree"\na,2,2,\nb,1,3,"x\ny"\n';
+    const path = join(dir, 'q.csv');
+    writeFileSync(path, t);
+    let joined: boolean | undefined;
+    const two = await loadCsv(path, { roles: { series: 's', time: 't', reason: 'note' }, parallel: { script, minBytes: 0, at: t.indexOf('two'), joined: (j) => (joined = j) } });
+    expect(joined).toBe(false);
+    expect(both(two)).toEqual(both(await loadCsv(path, { roles: { series: 's', time: 't', reason: 'note' } })));
   });
 });

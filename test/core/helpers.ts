@@ -113,8 +113,8 @@ export function num(frame: Frame, expr: string): number[] {
 }
 
 /** Conditions as 'T' / 'F' / '?' (unknown), easy to write by hand. */
-export function cond(frame: Frame, expr: string): string {
-  const v = evalExpr(frame, expr);
+export function cond(frame: Frame, expr: string, evaluator?: Evaluator): string {
+  const v = evalExpr(frame, expr, evaluator);
   if (!(v instanceof Uint8Array)) throw new Error(`${expr} is a number, not a condition`);
   return Array.from(v, (b) => (b === 0 ? 'F' : b === 1 ? 'T' : '?')).join('');
 }

@@ -1,5 +1,6 @@
 // An in-process language server and a client talking to it over real JSON-RPC streams.
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -25,6 +26,8 @@ export interface TestClient {
   change(uri: string, text: string): Promise<PublishDiagnosticsParams>;
   /** The next diagnostics published for `uri` (with a version >= `version` when given). */
   diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
+  /** Every diagnostics notification received, in order. */
+  published: PublishDiagnosticsParams[];
   close(): void;
 }
 
@@ -32,10 +35,13 @@ export async function startTestServer(capabilities: ClientCapabilities = {}, ini
   const up = new PassThrough();
   const down = new PassThrough();
   const serverConn = createConnection(ProposedFeatures.all, new StreamMessageReader(down), new StreamMessageWriter(up));
-  const { workspace } = startServer(serverConn);
+  // The bundles vitest's global setup builds (dist/): large CSV files are read by two threads.
+  const { workspace } = startServer(serverConn, { bundleDir: fileURLToPath(new URL('../../dist', import.meta.url)) });
   const conn = createProtocolConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
   const waiting: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  const published: PublishDiagnosticsParams[] = [];
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    published.push(p);
     for (let i = 0; i < waiting.length; i++) {
       const w = waiting[i];
       if (w.uri === p.uri && (w.version === undefined || (p.version ?? 0) >= w.version)) {
@@ -56,6 +62,7 @@ export async function startTestServer(capabilities: ClientCapabilities = {}, ini
     conn,
     workspace,
     diagnostics,
+    published,
     async open(uri, text) {
       versions.set(uri, 1);
       const d = diagnostics(uri, 1);

@@ -5,6 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { LineIndex, type Issue } from '../../../grammar/src/issues';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
 import { commandLineBudget } from '../engine/budget';
+import { twoThreads } from '../engine/csvsplit';
 import { DatasetStore } from '../engine/store';
 import { projectRoot, type ReadAccess } from '../io/access';
 import { UsageError, write, type Io, type OptionValues } from './command';
@@ -63,6 +64,7 @@ export async function analyzeFile(file: RuleFile, io: Io, opts: Partial<AnalyzeO
       cacheRoot,
       budget: commandLineBudget,
       workers: oneShot ? evalWorkers() : undefined,
+      csvWorker: csvWorker(),
       ...rest,
     });
   } finally {
@@ -79,6 +81,15 @@ function evalWorkers(): AnalyzeOptions['workers'] {
   if (!script || !existsSync(script)) return undefined;
   const threads = Number(process.env.ARL_THREADS) || availableParallelism();
   return { script, count: Math.max(0, Math.min(threads - 1, 7)) };
+}
+
+/**
+ * The worker reading the second half of a large CSV file (csvsplit.ts), when the bundle is beside
+ * the CLI and a core is free (ARL_THREADS=1: never).
+ */
+function csvWorker(): string | undefined {
+  const script = typeof __dirname === 'string' ? join(__dirname, 'csvworker.cjs') : undefined;
+  return script && existsSync(script) && twoThreads() ? script : undefined;
 }
 
 /** `file:line:col: severity: message`, as compilers print it. */

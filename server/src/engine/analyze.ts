@@ -12,8 +12,8 @@ import { evaluateBlocks } from './parallel';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { schemaOf, type Frame } from './frame';
-import { labelledPoints, popcount, trueBits } from './points';
-import { TRUE, type Bool } from './kernels';
+import { labelledBits, labelledPoints, popcount, trueBits } from './points';
+import type { Bool } from './kernels';
 import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import { atSessionEnds } from './sessions';
@@ -81,6 +81,8 @@ export interface AnalyzeOptions {
   oneShot?: boolean;
   /** Number columns no rule reads are not kept in memory (`arl eval`, `check`, `run`: they read no other). */
   onlyMentioned?: boolean;
+  /** The bundled csvWorker.ts: a large CSV file's second half is read on a worker thread (csvsplit.ts). */
+  csvWorker?: string;
   /** Worker threads for a one-shot run's blocks: the bundled worker script and how many (parallel.ts). */
   workers?: { script: string; count: number };
   /** Points per block of a one-shot run (blocks.ts; tests use small blocks). */
@@ -135,7 +137,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     // the cache should hold in memory (names that are not columns are ignored).
     const want = namesMentioned(parsed);
     const get = () =>
-      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar });
+      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar, parallel: opts.csvWorker ? { script: opts.csvWorker } : undefined });
     let r = await get();
     opts.checkCancelled?.();
     if (r.ok) {
@@ -443,12 +445,17 @@ function firingStats(f: Bool, frame: Frame | undefined): { fires: number; labell
   let s = statsCache.get(f);
   if (s) return s;
   const bits = trueBits(f);
+  const labelled = frame?.label ? labelledPoints(frame) : undefined;
+  const at = frame?.label ? labelledBits(frame) : undefined;
   let fires = 0;
-  for (let w = 0; w < bits.length; w++) if (bits[w]) fires += popcount(bits[w]);
-  const points = frame?.label ? labelledPoints(frame).points : new Int32Array(0);
   let labelledFired = 0;
-  for (let k = 0; k < points.length; k++) if (f[points[k]] === TRUE) labelledFired++;
-  statsCache.set(f, (s = { fires, labelled: points.length, labelledFired }));
+  for (let w = 0; w < bits.length; w++) {
+    const b = bits[w];
+    if (b === 0) continue;
+    fires += popcount(b);
+    if (at && at[w] & b) labelledFired += popcount(at[w] & b);
+  }
+  statsCache.set(f, (s = { fires, labelled: labelled?.points.length ?? 0, labelledFired }));
   return s;
 }
 

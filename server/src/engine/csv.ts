@@ -13,7 +13,9 @@ import { ByteRows } from './byterows';
 import type { Frame } from './frame';
 import { locateInChunks, locateInText, type Place, type Target } from './locate';
 import { RowReader, maxProblems, type Pending, type ProblemCode, type Roles } from './rows';
-import { Scanner, type ScanResult } from './scan';
+import { readSecondHalf, splitPoint, parallelBytes } from './csvsplit';
+import { Scanner } from './scan';
+import { chunkBytes, maxRowLength, readRows, SpanReader, type SpanEnd } from './span';
 
 export { isMissingCell, maxProblems, type Roles } from './rows';
 
@@ -48,10 +50,15 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** 'papaparse': only the reference path (tests compare it with the byte path, the default). */
   reader?: 'bytes' | 'papaparse';
+  /**
+   * Read the second half of a large file on a worker thread (the bundled csvWorker.ts, `script`):
+   * from `minBytes` (default parallelBytes), the halves split at the first line break from `at`
+   * (default the middle; tests move it). `joined` says whether the worker's rows were taken.
+   */
+  parallel?: { script: string; minBytes?: number; at?: number; joined?: (joined: boolean) => void };
 }
 
-/** No row ends within this many characters: a quote is never closed, or the file is not a CSV. */
-export const maxRowLength = 64 * 1024 * 1024;
+export { maxRowLength };
 
 /** The file's text again, for placing problems and re-reading cells: in memory or streamed. */
 export interface Source {
@@ -190,9 +197,6 @@ export async function loadCsv(path: string, opts: LoadOptions): Promise<LoadResu
   return loadPapa(path, size, opts);
 }
 
-/** Chunks the byte path reads; a row is at most maxRowLength, so a chunk grows to hold one. */
-const chunkBytes = 8 << 20;
-
 /** The byte path (scan.ts, byterows.ts); 'bail' when papaparse must read the file. */
 async function loadBytes(path: string, size: number, opts: LoadOptions): Promise<LoadResult | 'bail'> {
   let fh: FileHandle;
@@ -203,70 +207,50 @@ async function loadBytes(path: string, size: number, opts: LoadOptions): Promise
   }
   const b = new ByteRows(opts.roles);
   let delimiter = ',';
+  // papaparse guesses the delimiter and the line break from its first chunk: the first MB.
+  const first = (chunk: Buffer) => {
+    const d = dialect(new StringDecoder('utf8').write(chunk.subarray(0, 1 << 20)));
+    if (!d) return undefined;
+    delimiter = d.delimiter;
+    return new Scanner(d.code, d.crlf);
+  };
+  const cancelled: LoadResult = { ok: false, error: { code: 'cancelled', file: path, message: 'Loading was cancelled.' } };
+  let second: ReturnType<typeof readSecondHalf>;
   try {
-    let buf = Buffer.allocUnsafe(Math.min(chunkBytes, size + 2));
-    let scanner: Scanner | undefined;
-    let carry = 0;
-    let pos = 0;
-    let reported = 0;
-    let reserved = false;
-    for (;;) {
-      if (opts.signal?.aborted) return { ok: false, error: { code: 'cancelled', file: path, message: 'Loading was cancelled.' } };
-      // One byte is kept free after the data: the fast path's sentinel.
-      if (carry >= buf.length - 1) {
-        if (carry > maxRowLength) return 'bail'; // papaparse's path says where the row starts
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, carry);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, carry, buf.length - 1 - carry, pos);
-      pos += bytesRead;
-      const to = carry + bytesRead;
-      if (!scanner) {
-        // papaparse guesses the delimiter and the line break from its first chunk: the first MB.
-        const d = dialect(new StringDecoder('utf8').write(buf.subarray(0, Math.min(to, 1 << 20))));
-        if (!d) return 'bail';
-        delimiter = d.delimiter;
-        scanner = new Scanner(d.code, d.crlf);
-      }
-      const r = readRows(b, scanner, buf, to, bytesRead === 0);
-      if (r === 'bail') return 'bail';
-      if (r === 'stop' || bytesRead === 0) break;
-      buf.copy(buf, 0, r, to);
-      carry = to - r;
-      if (!reserved && b.rows > 0) {
-        // Columns sized from the file size (pages are only touched when written).
-        reserved = true;
-        b.reserve(Math.ceil((b.rows / Math.max(1, pos - carry)) * size * 1.1) + 1024);
-      }
-      if (opts.onProgress && pos - reported > size / 50) {
-        reported = pos;
-        opts.onProgress(Math.min(1, pos / size));
-      }
-    }
+    const reader = new SpanReader(fh, b, 0, size);
+    const split = opts.parallel && size >= (opts.parallel.minBytes ?? parallelBytes) ? Math.min(opts.parallel.at ?? size >> 1, size) : undefined;
+    let end: SpanEnd;
+    if (split !== undefined) {
+      // A large file: its second half is read on a worker thread while this one reads the first.
+      // The dialect from the file's first MB, as a whole read guesses it.
+      const head = Buffer.allocUnsafe(Math.min(size, 1 << 20));
+      reader.scanner = first(head.subarray(0, (await fh.read(head, 0, head.length, 0)).bytesRead));
+      if (!reader.scanner) return 'bail';
+      const half = await splitPoint(fh, split, size, reader.scanner.crlf);
+      // This thread's first chunk (the header in it) before the worker starts.
+      end = half === undefined ? 'more' : await reader.read(Math.min(half, chunkBytes), { signal: opts.signal });
+      second = half !== undefined && (end === 'done' || end === 'more') ? readSecondHalf(opts.parallel!.script, path, half, size, opts.roles, b, reader.scanner) : undefined;
+      if (second) {
+        end = await reader.read(half!, { signal: opts.signal, first, onProgress: opts.onProgress });
+        // The rows of the second half stand when this thread's rows end exactly where they begin.
+        const joined = end === 'done' && reader.at === half ? await second.join() : (second.cancel(), false);
+        opts.parallel!.joined?.(joined);
+        if (opts.signal?.aborted) return cancelled;
+        if (joined) end = 'done';
+        // Otherwise this thread reads on: the same rows as if it had read alone.
+        else if (end === 'done' || end === 'more') end = await reader.read(Infinity, { signal: opts.signal, first, onProgress: opts.onProgress });
+      } else if (end === 'done' || end === 'more') end = await reader.read(Infinity, { signal: opts.signal, first, onProgress: opts.onProgress });
+    } else end = await reader.read(Infinity, { signal: opts.signal, first, onProgress: opts.onProgress });
+    if (end === 'cancelled') return cancelled;
+    if (end === 'bail') return 'bail';
   } catch (e) {
     return { ok: false, error: { code: 'read-error', file: path, message: `Could not read ${path}: ${(e as Error).message}` } };
   } finally {
+    second?.cancel();
     await fh.close();
   }
   opts.onProgress?.(1);
   return finish(b, path, fileSource(path, delimiter), opts.duplicates);
-}
-
-/** Rows of buf[0, to): plain rows by the fast path, the others by the scanner. */
-function readRows(b: ByteRows, scanner: Scanner, buf: Buffer, to: number, final: boolean): ScanResult {
-  let i = 0;
-  let misses = 0;
-  while (i < to) {
-    const fast = b.fastRows(buf, i, to, scanner.delimiter, scanner.crlf);
-    misses = fast === i ? misses + 1 : 0;
-    // The scanner reads the row the fast path stopped at, or more when it read none several times.
-    const r = fast >= to ? fast : scanner.scan(buf, fast, to, final, b, misses > 3 ? 64 : 1);
-    if (r === 'bail' || r === 'stop') return r;
-    if (r === fast && fast < to) return r; // an unfinished row: more of the file is needed
-    i = r;
-  }
-  return i;
 }
 
 /** The delimiter and line break papaparse would use for a file starting with `first`. */

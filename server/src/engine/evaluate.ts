@@ -5,7 +5,8 @@ import { categoryCall, missingCategories } from './categories';
 import type { EvalFrame } from './blocks';
 import type { Categorical } from './frame';
 import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
-import { evaluateFused, isFusable } from './fuse';
+import { ThresholdDeltas } from './delta';
+import { evaluateFused, fusedLoop, isFusable } from './fuse';
 import type { PlanNode } from './plan';
 
 /** A column of numbers, a column of conditions, or a constant. */
@@ -81,6 +82,11 @@ export class Evaluator {
   computed = 0;
   /** Evaluate operator by operator (for tests comparing both paths). */
   noFusion = false;
+  /**
+   * Keep inner nodes of fused loops met again as cached leaves (an evaluator kept across edits:
+   * the language server, learning). Off for an evaluator used once (a block).
+   */
+  reuseInner = false;
 
   constructor(
     readonly frame: EvalFrame,
@@ -112,11 +118,50 @@ export class Evaluator {
     const fused = isFusable(node) && !this.noFusion;
     const args = fused ? [] : node.args.map((a) => this.anyValues(a, budget));
     if (budget) budget.charge(workOf(node, this.frame.length, this.longest()), this.frame.length * (node.kind === 'boolean' ? 1 : 8));
-    const out = fused ? evaluateFused(node, this.frame.length, (leaf) => this.values(leaf, budget)) : this.compute(node, args, budget);
+    const out = fused ? this.fused(node, budget) : this.compute(node, args, budget);
     if (typeof out !== 'number') {
       this.cache.misses++;
       this.computed++;
       this.cache.set(node.key, out);
+    }
+    return out;
+  }
+
+  /**
+   * Inner nodes of fused loops computed so far, by key (the last few thousand). A loop computed
+   * again around one of them (the rest of a rule after an edit elsewhere in it) takes it as a
+   * leaf: it is computed once more, as one loop of its own, and cached, so the next edit reads it.
+   */
+  private readonly inner = new Map<string, true>();
+  /** A leaf of that kind is being computed: its own loop is not cut further. */
+  private plain = false;
+
+  /** Loops computed again with one threshold changed (delta.ts). */
+  readonly deltas = new ThresholdDeltas();
+
+  private fused(node: PlanNode, budget?: Budget): Values {
+    const leaf = (n: PlanNode) => this.values(n, budget);
+    const n = this.frame.length;
+    if (!this.reuseInner || this.plain) return evaluateFused(node, n, leaf);
+    const seen = this.inner;
+    const loop = fusedLoop(node, (a) => this.cache.has(a.key) || (seen.has(a.key) && varies(a)));
+    const inputs = loop.leaves.map((a) => {
+      if (!seen.has(a.key) || this.cache.has(a.key)) return leaf(a);
+      this.plain = true;
+      try {
+        return leaf(a);
+      } finally {
+        this.plain = false;
+      }
+    });
+    let out: Num | Bool | undefined = this.deltas.values(node, loop, inputs, n, (key) => this.cache.get(key));
+    if (!out) loop.run(n, inputs, (out = node.kind === 'boolean' ? new Uint8Array(n) : new Float64Array(n)));
+    this.deltas.remember(node, loop, inputs);
+    for (const a of loop.region) {
+      if (a === node) continue;
+      seen.delete(a.key);
+      seen.set(a.key, true);
+      if (seen.size > 4096) seen.delete(seen.keys().next().value!);
     }
     return out;
   }
@@ -161,6 +206,15 @@ export class Evaluator {
         throw new Error(`unknown plan op ${node.op}`);
     }
   }
+}
+
+const variesOf = new WeakMap<PlanNode, boolean>();
+
+/** Whether a node reads the data (a column or a call below it), so its values are a column, not one number. */
+function varies(node: PlanNode): boolean {
+  let v = variesOf.get(node);
+  if (v === undefined) variesOf.set(node, (v = node.op === 'col' || node.op === 'call' || node.args.some(varies)));
+  return v;
 }
 
 function map1(a: Values, n: number, f: (x: number) => number): Values {

@@ -33,10 +33,11 @@ export interface EventIndex {
   n: number;
   /** Per point: OUTSIDE the split, UNLABELLED, NORMAL or ANOMALY. */
   kind: Uint8Array;
-  /** The frame's labels (1 anomaly, 0 normal, NaN unlabelled). */
-  label?: Float64Array;
-  /** The split's labelled points, in order. */
-  labelledAt?: Int32Array;
+  /** The split's labelled normal points, as a bit set. */
+  normal: Uint32Array;
+  /** The split's labelled points, in order, and which of them are anomalies. */
+  labelledAt: Int32Array;
+  labelledAnomaly: Uint8Array;
   /** Runs of the split's points within one series, [start, end) pairs: nothing crosses them. */
   segments: Int32Array;
   /** Segment of every point, -1 outside the split. */
@@ -70,8 +71,10 @@ export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit,
     windows[e + 1] = Math.min(seg[g + 1], ev[e + 1] + tolerance);
   }
   const { period, exposure } = exposureOf(frame, seg, sp.points);
+  const normal = new Uint32Array((n + 31) >>> 5);
+  for (let k = 0; k < sp.labelled.length; k++) if (!sp.isAnomaly[k]) normal[sp.labelled[k] >>> 5] |= 1 << (sp.labelled[k] & 31);
   // Point-sized columns (kind, near, segmentOf, firstEvent) are made on first use: scoring reads
-  // the label, the windows and the segments instead; the objective tracker reads them.
+  // the normal points' bits, the windows and the segments instead; the objective tracker reads them.
   let kind: Uint8Array | undefined;
   let near: Uint8Array | undefined;
   let segmentOf: Int32Array | undefined;
@@ -80,8 +83,9 @@ export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit,
     split,
     tolerance,
     n,
-    label: frame.label,
+    normal,
     labelledAt: sp.labelled,
+    labelledAnomaly: sp.isAnomaly,
     get kind() {
       return (kind ??= kindsOf(n, seg, sp.labelled, sp.isAnomaly));
     },
@@ -247,7 +251,7 @@ function firstBit(bits: Uint32Array, from: number, to: number): number {
  * points (alarms) and the events, not every point of the split.
  */
 export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScores {
-  const { label, segments, events, windows } = idx;
+  const { normal: normals, segments, events, windows } = idx;
   let alarms = 0;
   let trueAlarms = 0;
   let falseAlarms = 0;
@@ -285,8 +289,7 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
         while (segments[g + 1] <= i) g += 2;
         segEnd = segments[g + 1];
       }
-      const y = label ? label[i] : Number.NaN;
-      const normal = y === y && y !== 1;
+      const normal = (normals[w] & (1 << (i & 31))) !== 0;
       if (normal) fp++;
       while (win < windows.length && windows[win + 1] <= i) win += 2;
       if (win < windows.length && windows[win] <= i) inside++;
@@ -354,13 +357,8 @@ function figures(idx: EventIndex, c: Counts, delays: Float64Array): EventScores 
  * (each one alarm), the windows and the labelled points: no walk over every point.
  */
 export function eventScoresAllFlagged(idx: EventIndex): EventScores {
-  const { segments, windows, events, label } = idx;
+  const { segments, windows, events, labelledAnomaly } = idx;
   const lab = idx.labelledAt;
-  if (!lab) {
-    const bits = new Uint32Array((idx.n + 31) >>> 5);
-    for (let g = 0; g < segments.length; g += 2) for (let i = segments[g]; i < segments[g + 1]; i++) bits[i >>> 5] |= 1 << (i & 31);
-    return eventScoresOfBits(bits, idx);
-  }
   const c: Counts = { alarms: segments.length >> 1, trueAlarms: 0, falseAlarms: 0, judged: 0, inEvents: 0, fp: 0, detected: events.length >> 1, adjustedTp: 0 };
   let w = 0;
   let near = 0;
@@ -380,8 +378,7 @@ export function eventScoresAllFlagged(idx: EventIndex): EventScores {
     for (; k < lab.length && lab[k] < b; k++) {
       const i = lab[k];
       if (i < a) continue;
-      const y = label![i];
-      if (y === 1) continue;
+      if (labelledAnomaly[k]) continue;
       c.fp++;
       while (near < windows.length && windows[near + 1] <= i) near += 2;
       if (!(near < windows.length && windows[near] <= i)) outside++;

@@ -28,6 +28,8 @@ export const maxFused = 64;
 
 interface Shape {
   code: string;
+  /** The element-wise nodes the loop computes. */
+  region: Set<PlanNode>;
   /** Leaves in argument order: columns, calls and constants (read where used: `n0a[i]`, `n1c`). */
   leaves: PlanNode[];
 }
@@ -39,15 +41,16 @@ interface Shape {
  * the first decides (false, true): operands are pure, so the value is the same, and most points
  * then read fewer columns.
  */
-function shapeOf(root: PlanNode): Shape {
-  // The region: element-wise nodes reachable from the root through element-wise nodes.
+function shapeOf(root: PlanNode, leafHere?: (node: PlanNode) => boolean): Shape {
+  // The region: element-wise nodes reachable from the root through element-wise nodes (but those
+  // the caller takes as leaves).
   const uses = new Map<PlanNode, number>();
   const region = new Set<PlanNode>([root]);
   const queue = [root];
   for (let q = 0; q < queue.length; q++) {
     for (const a of queue[q].args) {
       uses.set(a, (uses.get(a) ?? 0) + 1);
-      if (region.has(a) || !isElementwise(a) || region.size >= maxFused) continue;
+      if (region.has(a) || !isElementwise(a) || region.size >= maxFused || leafHere?.(a)) continue;
       region.add(a);
       queue.push(a);
     }
@@ -135,7 +138,7 @@ function shapeOf(root: PlanNode): Shape {
     named.set(n, name);
   }
   body.push(`out[i] = ${code(root, body)};`);
-  return { code: body.join(' '), leaves };
+  return { code: body.join(' '), leaves, region };
 }
 
 const compiled = new Map<string, Kernel>();
@@ -170,6 +173,30 @@ for (let i = 0; i < n; i++) { ${shape.code} }
   if (compiled.size >= 2000) compiled.delete(compiled.keys().next().value!);
   compiled.set(key, k);
   return k;
+}
+
+/** The loop of a fused region, ready to run over the values of its leaves. */
+export interface FusedLoop {
+  /** Leaves in the order `run` takes their values (constants as numbers, the others as columns). */
+  leaves: PlanNode[];
+  /** The element-wise nodes the loop computes, the root among them. */
+  region: Set<PlanNode>;
+  /** The same for every loop of this shape on the same columns, whatever its constants. */
+  template: string;
+  run(n: number, inputs: (Float64Array | Uint8Array | number)[], out: Float64Array | Uint8Array): void;
+}
+
+/** The loop of the region under `root`; `leafHere` makes an element-wise node below the root a leaf too. */
+export function fusedLoop(root: PlanNode, leafHere?: (node: PlanNode) => boolean): FusedLoop {
+  const shape = shapeOf(root, leafHere);
+  const kernel = compile(shape);
+  const constant = (l: PlanNode) => l.op === 'num' || l.op === 'bool';
+  return {
+    leaves: shape.leaves,
+    region: shape.region,
+    template: `${shape.code}|${shape.leaves.map((l) => (constant(l) ? 'c' : l.key)).join('|')}`,
+    run: kernel,
+  };
 }
 
 /** Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. */

@@ -139,6 +139,19 @@ export interface SplitIndex extends SplitPoints {
   split: ScoreSplit;
 }
 
+const anomaliesOf = new WeakMap<SplitIndex, Int32Array>();
+
+/** The split's labelled anomalies. */
+function anomalyPoints(idx: SplitIndex): Int32Array {
+  let a = anomaliesOf.get(idx);
+  if (!a) {
+    a = new Int32Array(idx.anomalies);
+    for (let k = 0, j = 0; k < idx.labelled.length; k++) if (idx.isAnomaly[k]) a[j++] = idx.labelled[k];
+    anomaliesOf.set(idx, a);
+  }
+  return a;
+}
+
 function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): SplitIndex {
   return { split, ...splitPoints(frame, splits, split) };
 }
@@ -158,6 +171,46 @@ function cachedBits(flags: Bool, mask: Uint32Array): Uint32Array {
     perMask.set(mask, bits);
   }
   return bits;
+}
+
+// The labelled points of a split where a flag column is unknown (indexes into `labelled`), once per
+// column and split: few points are unknown, so the file's unknown points are the union of short lists.
+const unknownCache = new WeakMap<Bool, WeakMap<Int32Array, Int32Array>>();
+
+function unknownAt(flags: Bool, labelled: Int32Array): Int32Array {
+  let perSplit = unknownCache.get(flags);
+  if (!perSplit) unknownCache.set(flags, (perSplit = new WeakMap()));
+  let out = perSplit.get(labelled);
+  if (!out) {
+    let m = 0;
+    for (let k = 0; k < labelled.length; k++) if (flags[labelled[k]] === UNKNOWN) m++;
+    out = new Int32Array(m);
+    for (let k = 0, j = 0; k < labelled.length; k++) if (flags[labelled[k]] === UNKNOWN) out[j++] = k;
+    perSplit.set(labelled, out);
+  }
+  return out;
+}
+
+/** Points two bit sets share, remembered for the pair (both ways). */
+const sharedCache = new WeakMap<Uint32Array, WeakMap<Uint32Array, number>>();
+
+function shared(a: Uint32Array, b: Uint32Array): number {
+  let c = sharedCache.get(a)?.get(b);
+  if (c !== undefined) return c;
+  c = 0;
+  for (let w = 0; w < a.length; w++) {
+    const x = a[w] & b[w];
+    if (x !== 0) c += popcount(x);
+  }
+  for (const [p, q] of [
+    [a, b],
+    [b, a],
+  ]) {
+    let m = sharedCache.get(p);
+    if (!m) sharedCache.set(p, (m = new WeakMap()));
+    m.set(q, c);
+  }
+  return c;
 }
 
 // After an edit most flag columns are the same arrays (the feature cache): what is made from a
@@ -196,20 +249,27 @@ function memo<V>(keys: object[], make: () => V): V {
 function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array): Uint32Array {
   const raw = cachedBits(flags, mask);
   if (!excluded) return raw;
-  return memo([excluded, raw], () => {
-    const out = new Uint32Array(raw.length);
-    for (let w = 0; w < raw.length; w++) out[w] = raw[w] & ~excluded[w];
-    return out;
-  });
+  return memo([excluded, raw], () => without(raw, excluded));
 }
 
 /** The union of bit sets (one per key list). */
 function unionOf(keys: object[], sets: Uint32Array[], words: number): Uint32Array {
   return memo(keys, () => {
     const out = new Uint32Array(words);
-    for (const b of sets) for (let w = 0; w < words; w++) out[w] |= b[w];
+    for (let k = 0; k < sets.length; k++) orInto(out, sets[k]);
     return out;
   });
+}
+
+function orInto(out: Uint32Array, b: Uint32Array): void {
+  for (let w = 0; w < out.length; w++) out[w] |= b[w];
+}
+
+/** a without b. */
+function without(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out = new Uint32Array(a.length);
+  for (let w = 0; w < a.length; w++) out[w] = a[w] & ~b[w];
+  return out;
 }
 
 const has = hasBit;
@@ -242,19 +302,27 @@ export function objectiveValue(o: Objective, f1: number, e: Pick<EventScores, 'e
 
 /**
  * `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged.
- * `unknown`: whether each point is unknown, by point (`byLabelled` false) or by labelled point.
+ * `unknown`: the labelled points (indexes into idx.labelled) where the outcome is unknown.
  */
-function scores(bits: Uint32Array, unknown: Uint8Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, byLabelled = false, events?: EventScores): Scores {
+function scores(bits: Uint32Array, unknown: Int32Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, events?: EventScores): Scores {
   let tp = 0;
-  let fp = 0;
-  let unjudged = 0;
+  let flagged = 0;
   const lab = idx.labelled;
   for (let k = 0; k < lab.length; k++) {
     const i = lab[k];
-    if (has(bits, i)) {
-      if (idx.isAnomaly[k]) tp++;
-      else fp++;
-    } else if (unknown && unknown[byLabelled ? k : i] === UNKNOWN && !(excluded && has(excluded, i))) unjudged++;
+    if ((bits[i >>> 5] >>> (i & 31)) & 1) {
+      flagged++;
+      tp += idx.isAnomaly[k];
+    }
+  }
+  const fp = flagged - tp;
+  // Unknown where it is not flagged, and no exclude decided.
+  let unjudged = 0;
+  if (unknown) {
+    for (let u = 0; u < unknown.length; u++) {
+      const i = lab[unknown[u]];
+      if (!has(bits, i) && !(excluded && has(excluded, i))) unjudged++;
+    }
   }
   const fn = idx.anomalies - tp;
   const tn = lab.length - idx.anomalies - fp;
@@ -316,43 +384,40 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, mask) : none));
   const rawBits = rules.filter((r) => r.flags).map((r) => cachedBits(r.flags!, mask));
   const rawUnion = unionOf(['raw', mask, ...rawBits].map(key), rawBits, words);
-  const fileBits = unionOf(['file', mask, ...ruleBits].map(key), ruleBits, words);
+  // The rules' union after the excludes is the union of their bits, each after the excludes.
+  const fileBits = excluded ? memo([rawUnion, excluded], () => without(rawUnion, excluded)) : rawUnion;
   // Each figure of a set of bits depends on the split's events and the objective, besides the bits.
   const objectiveKey = key(`${objective.objective.kind}:${objective.objective.kind === 'f_beta' ? objective.objective.beta : ''}`);
   const scored = (bits: Uint32Array, make: () => Scores): Scores => memo([bits, ctx.index, objectiveKey], make);
 
   // The file is unjudged at a point when no rule fires and some rule could not decide.
   const lab = idx.labelled;
+  const unknowns = rules.map((r) => (r.flags ? unknownAt(r.flags, lab) : undefined));
   const fileScores = scored(fileBits, () => {
-    const anyUnknown = new Uint8Array(lab.length);
-    for (const r of rules) {
-      const f = r.flags;
-      if (f) for (let k = 0; k < lab.length; k++) if (f[lab[k]] === UNKNOWN) anyUnknown[k] = UNKNOWN;
-    }
-    return scores(fileBits, anyUnknown, idx, ctx, excluded, true);
+    const any = new Uint8Array(lab.length);
+    for (const u of unknowns) if (u) for (let j = 0; j < u.length; j++) any[u[j]] = 1;
+    let m = 0;
+    for (let k = 0; k < any.length; k++) m += any[k];
+    const list = new Int32Array(m);
+    for (let k = 0, j = 0; k < any.length; k++) if (any[k]) list[j++] = k;
+    return scores(fileBits, list, idx, ctx, excluded);
   });
 
   // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
-  const catchers = new Uint32Array(idx.labelled.length);
+  const anomalyAt = anomalyPoints(idx);
+  const catchers = new Uint32Array(anomalyAt.length);
   ruleBits.forEach((b, k) => {
     if (!rules[k].flags) return;
-    for (let j = 0; j < idx.labelled.length; j++) if (idx.isAnomaly[j] && has(b, idx.labelled[j])) catchers[j]++;
+    for (let j = 0; j < anomalyAt.length; j++) if (has(b, anomalyAt[j])) catchers[j]++;
   });
   // Overlaps are pairwise: skipped for very large files, which would spend minutes on them.
   const pairwise = rules.length <= maxPairwiseRules;
   const ruleScores: RuleScores[] = rules.map((r, k) => {
-    const s = r.flags ? scored(ruleBits[k], () => scores(ruleBits[k], r.flags, idx, ctx, excluded)) : scored(none, () => scores(none, undefined, idx, ctx, excluded));
+    const s = r.flags ? scored(ruleBits[k], () => scores(ruleBits[k], unknowns[k], idx, ctx, excluded)) : scored(none, () => scores(none, undefined, idx, ctx, excluded));
     let uniqueTp = 0;
-    if (r.flags) for (let j = 0; j < idx.labelled.length; j++) if (catchers[j] === 1 && has(ruleBits[k], idx.labelled[j])) uniqueTp++;
+    if (r.flags) for (let j = 0; j < anomalyAt.length; j++) if (catchers[j] === 1 && has(ruleBits[k], anomalyAt[j])) uniqueTp++;
     const overlap: Record<string, number> = {};
-    if (pairwise) {
-      rules.forEach((o, m) => {
-        if (m === k) return;
-        let c = 0;
-        for (let w = 0; w < words; w++) if (ruleBits[k][w] & ruleBits[m][w]) c += popcount(ruleBits[k][w] & ruleBits[m][w]);
-        overlap[o.name] = c;
-      });
-    }
+    if (pairwise) rules.forEach((o, m) => m !== k && (overlap[o.name] = shared(ruleBits[k], ruleBits[m])));
     return { ...s, name: r.name, uniqueTp, overlap };
   });
 
@@ -382,7 +447,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     tolerance,
     period: ctx.index.period,
     file: fileScores,
-    baselines: { all: scored(mask, () => scores(mask, undefined, idx, ctx, undefined, false, flagAll(ctx.index))), none: scored(none, () => scores(none, undefined, idx, ctx)) },
+    baselines: { all: scored(mask, () => scores(mask, undefined, idx, ctx, undefined, flagAll(ctx.index))), none: scored(none, () => scores(none, undefined, idx, ctx)) },
     rules: ruleScores,
     excludes: excludeScores,
   };

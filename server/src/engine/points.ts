@@ -36,6 +36,20 @@ export function labelledPoints(frame: Frame): Labelled {
   return l;
 }
 
+const labelledBitsOf = new WeakMap<Frame, Uint32Array>();
+
+/** The labelled points of a frame as a bit set. */
+export function labelledBits(frame: Frame): Uint32Array {
+  let bits = labelledBitsOf.get(frame);
+  if (!bits) {
+    const { points } = labelledPoints(frame);
+    bits = new Uint32Array((frame.length + 31) >>> 5);
+    for (let k = 0; k < points.length; k++) bits[points[k] >>> 5] |= 1 << (points[k] & 31);
+    labelledBitsOf.set(frame, bits);
+  }
+  return bits;
+}
+
 export function hasBit(bits: Uint32Array, i: number): boolean {
   return (bits[i >>> 5] & (1 << (i & 31))) !== 0;
 }
@@ -207,6 +221,22 @@ export function segmentsOf(frame: Frame, splits: Splits, split: ScoreSplit, mask
 // A flag column as a bit set (1 where it is true), made once per column: flag columns of
 // unchanged rules are the same arrays after an edit (the feature cache).
 const bitsOf = new WeakMap<Bool, Uint32Array>();
+
+/**
+ * Notes that `flags` differs from `from` only at `points` (a threshold edited, delta.ts): its bit
+ * set is then `from`'s with those points set again, when `from` has one.
+ */
+export function trueBitsFrom(flags: Bool, from: Bool, points: Int32Array): void {
+  const base = bitsOf.get(from);
+  if (!base || bitsOf.has(flags)) return;
+  const bits = base.slice();
+  for (let k = 0; k < points.length; k++) {
+    const i = points[k];
+    if (flags[i] === TRUE) bits[i >>> 5] |= 1 << (i & 31);
+    else bits[i >>> 5] &= ~(1 << (i & 31));
+  }
+  bitsOf.set(flags, bits);
+}
 
 export function trueBits(flags: Bool): Uint32Array {
   let bits = bitsOf.get(flags);

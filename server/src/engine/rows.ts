@@ -185,8 +185,8 @@ export class RowReader {
   stopped = false;
   // Rows whose line is not row + 2 (after a blank line or a field spanning lines): from row
   // shiftRow[k] on, row r is on line shiftLine[k] + r - shiftRow[k].
-  protected readonly shiftRow: number[] = [0];
-  protected readonly shiftLine: number[] = [2];
+  readonly shiftRow: number[] = [0];
+  readonly shiftLine: number[] = [2];
 
   /** Rows are lines of text (a line break in a field moves the next row down); not in Parquet. */
   textLines = true;
@@ -308,6 +308,18 @@ export class RowReader {
   problem(code: ProblemCode, line: number, field: number | undefined, message: string): void {
     if (this.problems.length < maxProblems) this.problems.push({ code, line, field, message });
     this.problemCount++;
+  }
+
+  /**
+   * Columns another reader of the rows before these found text in (csvsplit.ts): they are read as
+   * text from the first row, as that reader reads them.
+   */
+  readAsText(columns: number[]): void {
+    for (const c of columns) {
+      if (!this.num[c]) continue;
+      this.num[c] = undefined;
+      if (c !== this.idx.time) this.cat[c] = new CategoryColumn();
+    }
   }
 
   /** A number column meets text: from now on it is a category column. */

@@ -52,7 +52,7 @@ export interface SessionOptions extends Omit<LoadOptions, 'roles'> {
   /**
    * Write the cache in the background and keep the frame in memory (the language server: the
    * first lenses do not wait for the write), instead of writing it first and keeping in memory only
-   * the columns in `want` (the CLI: less memory).
+   * the columns in `want` (the CLI: less memory). The write starts at the next startWrites().
    */
   writeBehind?: boolean;
   /** Merge the label sidecar (`.arl/labels/<dataset>.csv`) over the label column. */
@@ -83,6 +83,8 @@ export class DatasetStore {
   /** Cache files found damaged: not read again by this store until rewritten. */
   private readonly damagedFiles = new Set<string>();
   private readonly overlays = new WeakMap<DataSession, { stamp: string; result: Promise<DataSession> }>();
+  /** Cache writes held back until the work that loaded their frames is done (writeBehind). */
+  private readonly held: (() => Promise<unknown>)[] = [];
 
   /** `budget`: the feature cache's budget in bytes, or 'one-shot' (see featureBudget). */
   constructor(private readonly budget?: number | 'one-shot') {}
@@ -147,6 +149,14 @@ export class DatasetStore {
     return result;
   }
 
+  /**
+   * Starts the cache writes held back (writeBehind): the caller says when, once the work that
+   * loaded their frames is done, so that work does not wait for the encoding.
+   */
+  startWrites(): void {
+    for (const write of this.held.splice(0)) void write().catch(() => undefined);
+  }
+
   /** Forgets a file (it changed on disk). */
   invalidate(path: string): void {
     for (const k of [...this.entries.keys()]) if (k.startsWith(`${path}\u0000`)) this.entries.delete(k);
@@ -188,7 +198,8 @@ export class DatasetStore {
       frame = r.frame;
       if (root && names && cache === 'read' && opts.writeBehind) {
         cache = 'written';
-        void this.write(path, root, names, r.frame, want, version!, corrupt, false).catch(() => undefined);
+        const loaded = r.frame;
+        this.held.push(() => this.write(path, root, names, loaded, want, version!, corrupt, false));
       } else if (root && names && cache === 'read') cache = await this.write(path, root, names, r.frame, want, version!, corrupt).then(
         (f) => {
           if (f) frame = f;
@@ -198,9 +209,12 @@ export class DatasetStore {
       );
     }
     const loaded = frame;
+    const evaluator = new Evaluator(loaded, new FeatureCache(typeof this.budget === 'number' ? this.budget : featureBudget(loaded.length, this.budget === 'one-shot')));
+    // Kept across edits and rounds: parts of rules met again are cached (evaluate.ts).
+    evaluator.reuseInner = this.budget !== 'one-shot';
     const session: DataSession = {
       frame: loaded,
-      evaluator: new Evaluator(loaded, new FeatureCache(typeof this.budget === 'number' ? this.budget : featureBudget(loaded.length, this.budget === 'one-shot'))),
+      evaluator,
       loadMs: performance.now() - t0,
       cache,
       scoring: scoringOf(loaded, opts.splitMethod),

@@ -13,6 +13,8 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Issue } from '../../../grammar/src/issues';
 import { parse } from '../../../grammar/src/parse';
 import type { Analysis } from '../engine/analyze';
@@ -88,7 +90,12 @@ export type InitOptions = Partial<Settings> & { trusted?: boolean };
 
 const splits: ScoreSplit[] = ['train', 'validation', 'test', 'all'];
 
-export function startServer(connection: Connection): { workspace: Workspace } {
+/** How the server was started: `bundleDir` holds the bundles beside it (dist/), for worker threads. */
+export interface ServerOptions {
+  bundleDir?: string;
+}
+
+export function startServer(connection: Connection, options: ServerOptions = {}): { workspace: Workspace } {
   const documents = new TextDocuments(TextDocument);
   const settings: Settings = { debounceMs: 150, lensSplit: 'train' };
   let pullConfig = false;
@@ -111,6 +118,8 @@ export function startServer(connection: Connection): { workspace: Workspace } {
     },
   });
 
+  const csvWorker = options.bundleDir && join(options.bundleDir, 'csvworker.cjs');
+  if (csvWorker && existsSync(csvWorker)) workspace.csvWorker = csvWorker;
   const refine = new RefineService();
   const lensMemory = new LensMemory();
   /** The client shows change annotations (proposal previews). */

@@ -3,10 +3,18 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from './uri';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
+import { twoThreads } from '../engine/csvsplit';
 import { DatasetStore } from '../engine/store';
 import { sidecarLocation } from '../labels/sidecar';
 
 class Superseded extends Error {}
+
+/**
+ * The frame cache of a dataset just loaded is written this long after the analysis that loaded it
+ * (encoding it holds this thread for a while): the lenses and diagnostics asked for right after
+ * the first analysis are answered first.
+ */
+const cacheWriteDelayMs = 1000;
 
 interface State {
   timer?: NodeJS.Timeout;
@@ -26,6 +34,8 @@ export interface WorkspaceEvents {
 export class Workspace {
   readonly store = new DatasetStore();
   debounceMs = 150;
+  /** The bundled CSV worker (dist/csvworker.cjs), when there is one: large files are read by two threads. */
+  csvWorker?: string;
   /** What a rule file's analysis may read (trust, workspace folders, allowed roots). */
   policy: (path: string | undefined) => Pick<AnalyzeOptions, 'access' | 'noData' | 'cacheRoot' | 'cacheWriteBehind'> = () => ({});
   private readonly states = new Map<string, State>();
@@ -116,6 +126,7 @@ export class Workspace {
       const analysis = await analyze(doc.getText(), path, {
         ...this.policy(path),
         store: this.store,
+        csvWorker: this.csvWorker && twoThreads() ? this.csvWorker : undefined,
         checkCancelled: () => {
           if (stale()) throw new Superseded();
         },
@@ -130,6 +141,7 @@ export class Workspace {
       throw e;
     } finally {
       if (s.running?.version === version) s.running = undefined;
+      setTimeout(() => this.store.startWrites(), cacheWriteDelayMs).unref();
     }
   }
 }

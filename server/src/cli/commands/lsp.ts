@@ -12,7 +12,7 @@ Speaks the Language Server Protocol on standard input and output until the clien
   options: { stdio: { type: 'boolean' } },
   async run() {
     const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
-    startServer(connection);
+    startServer(connection, { bundleDir: typeof __dirname === 'string' ? __dirname : undefined });
     // Runs until the client sends `exit`; the connection ends the process then.
     await new Promise<never>(() => undefined);
     return 0;

@@ -1,0 +1,42 @@
+// The language server on a large stock-out file (100,000 products x 53 weeks by default), as the
+// scale benchmark measures it: first lenses after opening without the frame cache and with it,
+// then edit-to-lenses (one threshold edited, didChange to the CodeLens response, no debounce).
+// The data is made once with `arl example stockout DIR --series N` in the temporary folder
+// (ARL_BENCH_DIR names another folder holding stockout.arl and stockout.csv).
+// Run: node bench/run.mjs lsp-scale [series, default 100000] [rounds, default 1]
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { lspTimings } from './lsp-timing';
+import { median, spread } from './util';
+
+// The bundles as built from this tree (the CSV worker thread among them).
+execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+const series = Number(process.argv[2] ?? 100_000);
+const rounds = Number(process.argv[3] ?? 1);
+let dir = process.env.ARL_BENCH_DIR;
+if (!dir) {
+  dir = join(tmpdir(), `arl-bench-scale-${series}`);
+  if (!existsSync(join(dir, '.complete'))) {
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync(process.execPath, [resolve('dist/arl.cjs'), 'example', 'stockout', dir, '--series', String(series)], { stdio: 'inherit' });
+    writeFileSync(join(dir, '.complete'), '');
+  }
+}
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const cold: number[] = [];
+const warm: number[] = [];
+const edits: number[] = [];
+const editsCpu: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  const t = await lspTimings(join(dir, 'stockout.arl'), dir);
+  cold.push(t.cold);
+  warm.push(t.warm);
+  edits.push(median(t.edits));
+  editsCpu.push(median(t.editsCpu));
+  const p = t.coldParts;
+  console.log(`first lenses ${s(t.cold)} without the frame cache (CPU ${s(t.coldCpu)}; load ${s(p.load)}, features ${s(p.features)}, conditions and scores ${s(p.evaluate)}), ${s(t.warm)} with it; edit-to-lenses ${spread(t.edits)}, CPU median ${median(t.editsCpu).toFixed(1)} ms`);
+}
+if (rounds > 1) console.log(`medians of ${rounds}: first lenses ${s(median(cold))} cold, ${s(median(warm))} warm; edit-to-lenses ${median(edits).toFixed(1)} ms (CPU ${median(editsCpu).toFixed(1)} ms)`);
+process.exit(0);

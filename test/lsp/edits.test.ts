@@ -1,0 +1,98 @@
+// Edits over a real LSP connection: after a run of edits (thresholds, a window, a rule added and
+// removed), the lenses and diagnostics are those of a fresh server opening the same text, though
+// the edited server computed only what changed; and an analysis overtaken by a newer edit is
+// abandoned, never published.
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CodeLensRequest, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { exampleDir, type ExampleDir } from '../support/example';
+import { startTestServer, type TestClient } from '../support/lsp';
+
+let ex: ExampleDir;
+let uri: string;
+let text: string;
+
+beforeAll(async () => {
+  ex = await exampleDir(1500);
+  uri = pathToFileURL(ex.arl).href;
+  text = readFileSync(ex.arl, 'utf8');
+});
+
+const lensesOf = async (client: TestClient) => ((await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => [l.range.start.line, l.command?.title, JSON.stringify(l.command?.arguments)]);
+const sorted = (d: PublishDiagnosticsParams) => d.diagnostics.map((x) => [x.range.start.line, x.range.start.character, x.code, x.message]).sort();
+
+/** Lenses and diagnostics of a server that opens `t` and has seen nothing before. */
+async function fresh(t: string) {
+  const client = await startTestServer();
+  try {
+    const d = await client.open(uri, t);
+    return { lenses: await lensesOf(client), diagnostics: sorted(d) };
+  } finally {
+    client.close();
+  }
+}
+
+describe('edits', () => {
+  let client: TestClient;
+  afterAll(() => client?.close());
+
+  it('give the lenses and diagnostics a fresh server gives, computing only what changed', async () => {
+    client = await startTestServer();
+    await client.open(uri, text);
+    const versions = [
+      text.replace('oos_ratio >= 80', 'oos_ratio >= 70'),
+      text.replace('oos_ratio >= 80', 'oos_ratio >= 71'),
+      text.replace('oos_ratio >= 80', 'oos_ratio >= 72'),
+      text.replace('oos_ratio >= 80', 'oos_ratio >= 60'),
+      text.replace('oos_ratio >= 80', 'oos_ratio >= 60').replace('oos_ratio >= 50)', 'oos_ratio >= 55)'),
+      text.replace('oos_ratio >= 80', 'oos_ratio >= 60').replace('oos_ratio >= 50)', 'oos_ratio >= 56)'),
+      text.replace('recent < 3', 'recent < 2'),
+      text.replace('recent < 3', 'recent < 4').replace('0.5 * lag', '0.4 * lag'),
+      text.replace('zscore(oos_ratio, 52)', 'zscore(oos_ratio, 26)'),
+      `${text}\nrule spike when oos_ratio >= 95\n`,
+      `${text}\nrule spike when oos_ratio >= 90\n`,
+      text,
+    ];
+    for (const t of versions) {
+      const d = await client.change(uri, t);
+      const got = { lenses: await lensesOf(client), diagnostics: sorted(d) };
+      expect(got).toEqual(await fresh(t));
+    }
+    // The thresholds edited one after another were computed where they could change.
+    const ev = client.workspace.latest(uri)!.data!.evaluator;
+    expect(ev.deltas.used).toBeGreaterThan(3);
+  });
+
+  it('abandon an analysis a newer edit overtook: it is never published', async () => {
+    const c = await startTestServer();
+    try {
+      // The first analysis waits at its dataset until the second has started.
+      const store = c.workspace.store;
+      const get = store.get.bind(store);
+      const started: (() => void)[] = [];
+      const first = new Promise<void>((r) => started.push(r));
+      const second = new Promise<void>((r) => started.push(r));
+      let gate!: () => void;
+      const open = new Promise<void>((r) => (gate = r));
+      store.get = async (...args: Parameters<typeof get>) => {
+        started.shift()?.();
+        await open;
+        return get(...args);
+      };
+      void c.open(uri, text);
+      await first;
+      const edited = text.replace('oos_ratio >= 80', 'oos_ratio >= 75');
+      const d = c.change(uri, edited);
+      await second;
+      gate();
+      expect(sorted(await d)).toEqual((await fresh(edited)).diagnostics);
+      expect(await lensesOf(c)).toEqual((await fresh(edited)).lenses);
+      const versions = c.published.filter((p) => p.uri === uri).map((p) => p.version);
+      expect(versions).toContain(2);
+      expect(versions).not.toContain(1);
+    } finally {
+      c.close();
+    }
+  });
+});
