@@ -299,6 +299,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       return [...quickFixes(p, c.doc.getText()), ...(await refineActions(a, p, refine, c.token, annotations ? { version } : undefined, current)), ...sweepActions(a, p, refine)];
     }),
   );
+  // The last review decision written or being written, per rule file.
+  const decided = new Map<string, Promise<unknown>>();
   // Requests that name their document by `uri` go through the same wrapper.
   const notOpen = Symbol('not open');
   const byUri = <P extends { uri: string }, R>(name: string, fn: (p: P, c: Context) => Promise<R>) => {
@@ -359,12 +361,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onRequest(ReviewSeriesRequest, byUri('reviewSeries', async (p: { uri: string; series: string; time: string }, c) => reviewSeries(await c.analysis(), p, trust)));
   connection.onRequest(
     ReviewDecideRequest,
-    byUri('reviewDecide', async (p: ReviewDecision, c) => {
-      const a = await c.analysis();
-      const r = await reviewDecide(a, p, trust);
-      // Saved: the lenses and the queue count it after the next analysis.
-      workspace.datasetChanged(sidecarLocation(a.datasetPath!).path);
-      return r;
+    byUri('reviewDecide', (p: ReviewDecision, c) => {
+      // Decisions on one file are written in the order they came, each after the one before.
+      const write = (decided.get(p.uri) ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(async () => {
+          const a = await c.analysis();
+          const r = await reviewDecide(a, p, trust);
+          // Saved: the lenses and the queue count it after the next analysis.
+          workspace.datasetChanged(sidecarLocation(a.datasetPath!).path);
+          return r;
+        });
+      decided.set(p.uri, write);
+      return write;
     }),
   );
   connection.onRequest(RecordAttemptRequest, byUri('recordAttempt', async (p: RecordAttemptParams, c) => recordAttempt(await c.analysis(), p, refine, trust)));
