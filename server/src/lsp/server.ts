@@ -373,6 +373,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           return r;
         });
       decided.set(p.uri, write);
+      // The last one done, nothing waits on it: let it go.
+      void write.finally(() => decided.get(p.uri) === write && decided.delete(p.uri)).catch(() => undefined);
       return write;
     }),
   );
