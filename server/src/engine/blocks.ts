@@ -7,9 +7,10 @@ import { workOf, type Budget, type BudgetLimits } from './budget';
 import { Evaluator, FeatureCache } from './evaluate';
 import type { Frame } from './frame';
 import type { PlanNode } from './plan';
+import type { ColumnPool } from './pool';
 
-/** What evaluation reads of a frame. */
-export type EvalFrame = Pick<Frame, 'length' | 'seriesStart' | 'columns' | 'categories'>;
+/** What evaluation reads of a frame; a block's output columns come from its pool. */
+export type EvalFrame = Pick<Frame, 'length' | 'seriesStart' | 'columns' | 'categories'> & { pool?: ColumnPool };
 
 /** Points per block: 64K (half a megabyte per number column). */
 export const blockPoints = 1 << 16;
@@ -84,9 +85,14 @@ function nodesOf(roots: PlanNode[]): PlanNode[] {
   return [...seen];
 }
 
-/** Flags of every plan over one block, and the time its features and its conditions took. */
-export function evaluateBlock(block: EvalFrame, roots: PlanNode[]): { flags: Uint8Array[]; features: number; evaluate: number } {
-  const ev = new Evaluator(block, new FeatureCache(Infinity));
+/**
+ * Flags of every plan over one block, and the time its features and its conditions took. With a
+ * pool, the block's columns (the flags too) are the pool's: they hold until the next block
+ * evaluated with it.
+ */
+export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: ColumnPool): { flags: Uint8Array[]; features: number; evaluate: number } {
+  pool?.reset();
+  const ev = new Evaluator(pool ? { ...block, pool } : block, new FeatureCache(Infinity));
   const seen = new Set<PlanNode>();
   let features = 0;
   let evaluate = 0;

@@ -3,6 +3,7 @@
 // and argument indexes reach the generated code: column values and constants are arguments, so
 // no text from a rule file (or from an LLM) is ever part of it.
 import type { PlanNode } from './plan';
+import { flagColumn, numberColumn, type Outputs } from './pool';
 
 type Kernel = (n: number, inputs: (Float64Array | Uint8Array | number)[], out: Float64Array | Uint8Array) => void;
 
@@ -33,20 +34,21 @@ interface Shape {
 }
 
 /**
- * The loop body of a fused region. The plan is a DAG (a let used twice is one node): the region
- * is collected once per node, a node used more than once becomes a local computed once per
- * point, and nothing is expanded as a tree. Kleene `and` / `or` skip their second operand when
- * the first decides (false, true): operands are pure, so the value is the same, and most points
- * then read fewer columns.
+ * The loop body of a fused region, without a branch on the data. The plan is a DAG (a let used
+ * twice is one node): each node of the region is one local, computed once per point, children
+ * first. Conditions are held in the loop as two bits, "can be false" (1) and "can be true" (2):
+ * false 1, true 2, unknown 3, which is a condition column's value plus one. Kleene `and` can be
+ * true where both can, and false where either can; `or` the other way round; `not` swaps the
+ * bits. A comparison is true or false, or unknown (3) where an operand is missing. So `and`,
+ * `or` and `not` are bit operations and comparisons a few integer operations: no jump depends on
+ * the values, which on real data (noisy, near the thresholds) mispredict often.
  */
 function shapeOf(root: PlanNode): Shape {
   // The region: element-wise nodes reachable from the root through element-wise nodes.
-  const uses = new Map<PlanNode, number>();
   const region = new Set<PlanNode>([root]);
   const queue = [root];
   for (let q = 0; q < queue.length; q++) {
     for (const a of queue[q].args) {
-      uses.set(a, (uses.get(a) ?? 0) + 1);
       if (region.has(a) || !isElementwise(a) || region.size >= maxFused) continue;
       region.add(a);
       queue.push(a);
@@ -54,8 +56,9 @@ function shapeOf(root: PlanNode): Shape {
   }
   const leaves: PlanNode[] = [];
   const leafIndex = new Map<string, number>();
-  const named = new Map<PlanNode, string>();
-  let temps = 0;
+  const local = new Map<PlanNode, string>();
+  const body: string[] = [];
+  // A leaf's value in the loop: numbers as they are, conditions plus one (see above).
   const leaf = (n: PlanNode): string => {
     let k = leafIndex.get(n.key);
     if (k === undefined) {
@@ -64,78 +67,60 @@ function shapeOf(root: PlanNode): Shape {
       leaves.push(n);
     }
     const name = `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
-    return n.op === 'num' || n.op === 'bool' ? `${name}c` : `${name}a[i]`;
+    const v = n.op === 'num' || n.op === 'bool' ? `${name}c` : `${name}a[i]`;
+    return n.kind === 'boolean' ? `(${v} + 1)` : v;
   };
-  // Nodes used more than once are computed first, once per point, children before parents (so
-  // an operand that is skipped never leaves one of them unset).
-  const order: PlanNode[] = [];
-  const placed = new Set<PlanNode>();
-  const place = (n: PlanNode): void => {
-    if (placed.has(n) || !region.has(n)) return;
-    placed.add(n);
-    for (const a of n.args) place(a);
-    if (n !== root && (uses.get(n) ?? 0) >= 2) order.push(n);
-  };
-  place(root);
-  // `code` returns an expression; `and` / `or` append statements to `out` and return a local.
-  const code = (n: PlanNode, out: string[]): string => {
-    if (!region.has(n)) return leaf(n);
-    const done = named.get(n);
-    if (done) return done;
-    return n.kind === 'boolean' ? bool(n, out) : num(n, out);
-  };
-  const num = (n: PlanNode, out: string[]): string => {
-    switch (n.op) {
-      case 'neg':
-        return `(-${code(n.args[0], out)})`;
-      case 'arith': {
-        const [a, b] = [code(n.args[0], out), code(n.args[1], out)];
-        if (n.fn === '/') return `div(${a}, ${b})`;
-        const op = arithOps[n.fn];
-        if (!op) throw new Error(`unknown operator ${n.fn}`);
-        return `(${a} ${op} ${b})`;
+  const value = (n: PlanNode): string => local.get(n) ?? leaf(n);
+  // Children before parents, each node once (an explicit stack: regions hold at most maxFused nodes).
+  const visit = (top: PlanNode): void => {
+    const stack: [PlanNode, boolean][] = [[top, false]];
+    while (stack.length) {
+      const [n, ready] = stack.pop()!;
+      if (local.has(n) || !region.has(n)) continue;
+      if (!ready) {
+        stack.push([n, true]);
+        for (let k = n.args.length - 1; k >= 0; k--) stack.push([n.args[k], false]);
+        continue;
       }
-      default:
-        throw new Error(`not element-wise: ${n.op}`);
+      const name = `s${local.size}`;
+      body.push(`const ${name} = ${expression(n, n.args.map(value))};`);
+      local.set(n, name);
     }
   };
-  const bool = (n: PlanNode, out: string[]): string => {
-    switch (n.op) {
-      case 'not':
-        return `NOT[${code(n.args[0], out)}]`;
-      case 'logic': {
-        if (n.fn !== 'and' && n.fn !== 'or') throw new Error(`unknown operator ${n.fn}`);
-        const t = `t${temps++}`;
-        const a = `t${temps++}`;
-        out.push(`let ${t}; const ${a} = ${code(n.args[0], out)};`);
-        const inner: string[] = [];
-        const b = code(n.args[1], inner);
-        // and: false decides, else the larger (1 true, 2 unknown); or: true decides, else
-        // 0 | 0 = 0 and unknown otherwise. The same values as the AND3 / OR3 tables.
-        const decides = n.fn === 'and' ? 0 : 1;
-        const rest = n.fn === 'and' ? `(u === 0 ? 0 : ${a} > u ? ${a} : u)` : `(u === 1 ? 1 : ${a} | u)`;
-        out.push(`if (${a} === ${decides}) ${t} = ${decides}; else { ${inner.join(' ')} const u = ${b}; ${t} = ${rest}; }`);
-        return t;
-      }
-      case 'cmp': {
-        const [a, b] = [code(n.args[0], out), code(n.args[1], out)];
-        if (n.fn === '!=') return `ne(${a}, ${b})`;
-        const op = cmpOps[n.fn];
-        if (!op) throw new Error(`unknown operator ${n.fn}`);
-        return `cmp${Object.keys(cmpOps).indexOf(n.fn)}(${a}, ${b})`;
-      }
-      default:
-        throw new Error(`not element-wise: ${n.op}`);
-    }
-  };
-  const body: string[] = [];
-  for (const n of order) {
-    const name = `s${named.size}`;
-    body.push(`const ${name} = ${code(n, body)};`);
-    named.set(n, name);
-  }
-  body.push(`out[i] = ${code(root, body)};`);
+  visit(root);
+  const out = local.get(root)!;
+  body.push(root.kind === 'boolean' ? `out[i] = ${out} - 1;` : `out[i] = ${out};`);
   return { code: body.join(' '), leaves };
+}
+
+/** One node's value from its operands' locals (conditions as bits, see shapeOf). */
+function expression(n: PlanNode, [a, b]: string[]): string {
+  switch (n.op) {
+    case 'neg':
+      return `-${a}`;
+    case 'arith': {
+      if (n.fn === '/') return `div(${a}, ${b})`;
+      const op = arithOps[n.fn];
+      if (!op) throw new Error(`unknown operator ${n.fn}`);
+      return `${a} ${op} ${b}`;
+    }
+    case 'not':
+      return `((${a} & 1) << 1) | (${a} >> 1)`;
+    case 'logic':
+      if (n.fn === 'and') return `(${a} & ${b} & 2) | ((${a} | ${b}) & 1)`;
+      if (n.fn === 'or') return `((${a} | ${b}) & 2) | (${a} & ${b} & 1)`;
+      throw new Error(`unknown operator ${n.fn}`);
+    case 'cmp': {
+      // Missing operands make every comparison false but `!=`: unknown (3) wins either way.
+      const missing = `((${a} !== ${a}) | (${b} !== ${b})) * 3`;
+      if (n.fn === '!=') return `(1 + (${a} !== ${b})) | ${missing}`;
+      const op = cmpOps[n.fn];
+      if (!op) throw new Error(`unknown operator ${n.fn}`);
+      return `(1 + (${a} ${op} ${b})) | ${missing}`;
+    }
+    default:
+      throw new Error(`not element-wise: ${n.op}`);
+  }
 }
 
 const compiled = new Map<string, Kernel>();
@@ -151,16 +136,8 @@ function compile(shape: Shape): Kernel {
       return v;
     })
     .join('\n');
-  const cmpFns = Object.values(cmpOps)
-    .map((op, i) => `const cmp${i} = (x, y) => (x !== x || y !== y) ? 2 : (x ${op} y) ? 1 : 0;`)
-    .join('\n');
   const src = `"use strict";
-const AND = new Uint8Array([0, 0, 0, 0, 1, 2, 0, 2, 2]);
-const OR = new Uint8Array([0, 1, 2, 1, 1, 1, 2, 1, 2]);
-const NOT = new Uint8Array([1, 0, 2]);
 const div = (x, y) => (y === 0 ? NaN : x / y);
-const ne = (x, y) => (x !== x || y !== y) ? 2 : (x !== y ? 1 : 0);
-${cmpFns}
 return function fused(n, inputs, out) {
 ${loads}
 for (let i = 0; i < n; i++) { ${shape.code} }
@@ -173,11 +150,11 @@ for (let i = 0; i < n; i++) { ${shape.code} }
 }
 
 /** Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. */
-export function evaluateFused(root: PlanNode, n: number, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
+export function evaluateFused(root: PlanNode, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
   const shape = shapeOf(root);
   const kernel = compile(shape);
   const inputs = shape.leaves.map(leaf);
-  const out = root.kind === 'boolean' ? new Uint8Array(n) : new Float64Array(n);
-  kernel(n, inputs, out);
+  const out = root.kind === 'boolean' ? flagColumn(L) : numberColumn(L);
+  kernel(L.length, inputs, out);
   return out;
 }

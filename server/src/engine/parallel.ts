@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { blockOf, evaluateBlock, type EvalFrame } from './blocks';
 import type { Budget } from './budget';
 import type { PlanNode } from './plan';
+import { ColumnPool } from './pool';
 
 export interface BlockRun {
   /** The worker script (dist/evalworker.cjs); none: this thread only. */
@@ -41,6 +42,8 @@ export async function evaluateBlocks(
   };
   const workers = run.script && blocks >= 4 ? Array.from({ length: Math.min(run.workers, blocks >> 1) }, () => new Worker(run.script!)) : [];
   let next = 0;
+  // This thread's blocks write their columns into one pool; each block's flags are copied out at once.
+  const pool = new ColumnPool();
   let failed: Error | undefined;
   let pending = 0;
   let settled: (() => void) | undefined;
@@ -93,7 +96,7 @@ export async function evaluateBlocks(
       while ((next < blocks || lost.length) && !failed) {
         run.budget.charge(0, 0);
         const b = lost.length ? lost.pop()! : next++;
-        place(b, evaluateBlock(blockOf(frame, starts[b], starts[b + 1], names), roots));
+        place(b, evaluateBlock(blockOf(frame, starts[b], starts[b + 1], names), roots, pool));
         if (workers.length || performance.now() - lastYield > 20) {
           // The workers' results (and their next blocks) are handled between this thread's blocks.
           await new Promise((r) => setImmediate(r));
