@@ -4,13 +4,17 @@
 // the columns of a block stay in the processor's cache and no column of the frame's length is
 // ever made but the flags.
 import { workOf, type Budget, type BudgetLimits } from './budget';
+import { CacheCorrupt, readPart, type PartBuffers } from './cache';
 import { Evaluator, FeatureCache } from './evaluate';
 import type { Frame } from './frame';
 import type { PlanNode } from './plan';
 import type { ColumnPool } from './pool';
 
-/** What evaluation reads of a frame; a block's output columns come from its pool. */
-export type EvalFrame = Pick<Frame, 'length' | 'seriesStart' | 'columns' | 'categories'> & { pool?: ColumnPool };
+/**
+ * What evaluation reads of a frame; a block's output columns come from its pool. A frame from the
+ * cache gives the columns it does not hold in memory as parts of its file (`partial`).
+ */
+export type EvalFrame = Pick<Frame, 'length' | 'seriesStart' | 'columns' | 'categories' | 'partial'> & { pool?: ColumnPool };
 
 /** Points per block: 64K (half a megabyte per number column). */
 export const blockPoints = 1 << 16;
@@ -31,8 +35,12 @@ export function seriesBlocks(starts: Int32Array, points = blockPoints): number[]
   return out;
 }
 
-/** Series [s0, s1) as a frame of their own, the named columns as views (no copy). */
-export function blockOf(frame: EvalFrame, s0: number, s1: number, names: Iterable<string>): EvalFrame {
+/**
+ * Series [s0, s1) as a frame of their own: the named columns as views (no copy), or read from the
+ * cache file's part holding them and checked (into `buffers`, reused from block to block; a part
+ * that does not check out marks the frame damaged and throws CacheCorrupt).
+ */
+export function blockOf(frame: EvalFrame, s0: number, s1: number, names: Iterable<string>, buffers?: PartBuffers): EvalFrame {
   const a = frame.seriesStart[s0];
   const b = frame.seriesStart[s1];
   const seriesStart = new Int32Array(s1 - s0 + 1);
@@ -40,6 +48,19 @@ export function blockOf(frame: EvalFrame, s0: number, s1: number, names: Iterabl
   const columns = new Map<string, Float64Array>();
   const categories: EvalFrame['categories'] = new Map();
   for (const name of names) {
+    const place = frame.partial?.place(name);
+    if (place) {
+      let part: Float64Array | Int32Array;
+      try {
+        part = readPart(place, a, b, buffers);
+      } catch (e) {
+        if (e instanceof CacheCorrupt) frame.partial!.damaged(name);
+        throw e;
+      }
+      if (place.values === undefined) columns.set(name, part as Float64Array);
+      else categories.set(name, { codes: part as Int32Array, values: frame.partial!.dictionary(name) ?? [] });
+      continue;
+    }
     const c = frame.columns.get(name);
     if (c) columns.set(name, c.subarray(a, b));
     const k = frame.categories.get(name);

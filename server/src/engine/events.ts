@@ -14,6 +14,7 @@ import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
 import { labelledPoints, segmentsOf, splitPoints } from './points';
 import type { Splits } from './split';
+import { seriesSummary } from './summary';
 
 export type { Objective } from '../../../grammar/src/check';
 
@@ -33,10 +34,11 @@ export interface EventIndex {
   n: number;
   /** Per point: OUTSIDE the split, UNLABELLED, NORMAL or ANOMALY. */
   kind: Uint8Array;
-  /** The frame's labels (1 anomaly, 0 normal, NaN unlabelled). */
-  label?: Float64Array;
-  /** The split's labelled points, in order. */
-  labelledAt?: Int32Array;
+  /** The split's labelled normal points, as a bit set. */
+  normal: Uint32Array;
+  /** The split's labelled points, in order, and which of them are anomalies. */
+  labelledAt: Int32Array;
+  labelledAnomaly: Uint8Array;
   /** Runs of the split's points within one series, [start, end) pairs: nothing crosses them. */
   segments: Int32Array;
   /** Segment of every point, -1 outside the split. */
@@ -70,8 +72,10 @@ export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit,
     windows[e + 1] = Math.min(seg[g + 1], ev[e + 1] + tolerance);
   }
   const { period, exposure } = exposureOf(frame, seg, sp.points);
+  const normal = new Uint32Array((n + 31) >>> 5);
+  for (let k = 0; k < sp.labelled.length; k++) if (!sp.isAnomaly[k]) normal[sp.labelled[k] >>> 5] |= 1 << (sp.labelled[k] & 31);
   // Point-sized columns (kind, near, segmentOf, firstEvent) are made on first use: scoring reads
-  // the label, the windows and the segments instead; the objective tracker reads them.
+  // the normal points' bits, the windows and the segments instead; the objective tracker reads them.
   let kind: Uint8Array | undefined;
   let near: Uint8Array | undefined;
   let segmentOf: Int32Array | undefined;
@@ -80,8 +84,9 @@ export function buildEventIndex(frame: Frame, splits: Splits, split: ScoreSplit,
     split,
     tolerance,
     n,
-    label: frame.label,
+    normal,
     labelledAt: sp.labelled,
+    labelledAnomaly: sp.isAnomaly,
     get kind() {
       return (kind ??= kindsOf(n, seg, sp.labelled, sp.isAnomaly));
     },
@@ -139,47 +144,25 @@ function firstEvents(n: number, windows: Int32Array): Int32Array {
 function exposureOf(frame: Frame, segments: Int32Array, points: number): { period: EventIndex['period']; exposure: number } {
   if (frame.timeKind !== 'date') return { period: '1,000 points', exposure: points / 1000 };
   const starts = frame.seriesStart;
-  const steps = seriesSteps(frame);
-  const known = steps.filter((x) => x > 0).sort();
-  if (!known.length) return { period: '1,000 points', exposure: points / 1000 };
-  const fallback = known[known.length >> 1];
+  // Each series' median step, from the summary (the frame cache keeps it: no time is read).
+  const steps = seriesSummary(frame).step;
+  let any = false;
+  for (let s = 0; s < steps.length && !any; s++) any = steps[s] > 0;
+  if (!any) return { period: '1,000 points', exposure: points / 1000 };
+  // A series without a step (one point) counts the median of the others'.
+  let fallback: number | undefined;
+  const median = () => {
+    const known = steps.filter((x) => x > 0).sort();
+    return known[known.length >> 1];
+  };
   let weeks = 0;
   // Segments come in series order.
   for (let g = 0, s = 0; g < segments.length; g += 2) {
     while (starts[s + 1] <= segments[g]) s++;
     const step = steps[s];
-    weeks += ((segments[g + 1] - segments[g]) * (step > 0 ? step : fallback)) / WEEK;
+    weeks += ((segments[g + 1] - segments[g]) * (step > 0 ? step : (fallback ??= median()))) / WEEK;
   }
   return { period: 'week', exposure: weeks };
-}
-
-const stepsOf = new WeakMap<Frame, Float64Array>();
-
-/** Each series' median step, once per frame. */
-function seriesSteps(frame: Frame): Float64Array {
-  let steps = stepsOf.get(frame);
-  if (!steps) {
-    const time = frame.time;
-    const starts = frame.seriesStart;
-    steps = new Float64Array(frame.seriesIds.length);
-    for (let s = 0; s < steps.length; s++) steps[s] = medianStep(time, starts[s], starts[s + 1]);
-    stepsOf.set(frame, steps);
-  }
-  return steps;
-}
-
-/** The median time between consecutive points of a series; 0 for a single point. */
-function medianStep(time: Float64Array, a: number, b: number): number {
-  if (b - a < 2) return 0;
-  // Most series are regular: one step throughout, no sort needed.
-  const step = time[a + 1] - time[a];
-  let regular = true;
-  for (let i = a + 2; i < b && regular; i++) regular = time[i] - time[i - 1] === step;
-  if (regular) return step;
-  const d = new Float64Array(b - a - 1);
-  for (let i = a + 1; i < b; i++) d[i - a - 1] = time[i] - time[i - 1];
-  d.sort();
-  return d[d.length >> 1];
 }
 
 /** Every event figure of one flag column on one split. Ratios are NaN when undefined. */
@@ -247,7 +230,7 @@ function firstBit(bits: Uint32Array, from: number, to: number): number {
  * points (alarms) and the events, not every point of the split.
  */
 export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScores {
-  const { label, segments, events, windows } = idx;
+  const { normal: normals, segments, events, windows } = idx;
   let alarms = 0;
   let trueAlarms = 0;
   let falseAlarms = 0;
@@ -285,8 +268,7 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
         while (segments[g + 1] <= i) g += 2;
         segEnd = segments[g + 1];
       }
-      const y = label ? label[i] : Number.NaN;
-      const normal = y === y && y !== 1;
+      const normal = (normals[w] & (1 << (i & 31))) !== 0;
       if (normal) fp++;
       while (win < windows.length && windows[win + 1] <= i) win += 2;
       if (win < windows.length && windows[win] <= i) inside++;
@@ -354,13 +336,8 @@ function figures(idx: EventIndex, c: Counts, delays: Float64Array): EventScores 
  * (each one alarm), the windows and the labelled points: no walk over every point.
  */
 export function eventScoresAllFlagged(idx: EventIndex): EventScores {
-  const { segments, windows, events, label } = idx;
+  const { segments, windows, events, labelledAnomaly } = idx;
   const lab = idx.labelledAt;
-  if (!lab) {
-    const bits = new Uint32Array((idx.n + 31) >>> 5);
-    for (let g = 0; g < segments.length; g += 2) for (let i = segments[g]; i < segments[g + 1]; i++) bits[i >>> 5] |= 1 << (i & 31);
-    return eventScoresOfBits(bits, idx);
-  }
   const c: Counts = { alarms: segments.length >> 1, trueAlarms: 0, falseAlarms: 0, judged: 0, inEvents: 0, fp: 0, detected: events.length >> 1, adjustedTp: 0 };
   let w = 0;
   let near = 0;
@@ -380,8 +357,7 @@ export function eventScoresAllFlagged(idx: EventIndex): EventScores {
     for (; k < lab.length && lab[k] < b; k++) {
       const i = lab[k];
       if (i < a) continue;
-      const y = label![i];
-      if (y === 1) continue;
+      if (labelledAnomaly[k]) continue;
       c.fp++;
       while (near < windows.length && windows[near + 1] <= i) near += 2;
       if (!(near < windows.length && windows[near] <= i)) outside++;

@@ -29,7 +29,7 @@ export const maxFused = 64;
 
 interface Shape {
   code: string;
-  /** Leaves in argument order: columns, calls and constants (read where used: `n0a[i]`, `n1c`). */
+  /** Leaves in argument order: columns, calls and constants (each read into a local per point). */
   leaves: PlanNode[];
 }
 
@@ -58,17 +58,19 @@ function shapeOf(root: PlanNode): Shape {
   const leafIndex = new Map<string, number>();
   const local = new Map<PlanNode, string>();
   const body: string[] = [];
-  // A leaf's value in the loop: numbers as they are, conditions plus one (see above).
+  // A leaf's value in the loop: numbers as they are, conditions plus one (see above); a column is
+  // read once per point, into a local.
   const leaf = (n: PlanNode): string => {
     let k = leafIndex.get(n.key);
     if (k === undefined) {
       k = leaves.length;
       leafIndex.set(n.key, k);
       leaves.push(n);
+      const name = `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
+      const v = n.op === 'num' || n.op === 'bool' ? `${name}c` : `${name}a[i]`;
+      body.push(`const l${k} = ${n.kind === 'boolean' ? `${v} + 1` : v};`);
     }
-    const name = `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
-    const v = n.op === 'num' || n.op === 'bool' ? `${name}c` : `${name}a[i]`;
-    return n.kind === 'boolean' ? `(${v} + 1)` : v;
+    return `l${k}`;
   };
   const value = (n: PlanNode): string => local.get(n) ?? leaf(n);
   // Children before parents, each node once (an explicit stack: regions hold at most maxFused nodes).
@@ -112,11 +114,11 @@ function expression(n: PlanNode, [a, b]: string[]): string {
       throw new Error(`unknown operator ${n.fn}`);
     case 'cmp': {
       // Missing operands make every comparison false but `!=`: unknown (3) wins either way.
-      const missing = `((${a} !== ${a}) | (${b} !== ${b})) * 3`;
-      if (n.fn === '!=') return `(1 + (${a} !== ${b})) | ${missing}`;
+      const missing = `(+(${a} !== ${a}) | +(${b} !== ${b})) * 3`;
+      if (n.fn === '!=') return `(1 + +(${a} !== ${b})) | ${missing}`;
       const op = cmpOps[n.fn];
       if (!op) throw new Error(`unknown operator ${n.fn}`);
-      return `(1 + (${a} ${op} ${b})) | ${missing}`;
+      return `(1 + +(${a} ${op} ${b})) | ${missing}`;
     }
     default:
       throw new Error(`not element-wise: ${n.op}`);

@@ -302,7 +302,8 @@ export interface NamedFlags {
   flags?: Bool;
 }
 
-export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): FileScores {
+/** What the file's scores and the rules' share: the split, the events, the bit sets after the excludes. */
+function fileParts(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions) {
   const idx = index.get(split);
   const tolerance = opts.tolerance ?? 0;
   const objective = index.objective(opts.objective);
@@ -314,23 +315,40 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, mask) : none));
   const excluded = excludeBits.length ? unionOf(['excluded', mask, ...excludeBits].map(key), excludeBits, words) : undefined;
   const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, mask) : none));
-  const rawBits = rules.filter((r) => r.flags).map((r) => cachedBits(r.flags!, mask));
-  const rawUnion = unionOf(['raw', mask, ...rawBits].map(key), rawBits, words);
   const fileBits = unionOf(['file', mask, ...ruleBits].map(key), ruleBits, words);
   // Each figure of a set of bits depends on the split's events and the objective, besides the bits.
   const objectiveKey = key(`${objective.objective.kind}:${objective.objective.kind === 'f_beta' ? objective.objective.beta : ''}`);
   const scored = (bits: Uint32Array, make: () => Scores): Scores => memo([bits, ctx.index, objectiveKey], make);
-
   // The file is unjudged at a point when no rule fires and some rule could not decide.
   const lab = idx.labelled;
-  const fileScores = scored(fileBits, () => {
-    const anyUnknown = new Uint8Array(lab.length);
-    for (const r of rules) {
-      const f = r.flags;
-      if (f) for (let k = 0; k < lab.length; k++) if (f[lab[k]] === UNKNOWN) anyUnknown[k] = UNKNOWN;
-    }
-    return scores(fileBits, anyUnknown, idx, ctx, excluded, true);
-  });
+  const file = () =>
+    scored(fileBits, () => {
+      const anyUnknown = new Uint8Array(lab.length);
+      for (const r of rules) {
+        const f = r.flags;
+        if (f) for (let k = 0; k < lab.length; k++) if (f[lab[k]] === UNKNOWN) anyUnknown[k] = UNKNOWN;
+      }
+      return scores(fileBits, anyUnknown, idx, ctx, excluded, true);
+    });
+  const flagAllScores = () => scored(mask, () => scores(mask, undefined, idx, ctx, undefined, false, flagAll(ctx.index)));
+  return { idx, tolerance, objective, ctx, words, mask, none, excludeBits, excluded, ruleBits, fileBits, scored, file, flagAllScores };
+}
+
+/**
+ * The file's objective and flag-all's on a split (what the below-baseline warning compares),
+ * without scoring the rules one by one; score() reuses what it made.
+ */
+export function fileObjective(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): { file: number; all: number; objective: ObjectiveInfo } {
+  const p = fileParts(index, split, rules, excludes, opts);
+  return { file: p.file().objective, all: p.flagAllScores().objective, objective: p.objective };
+}
+
+export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): FileScores {
+  const p = fileParts(index, split, rules, excludes, opts);
+  const { idx, tolerance, objective, ctx, words, mask, none, excludeBits, excluded, ruleBits, scored } = p;
+  const rawBits = rules.filter((r) => r.flags).map((r) => cachedBits(r.flags!, mask));
+  const rawUnion = unionOf(['raw', mask, ...rawBits].map(key), rawBits, words);
+  const fileScores = p.file();
 
   // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
   const catchers = new Uint32Array(idx.labelled.length);
@@ -382,7 +400,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     tolerance,
     period: ctx.index.period,
     file: fileScores,
-    baselines: { all: scored(mask, () => scores(mask, undefined, idx, ctx, undefined, false, flagAll(ctx.index))), none: scored(none, () => scores(none, undefined, idx, ctx)) },
+    baselines: { all: p.flagAllScores(), none: scored(none, () => scores(none, undefined, idx, ctx)) },
     rules: ruleScores,
     excludes: excludeScores,
   };

@@ -15,7 +15,10 @@ export interface Labelled {
 
 const labelledOf = new WeakMap<Frame, Labelled>();
 
+/** The frame's own list when it has one (the frame cache keeps it), else found in its label column once. */
 export function labelledPoints(frame: Frame): Labelled {
+  const own = frame.labelled;
+  if (own) return own;
   let l = labelledOf.get(frame);
   if (!l) {
     const label = frame.label;
@@ -77,8 +80,12 @@ export function popcount(x: number): number {
 
 const uniformOf = new WeakMap<Splits, boolean>();
 
-/** Whether every series lies in one split (the hash split), checked once per split assignment. */
+/**
+ * Whether every series lies in one split: a split by series (the hash split) says so, any other
+ * split is checked once per split assignment.
+ */
 function bySeries(frame: Frame, splits: Splits): boolean {
+  if (splits.seriesSplit) return true;
   let u = uniformOf.get(splits);
   if (u === undefined) {
     u = splits.by === 'series';
@@ -108,6 +115,11 @@ export function splitMask(frame: Frame, splits: Splits, split: ScoreSplit): Uint
   }
   const want = splitIndex[split];
   const starts = frame.seriesStart;
+  if (splits.seriesSplit) {
+    const of = splits.seriesSplit;
+    for (let s = 0; s + 1 < starts.length; s++) if (of[s] === want) setBits(mask, starts[s], starts[s + 1]);
+    return mask;
+  }
   if (bySeries(frame, splits)) {
     for (let s = 0; s + 1 < starts.length; s++) if (starts[s] < starts[s + 1] && splits.of[starts[s]] === want) setBits(mask, starts[s], starts[s + 1]);
     return mask;
@@ -185,15 +197,18 @@ export function splitPoints(frame: Frame, splits: Splits, split: ScoreSplit): Sp
 /** Runs of a split's points within one series: [start, end) pairs, in order. */
 export function segmentsOf(frame: Frame, splits: Splits, split: ScoreSplit, mask: Uint32Array): Int32Array {
   const starts = frame.seriesStart;
+  if (split === 'all' || bySeries(frame, splits)) {
+    // Whole series: one segment each, straight into the result.
+    let count = 0;
+    for (let s = 0; s + 1 < starts.length; s++) if (starts[s] < starts[s + 1] && hasBit(mask, starts[s])) count++;
+    const out = new Int32Array(2 * count);
+    for (let s = 0, g = 0; s + 1 < starts.length; s++) if (starts[s] < starts[s + 1] && hasBit(mask, starts[s])) (out[g++] = starts[s]), (out[g++] = starts[s + 1]);
+    return out;
+  }
   const out: number[] = [];
-  const whole = split === 'all' || bySeries(frame, splits);
   for (let s = 0; s + 1 < starts.length; s++) {
     const a = starts[s];
     const b = starts[s + 1];
-    if (whole) {
-      if (a < b && hasBit(mask, a)) out.push(a, b);
-      continue;
-    }
     let seg = -1;
     for (let i = a; i <= b; i++) {
       const inSplit = i < b && hasBit(mask, i);
