@@ -7,7 +7,9 @@ import { workOf, type Budget, type BudgetLimits } from './budget';
 import { CacheCorrupt, readPart, type PartBuffers } from './cache';
 import { Evaluator, FeatureCache } from './evaluate';
 import type { Frame } from './frame';
+import { evaluateFusedMany, isElementwise } from './fuse';
 import type { PlanNode } from './plan';
+import { packTrue } from './points';
 import type { ColumnPool } from './pool';
 
 /**
@@ -111,22 +113,28 @@ function nodesOf(roots: PlanNode[]): PlanNode[] {
  * pool, the block's columns (the flags too) are the pool's: they hold until the next block
  * evaluated with it.
  */
-export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: ColumnPool): { flags: Uint8Array[]; features: number; evaluate: number } {
+export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: ColumnPool): BlockResult {
   pool?.reset();
   const ev = new Evaluator(pool ? { ...block, pool } : block, new FeatureCache(Infinity));
   const seen = new Set<PlanNode>();
-  let features = 0;
-  let evaluate = 0;
-  const flags = roots.map((root) => {
-    const t1 = performance.now();
-    featuresOf(root, ev, seen);
-    const t2 = performance.now();
-    const col = ev.column(root) as Uint8Array;
-    features += t2 - t1;
-    evaluate += performance.now() - t2;
-    return col;
-  });
-  return { flags, features, evaluate };
+  const t1 = performance.now();
+  for (const root of roots) featuresOf(root, ev, seen);
+  const t2 = performance.now();
+  // The declarations' element-wise trees in one loop: the block's columns are read once per point.
+  const trees = [...new Set(roots)].filter(isElementwise);
+  evaluateFusedMany(trees, ev.frame, (leaf) => ev.values(leaf) as Float64Array | Uint8Array | number).forEach((col, k) => ev.cache.set(trees[k].key, col));
+  const flags = roots.map((root) => ev.column(root) as Uint8Array);
+  // Where each is true, as bits (scoring reads them): made here, block by block, on every thread.
+  const bits = flags.map(packTrue);
+  return { flags, bits, features: t2 - t1, evaluate: performance.now() - t2 };
+}
+
+/** A block's flags and the bit sets of their true points (bit 0: the block's first point), and the time its features and conditions took. */
+export interface BlockResult {
+  flags: Uint8Array[];
+  bits: Uint32Array[];
+  features: number;
+  evaluate: number;
 }
 
 /** Computes the function calls under a node first (the "features"); each node of the DAG once. */

@@ -5,7 +5,7 @@
 import type { PlanNode } from './plan';
 import { flagColumn, numberColumn, type Outputs } from './pool';
 
-type Kernel = (n: number, inputs: (Float64Array | Uint8Array | number)[], out: Float64Array | Uint8Array) => void;
+type Kernel = (n: number, inputs: (Float64Array | Uint8Array | number)[], outs: (Float64Array | Uint8Array)[]) => void;
 
 const elementwise = new Set(['neg', 'not', 'arith', 'cmp', 'logic']);
 const arithOps: Record<string, string> = { '+': '+', '-': '-', '*': '*' };
@@ -31,6 +31,22 @@ interface Shape {
   code: string;
   /** Leaves in argument order: columns, calls and constants (each read into a local per point). */
   leaves: PlanNode[];
+  /** Roots, each written to an output. */
+  outs: number;
+}
+
+/** The element-wise nodes reachable from a root through element-wise nodes, at most maxFused. */
+function regionOf(root: PlanNode): Set<PlanNode> {
+  const region = new Set<PlanNode>([root]);
+  const queue = [root];
+  for (let q = 0; q < queue.length; q++) {
+    for (const a of queue[q].args) {
+      if (region.has(a) || !isElementwise(a) || region.size >= maxFused) continue;
+      region.add(a);
+      queue.push(a);
+    }
+  }
+  return region;
 }
 
 /**
@@ -43,17 +59,7 @@ interface Shape {
  * `or` and `not` are bit operations and comparisons a few integer operations: no jump depends on
  * the values, which on real data (noisy, near the thresholds) mispredict often.
  */
-function shapeOf(root: PlanNode): Shape {
-  // The region: element-wise nodes reachable from the root through element-wise nodes.
-  const region = new Set<PlanNode>([root]);
-  const queue = [root];
-  for (let q = 0; q < queue.length; q++) {
-    for (const a of queue[q].args) {
-      if (region.has(a) || !isElementwise(a) || region.size >= maxFused) continue;
-      region.add(a);
-      queue.push(a);
-    }
-  }
+function shapeOf(roots: PlanNode[], region: Set<PlanNode>): Shape {
   const leaves: PlanNode[] = [];
   const leafIndex = new Map<string, number>();
   const local = new Map<PlanNode, string>();
@@ -89,10 +95,12 @@ function shapeOf(root: PlanNode): Shape {
       local.set(n, name);
     }
   };
-  visit(root);
-  const out = local.get(root)!;
-  body.push(root.kind === 'boolean' ? `out[i] = ${out} - 1;` : `out[i] = ${out};`);
-  return { code: body.join(' '), leaves };
+  // Each root into its output: a condition back to 0 false, 1 true, 2 unknown.
+  roots.forEach((root, k) => {
+    visit(root);
+    body.push(`out${k}[i] = ${local.get(root)}${root.kind === 'boolean' ? ' - 1' : ''};`);
+  });
+  return { code: body.join(' '), leaves, outs: roots.length };
 }
 
 /** One node's value from its operands' locals (conditions as bits, see shapeOf). */
@@ -129,7 +137,7 @@ const compiled = new Map<string, Kernel>();
 
 function compile(shape: Shape): Kernel {
   // Constants and columns load differently: both are part of the shape.
-  const key = `${shape.code}|${shape.leaves.map((l) => (l.op === 'num' || l.op === 'bool' ? 'c' : 'a')).join('')}`;
+  const key = `${shape.code}|${shape.leaves.map((l) => (l.op === 'num' || l.op === 'bool' ? 'c' : 'a')).join('')}|${shape.outs}`;
   let k = compiled.get(key);
   if (k) return k;
   const loads = shape.leaves
@@ -138,10 +146,12 @@ function compile(shape: Shape): Kernel {
       return v;
     })
     .join('\n');
+  const outs = Array.from({ length: shape.outs }, (_, k) => `const out${k} = outs[${k}];`).join('\n');
   const src = `"use strict";
 const div = (x, y) => (y === 0 ? NaN : x / y);
-return function fused(n, inputs, out) {
+return function fused(n, inputs, outs) {
 ${loads}
+${outs}
 for (let i = 0; i < n; i++) { ${shape.code} }
 };`;
   k = new Function(src)() as Kernel;
@@ -153,10 +163,40 @@ for (let i = 0; i < n; i++) { ${shape.code} }
 
 /** Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. */
 export function evaluateFused(root: PlanNode, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
-  const shape = shapeOf(root);
+  return run([root], regionOf(root), L, leaf)[0];
+}
+
+/**
+ * Evaluates several element-wise trees in one pass per group of them (a block's declarations:
+ * their columns are read once per point, and what they share is computed once). A group's
+ * region holds at most maxFused operators, as one tree's does.
+ */
+export function evaluateFusedMany(roots: PlanNode[], L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
+  const out: (Float64Array | Uint8Array)[] = [];
+  let group: PlanNode[] = [];
+  let region = new Set<PlanNode>();
+  const flush = () => {
+    if (group.length) out.push(...run(group, region, L, leaf));
+    group = [];
+    region = new Set();
+  };
+  for (const root of roots) {
+    const own = regionOf(root);
+    let size = region.size;
+    for (const n of own) if (!region.has(n)) size++;
+    if (size > maxFused) flush();
+    group.push(root);
+    for (const n of own) region.add(n);
+  }
+  flush();
+  return out;
+}
+
+function run(roots: PlanNode[], region: Set<PlanNode>, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
+  const shape = shapeOf(roots, region);
   const kernel = compile(shape);
   const inputs = shape.leaves.map(leaf);
-  const out = root.kind === 'boolean' ? flagColumn(L) : numberColumn(L);
-  kernel(L.length, inputs, out);
-  return out;
+  const outs = roots.map((root) => (root.kind === 'boolean' ? flagColumn(L) : numberColumn(L)));
+  kernel(L.length, inputs, outs);
+  return outs;
 }
