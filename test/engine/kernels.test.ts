@@ -93,6 +93,29 @@ describe('kernels without jumps on the values', () => {
     );
   });
 
+  it('zscore over w points before now: the mean and sample deviation as meanOf and stdOf make them, the spread floored', () => {
+    fc.assert(
+      fc.property(seriesList, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 }), (series, w, offset) => {
+        const { x, L } = layoutOf(series);
+        const expected = perPoint(series, (xs, i) => {
+          const j = i - offset;
+          if (j - w < 0 || Number.isNaN(xs[j])) return N;
+          const v = xs.slice(j - w, j).filter((y) => !Number.isNaN(y));
+          if (v.length < 2) return N;
+          let sum = 0;
+          for (const y of v) sum += y;
+          const m = sum / v.length;
+          let ss = 0;
+          for (const y of v) ss += (y - m) * (y - m);
+          const abs = v.reduce((a, y) => a + Math.abs(y), 0) / v.length;
+          return (xs[j] - m) / Math.max(Math.sqrt(ss / (v.length - 1)), Math.max(1e-3 * abs, 1e-9));
+        });
+        for (const l of bothWays(L)) expect(Array.from(kernels.zscore([x], { w, offset }, l) as Float64Array)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('lag is the value k points back in the same series', () => {
     fc.assert(
       fc.property(seriesList, fc.integer({ min: 1, max: 45 }), (series, k) => {

@@ -120,13 +120,12 @@ function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: n
 function median4(x: Num, L: Layout, offset: number, out: Num): void {
   const starts = L.seriesStart;
   const buf = new Float64Array(4);
-  // The smaller and larger of two values are read from a little table by a comparison's 0 or 1:
-  // no jump depends on the values (a conditional expression on numbers compiles to one, and on
-  // noisy data it goes the wrong way half the time; Math.min and max branch too). The table picks
-  // the first of two equal values, Math.min a -0 over a 0: with a -0 in the column, Math.min and
-  // max are used.
+  // The smaller and larger of two values are read at an index computed from the comparison's 0
+  // or 1: no jump depends on the values (a conditional expression on numbers compiles to one, and
+  // on noisy data it goes the wrong way half the time; Math.min and max branch too). Of two equal
+  // values this picks the first, where Math.min picks a -0 over a 0: with a -0 in the column,
+  // Math.min and max are used.
   const exact = hasNegativeZero(x);
-  const t = new Float64Array(8);
   for (let s = 0; s + 1 < starts.length; s++) {
     const b = starts[s + 1];
     for (let i = starts[s] + 3 + offset; i < b; i++) {
@@ -140,18 +139,17 @@ function median4(x: Num, L: Layout, offset: number, out: Num): void {
           out[i] = (Math.max(Math.min(v0, v1), Math.min(v2, v3)) + Math.min(Math.max(v0, v1), Math.max(v2, v3))) / 2;
           continue;
         }
-        t[0] = v0;
-        t[1] = v1;
-        t[2] = v2;
-        t[3] = v3;
         const c01 = +(v1 < v0);
         const c23 = +(v3 < v2);
-        const lo01 = (t[4] = t[c01]);
-        const lo23 = (t[5] = t[2 + c23]);
-        const hi01 = (t[6] = t[1 - c01]);
-        const hi23 = (t[7] = t[3 - c23]);
+        // Where the smaller and the larger of each pair are.
+        const lo01 = j - 3 + c01;
+        const hi01 = j - 2 - c01;
+        const lo23 = j - 1 + c23;
+        const hi23 = j - c23;
         // The larger of the two smaller ones and the smaller of the two larger ones.
-        out[i] = (t[4 + +(lo01 < lo23)] + t[6 + +(hi23 < hi01)]) / 2;
+        const lo = lo01 + (lo23 - lo01) * +(x[lo01] < x[lo23]);
+        const hi = hi01 + (hi23 - hi01) * +(x[hi23] < x[hi01]);
+        out[i] = (x[lo] + x[hi]) / 2;
         continue;
       }
       let n = 0;
@@ -353,11 +351,14 @@ function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKi
       }
       let n = 0;
       let abs = 0;
+      // The sum in the order meanOf adds (so the same number), while the values are gathered.
+      let sum = 0;
       for (let t = Math.max(a, j - w); t < j; t++) {
         const v = x[t];
         if (v === v) {
           buf[n++] = v;
           abs += Math.abs(v);
+          sum += v;
         }
       }
       if (n < need) {
@@ -377,8 +378,11 @@ function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKi
         // More than half the window at the median: the mean absolute deviation instead.
         if (spread === 0) spread = 1.2533 * meanOf(buf, n);
       } else {
-        centre = meanOf(buf, n);
-        spread = stdOf(buf, n);
+        // meanOf and stdOf, with the sum already made.
+        centre = sum / n;
+        let ss = 0;
+        for (let t = 0; t < n; t++) ss += (buf[t] - centre) * (buf[t] - centre);
+        spread = Math.sqrt(ss / (n - 1));
       }
       out[i] = (cur - centre) / Math.max(spread, spreadFloor(abs / n));
     }
