@@ -13,7 +13,7 @@ import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { CacheCorrupt } from './cache';
 import { hasLabel, schemaOf, type Frame } from './frame';
-import { labelledPoints, popcount, trueBits } from './points';
+import { knownTrueBits, labelledPoints, popcount, trueBits } from './points';
 import { TRUE, type Bool } from './kernels';
 import { fileObjective, maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
@@ -221,7 +221,12 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
         const share = r.features + r.evaluate > 0 ? r.features / (r.features + r.evaluate) : 0;
         timings.features += wall * share;
         timings.evaluate += wall * (1 - share);
-        live.forEach((d, k) => flags.set(d, checked!.dataset.labels === 'sessions' ? atSessionEnds(r.flags[k], data!.frame) : r.flags[k]));
+        const sessions = checked!.dataset.labels === 'sessions';
+        live.forEach((d, k) => {
+          // The bit sets made block by block are the flags' (scoring reads them).
+          if (!sessions) knownTrueBits(r.flags[k], r.bits[k]);
+          flags.set(d, sessions ? atSessionEnds(r.flags[k], data!.frame) : r.flags[k]);
+        });
       } catch (e) {
         // A part of the cache file that did not check out: the frame says it is damaged, and the
         // analysis runs again from the text (below).

@@ -5,10 +5,11 @@
 // so the flags are the same whichever thread made them. The budget's time and the cancellation
 // are checked before every block this thread takes; past them the workers are ended.
 import { Worker } from 'node:worker_threads';
-import { blockOf, evaluateBlock, type EvalFrame } from './blocks';
+import { blockOf, evaluateBlock, type BlockResult, type EvalFrame } from './blocks';
 import type { Budget } from './budget';
 import { CacheCorrupt, PartBuffers, type ColumnPlace } from './cache';
 import type { PlanNode } from './plan';
+import { orBitsAt } from './points';
 import { ColumnPool } from './pool';
 
 export interface BlockRun {
@@ -28,23 +29,28 @@ export type ToWorker =
   | { roots: PlanNode[]; dictionaries: [string, string[]][] }
   | { id: number; at: number; seriesStart: Int32Array; columns: [string, Float64Array][]; codes: [string, Int32Array][]; parts: [string, ColumnPlace][] };
 /** A block's flags, an error, or a part of the cache file that did not check out. */
-export type FromWorker = { id: number; flags: Uint8Array[]; features: number; evaluate: number } | { id: number; error: string } | { id: number; corrupt: string };
+export type FromWorker = ({ id: number } & BlockResult) | { id: number; error: string } | { id: number; corrupt: string };
 
-/** Flags of every root over the whole frame, block by block (`starts`: series where blocks start, then the series count). */
+/**
+ * Flags of every root over the whole frame, block by block (`starts`: series where blocks start,
+ * then the series count), and the bit sets of their true points.
+ */
 export async function evaluateBlocks(
   frame: EvalFrame,
   roots: PlanNode[],
   starts: number[],
   names: Set<string>,
   run: BlockRun,
-): Promise<{ flags: Uint8Array[]; features: number; evaluate: number }> {
+): Promise<{ flags: Uint8Array[]; bits: Uint32Array[]; features: number; evaluate: number }> {
   const flags = roots.map(() => new Uint8Array(frame.length));
+  const bits = roots.map(() => new Uint32Array((frame.length + 31) >>> 5));
   let features = 0;
   let evaluate = 0;
   const blocks = starts.length - 1;
-  const place = (b: number, r: { flags: Uint8Array[]; features: number; evaluate: number }) => {
+  const place = (b: number, r: BlockResult) => {
     const at = frame.seriesStart[starts[b]];
     r.flags.forEach((f, k) => flags[k].set(f, at));
+    r.bits.forEach((f, k) => orBitsAt(bits[k], f, at));
     features += r.features;
     evaluate += r.evaluate;
   };
@@ -134,7 +140,7 @@ export async function evaluateBlocks(
       settled = undefined;
     }
     if (failed) throw failed;
-    return { flags, features, evaluate };
+    return { flags, bits, features, evaluate };
   } finally {
     done = true;
     for (const w of workers) void w.terminate();

@@ -132,6 +132,8 @@ export function splitMask(frame: Frame, splits: Splits, split: ScoreSplit): Uint
 /** What scoring needs of one split. */
 export interface SplitPoints {
   mask: Uint32Array;
+  /** The split holds every point (split all): the mask is all ones. */
+  whole: boolean;
   points: number;
   /** Series with a point in the split. */
   series: number;
@@ -152,22 +154,42 @@ export function splitPoints(frame: Frame, splits: Splits, split: ScoreSplit): Sp
   if (p) return p;
   const mask = splitMask(frame, splits, split);
   const all = labelledPoints(frame);
-  const labelled = new Int32Array(all.points.length);
-  const isAnomaly = new Uint8Array(all.points.length);
-  let m = 0;
-  let anomalies = 0;
-  for (let k = 0; k < all.points.length; k++) {
-    const i = all.points[k];
-    if (!hasBit(mask, i)) continue;
-    labelled[m] = i;
-    isAnomaly[m++] = all.anomaly[k];
-    anomalies += all.anomaly[k];
-  }
   const starts = frame.seriesStart;
+  // Every point (split all): every labelled point, every series; by series: the split's series.
+  const whole = split === 'all';
+  const of = whole ? undefined : splits.seriesSplit;
+  const want = whole ? -1 : splitIndex[split];
+  let labelled = all.points;
+  let isAnomaly = all.anomaly;
+  let anomalies = 0;
+  let m = labelled.length;
+  if (whole) for (let k = 0; k < m; k++) anomalies += isAnomaly[k];
+  else {
+    labelled = new Int32Array(all.points.length);
+    isAnomaly = new Uint8Array(all.points.length);
+    m = 0;
+    for (let k = 0; k < all.points.length; k++) {
+      const i = all.points[k];
+      if (!hasBit(mask, i)) continue;
+      labelled[m] = i;
+      isAnomaly[m++] = all.anomaly[k];
+      anomalies += all.anomaly[k];
+    }
+    labelled = labelled.slice(0, m);
+    isAnomaly = isAnomaly.slice(0, m);
+  }
   let points = 0;
   let series = 0;
-  for (let w = 0; w < mask.length; w++) if (mask[w]) points += popcount(mask[w]);
-  for (let s = 0; s + 1 < starts.length; s++) if (anyBit(mask, starts[s], starts[s + 1])) series++;
+  if (whole || of) {
+    for (let s = 0; s + 1 < starts.length; s++) {
+      if (starts[s] === starts[s + 1] || (of && of[s] !== want)) continue;
+      series++;
+      points += starts[s + 1] - starts[s];
+    }
+  } else {
+    for (let w = 0; w < mask.length; w++) if (mask[w]) points += popcount(mask[w]);
+    for (let s = 0; s + 1 < starts.length; s++) if (anyBit(mask, starts[s], starts[s + 1])) series++;
+  }
   // Runs: anomalies at consecutive points of one series (both in the split, so both here).
   const runs: number[] = [];
   let start = -1;
@@ -189,7 +211,7 @@ export function splitPoints(frame: Frame, splits: Splits, split: ScoreSplit): Sp
     last = i;
   }
   if (start >= 0) runs.push(start, last + 1);
-  p = { mask, points, series, labelled: labelled.slice(0, m), isAnomaly: isAnomaly.slice(0, m), anomalies, runs: Int32Array.from(runs) };
+  p = { mask, whole, points, series, labelled, isAnomaly, anomalies, runs: Int32Array.from(runs) };
   bySplit.set(split, p);
   return p;
 }
@@ -225,26 +247,50 @@ const bitsOf = new WeakMap<Bool, Uint32Array>();
 
 export function trueBits(flags: Bool): Uint32Array {
   let bits = bitsOf.get(flags);
-  if (!bits) {
-    const n = flags.length;
-    bits = new Uint32Array((n + 31) >>> 5);
-    // Four flags at a time: TRUE is the only value with its low bit set (0, 1, 2), and one
-    // multiplication gathers the four low bits into a nibble, in point order.
-    const whole = flags.byteOffset % 4 === 0 ? n >>> 5 : 0;
-    const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
-    for (let w = 0; w < whole; w++) {
-      let word = 0;
-      for (let q = 0; q < 8; q++) word |= ((Math.imul(quads[w * 8 + q] & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
-      bits[w] = word;
-    }
-    for (let w = whole; w < bits.length; w++) {
-      const base = w << 5;
-      const end = Math.min(32, n - base);
-      let word = 0;
-      for (let b = 0; b < end; b++) if (flags[base + b] === TRUE) word |= 1 << b;
-      bits[w] = word;
-    }
-    bitsOf.set(flags, bits);
+  if (!bits) bitsOf.set(flags, (bits = packTrue(flags)));
+  return bits;
+}
+
+/** Gives a flag column its bit set, made elsewhere (block by block, parallel.ts). */
+export function knownTrueBits(flags: Bool, bits: Uint32Array): void {
+  bitsOf.set(flags, bits);
+}
+
+/** The bit set of the points where the flags are true (1 where flags[i] is TRUE). */
+export function packTrue(flags: Bool): Uint32Array {
+  const n = flags.length;
+  const bits = new Uint32Array((n + 31) >>> 5);
+  // Four flags at a time: TRUE is the only value with its low bit set (0, 1, 2), and one
+  // multiplication gathers the four low bits into a nibble, in point order.
+  const whole = flags.byteOffset % 4 === 0 ? n >>> 5 : 0;
+  const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
+  for (let w = 0; w < whole; w++) {
+    let word = 0;
+    for (let q = 0; q < 8; q++) word |= ((Math.imul(quads[w * 8 + q] & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
+    bits[w] = word;
+  }
+  for (let w = whole; w < bits.length; w++) {
+    const base = w << 5;
+    const end = Math.min(32, n - base);
+    let word = 0;
+    for (let b = 0; b < end; b++) if (flags[base + b] === TRUE) word |= 1 << b;
+    bits[w] = word;
   }
   return bits;
+}
+
+/** Sets in `dst` the bits of `src` moved up by `at` (src's bit 0 is dst's bit `at`): a block's bits into the frame's. */
+export function orBitsAt(dst: Uint32Array, src: Uint32Array, at: number): void {
+  const w0 = at >>> 5;
+  const sh = at & 31;
+  if (!sh) {
+    for (let k = 0; k < src.length && w0 + k < dst.length; k++) dst[w0 + k] |= src[k];
+    return;
+  }
+  for (let k = 0; k < src.length; k++) {
+    const v = src[k];
+    if (!v) continue;
+    if (w0 + k < dst.length) dst[w0 + k] |= v << sh;
+    if (w0 + k + 1 < dst.length) dst[w0 + k + 1] |= v >>> (32 - sh);
+  }
 }
