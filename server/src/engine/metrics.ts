@@ -2,7 +2,7 @@
 // Backend-independent: it reads flag columns, whoever computed them.
 import { buildEventIndex, defaultObjective, eventScoresAllFlagged, eventScoresOfBits, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
 import type { Frame } from './frame';
-import { UNKNOWN, type Bool } from './kernels';
+import { TRUE, UNKNOWN, type Bool } from './kernels';
 import { hasBit, popcount, splitPoints, trueBits, type SplitPoints } from './points';
 import type { SplitName, Splits } from './split';
 
@@ -147,7 +147,9 @@ function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): Split
 // edit elsewhere: its bit set within a split is remembered instead of being rebuilt.
 const bitsCache = new WeakMap<Bool, WeakMap<Uint32Array, Uint32Array>>();
 
-function cachedBits(flags: Bool, mask: Uint32Array): Uint32Array {
+function cachedBits(flags: Bool, mask: Uint32Array, whole = false): Uint32Array {
+  // Every point in the split: the flags' own bit set.
+  if (whole) return trueBits(flags);
   let perMask = bitsCache.get(flags);
   if (!perMask) bitsCache.set(flags, (perMask = new WeakMap()));
   let bits = perMask.get(mask);
@@ -193,8 +195,8 @@ function memo<V>(keys: object[], make: () => V): V {
 }
 
 /** Bit set of points where `flags` is true and no exclude is, within the split. */
-function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array): Uint32Array {
-  const raw = cachedBits(flags, mask);
+function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array, whole: boolean): Uint32Array {
+  const raw = cachedBits(flags, mask, whole);
   if (!excluded) return raw;
   return memo([excluded, raw], () => {
     const out = new Uint32Array(raw.length);
@@ -312,9 +314,9 @@ function fileParts(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], 
   const mask = idx.mask;
   // Rules that were not evaluated (errors, or past the evaluation budget) share one empty set.
   const none = memo([mask, missing], () => new Uint32Array(words));
-  const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, mask) : none));
+  const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, mask, idx.whole) : none));
   const excluded = excludeBits.length ? unionOf(['excluded', mask, ...excludeBits].map(key), excludeBits, words) : undefined;
-  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, mask) : none));
+  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, mask, idx.whole) : none));
   const fileBits = unionOf(['file', mask, ...ruleBits].map(key), ruleBits, words);
   // Each figure of a set of bits depends on the split's events and the objective, besides the bits.
   const objectiveKey = key(`${objective.objective.kind}:${objective.objective.kind === 'f_beta' ? objective.objective.beta : ''}`);
@@ -336,17 +338,39 @@ function fileParts(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], 
 
 /**
  * The file's objective and flag-all's on a split (what the below-baseline warning compares),
- * without scoring the rules one by one; score() reuses what it made.
+ * without scoring the rules one by one; score() reuses what it made. For point F1, counted at the
+ * split's labelled points alone (no bit set, no event).
  */
 export function fileObjective(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): { file: number; all: number; objective: ObjectiveInfo } {
+  const objective = index.objective(opts.objective);
+  if (objective.objective.kind === 'point_f1') {
+    const idx = index.get(split);
+    const lab = idx.labelled;
+    const on = rules.flatMap((r) => (r.flags ? [r.flags] : []));
+    const off = excludes.flatMap((e) => (e.flags ? [e.flags] : []));
+    let tp = 0;
+    let fp = 0;
+    for (let k = 0; k < lab.length; k++) {
+      const i = lab[k];
+      let fired = false;
+      for (let r = 0; r < on.length && !fired; r++) fired = on[r][i] === TRUE;
+      for (let e = 0; e < off.length && fired; e++) fired = off[e][i] !== TRUE;
+      if (fired) idx.isAnomaly[k] ? tp++ : fp++;
+    }
+    const f1 = (tp: number, fp: number, fn: number) => objectiveValue(objective.objective, 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN, noEvents);
+    return { file: f1(tp, fp, idx.anomalies - tp), all: f1(idx.anomalies, lab.length - idx.anomalies, 0), objective };
+  }
   const p = fileParts(index, split, rules, excludes, opts);
   return { file: p.file().objective, all: p.flagAllScores().objective, objective: p.objective };
 }
 
+/** Event figures for an objective that reads none. */
+const noEvents = { eventPrecision: Number.NaN, eventRecall: Number.NaN, eventF1: Number.NaN };
+
 export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): FileScores {
   const p = fileParts(index, split, rules, excludes, opts);
   const { idx, tolerance, objective, ctx, words, mask, none, excludeBits, excluded, ruleBits, scored } = p;
-  const rawBits = rules.filter((r) => r.flags).map((r) => cachedBits(r.flags!, mask));
+  const rawBits = rules.filter((r) => r.flags).map((r) => cachedBits(r.flags!, mask, idx.whole));
   const rawUnion = unionOf(['raw', mask, ...rawBits].map(key), rawBits, words);
   const fileScores = p.file();
 
