@@ -3,7 +3,9 @@
 // dates; a split's weeks are the span of its points' times plus one time step (a weekly series of
 // 53 points covers 53 weeks).
 import type { Frame } from './frame';
-import type { SplitIndex } from './metrics';
+import type { ScoreSplit, SplitIndex } from './metrics';
+import { splitPoints } from './points';
+import { splitIndex, type Splits } from './split';
 import { seriesSummary } from './summary';
 
 const week = 7 * 24 * 3600 * 1000;
@@ -39,6 +41,28 @@ export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
   const out = weeks && weeks > 0 ? weeks : null;
   spans.set(idx, out);
   return out;
+}
+
+/**
+ * Weeks a split covers, from the series alone when it holds whole series (split all, or a split
+ * by series): the same as weeksOf, without the split's points.
+ */
+export function weeksOfSplit(frame: Frame, splits: Splits, split: ScoreSplit): number | null {
+  const of = split === 'all' ? undefined : splits.seriesSplit;
+  if (split !== 'all' && !of) return weeksOf(frame, { split, ...splitPoints(frame, splits, split) });
+  if (frame.timeKind !== 'date') return null;
+  const want = split === 'all' ? -1 : splitIndex[split];
+  const starts = frame.seriesStart;
+  const summary = seriesSummary(frame);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    if (starts[s] === starts[s + 1] || (of && of[s] !== want)) continue;
+    if (summary.first[s] < lo) lo = summary.first[s];
+    if (summary.last[s] > hi) hi = summary.last[s];
+  }
+  const weeks = lo <= hi ? (hi - lo + summary.gap) / week : null;
+  return weeks && weeks > 0 ? weeks : null;
 }
 
 /** Alerts per week, or null when weeks are unknown. */
