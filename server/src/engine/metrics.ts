@@ -315,7 +315,8 @@ function fileParts(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], 
   // Rules that were not evaluated (errors, or past the evaluation budget) share one empty set.
   const none = memo([mask, missing], () => new Uint32Array(words));
   const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, mask, idx.whole) : none));
-  const excluded = excludeBits.length ? unionOf(['excluded', mask, ...excludeBits].map(key), excludeBits, words) : undefined;
+  // One exclude's bits are the union (no copy).
+  const excluded = excludeBits.length > 1 ? unionOf(['excluded', mask, ...excludeBits].map(key), excludeBits, words) : excludeBits[0];
   const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, mask, idx.whole) : none));
   const fileBits = unionOf(['file', mask, ...ruleBits].map(key), ruleBits, words);
   // Each figure of a set of bits depends on the split's events and the objective, besides the bits.
@@ -374,28 +375,31 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   const rawUnion = unionOf(['raw', mask, ...rawBits].map(key), rawBits, words);
   const fileScores = p.file();
 
-  // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
-  const catchers = new Uint32Array(idx.labelled.length);
-  ruleBits.forEach((b, k) => {
-    if (!rules[k].flags) return;
-    for (let j = 0; j < idx.labelled.length; j++) if (idx.isAnomaly[j] && has(b, idx.labelled[j])) catchers[j]++;
-  });
-  // Overlaps are pairwise: skipped for very large files, which would spend minutes on them.
+  // Anomalies one rule alone catches, in one pass over the labelled anomalies.
+  const uniqueTp = new Array<number>(rules.length).fill(0);
+  const lab = idx.labelled;
+  for (let j = 0; j < lab.length; j++) {
+    if (!idx.isAnomaly[j]) continue;
+    let catcher = -1;
+    for (let k = 0; k < rules.length && catcher !== -2; k++) if (rules[k].flags && has(ruleBits[k], lab[j])) catcher = catcher === -1 ? k : -2;
+    if (catcher >= 0) uniqueTp[catcher]++;
+  }
+  // Overlaps are pairwise (each pair once): skipped for very large files, which would spend minutes on them.
   const pairwise = rules.length <= maxPairwiseRules;
+  const shared = pairwise ? rules.map(() => new Array<number>(rules.length).fill(0)) : [];
+  for (let k = 0; k < shared.length; k++) {
+    for (let m = k + 1; m < rules.length; m++) {
+      let c = 0;
+      const [a, b] = [ruleBits[k], ruleBits[m]];
+      for (let w = 0; w < words; w++) if (a[w] & b[w]) c += popcount(a[w] & b[w]);
+      shared[k][m] = shared[m][k] = c;
+    }
+  }
   const ruleScores: RuleScores[] = rules.map((r, k) => {
     const s = r.flags ? scored(ruleBits[k], () => scores(ruleBits[k], r.flags, idx, ctx, excluded)) : scored(none, () => scores(none, undefined, idx, ctx, excluded));
-    let uniqueTp = 0;
-    if (r.flags) for (let j = 0; j < idx.labelled.length; j++) if (catchers[j] === 1 && has(ruleBits[k], idx.labelled[j])) uniqueTp++;
     const overlap: Record<string, number> = {};
-    if (pairwise) {
-      rules.forEach((o, m) => {
-        if (m === k) return;
-        let c = 0;
-        for (let w = 0; w < words; w++) if (ruleBits[k][w] & ruleBits[m][w]) c += popcount(ruleBits[k][w] & ruleBits[m][w]);
-        overlap[o.name] = c;
-      });
-    }
-    return { ...s, name: r.name, uniqueTp, overlap };
+    if (pairwise) rules.forEach((o, m) => m !== k && (overlap[o.name] = shared[k][m]));
+    return { ...s, name: r.name, uniqueTp: uniqueTp[k], overlap };
   });
 
   const excludeScores: ExcludeScores[] = excludes.map((e, k) => {
