@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/engine/analyze';
 import { seriesBlocks } from '../../server/src/engine/blocks';
-import { packTrue, trueBits } from '../../server/src/engine/points';
+import { packTrue, packUnknown, trueBits, unknownBits } from '../../server/src/engine/points';
 import { DatasetStore } from '../../server/src/engine/store';
 
 const dir = mkdtempSync(join(tmpdir(), 'arl-blocks-'));
@@ -50,7 +50,10 @@ async function flags(oneShot: boolean, blockPoints?: number, workers?: number) {
   expect(a.issues.filter((i) => i.severity === 'error')).toEqual([]);
   const all = [...a.ruleFlags, ...a.excludeFlags];
   // The bit sets scoring reads (made block by block) are those of the flags.
-  for (const f of all) expect(Array.from(trueBits(f.flags!))).toEqual(Array.from(packTrue(f.flags!)));
+  for (const f of all) {
+    expect(Array.from(trueBits(f.flags!))).toEqual(Array.from(packTrue(f.flags!)));
+    expect(Array.from(unknownBits(f.flags!))).toEqual(Array.from(packUnknown(f.flags!)));
+  }
   return all.map((f) => Array.from(f.flags!));
 }
 

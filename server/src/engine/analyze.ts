@@ -13,8 +13,8 @@ import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { CacheCorrupt } from './cache';
 import { hasLabel, schemaOf, type Frame } from './frame';
-import { knownTrueBits, labelledPoints, popcount, trueBits } from './points';
-import { TRUE, type Bool } from './kernels';
+import { knownBits, labelledPoints, popcount, trueBits } from './points';
+import type { Bool } from './kernels';
 import { fileObjective, maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import { atSessionEnds } from './sessions';
@@ -224,7 +224,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
         const sessions = checked!.dataset.labels === 'sessions';
         live.forEach((d, k) => {
           // The bit sets made block by block are the flags' (scoring reads them).
-          if (!sessions) knownTrueBits(r.flags[k], r.bits[k]);
+          if (!sessions) knownBits(r.flags[k], r.bits[k], r.unknown[k]);
           flags.set(d, sessions ? atSessionEnds(r.flags[k], data!.frame) : r.flags[k]);
         });
       } catch (e) {
@@ -473,7 +473,7 @@ function firingStats(f: Bool, frame: Frame | undefined): { fires: number; labell
   for (let w = 0; w < bits.length; w++) if (bits[w]) fires += popcount(bits[w]);
   const points = frame && hasLabel(frame) ? labelledPoints(frame).points : new Int32Array(0);
   let labelledFired = 0;
-  for (let k = 0; k < points.length; k++) if (f[points[k]] === TRUE) labelledFired++;
+  for (let k = 0; k < points.length; k++) if (bits[points[k] >>> 5] & (1 << (points[k] & 31))) labelledFired++;
   statsCache.set(f, (s = { fires, labelled: points.length, labelledFired }));
   return s;
 }

@@ -36,5 +36,5 @@ parentPort?.on('message', (m: ToWorker) => {
   } catch (e) {
     reply = e instanceof CacheCorrupt ? { id: m.id, corrupt: reading } : { id: m.id, error: (e as Error).message };
   }
-  parentPort!.postMessage(reply, 'flags' in reply ? [...reply.flags, ...reply.bits].map((f) => f.buffer as ArrayBuffer) : []);
+  parentPort!.postMessage(reply, 'flags' in reply ? [...reply.flags, ...reply.bits, ...reply.unknown].map((f) => f.buffer as ArrayBuffer) : []);
 });

@@ -9,7 +9,7 @@ import { Evaluator, FeatureCache } from './evaluate';
 import type { Frame } from './frame';
 import { evaluateFusedMany, isElementwise } from './fuse';
 import type { PlanNode } from './plan';
-import { packTrue } from './points';
+import { packTrue, packUnknown } from './points';
 import type { ColumnPool } from './pool';
 
 /**
@@ -124,15 +124,20 @@ export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: Column
   const trees = [...new Set(roots)].filter(isElementwise);
   evaluateFusedMany(trees, ev.frame, (leaf) => ev.values(leaf) as Float64Array | Uint8Array | number).forEach((col, k) => ev.cache.set(trees[k].key, col));
   const flags = roots.map((root) => ev.column(root) as Uint8Array);
-  // Where each is true, as bits (scoring reads them): made here, block by block, on every thread.
+  // Where each is true and where unknown, as bits (scoring reads them): made here, block by block, on every thread.
   const bits = flags.map(packTrue);
-  return { flags, bits, features: t2 - t1, evaluate: performance.now() - t2 };
+  const unknown = flags.map(packUnknown);
+  return { flags, bits, unknown, features: t2 - t1, evaluate: performance.now() - t2 };
 }
 
-/** A block's flags and the bit sets of their true points (bit 0: the block's first point), and the time its features and conditions took. */
+/**
+ * A block's flags, the bit sets of their true and their unknown points (bit 0: the block's first
+ * point), and the time its features and conditions took.
+ */
 export interface BlockResult {
   flags: Uint8Array[];
   bits: Uint32Array[];
+  unknown: Uint32Array[];
   features: number;
   evaluate: number;
 }

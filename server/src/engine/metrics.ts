@@ -2,8 +2,8 @@
 // Backend-independent: it reads flag columns, whoever computed them.
 import { buildEventIndex, defaultObjective, eventScoresAllFlagged, eventScoresOfBits, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
 import type { Frame } from './frame';
-import { TRUE, UNKNOWN, type Bool } from './kernels';
-import { hasBit, popcount, splitPoints, trueBits, type SplitPoints } from './points';
+import { UNKNOWN, type Bool } from './kernels';
+import { hasBit, popcount, splitPoints, trueBits, unknownBits, type SplitPoints } from './points';
 import type { SplitName, Splits } from './split';
 
 export type ScoreSplit = SplitName | 'all';
@@ -244,9 +244,9 @@ export function objectiveValue(o: Objective, f1: number, e: Pick<EventScores, 'e
 
 /**
  * `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged.
- * `unknown`: whether each point is unknown, by point (`byLabelled` false) or by labelled point.
+ * `unknown`: where the flags are unknown, as a bit set over points, or by labelled point (`byLabelled`).
  */
-function scores(bits: Uint32Array, unknown: Uint8Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, byLabelled = false, events?: EventScores): Scores {
+function scores(bits: Uint32Array, unknown: Uint32Array | Uint8Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, byLabelled = false, events?: EventScores): Scores {
   let tp = 0;
   let fp = 0;
   let unjudged = 0;
@@ -256,7 +256,7 @@ function scores(bits: Uint32Array, unknown: Uint8Array | undefined, idx: SplitIn
     if (has(bits, i)) {
       if (idx.isAnomaly[k]) tp++;
       else fp++;
-    } else if (unknown && unknown[byLabelled ? k : i] === UNKNOWN && !(excluded && has(excluded, i))) unjudged++;
+    } else if (unknown && (byLabelled ? unknown[k] === UNKNOWN : has(unknown as Uint32Array, i)) && !(excluded && has(excluded, i))) unjudged++;
   }
   const fn = idx.anomalies - tp;
   const tn = lab.length - idx.anomalies - fp;
@@ -328,8 +328,8 @@ function fileParts(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], 
     scored(fileBits, () => {
       const anyUnknown = new Uint8Array(lab.length);
       for (const r of rules) {
-        const f = r.flags;
-        if (f) for (let k = 0; k < lab.length; k++) if (f[lab[k]] === UNKNOWN) anyUnknown[k] = UNKNOWN;
+        const u = r.flags && unknownBits(r.flags);
+        if (u) for (let k = 0; k < lab.length; k++) if (has(u, lab[k])) anyUnknown[k] = UNKNOWN;
       }
       return scores(fileBits, anyUnknown, idx, ctx, excluded, true);
     });
@@ -347,15 +347,15 @@ export function fileObjective(index: ScoringIndex, split: ScoreSplit, rules: Nam
   if (objective.objective.kind === 'point_f1') {
     const idx = index.get(split);
     const lab = idx.labelled;
-    const on = rules.flatMap((r) => (r.flags ? [r.flags] : []));
-    const off = excludes.flatMap((e) => (e.flags ? [e.flags] : []));
+    const on = rules.flatMap((r) => (r.flags ? [trueBits(r.flags)] : []));
+    const off = excludes.flatMap((e) => (e.flags ? [trueBits(e.flags)] : []));
     let tp = 0;
     let fp = 0;
     for (let k = 0; k < lab.length; k++) {
       const i = lab[k];
       let fired = false;
-      for (let r = 0; r < on.length && !fired; r++) fired = on[r][i] === TRUE;
-      for (let e = 0; e < off.length && fired; e++) fired = off[e][i] !== TRUE;
+      for (let r = 0; r < on.length && !fired; r++) fired = has(on[r], i);
+      for (let e = 0; e < off.length && fired; e++) fired = !has(off[e], i);
       if (fired) idx.isAnomaly[k] ? tp++ : fp++;
     }
     const f1 = (tp: number, fp: number, fn: number) => objectiveValue(objective.objective, 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN, noEvents);
@@ -396,7 +396,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     }
   }
   const ruleScores: RuleScores[] = rules.map((r, k) => {
-    const s = r.flags ? scored(ruleBits[k], () => scores(ruleBits[k], r.flags, idx, ctx, excluded)) : scored(none, () => scores(none, undefined, idx, ctx, excluded));
+    const s = r.flags ? scored(ruleBits[k], () => scores(ruleBits[k], unknownBits(r.flags!), idx, ctx, excluded)) : scored(none, () => scores(none, undefined, idx, ctx, excluded));
     const overlap: Record<string, number> = {};
     if (pairwise) rules.forEach((o, m) => m !== k && (overlap[o.name] = shared[k][m]));
     return { ...s, name: r.name, uniqueTp: uniqueTp[k], overlap };

@@ -33,7 +33,7 @@ export type FromWorker = ({ id: number } & BlockResult) | { id: number; error: s
 
 /**
  * Flags of every root over the whole frame, block by block (`starts`: series where blocks start,
- * then the series count), and the bit sets of their true points.
+ * then the series count), and the bit sets of their true and their unknown points.
  */
 export async function evaluateBlocks(
   frame: EvalFrame,
@@ -41,9 +41,10 @@ export async function evaluateBlocks(
   starts: number[],
   names: Set<string>,
   run: BlockRun,
-): Promise<{ flags: Uint8Array[]; bits: Uint32Array[]; features: number; evaluate: number }> {
+): Promise<{ flags: Uint8Array[]; bits: Uint32Array[]; unknown: Uint32Array[]; features: number; evaluate: number }> {
   const flags = roots.map(() => new Uint8Array(frame.length));
   const bits = roots.map(() => new Uint32Array((frame.length + 31) >>> 5));
+  const unknown = roots.map(() => new Uint32Array((frame.length + 31) >>> 5));
   let features = 0;
   let evaluate = 0;
   const blocks = starts.length - 1;
@@ -51,6 +52,7 @@ export async function evaluateBlocks(
     const at = frame.seriesStart[starts[b]];
     r.flags.forEach((f, k) => flags[k].set(f, at));
     r.bits.forEach((f, k) => orBitsAt(bits[k], f, at));
+    r.unknown.forEach((f, k) => orBitsAt(unknown[k], f, at));
     features += r.features;
     evaluate += r.evaluate;
   };
@@ -140,7 +142,7 @@ export async function evaluateBlocks(
       settled = undefined;
     }
     if (failed) throw failed;
-    return { flags, bits, features, evaluate };
+    return { flags, bits, unknown, features, evaluate };
   } finally {
     done = true;
     for (const w of workers) void w.terminate();
