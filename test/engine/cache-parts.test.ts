@@ -4,6 +4,7 @@
 // (labelled points, series summary) equals scoring from the text.
 import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,8 @@ import { score, type NamedFlags } from '../../server/src/engine/metrics';
 import { DatasetStore, scoringOf } from '../../server/src/engine/store';
 import { seriesSummary } from '../../server/src/engine/summary';
 import { tempDir } from '../support/tmp';
+
+const require = createRequire(import.meta.url);
 
 /** Series of 1 to 30 weekly points: a number column with blanks, a category, labels 1, 0 or blank. */
 function csvText(seed: number, series: number): string {
@@ -91,6 +94,47 @@ describe('the frame cache in parts', () => {
     expect(Array.from(readPart(place, c[3], c[4]))).toEqual(Array.from(text.columns.get('x')!.subarray(c[3], c[4])));
     expect(() => readPart(place, c[2], c[2] + 1)).toThrow(CacheCorrupt);
     expect(() => readPart(place, c[1], c[3])).toThrow(CacheCorrupt);
+  });
+
+  it('chunks other than the series blocks the header says, or larger than a block, and the file is not used', async () => {
+    const { file } = await cached(textFrame(csvText(10, 60)), 100);
+    const good = readFileSync(file);
+    const room = good.readUInt32LE(12);
+    const header = JSON.parse(good.toString('utf8', 24, 24 + room));
+    // The header rewritten with chunks of its own, every CRC made again (the header's too): only
+    // the check of the chunks against the series can refuse it.
+    const zlib = require('node:zlib') as { crc32: (d: Uint8Array) => number };
+    const rewrite = (h: Record<string, unknown>, chunkPoints: number, chunks: number[]) => {
+      const b = Buffer.from(good);
+      type Part = { at: number; kind: string; crcs?: number[] };
+      const size: Record<string, number> = { f64: 8, i32: 4, u8: 1 };
+      const perPoint = (p: Part): Part => ({ ...p, crcs: chunks.slice(1).map((end, c) => zlib.crc32(b.subarray(p.at + chunks[c] * size[p.kind], p.at + end * size[p.kind]))) });
+      const parts = h as { time: Part; columns: { values: Part }[]; categories: { codes: Part }[]; lines?: { rowOf?: Part }; splitOf?: Part };
+      const next = {
+        ...h,
+        chunkPoints,
+        chunks,
+        time: perPoint(parts.time),
+        columns: parts.columns.map((c) => ({ ...c, values: perPoint(c.values) })),
+        categories: parts.categories.map((c) => ({ ...c, codes: perPoint(c.codes) })),
+        ...(parts.lines && { lines: { ...parts.lines, ...(parts.lines.rowOf && { rowOf: perPoint(parts.lines.rowOf) }) } }),
+      };
+      const json = Buffer.from(JSON.stringify(next));
+      expect(json.length).toBeLessThanOrEqual(room);
+      b.fill(0x20, 24, 24 + room);
+      json.copy(b, 24);
+      b.writeUInt32LE(zlib.crc32(b.subarray(24, 24 + room)), 16);
+      writeFileSync(file, b);
+    };
+    const opened = async () => openFrame(await open(file, 'r'), 'key', 'data.csv');
+    rewrite(header, header.chunkPoints, header.chunks);
+    expect(await opened()).toBeDefined();
+    // One chunk for the whole column: every block would read all of it.
+    rewrite(header, 1 << 20, [0, header.length]);
+    expect(await opened()).toBeUndefined();
+    // Chunks moved off the series' blocks.
+    rewrite(header, header.chunkPoints, header.chunks.map((c: number, k: number) => (k === 1 ? c + 1 : c)));
+    expect(await opened()).toBeUndefined();
   });
 
   it('a category code outside its dictionary in a part: CacheCorrupt', async () => {

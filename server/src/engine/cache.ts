@@ -58,7 +58,11 @@ interface Header {
   length: number;
   timeKind: TimeKind;
   columnInfo: ColumnInfo[];
-  /** Where the chunks of the per-point parts start, then the length: blocks of whole series. */
+  /**
+   * Where the chunks of the per-point parts start, then the length: the blocks of whole series of
+   * about `chunkPoints` points (seriesBlocks), checked against the series when the file is opened.
+   */
+  chunkPoints: number;
   chunks: number[];
   seriesStart: Blob;
   seriesIds: Strings;
@@ -101,15 +105,15 @@ export function cacheFile(k: CacheKey): { key: string; name: string; prefix: str
 }
 
 /** Point offsets where the chunks of per-point parts start, then the length: the blocks of evaluation. */
-function chunksOf(frame: Frame, points: number): number[] {
-  const blocks = seriesBlocks(frame.seriesStart, points);
-  return blocks.length ? blocks.map((s) => frame.seriesStart[s]) : [0, frame.length];
+function chunksOf(seriesStart: Int32Array, points: number): number[] {
+  const blocks = seriesBlocks(seriesStart, points);
+  return blocks.length ? blocks.map((s) => seriesStart[s]) : [0, seriesStart[seriesStart.length - 1]];
 }
 
 /** The file's bytes, as pieces to write in order; columns are checked in chunks of about `chunkPoints` points (whole series). */
 export function encodeFrame(frame: Frame, key: string, chunkPoints = blockPoints): Uint8Array[] {
   const out: Uint8Array[] = [];
-  const chunks = chunksOf(frame, chunkPoints);
+  const chunks = chunksOf(frame.seriesStart, chunkPoints);
   let at = 0;
   const put = (a: Typed, kind: Kind, perPoint = false): Blob => {
     const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -148,6 +152,7 @@ export function encodeFrame(frame: Frame, key: string, chunkPoints = blockPoints
     length: frame.length,
     timeKind: frame.timeKind,
     columnInfo: frame.columnInfo,
+    chunkPoints,
     chunks,
     seriesStart: put(frame.seriesStart, 'i32'),
     seriesIds: strings(frame.seriesIds, frame.seriesIds.length),
@@ -241,6 +246,8 @@ function validChunks(c: unknown, n: number): c is number[] {
 function validHeader(h: Header, fileSize: number, start: number): boolean {
   const n = h.length;
   if (!Number.isInteger(n) || n < 0 || !['number', 'date', 'row'].includes(h.timeKind) || !validChunks(h.chunks, n)) return false;
+  // No larger chunks than evaluation's blocks: a block never reads much more than itself.
+  if (!Number.isInteger(h.chunkPoints) || h.chunkPoints < 1 || h.chunkPoints > blockPoints) return false;
   const chunks = h.chunks.length - 1;
   // A part of the kind; `count` its values; per point: a value per point, checked by chunks.
   const blob = (b: unknown, kind: Kind, count?: number) => validBlob(b, fileSize, start, chunks, undefined) && (b as Blob).kind === kind && (count === undefined || (b as Blob).n === count);
@@ -411,6 +418,9 @@ export class CachedFrame implements Frame {
     const n = this.length;
     if (starts[0] !== 0 || starts[starts.length - 1] !== n) throw new CacheCorrupt('series starts');
     for (let s = 1; s < starts.length; s++) if (starts[s] < starts[s - 1]) throw new CacheCorrupt('series starts');
+    // The chunks are the series' blocks, as the file says it made them.
+    const chunks = chunksOf(starts, this.h.chunkPoints);
+    if (chunks.length !== this.h.chunks.length || chunks.some((c, k) => c !== this.h.chunks[k])) throw new CacheCorrupt('chunks');
     this.seriesStart = starts;
     this.idBytes = this.stringBytes(this.h.seriesIds);
   }
