@@ -251,12 +251,22 @@ function scores(bits: Uint32Array, unknown: Uint32Array | Uint8Array | undefined
   let fp = 0;
   let unjudged = 0;
   const lab = idx.labelled;
-  for (let k = 0; k < lab.length; k++) {
-    const i = lab[k];
-    if (has(bits, i)) {
-      if (idx.isAnomaly[k]) tp++;
-      else fp++;
-    } else if (unknown && (byLabelled ? unknown[k] === UNKNOWN : has(unknown as Uint32Array, i)) && !(excluded && has(excluded, i))) unjudged++;
+  const anomaly = idx.isAnomaly;
+  // One loop per kind of `unknown`, so each reads one kind of array.
+  if (byLabelled && unknown) {
+    const u = unknown as Uint8Array;
+    for (let k = 0; k < lab.length; k++) {
+      const i = lab[k];
+      if (has(bits, i)) anomaly[k] ? tp++ : fp++;
+      else if (u[k] === UNKNOWN && !(excluded && has(excluded, i))) unjudged++;
+    }
+  } else {
+    const u = unknown as Uint32Array | undefined;
+    for (let k = 0; k < lab.length; k++) {
+      const i = lab[k];
+      if (has(bits, i)) anomaly[k] ? tp++ : fp++;
+      else if (u && has(u, i) && !(excluded && has(excluded, i))) unjudged++;
+    }
   }
   const fn = idx.anomalies - tp;
   const tn = lab.length - idx.anomalies - fp;
