@@ -72,6 +72,18 @@ describe('kernels without jumps on the values', () => {
     );
   });
 
+  it('the median of 4 over zeros of both signs (ties the comparisons cannot order) equals Math.min and Math.max', () => {
+    const zeros = fc.array(fc.array(fc.constantFrom(0, -0, 0, -0, 1, N), { minLength: 0, maxLength: 30 }), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(zeros, fc.integer({ min: 0, max: 2 }), (series, offset) => {
+        const { x, L } = layoutOf(series);
+        const got = Array.from(kernels.median([x], { w: 4, offset }, L) as Float64Array);
+        expect(got).toEqual(perPoint(series, (xs, i) => median4(xs, i, offset)));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('the median of 4 without a -0 in the column, on many values: the same as Math.min and Math.max', () => {
     fc.assert(
       fc.property(fc.array(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((v) => (Object.is(v, -0) ? 0 : v)), { maxLength: 60 }), { minLength: 1, maxLength: 3 }), (series) => {

@@ -120,22 +120,25 @@ function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: n
 function median4(x: Num, L: Layout, offset: number, out: Num): void {
   const starts = L.seriesStart;
   const buf = new Float64Array(4);
-  // The smaller and larger of two values are read at an index computed from the comparison's 0
-  // or 1: no jump depends on the values (a conditional expression on numbers compiles to one, and
-  // on noisy data it goes the wrong way half the time; Math.min and max branch too). Of two equal
-  // values this picks the first, where Math.min picks a -0 over a 0: with a -0 in the column,
-  // Math.min and max are used.
-  const exact = hasNegativeZero(x);
   for (let s = 0; s + 1 < starts.length; s++) {
+    const a = starts[s];
     const b = starts[s + 1];
-    for (let i = starts[s] + 3 + offset; i < b; i++) {
+    // The smaller and larger of two values are read at an index computed from the comparison's 0
+    // or 1: no jump depends on the values (a conditional expression on numbers compiles to one,
+    // and on noisy data it goes the wrong way half the time; Math.min and max branch too). Of two
+    // equal values this picks the first, where Math.min picks a -0 over a 0: a window holding a -0
+    // (until `zeroUntil`) takes Math.min and max.
+    let zeroUntil = -1;
+    for (let j = a; j < a + 3 && j < b; j++) if (Object.is(x[j], -0)) zeroUntil = j + 3;
+    for (let i = a + 3 + offset; i < b; i++) {
       const j = i - offset;
       const v0 = x[j - 3];
       const v1 = x[j - 2];
       const v2 = x[j - 1];
       const v3 = x[j];
+      if (Object.is(v3, -0)) zeroUntil = j + 3;
       if (v0 === v0 && v1 === v1 && v2 === v2 && v3 === v3) {
-        if (exact) {
+        if (j <= zeroUntil) {
           out[i] = (Math.max(Math.min(v0, v1), Math.min(v2, v3)) + Math.min(Math.max(v0, v1), Math.max(v2, v3))) / 2;
           continue;
         }
@@ -157,16 +160,6 @@ function median4(x: Num, L: Layout, offset: number, out: Num): void {
       out[i] = n === 0 ? Number.NaN : n === 1 ? buf[0] : n === 2 ? (buf[0] + buf[1]) / 2 : Math.max(Math.min(buf[0], buf[1]), Math.min(Math.max(buf[0], buf[1]), buf[2]));
     }
   }
-}
-
-/** Which 32-bit half of a number holds its sign, on this machine. */
-const signWord = new Int32Array(new Float64Array([-0]).buffer)[0] === 0 ? 1 : 0;
-
-/** Whether a column holds a -0 (its bits: the sign bit alone), read as 32-bit words. */
-export function hasNegativeZero(x: Num): boolean {
-  const w = new Int32Array(x.buffer, x.byteOffset, x.length * 2);
-  for (let i = signWord; i < w.length; i += 2) if (w[i] === -0x80000000 && w[i ^ 1] === 0) return true;
-  return false;
 }
 
 export function sumOf(buf: Float64Array, n: number): number {
