@@ -9,7 +9,7 @@ import { Evaluator, FeatureCache } from './evaluate';
 import type { Frame } from './frame';
 import { evaluateFusedMany, isElementwise } from './fuse';
 import type { PlanNode } from './plan';
-import { packTrue, packUnknown } from './points';
+import { packFlags } from './points';
 import type { ColumnPool } from './pool';
 
 /**
@@ -125,8 +125,9 @@ export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: Column
   evaluateFusedMany(trees, ev.frame, (leaf) => ev.values(leaf) as Float64Array | Uint8Array | number).forEach((col, k) => ev.cache.set(trees[k].key, col));
   const flags = roots.map((root) => ev.column(root) as Uint8Array);
   // Where each is true and where unknown, as bits (scoring reads them): made here, block by block, on every thread.
-  const bits = flags.map(packTrue);
-  const unknown = flags.map(packUnknown);
+  const packed = flags.map(packFlags);
+  const bits = packed.map((p) => p[0]);
+  const unknown = packed.map((p) => p[1]);
   return { flags, bits, unknown, features: t2 - t1, evaluate: performance.now() - t2 };
 }
 

@@ -246,9 +246,7 @@ export function segmentsOf(frame: Frame, splits: Splits, split: ScoreSplit, mask
 const bitsOf = new WeakMap<Bool, Uint32Array>();
 
 export function trueBits(flags: Bool): Uint32Array {
-  let bits = bitsOf.get(flags);
-  if (!bits) bitsOf.set(flags, (bits = packTrue(flags)));
-  return bits;
+  return bitsOf.get(flags) ?? packed(flags)[0];
 }
 
 // The points where a flag column is unknown, as a bit set: scoring reads it at labelled points, a
@@ -256,9 +254,14 @@ export function trueBits(flags: Bool): Uint32Array {
 const unknownOf = new WeakMap<Bool, Uint32Array>();
 
 export function unknownBits(flags: Bool): Uint32Array {
-  let bits = unknownOf.get(flags);
-  if (!bits) unknownOf.set(flags, (bits = packUnknown(flags)));
-  return bits;
+  return unknownOf.get(flags) ?? packed(flags)[1];
+}
+
+/** Both bit sets of a flag column, made in one pass and kept. */
+function packed(flags: Bool): [Uint32Array, Uint32Array] {
+  const both = packFlags(flags);
+  knownBits(flags, both[0], both[1]);
+  return both;
 }
 
 /** Gives a flag column its bit sets, made elsewhere (block by block, parallel.ts). */
@@ -269,35 +272,47 @@ export function knownBits(flags: Bool, trueSet: Uint32Array, unknownSet: Uint32A
 
 /** The bit set of the points where the flags are true (1 where flags[i] is TRUE). */
 export function packTrue(flags: Bool): Uint32Array {
-  return pack(flags, 0);
+  return packFlags(flags)[0];
 }
 
 /** The bit set of the points where the flags are unknown (1 where flags[i] is UNKNOWN). */
 export function packUnknown(flags: Bool): Uint32Array {
-  return pack(flags, 1);
+  return packFlags(flags)[1];
 }
 
-/** Bit `shift` of each flag (0 false, 1 true, 2 unknown: bit 0 is true, bit 1 unknown), as a bit set. */
-function pack(flags: Bool, shift: number): Uint32Array {
+/** The bit sets of the points where the flags are true and where unknown, in one pass. */
+export function packFlags(flags: Bool): [Uint32Array, Uint32Array] {
   const n = flags.length;
-  const bits = new Uint32Array((n + 31) >>> 5);
-  // Four flags at a time: one multiplication gathers the four bits into a nibble, in point order.
+  const yes = new Uint32Array((n + 31) >>> 5);
+  const unknown = new Uint32Array(yes.length);
+  // Four flags at a time: TRUE (1) has bit 0 set, UNKNOWN (2) bit 1, and one multiplication
+  // gathers the four bits into a nibble, in point order.
   const whole = flags.byteOffset % 4 === 0 ? n >>> 5 : 0;
   const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
   for (let w = 0; w < whole; w++) {
-    let word = 0;
-    for (let q = 0; q < 8; q++) word |= ((Math.imul((quads[w * 8 + q] >>> shift) & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
-    bits[w] = word;
+    let t = 0;
+    let u = 0;
+    for (let q = 0; q < 8; q++) {
+      const quad = quads[w * 8 + q];
+      t |= ((Math.imul(quad & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
+      u |= ((Math.imul((quad >>> 1) & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
+    }
+    yes[w] = t;
+    unknown[w] = u;
   }
-  const value = shift ? UNKNOWN : TRUE;
-  for (let w = whole; w < bits.length; w++) {
+  for (let w = whole; w < yes.length; w++) {
     const base = w << 5;
     const end = Math.min(32, n - base);
-    let word = 0;
-    for (let b = 0; b < end; b++) if (flags[base + b] === value) word |= 1 << b;
-    bits[w] = word;
+    let t = 0;
+    let u = 0;
+    for (let b = 0; b < end; b++) {
+      if (flags[base + b] === TRUE) t |= 1 << b;
+      else if (flags[base + b] === UNKNOWN) u |= 1 << b;
+    }
+    yes[w] = t;
+    unknown[w] = u;
   }
-  return bits;
+  return [yes, unknown];
 }
 
 /** Sets in `dst` the bits of `src` moved up by `at` (src's bit 0 is dst's bit `at`): a block's bits into the frame's. */
