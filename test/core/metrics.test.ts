@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newFrameId, type Frame } from '../../server/src/engine/frame';
-import { score, ScoringIndex, type FileScores, type NamedFlags, type ScoreSplit } from '../../server/src/engine/metrics';
+import { fileObjective, score, ScoringIndex, type FileScores, type NamedFlags, type ScoreSplit } from '../../server/src/engine/metrics';
 import { assignSplits, fnv1a, minSeriesForHashSplit, splitIndex, type Splits } from '../../server/src/engine/split';
 import { labelsFormRuns, referenceEvents, type RefEvents } from './event-reference';
 import { frameOf } from './helpers';
@@ -202,6 +202,21 @@ describe('metrics equal a naive reference', () => {
         const excludes = named(sc.excludes, 'e');
         for (const split of ['all', 'train', 'validation', 'test'] as ScoreSplit[]) {
           expect(score(index, split, rules, excludes)).toEqual(reference(frame, of, split, rules, excludes));
+        }
+        // Whole series per split, given per series (as the hash split gives it: no point walked),
+        // and the file's objective alone (the below-baseline warning), for both objectives.
+        const seriesSplit = Uint8Array.from(sc.lengths, (_, k) => sc.of[frame.seriesStart[k]] ?? 0);
+        const bySeries = new Uint8Array(frame.length);
+        seriesSplit.forEach((v, k) => bySeries.fill(v, frame.seriesStart[k], frame.seriesStart[k + 1]));
+        const perSeries = new ScoringIndex(frame, { of: bySeries, seriesSplit, shares: [0.6, 0.2, 0.2], by: 'series' });
+        for (const split of ['all', 'train', 'validation', 'test'] as ScoreSplit[]) {
+          const ref = reference(frame, bySeries, split, rules, excludes);
+          expect(score(perSeries, split, rules, excludes)).toEqual(ref);
+          for (const objective of [{ kind: 'point_f1' as const }, { kind: 'event_f1' as const }]) {
+            const full = score(new ScoringIndex(frame, { of: bySeries, seriesSplit, shares: [0.6, 0.2, 0.2], by: 'series' }), split, rules, excludes, { objective });
+            const alone = fileObjective(new ScoringIndex(frame, { of: bySeries, seriesSplit, shares: [0.6, 0.2, 0.2], by: 'series' }), split, rules, excludes, { objective });
+            expect([alone.file, alone.all]).toEqual([full.file.objective, full.baselines.all.objective]);
+          }
         }
       }),
       { numRuns: 400 },

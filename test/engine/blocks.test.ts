@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/engine/analyze';
 import { seriesBlocks } from '../../server/src/engine/blocks';
+import { packTrue, packUnknown, trueBits, unknownBits } from '../../server/src/engine/points';
 import { DatasetStore } from '../../server/src/engine/store';
 
 const dir = mkdtempSync(join(tmpdir(), 'arl-blocks-'));
@@ -47,7 +48,13 @@ const script = fileURLToPath(new URL('../../dist/evalworker.cjs', import.meta.ur
 async function flags(oneShot: boolean, blockPoints?: number, workers?: number) {
   const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot, blockPoints, workers: workers ? { script, count: workers } : undefined });
   expect(a.issues.filter((i) => i.severity === 'error')).toEqual([]);
-  return [...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!));
+  const all = [...a.ruleFlags, ...a.excludeFlags];
+  // The bit sets scoring reads (made block by block) are those of the flags.
+  for (const f of all) {
+    expect(Array.from(trueBits(f.flags!))).toEqual(Array.from(packTrue(f.flags!)));
+    expect(Array.from(unknownBits(f.flags!))).toEqual(Array.from(packUnknown(f.flags!)));
+  }
+  return all.map((f) => Array.from(f.flags!));
 }
 
 describe('evaluation by blocks of series', () => {

@@ -41,6 +41,11 @@ async function load(path: string, dir: string, extra: SessionOptions = {}) {
   return r.session;
 }
 
+// The parts of a cache file's header the tests damage.
+type Part = { at: number };
+type Header = { time: Part; labels: { points: Part; anomaly: Part }; summary: { step: Part; hash: Part }; columns: { name: string; values: Part }[] };
+const headerOf = (b: Buffer): Header => JSON.parse(b.toString('utf8', 24, 24 + b.readUInt32LE(12)));
+
 const cacheFiles = (dir: string) => (existsSync(join(dir, '.arl', 'cache')) ? readdirSync(join(dir, '.arl', 'cache')).filter((f) => f.endsWith('.arlc')) : []);
 
 describe('the frame cache', () => {
@@ -64,8 +69,7 @@ describe('the frame cache', () => {
     await load(path, dir);
     const file = join(dir, '.arl', 'cache', cacheFiles(dir)[0]);
     const good = readFileSync(file);
-    const header = JSON.parse(good.toString('utf8', 24, 24 + good.readUInt32LE(12)));
-    const x = header.columns.find((c: { name: string }) => c.name === 'x').values;
+    const x = headerOf(good).columns.find((c) => c.name === 'x')!.values;
     const damages: [string, (b: Buffer) => void][] = [
       ['a column read first', (b) => (b[x.at + 3] ^= 0xff)],
       ['the header', (b) => (b[40] = b[40] === 0x7b ? 0x5b : 0x7b)],
@@ -109,24 +113,29 @@ describe('the frame cache', () => {
     expect(Array.from(again.frame.columns.get('units')!).some((v) => !Number.isNaN(v))).toBe(true);
   });
 
-  it('a damaged label or time column, read after the features: the analysis runs again from the text, with the same figures', async () => {
+  it('a damaged label, time or series summary, read after the features: the analysis runs again from the text, with the same figures', async () => {
     const { dir, path } = dataset();
     const rules = `dataset "data.csv" {\n    series = s\n    time = t\n    label = y\n    reason = why\n    split = column part\n    duplicates = mean\n}\nrule r when x > 1 and units >= 3\n`;
     const arl = join(dir, 'r.arl');
     const expected = (await analyze(rules, arl, { store: new DatasetStore() })).scores('all');
-    for (const column of ['label', 'time'] as const) {
-      await load(path, dir);
-      const file = join(dir, '.arl', 'cache', cacheFiles(dir)[0]);
-      const b = readFileSync(file);
-      const header = JSON.parse(b.toString('utf8', 24, 24 + b.readUInt32LE(12)));
-      b[header[column].at + 1] ^= 0xff;
-      writeFileSync(file, b);
+    const parts: [string, (h: Header) => { at: number }][] = [
+      ['labelled points', (h) => h.labels.points],
+      ['anomalies', (h) => h.labels.anomaly],
+      ['time', (h) => h.time],
+      ['median steps', (h) => h.summary.step],
+      ['series hashes', (h) => h.summary.hash],
+    ];
+    for (const [what, part] of parts) {
       for (const oneShot of [false, true]) {
+        await load(path, dir);
+        const file = join(dir, '.arl', 'cache', cacheFiles(dir)[0]);
+        const b = readFileSync(file);
+        b[part(headerOf(b)).at + 1] ^= 0xff;
         writeFileSync(file, b);
         const a = await analyze(rules, arl, { store: new DatasetStore(), cacheRoot: dir, oneShot });
-        expect(a.data?.cache, column).toBe('written');
-        expect(a.scores('all'), column).toEqual(expected);
-        expect(Array.from(a.data!.frame.time).some((t) => Number.isNaN(t)), column).toBe(false);
+        expect(a.data?.cache, what).toBe('written');
+        expect(a.scores('all'), what).toEqual(expected);
+        expect(Array.from(a.data!.frame.time).some((t) => Number.isNaN(t)), what).toBe(false);
       }
     }
   });

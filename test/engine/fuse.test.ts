@@ -1,10 +1,11 @@
 // Fused element-wise loops compute exactly what operator-by-operator evaluation computes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Evaluator, FeatureCache } from '../../server/src/engine/evaluate';
 import { check } from '../../grammar/src/check';
 import { parse } from '../../grammar/src/parse';
+import { Evaluator, FeatureCache } from '../../server/src/engine/evaluate';
 import { schemaOf } from '../../server/src/engine/frame';
+import { evaluateFusedMany } from '../../server/src/engine/fuse';
 import { compile } from '../../server/src/engine/plan';
 import { trueBits } from '../../server/src/engine/points';
 import { cond, evalExpr, frameOf } from '../core/helpers';
@@ -78,6 +79,23 @@ describe('fused evaluation', () => {
           slow.noFusion = true;
           expect(Array.from(evalExpr(frame, expr, kept))).toEqual(Array.from(evalExpr(frame, expr, slow)));
         }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('several trees in one loop (the declarations of a block) give the values of each tree alone, shared parts and groups past the operator limit included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 12 }), fc.array(fc.oneof(numExpr(3), boolExpr(3)), { minLength: 1, maxLength: 40 }), (s1, exprs) => {
+        const frame = frameOf({ x: { a: s1.map((p) => p[0]), b: s1.map((p) => p[1]) } });
+        // Each expression a let; some repeated, so trees share nodes.
+        const text = exprs.map((e, k) => `let v${k} = ${k % 5 === 4 ? exprs[k - 1] : e}\n`).join('');
+        const program = compile(check(parse(text), schemaOf(frame)));
+        const roots = exprs.map((_, k) => program.lets.get(`v${k}`)!).filter((n) => ['neg', 'not', 'arith', 'cmp', 'logic'].includes(n.op));
+        const alone = new Evaluator(frame, new FeatureCache());
+        const together = new Evaluator(frame, new FeatureCache());
+        const got = evaluateFusedMany(roots, frame, (leaf) => together.values(leaf) as Float64Array | Uint8Array | number);
+        roots.forEach((root, k) => expect(Array.from(got[k])).toEqual(Array.from(alone.column(root))));
       }),
       { numRuns: 200 },
     );

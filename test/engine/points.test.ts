@@ -2,7 +2,7 @@
 // column's length and its place in its buffer.
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { trueBits } from '../../server/src/engine/points';
+import { orBitsAt, packTrue, packUnknown, trueBits } from '../../server/src/engine/points';
 
 it('sets the bits of true points only, for any length and offset', () => {
   fc.assert(
@@ -16,6 +16,35 @@ it('sets the bits of true points only, for any length and offset', () => {
       const got: number[] = [];
       for (let i = 0; i < bits.length * 32; i++) if (bits[i >>> 5] & (1 << (i & 31))) got.push(i);
       expect(got).toEqual(set);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+it('bit sets made block by block and moved into place are those of the whole column', () => {
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(0, 1, 2), { maxLength: 400 }), fc.array(fc.nat(70), { maxLength: 12 }), (values, cuts) => {
+      const flags = Uint8Array.from(values);
+      // Blocks of any length (0 included), in any order.
+      const ends = [...new Set([0, ...cuts.map((c) => Math.min(c * 5, values.length)), values.length])].sort((a, b) => a - b);
+      const bits = new Uint32Array(Math.ceil(values.length / 32));
+      const blocks = ends.slice(1).map((end, k) => [ends[k], end] as const).reverse();
+      for (const [a, b] of blocks) orBitsAt(bits, packTrue(flags.subarray(a, b)), a);
+      expect(Array.from(bits)).toEqual(Array.from(packTrue(flags)));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+it('sets the bits of unknown points only, for any length and offset', () => {
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(0, 1, 2), { maxLength: 300 }), fc.nat(7), (values, offset) => {
+      const buf = new Uint8Array(values.length + offset);
+      buf.set(values, offset);
+      const bits = packUnknown(buf.subarray(offset));
+      const got: number[] = [];
+      for (let i = 0; i < bits.length * 32; i++) if (bits[i >>> 5] & (1 << (i & 31))) got.push(i);
+      expect(got).toEqual(values.flatMap((v, i) => (v === 2 ? [i] : [])));
     }),
     { numRuns: 500 },
   );

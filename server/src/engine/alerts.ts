@@ -3,26 +3,13 @@
 // dates; a split's weeks are the span of its points' times plus one time step (a weekly series of
 // 53 points covers 53 weeks).
 import type { Frame } from './frame';
-import type { SplitIndex } from './metrics';
+import type { ScoreSplit, SplitIndex } from './metrics';
+import { splitPoints } from './points';
+import { splitIndex, type Splits } from './split';
+import { seriesSummary } from './summary';
 
 const week = 7 * 24 * 3600 * 1000;
 const spans = new WeakMap<SplitIndex, number | null>();
-const steps = new WeakMap<Frame, number>();
-
-/** The usual gap between consecutive points of a series (the median of up to 1,000 series' first gaps). */
-function timeStep(frame: Frame): number {
-  let step = steps.get(frame);
-  if (step !== undefined) return step;
-  const gaps: number[] = [];
-  for (let s = 0; s < frame.seriesIds.length && gaps.length < 1000; s++) {
-    const a = frame.seriesStart[s];
-    if (frame.seriesStart[s + 1] - a >= 2) gaps.push(frame.time[a + 1] - frame.time[a]);
-  }
-  gaps.sort((x, y) => x - y);
-  step = gaps.length ? gaps[gaps.length >> 1] : 0;
-  steps.set(frame, step);
-  return step;
-}
 
 /** Weeks the split covers; null when times are not dates (or the split is empty). */
 export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
@@ -32,25 +19,50 @@ export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
   let lo = Infinity;
   let hi = -Infinity;
   const mask = idx.mask;
-  const time = frame.time;
   const starts = frame.seriesStart;
+  const summary = seriesSummary(frame);
+  const has = (i: number) => (mask[i >>> 5] & (1 << (i & 31))) !== 0;
   // Times are sorted within a series: its first and last points in the split are its earliest
-  // and latest there.
+  // and latest there. A series whole in the split (a split by series) gives them from the summary.
   for (let s = 0; s + 1 < starts.length; s++) {
     const a = starts[s];
     const b = starts[s + 1];
     let first = a;
-    while (first < b && !(mask[first >>> 5] & (1 << (first & 31)))) first++;
+    while (first < b && !has(first)) first++;
     if (first === b) continue;
     let last = b - 1;
-    while (!(mask[last >>> 5] & (1 << (last & 31)))) last--;
-    if (time[first] < lo) lo = time[first];
-    if (time[last] > hi) hi = time[last];
+    while (!has(last)) last--;
+    const t0 = first === a ? summary.first[s] : frame.time[first];
+    const t1 = last === b - 1 ? summary.last[s] : frame.time[last];
+    if (t0 < lo) lo = t0;
+    if (t1 > hi) hi = t1;
   }
-  const weeks = lo <= hi ? (hi - lo + timeStep(frame)) / week : null;
+  const weeks = lo <= hi ? (hi - lo + summary.gap) / week : null;
   const out = weeks && weeks > 0 ? weeks : null;
   spans.set(idx, out);
   return out;
+}
+
+/**
+ * Weeks a split covers, from the series alone when it holds whole series (split all, or a split
+ * by series): the same as weeksOf, without the split's points.
+ */
+export function weeksOfSplit(frame: Frame, splits: Splits, split: ScoreSplit): number | null {
+  const of = split === 'all' ? undefined : splits.seriesSplit;
+  if (split !== 'all' && !of) return weeksOf(frame, { split, ...splitPoints(frame, splits, split) });
+  if (frame.timeKind !== 'date') return null;
+  const want = split === 'all' ? -1 : splitIndex[split];
+  const starts = frame.seriesStart;
+  const summary = seriesSummary(frame);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    if (starts[s] === starts[s + 1] || (of && of[s] !== want)) continue;
+    if (summary.first[s] < lo) lo = summary.first[s];
+    if (summary.last[s] > hi) hi = summary.last[s];
+  }
+  const weeks = lo <= hi ? (hi - lo + summary.gap) / week : null;
+  return weeks && weeks > 0 ? weeks : null;
 }
 
 /** Alerts per week, or null when weeks are unknown. */

@@ -11,10 +11,11 @@ import { blockPoints, columnsRead, featuresOf, seriesBlocks, withinBudget } from
 import { evaluateBlocks } from './parallel';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
-import { schemaOf, type Frame } from './frame';
-import { labelledBits, labelledPoints, popcount, trueBits } from './points';
+import { CacheCorrupt } from './cache';
+import { hasLabel, schemaOf, type Frame } from './frame';
+import { knownBits, labelledBits, labelledPoints, popcount, trueBits } from './points';
 import type { Bool } from './kernels';
-import { maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
+import { fileObjective, maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import { atSessionEnds } from './sessions';
 import type { DataSession, DatasetStore } from './store';
@@ -87,8 +88,13 @@ export interface AnalyzeOptions {
   workers?: { script: string; count: number };
   /** Points per block of a one-shot run (blocks.ts; tests use small blocks). */
   blockPoints?: number;
-  /** Set on the second try after a damaged cache file (internal). */
-  retried?: boolean;
+  /**
+   * The caller reads the scores and flags only (`arl eval`), not the frame's labels or times point
+   * by point: a frame from the cache then reads only what scoring needs, not those columns.
+   */
+  scoresOnly?: boolean;
+  /** Set on the second try after a damaged cache file: what did not check out (internal). */
+  retried?: string;
 }
 
 const besideRuleFile = (path: string | undefined): ReadAccess => ({
@@ -115,6 +121,8 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   const own: Issue[] = [];
   const rawPath = opts.dataPath ?? spec.path;
   const at = spec.pathSpan ?? parsed.file.dataset?.keyword ?? { start: 0, end: 0 };
+  // What of the frame cache did not check out (the data was then read again from the file).
+  let damage = opts.retried;
   if (rawPath) datasetPath = isAbsolute(rawPath) || !path ? resolve(rawPath) : resolve(dirname(path), rawPath);
   if (datasetPath && opts.noData) {
     const message = 'Restricted mode: the data is not read in an untrusted workspace, so there are no metrics. Trust the workspace to see them.';
@@ -137,7 +145,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     // the cache should hold in memory (names that are not columns are ignored).
     const want = namesMentioned(parsed);
     const get = () =>
-      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar, parallel: opts.csvWorker ? { script: opts.csvWorker } : undefined });
+      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar, deferColumns: opts.oneShot, parallel: opts.csvWorker ? { script: opts.csvWorker } : undefined });
     let r = await get();
     opts.checkCancelled?.();
     if (r.ok) {
@@ -145,8 +153,11 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       await breathe();
       // A cached frame reads its columns when first used: those the rules read are read now, and
       // a cache file that does not check out is dropped for the text (the same columns: the check
-      // stands).
-      if (!r.session.prefetch(checked.columnsUsed)) {
+      // stands). Not for a run that will go by blocks: each block reads and checks its own part
+      // (blocks.ts), and a part that does not check out runs the analysis again from the text.
+      const byBlocks = opts.oneShot && r.session.frame.length > 2 * (opts.blockPoints ?? blockPoints);
+      if (!r.session.prefetch(byBlocks ? [] : checked.columnsUsed)) {
+        damage = r.session.damage?.() ?? 'a column';
         r = await get();
         opts.checkCancelled?.();
       }
@@ -174,6 +185,9 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
   const pathIssue = own.some((i) => i.code === 'dataset-outside' || i.code === 'restricted');
   const issues = [...own, ...(pathIssue ? [] : datasetIssues(checked, parsed, dataError, opts.dataPath !== undefined))];
   if (data?.labels) for (const m of sidecarProblems(data.labels)) issues.push(issue('label-file', 'warning', m, at));
+  if (damage && data) {
+    issues.push(issue('cache-damaged', 'warning', `The frame cache of this dataset did not check out (${damage}): its file in .arl/cache was removed and the dataset read again.`, at));
+  }
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data && !opts.compileOnly) {
@@ -209,11 +223,19 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
         const share = r.features + r.evaluate > 0 ? r.features / (r.features + r.evaluate) : 0;
         timings.features += wall * share;
         timings.evaluate += wall * (1 - share);
-        live.forEach((d, k) => flags.set(d, checked!.dataset.labels === 'sessions' ? atSessionEnds(r.flags[k], data!.frame) : r.flags[k]));
+        const sessions = checked!.dataset.labels === 'sessions';
+        live.forEach((d, k) => {
+          // The bit sets made block by block are the flags' (scoring reads them).
+          if (!sessions) knownBits(r.flags[k], r.bits[k], r.unknown[k]);
+          flags.set(d, sessions ? atSessionEnds(r.flags[k], data!.frame) : r.flags[k]);
+        });
       } catch (e) {
-        if (!(e instanceof BudgetExceeded)) throw e;
+        // A part of the cache file that did not check out: the frame says it is damaged, and the
+        // analysis runs again from the text (below).
+        if (e instanceof CacheCorrupt && data.damaged()) flags.clear();
+        else if (!(e instanceof BudgetExceeded)) throw e;
         // Out of time part way through every declaration: none has flags.
-        issues.push(budgetIssue(live[0], e, live.length - 1));
+        else issues.push(budgetIssue(live[0], e, live.length - 1));
       }
     }
     for (let k = 0; k < decls.length && !blockwise; k++) {
@@ -242,11 +264,11 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     opts.checkCancelled?.();
     // Scoring needs the flags only: a one-shot run frees the features before it reads the labels.
     if (opts.oneShot) ev.cache.clear();
-    // A cached frame reads the label and times when first used: read now, so a damaged column is
-    // found before anything is scored or written, and the analysis runs once more from the text.
-    void data.frame.label;
-    void data.frame.time;
-    if (data.damaged() && !opts.retried) return analyze(text, path, { ...opts, retried: true });
+    // A cached frame reads what scoring reads (and the label and times, unless only scores are
+    // read) when first used: read now, so a damaged part is found before anything is scored or
+    // written, and the analysis runs once more from the text.
+    data.prefetchScoring?.(!opts.scoresOnly);
+    if (data.damaged() && !opts.retried) return analyze(text, path, { ...opts, retried: data.damage?.() ?? 'a column' });
     const t3 = performance.now();
     const named = (d: CompiledDecl): NamedFlags => ({ name: d.name, flags: flags.get(d) });
     ruleFlags = program.rules.map(named);
@@ -283,7 +305,11 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       return s;
     },
   };
-  if (data?.frame.label && !opts.unlabelled && ruleFlags.some((r) => r.flags)) issues.push(...baselineIssues(parsed, analysis.scores('train')!));
+  if (data && hasLabel(data.frame) && !opts.unlabelled && ruleFlags.some((r) => r.flags)) {
+    const t = performance.now();
+    issues.push(...baselineIssues(parsed, fileObjective(data.scoring(shares), 'train', ruleFlags, excludeFlags, scoreOptions)));
+    timings.evaluate += performance.now() - t;
+  }
   return analysis;
 }
 
@@ -296,10 +322,10 @@ function namesMentioned(parsed: ParseResult): Set<string> {
 }
 
 /** A warning when the file, on train, does no better than flagging every point (or nothing). */
-function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
-  const all = s.baselines.all.objective;
+function baselineIssues(parsed: ParseResult, s: ReturnType<typeof fileObjective>): Issue[] {
+  const all = s.all;
   if (!(all > 0)) return [];
-  if (s.file.objective > all) return [];
+  if (s.file > all) return [];
   const ds = parsed.file.dataset;
   const at = ds ? { start: ds.start, end: ds.path?.end ?? ds.keyword.end } : (parsed.file.rules[0]?.keyword ?? { start: 0, end: 0 });
   const o = s.objective.label;
@@ -308,9 +334,9 @@ function baselineIssues(parsed: ParseResult, s: FileScores): Issue[] {
     issue(
       'below-baseline',
       'warning',
-      `On train the rules' ${o} is ${v(s.file.objective)}, no better than flagging every point (${v(all)}). Tighten the rules that fire most, or check the objective (${o}: ${s.objective.why}).`,
+      `On train the rules' ${o} is ${v(s.file)}, no better than flagging every point (${v(all)}). Tighten the rules that fire most, or check the objective (${o}: ${s.objective.why}).`,
       at,
-      { objective: s.objective.label, file: s.file.objective, flagAll: all },
+      { objective: s.objective.label, file: s.file, flagAll: all },
     ),
   ];
 }
@@ -445,9 +471,9 @@ function firingStats(f: Bool, frame: Frame | undefined): { fires: number; labell
   let s = statsCache.get(f);
   if (s) return s;
   const bits = trueBits(f);
-  const labelled = frame?.label ? labelledPoints(frame) : undefined;
-  const at = frame?.label ? labelledBits(frame) : undefined;
   let fires = 0;
+  const labelled = frame && hasLabel(frame) ? labelledPoints(frame) : undefined;
+  const at = frame && hasLabel(frame) ? labelledBits(frame) : undefined;
   let labelledFired = 0;
   for (let w = 0; w < bits.length; w++) {
     const b = bits[w];

@@ -4,12 +4,19 @@
 // the columns of a block stay in the processor's cache and no column of the frame's length is
 // ever made but the flags.
 import { workOf, type Budget, type BudgetLimits } from './budget';
+import { CacheCorrupt, readPart, type PartBuffers } from './cache';
 import { Evaluator, FeatureCache } from './evaluate';
 import type { Frame } from './frame';
+import { evaluateFusedMany, isElementwise } from './fuse';
 import type { PlanNode } from './plan';
+import { packFlags } from './points';
+import type { ColumnPool } from './pool';
 
-/** What evaluation reads of a frame. */
-export type EvalFrame = Pick<Frame, 'length' | 'seriesStart' | 'columns' | 'categories'>;
+/**
+ * What evaluation reads of a frame; a block's output columns come from its pool. A frame from the
+ * cache gives the columns it does not hold in memory as parts of its file (`partial`).
+ */
+export type EvalFrame = Pick<Frame, 'length' | 'seriesStart' | 'columns' | 'categories' | 'partial'> & { pool?: ColumnPool };
 
 /** Points per block: 64K (half a megabyte per number column). */
 export const blockPoints = 1 << 16;
@@ -30,8 +37,12 @@ export function seriesBlocks(starts: Int32Array, points = blockPoints): number[]
   return out;
 }
 
-/** Series [s0, s1) as a frame of their own, the named columns as views (no copy). */
-export function blockOf(frame: EvalFrame, s0: number, s1: number, names: Iterable<string>): EvalFrame {
+/**
+ * Series [s0, s1) as a frame of their own: the named columns as views (no copy), or read from the
+ * cache file's part holding them and checked (into `buffers`, reused from block to block; a part
+ * that does not check out marks the frame damaged and throws CacheCorrupt).
+ */
+export function blockOf(frame: EvalFrame, s0: number, s1: number, names: Iterable<string>, buffers?: PartBuffers): EvalFrame {
   const a = frame.seriesStart[s0];
   const b = frame.seriesStart[s1];
   const seriesStart = new Int32Array(s1 - s0 + 1);
@@ -39,6 +50,19 @@ export function blockOf(frame: EvalFrame, s0: number, s1: number, names: Iterabl
   const columns = new Map<string, Float64Array>();
   const categories: EvalFrame['categories'] = new Map();
   for (const name of names) {
+    const place = frame.partial?.place(name);
+    if (place) {
+      let part: Float64Array | Int32Array;
+      try {
+        part = readPart(place, a, b, buffers);
+      } catch (e) {
+        if (e instanceof CacheCorrupt) frame.partial!.damaged(name);
+        throw e;
+      }
+      if (place.values === undefined) columns.set(name, part as Float64Array);
+      else categories.set(name, { codes: part as Int32Array, values: frame.partial!.dictionary(name) ?? [] });
+      continue;
+    }
     const c = frame.columns.get(name);
     if (c) columns.set(name, c.subarray(a, b));
     const k = frame.categories.get(name);
@@ -84,22 +108,39 @@ function nodesOf(roots: PlanNode[]): PlanNode[] {
   return [...seen];
 }
 
-/** Flags of every plan over one block, and the time its features and its conditions took. */
-export function evaluateBlock(block: EvalFrame, roots: PlanNode[]): { flags: Uint8Array[]; features: number; evaluate: number } {
-  const ev = new Evaluator(block, new FeatureCache(Infinity));
+/**
+ * Flags of every plan over one block, and the time its features and its conditions took. With a
+ * pool, the block's columns (the flags too) are the pool's: they hold until the next block
+ * evaluated with it.
+ */
+export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: ColumnPool): BlockResult {
+  pool?.reset();
+  const ev = new Evaluator(pool ? { ...block, pool } : block, new FeatureCache(Infinity));
   const seen = new Set<PlanNode>();
-  let features = 0;
-  let evaluate = 0;
-  const flags = roots.map((root) => {
-    const t1 = performance.now();
-    featuresOf(root, ev, seen);
-    const t2 = performance.now();
-    const col = ev.column(root) as Uint8Array;
-    features += t2 - t1;
-    evaluate += performance.now() - t2;
-    return col;
-  });
-  return { flags, features, evaluate };
+  const t1 = performance.now();
+  for (const root of roots) featuresOf(root, ev, seen);
+  const t2 = performance.now();
+  // The declarations' element-wise trees in one loop: the block's columns are read once per point.
+  const trees = [...new Set(roots)].filter(isElementwise);
+  evaluateFusedMany(trees, ev.frame, (leaf) => ev.values(leaf) as Float64Array | Uint8Array | number).forEach((col, k) => ev.cache.set(trees[k].key, col));
+  const flags = roots.map((root) => ev.column(root) as Uint8Array);
+  // Where each is true and where unknown, as bits (scoring reads them): made here, block by block, on every thread.
+  const packed = flags.map(packFlags);
+  const bits = packed.map((p) => p[0]);
+  const unknown = packed.map((p) => p[1]);
+  return { flags, bits, unknown, features: t2 - t1, evaluate: performance.now() - t2 };
+}
+
+/**
+ * A block's flags, the bit sets of their true and their unknown points (bit 0: the block's first
+ * point), and the time its features and conditions took.
+ */
+export interface BlockResult {
+  flags: Uint8Array[];
+  bits: Uint32Array[];
+  unknown: Uint32Array[];
+  features: number;
+  evaluate: number;
 }
 
 /** Computes the function calls under a node first (the "features"); each node of the DAG once. */

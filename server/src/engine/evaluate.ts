@@ -8,6 +8,7 @@ import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
 import { ThresholdDeltas } from './delta';
 import { evaluateFused, fusedLoop, isFusable } from './fuse';
 import type { PlanNode } from './plan';
+import { flagColumn, numberColumn, type Outputs } from './pool';
 
 /** A column of numbers, a column of conditions, or a constant. */
 export type Values = Num | Bool | number;
@@ -142,7 +143,7 @@ export class Evaluator {
   private fused(node: PlanNode, budget?: Budget): Values {
     const leaf = (n: PlanNode) => this.values(n, budget);
     const n = this.frame.length;
-    if (!this.reuseInner || this.plain) return evaluateFused(node, n, leaf);
+    if (!this.reuseInner || this.plain) return evaluateFused(node, this.frame, leaf);
     const seen = this.inner;
     const loop = fusedLoop(node, (a) => this.cache.has(a.key) || (seen.has(a.key) && varies(a)));
     const inputs = loop.leaves.map((a) => {
@@ -184,20 +185,20 @@ export class Evaluator {
   }
 
   private compute(node: PlanNode, all: (Values | Categorical)[], budget?: Budget): Values | Categorical {
-    const n = this.frame.length;
+    const L = this.frame;
     // Only calls take categories (the checker sees to it).
     const args = all as (Num | Bool | number)[];
     switch (node.op) {
       case 'neg':
-        return map1(args[0], n, (x) => -x);
+        return map1(args[0], L, (x) => -x);
       case 'not':
-        return not(args[0], n);
+        return not(args[0], L);
       case 'arith':
-        return arith(node.fn, args[0], args[1], n);
+        return arith(node.fn, args[0], args[1], L);
       case 'cmp':
-        return compare(node.fn, args[0], args[1], n);
+        return compare(node.fn, args[0], args[1], L);
       case 'logic':
-        return logic(node.fn, args[0], args[1], n);
+        return logic(node.fn, args[0], args[1], L);
       case 'call': {
         const cols = all.map((a, i) => (typeof a === 'number' ? this.column(node.args[i], budget) : a));
         return categoryCall(node, cols, this.frame) ?? kernels[node.fn](cols as (Num | Bool)[], node.consts, this.frame);
@@ -217,16 +218,20 @@ function varies(node: PlanNode): boolean {
   return v;
 }
 
-function map1(a: Values, n: number, f: (x: number) => number): Values {
+// The operators below write every point of their output: from a block's pool, when there is one.
+
+function map1(a: Values, L: Outputs, f: (x: number) => number): Values {
   if (typeof a === 'number') return f(a);
-  const out = new Float64Array(n);
+  const out = numberColumn(L);
+  const n = L.length;
   for (let i = 0; i < n; i++) out[i] = f(a[i]);
   return out;
 }
 
-function not(a: Values, n: number): Values {
+function not(a: Values, L: Outputs): Values {
   if (typeof a === 'number') return a === UNKNOWN ? UNKNOWN : a === TRUE ? FALSE : TRUE;
-  const out = new Uint8Array(n);
+  const out = flagColumn(L);
+  const n = L.length;
   for (let i = 0; i < n; i++) {
     const v = a[i];
     out[i] = v === UNKNOWN ? UNKNOWN : v === TRUE ? FALSE : TRUE;
@@ -238,17 +243,18 @@ function divide(x: number, y: number): number {
   return y === 0 ? Number.NaN : x / y;
 }
 
-function arith(op: string, a: Values, b: Values, n: number): Values {
+function arith(op: string, a: Values, b: Values, L: Outputs): Values {
   const f = op === '+' ? (x: number, y: number) => x + y : op === '-' ? (x: number, y: number) => x - y : op === '*' ? (x: number, y: number) => x * y : divide;
   if (typeof a === 'number' && typeof b === 'number') return f(a, b);
-  const out = new Float64Array(n);
+  const out = numberColumn(L);
+  const n = L.length;
   if (typeof b === 'number') for (let i = 0; i < n; i++) out[i] = f((a as Num)[i], b);
   else if (typeof a === 'number') for (let i = 0; i < n; i++) out[i] = f(a, b[i]);
   else for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
   return out;
 }
 
-function compare(op: string, a: Values, b: Values, n: number): Values {
+function compare(op: string, a: Values, b: Values, L: Outputs): Values {
   const test = (x: number, y: number): number => {
     if (x !== x || y !== y) return UNKNOWN;
     switch (op) {
@@ -267,14 +273,18 @@ function compare(op: string, a: Values, b: Values, n: number): Values {
     }
   };
   if (typeof a === 'number' && typeof b === 'number') return test(a, b);
-  const out = new Uint8Array(n);
+  const out = flagColumn(L);
+  const n = L.length;
   if (typeof b === 'number') compareScalar(op, a as Num, b, out);
   else if (typeof a === 'number') for (let i = 0; i < n; i++) out[i] = test(a, b[i]);
   else for (let i = 0; i < n; i++) out[i] = test(a[i], b[i]);
   return out;
 }
 
-/** The common case, `column op constant`, without a call per point. */
+/**
+ * The common case, `column op constant`, without a call per point or a jump on the values: a
+ * missing value makes the comparison false (true for `!=`) and adds unknown's 2.
+ */
 function compareScalar(op: string, a: Num, y: number, out: Bool): void {
   const n = out.length;
   if (y !== y) {
@@ -283,22 +293,22 @@ function compareScalar(op: string, a: Num, y: number, out: Bool): void {
   }
   switch (op) {
     case '<':
-      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] < y ? TRUE : FALSE;
+      for (let i = 0; i < n; i++) out[i] = +(a[i] < y) + 2 * +(a[i] !== a[i]);
       break;
     case '<=':
-      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] <= y ? TRUE : FALSE;
+      for (let i = 0; i < n; i++) out[i] = +(a[i] <= y) + 2 * +(a[i] !== a[i]);
       break;
     case '>':
-      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] > y ? TRUE : FALSE;
+      for (let i = 0; i < n; i++) out[i] = +(a[i] > y) + 2 * +(a[i] !== a[i]);
       break;
     case '>=':
-      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] >= y ? TRUE : FALSE;
+      for (let i = 0; i < n; i++) out[i] = +(a[i] >= y) + 2 * +(a[i] !== a[i]);
       break;
     case '==':
-      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] === y ? TRUE : FALSE;
+      for (let i = 0; i < n; i++) out[i] = +(a[i] === y) + 2 * +(a[i] !== a[i]);
       break;
     default:
-      for (let i = 0; i < n; i++) out[i] = a[i] !== a[i] ? UNKNOWN : a[i] !== y ? TRUE : FALSE;
+      for (let i = 0; i < n; i++) out[i] = +(a[i] !== y) + +(a[i] !== a[i]);
   }
 }
 
@@ -310,10 +320,11 @@ export function or3(x: number, y: number): number {
   return x === TRUE || y === TRUE ? TRUE : x === FALSE && y === FALSE ? FALSE : UNKNOWN;
 }
 
-function logic(op: string, a: Values, b: Values, n: number): Values {
+function logic(op: string, a: Values, b: Values, L: Outputs): Values {
   const f = op === 'and' ? and3 : or3;
   if (typeof a === 'number' && typeof b === 'number') return f(a, b);
-  const out = new Uint8Array(n);
+  const out = flagColumn(L);
+  const n = L.length;
   if (typeof a !== 'number' && typeof b !== 'number') {
     if (op === 'and') for (let i = 0; i < n; i++) out[i] = and3(a[i], b[i]);
     else for (let i = 0; i < n; i++) out[i] = or3(a[i], b[i]);

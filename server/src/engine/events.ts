@@ -14,6 +14,7 @@ import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
 import { labelledPoints, segmentsOf, splitPoints } from './points';
 import type { Splits } from './split';
+import { seriesSummary } from './summary';
 
 export type { Objective } from '../../../grammar/src/check';
 
@@ -143,47 +144,25 @@ function firstEvents(n: number, windows: Int32Array): Int32Array {
 function exposureOf(frame: Frame, segments: Int32Array, points: number): { period: EventIndex['period']; exposure: number } {
   if (frame.timeKind !== 'date') return { period: '1,000 points', exposure: points / 1000 };
   const starts = frame.seriesStart;
-  const steps = seriesSteps(frame);
-  const known = steps.filter((x) => x > 0).sort();
-  if (!known.length) return { period: '1,000 points', exposure: points / 1000 };
-  const fallback = known[known.length >> 1];
+  // Each series' median step, from the summary (the frame cache keeps it: no time is read).
+  const steps = seriesSummary(frame).step;
+  let any = false;
+  for (let s = 0; s < steps.length && !any; s++) any = steps[s] > 0;
+  if (!any) return { period: '1,000 points', exposure: points / 1000 };
+  // A series without a step (one point) counts the median of the others'.
+  let fallback: number | undefined;
+  const median = () => {
+    const known = steps.filter((x) => x > 0).sort();
+    return known[known.length >> 1];
+  };
   let weeks = 0;
   // Segments come in series order.
   for (let g = 0, s = 0; g < segments.length; g += 2) {
     while (starts[s + 1] <= segments[g]) s++;
     const step = steps[s];
-    weeks += ((segments[g + 1] - segments[g]) * (step > 0 ? step : fallback)) / WEEK;
+    weeks += ((segments[g + 1] - segments[g]) * (step > 0 ? step : (fallback ??= median()))) / WEEK;
   }
   return { period: 'week', exposure: weeks };
-}
-
-const stepsOf = new WeakMap<Frame, Float64Array>();
-
-/** Each series' median step, once per frame. */
-function seriesSteps(frame: Frame): Float64Array {
-  let steps = stepsOf.get(frame);
-  if (!steps) {
-    const time = frame.time;
-    const starts = frame.seriesStart;
-    steps = new Float64Array(frame.seriesIds.length);
-    for (let s = 0; s < steps.length; s++) steps[s] = medianStep(time, starts[s], starts[s + 1]);
-    stepsOf.set(frame, steps);
-  }
-  return steps;
-}
-
-/** The median time between consecutive points of a series; 0 for a single point. */
-function medianStep(time: Float64Array, a: number, b: number): number {
-  if (b - a < 2) return 0;
-  // Most series are regular: one step throughout, no sort needed.
-  const step = time[a + 1] - time[a];
-  let regular = true;
-  for (let i = a + 2; i < b && regular; i++) regular = time[i] - time[i - 1] === step;
-  if (regular) return step;
-  const d = new Float64Array(b - a - 1);
-  for (let i = a + 1; i < b; i++) d[i - a - 1] = time[i] - time[i - 1];
-  d.sort();
-  return d[d.length >> 1];
 }
 
 /** Every event figure of one flag column on one split. Ratios are NaN when undefined. */

@@ -1,6 +1,9 @@
 // A loaded dataset: points of all series in one flat columnar layout, series after series, each
 // sorted by time. Evaluators read it; nothing here knows where the data came from.
 import type { ColumnInfo, Schema } from '../../../grammar/src/check';
+import type { ColumnPlace } from './cache';
+import type { Labelled } from './points';
+import { seriesSummary, type SeriesSummary } from './summary';
 
 export type TimeKind = 'number' | 'date' | 'row';
 
@@ -40,6 +43,30 @@ export interface Frame {
   lineOf(point: number): number;
   /** What lineOf reads, as data (the frame cache keeps it); absent for frames not read from a file. */
   lines?: Lines;
+  /**
+   * The labelled points, when the frame knows them without reading every label (the frame cache
+   * keeps them): then `label` is made only when asked for. Absent otherwise (points.ts finds them).
+   */
+  labelled?: Labelled;
+  /** What scoring reads of each series, when the frame keeps it (the frame cache); see summary.ts. */
+  summary?: SeriesSummary;
+  /** Columns that can be read a block at a time, by any thread (a frame from the cache). */
+  partial?: PartialColumns;
+}
+
+/** Columns of a frame read a block at a time (evaluation by blocks), from the frame cache's file. */
+export interface PartialColumns {
+  /** Where a number or category column lies in its file; undefined when it is in memory (read it there). */
+  place(name: string): ColumnPlace | undefined;
+  /** A category column's values (its dictionary), without reading its codes. */
+  dictionary(name: string): string[] | undefined;
+  /** The part of a column read did not check out: the frame is damaged (the analysis runs again from the text). */
+  damaged(column: string): void;
+}
+
+/** Whether the frame has a label column, without making one. */
+export function hasLabel(frame: Frame): boolean {
+  return frame.labelled !== undefined || frame.label !== undefined;
 }
 
 /**
@@ -49,15 +76,35 @@ export interface Frame {
  * `frame.time` or `frame.length`, and a getter is inlined where a Proxy trap is a call each time.
  */
 export function withLabel(frame: Frame, label: Float64Array | undefined, id = frame.id): Frame {
-  return new Relabelled(frame, label, id);
+  return new Relabelled(frame, label, id, false);
+}
+
+/** The frame under another id, its own label column included (read through, not made). */
+export function withId(frame: Frame, id: number): Frame {
+  return new Relabelled(frame, undefined, id, true);
 }
 
 class Relabelled implements Frame {
   constructor(
     private readonly base: Frame,
-    readonly label: Float64Array | undefined,
+    private readonly ownLabel: Float64Array | undefined,
     readonly id: number,
+    /** The base's label column, not another. */
+    private readonly sameLabel: boolean,
   ) {}
+  get label(): Float64Array | undefined {
+    return this.sameLabel ? this.base.label : this.ownLabel;
+  }
+  get labelled(): Labelled | undefined {
+    return this.sameLabel ? this.base.labelled : undefined;
+  }
+  /** The base's (kept with it, so made once however many label overlays it gets). */
+  get summary(): SeriesSummary {
+    return seriesSummary(this.base);
+  }
+  get partial(): PartialColumns | undefined {
+    return this.base.partial;
+  }
   get source(): string {
     return this.base.source;
   }
@@ -134,7 +181,7 @@ export interface Categorical {
 
 export function schemaOf(frame: Frame): Schema {
   let max = 0;
-  for (let s = 0; s < frame.seriesIds.length; s++) max = Math.max(max, frame.seriesStart[s + 1] - frame.seriesStart[s]);
+  for (let s = 0; s + 1 < frame.seriesStart.length; s++) max = Math.max(max, frame.seriesStart[s + 1] - frame.seriesStart[s]);
   return { columns: frame.columnInfo, maxSeriesLength: max };
 }
 

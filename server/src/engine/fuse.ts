@@ -3,8 +3,9 @@
 // and argument indexes reach the generated code: column values and constants are arguments, so
 // no text from a rule file (or from an LLM) is ever part of it.
 import type { PlanNode } from './plan';
+import { flagColumn, numberColumn, type Outputs } from './pool';
 
-type Kernel = (n: number, inputs: (Float64Array | Uint8Array | number)[], out: Float64Array | Uint8Array) => void;
+type Kernel = (n: number, inputs: (Float64Array | Uint8Array | number)[], outs: (Float64Array | Uint8Array)[]) => void;
 
 const elementwise = new Set(['neg', 'not', 'arith', 'cmp', 'logic']);
 const arithOps: Record<string, string> = { '+': '+', '-': '-', '*': '*' };
@@ -28,124 +29,118 @@ export const maxFused = 64;
 
 interface Shape {
   code: string;
-  /** The element-wise nodes the loop computes. */
-  region: Set<PlanNode>;
-  /** Leaves in argument order: columns, calls and constants (read where used: `n0a[i]`, `n1c`). */
+  /** Leaves in argument order: columns, calls and constants (each read into a local per point). */
   leaves: PlanNode[];
+  /** Roots, each written to an output. */
+  outs: number;
 }
 
 /**
- * The loop body of a fused region. The plan is a DAG (a let used twice is one node): the region
- * is collected once per node, a node used more than once becomes a local computed once per
- * point, and nothing is expanded as a tree. Kleene `and` / `or` skip their second operand when
- * the first decides (false, true): operands are pure, so the value is the same, and most points
- * then read fewer columns.
+ * The element-wise nodes reachable from a root through element-wise nodes, at most maxFused
+ * (but those `leafHere` takes as leaves).
  */
-function shapeOf(root: PlanNode, leafHere?: (node: PlanNode) => boolean): Shape {
-  // The region: element-wise nodes reachable from the root through element-wise nodes (but those
-  // the caller takes as leaves).
-  const uses = new Map<PlanNode, number>();
+function regionOf(root: PlanNode, leafHere?: (node: PlanNode) => boolean): Set<PlanNode> {
   const region = new Set<PlanNode>([root]);
   const queue = [root];
   for (let q = 0; q < queue.length; q++) {
     for (const a of queue[q].args) {
-      uses.set(a, (uses.get(a) ?? 0) + 1);
       if (region.has(a) || !isElementwise(a) || region.size >= maxFused || leafHere?.(a)) continue;
       region.add(a);
       queue.push(a);
     }
   }
+  return region;
+}
+
+/**
+ * The loop body of a fused region, without a branch on the data. The plan is a DAG (a let used
+ * twice is one node): each node of the region is one local, computed once per point, children
+ * first. Conditions are held in the loop as two bits, "can be false" (1) and "can be true" (2):
+ * false 1, true 2, unknown 3, which is a condition column's value plus one. Kleene `and` can be
+ * true where both can, and false where either can; `or` the other way round; `not` swaps the
+ * bits. A comparison is true or false, or unknown (3) where an operand is missing. So `and`,
+ * `or` and `not` are bit operations and comparisons a few integer operations: no jump depends on
+ * the values, which on real data (noisy, near the thresholds) mispredict often.
+ */
+function shapeOf(roots: PlanNode[], region: Set<PlanNode>): Shape {
   const leaves: PlanNode[] = [];
   const leafIndex = new Map<string, number>();
-  const named = new Map<PlanNode, string>();
-  let temps = 0;
+  const local = new Map<PlanNode, string>();
+  const body: string[] = [];
+  // A leaf's value in the loop: numbers as they are, conditions plus one (see above); a column is
+  // read once per point, into a local.
   const leaf = (n: PlanNode): string => {
     let k = leafIndex.get(n.key);
     if (k === undefined) {
       k = leaves.length;
       leafIndex.set(n.key, k);
       leaves.push(n);
+      const name = `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
+      const v = n.op === 'num' || n.op === 'bool' ? `${name}c` : `${name}a[i]`;
+      body.push(`const l${k} = ${n.kind === 'boolean' ? `${v} + 1` : v};`);
     }
-    const name = `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
-    return n.op === 'num' || n.op === 'bool' ? `${name}c` : `${name}a[i]`;
+    return `l${k}`;
   };
-  // Nodes used more than once are computed first, once per point, children before parents (so
-  // an operand that is skipped never leaves one of them unset).
-  const order: PlanNode[] = [];
-  const placed = new Set<PlanNode>();
-  const place = (n: PlanNode): void => {
-    if (placed.has(n) || !region.has(n)) return;
-    placed.add(n);
-    for (const a of n.args) place(a);
-    if (n !== root && (uses.get(n) ?? 0) >= 2) order.push(n);
-  };
-  place(root);
-  // `code` returns an expression; `and` / `or` append statements to `out` and return a local.
-  const code = (n: PlanNode, out: string[]): string => {
-    if (!region.has(n)) return leaf(n);
-    const done = named.get(n);
-    if (done) return done;
-    return n.kind === 'boolean' ? bool(n, out) : num(n, out);
-  };
-  const num = (n: PlanNode, out: string[]): string => {
-    switch (n.op) {
-      case 'neg':
-        return `(-${code(n.args[0], out)})`;
-      case 'arith': {
-        const [a, b] = [code(n.args[0], out), code(n.args[1], out)];
-        if (n.fn === '/') return `div(${a}, ${b})`;
-        const op = arithOps[n.fn];
-        if (!op) throw new Error(`unknown operator ${n.fn}`);
-        return `(${a} ${op} ${b})`;
+  const value = (n: PlanNode): string => local.get(n) ?? leaf(n);
+  // Children before parents, each node once (an explicit stack: regions hold at most maxFused nodes).
+  const visit = (top: PlanNode): void => {
+    const stack: [PlanNode, boolean][] = [[top, false]];
+    while (stack.length) {
+      const [n, ready] = stack.pop()!;
+      if (local.has(n) || !region.has(n)) continue;
+      if (!ready) {
+        stack.push([n, true]);
+        for (let k = n.args.length - 1; k >= 0; k--) stack.push([n.args[k], false]);
+        continue;
       }
-      default:
-        throw new Error(`not element-wise: ${n.op}`);
+      const name = `s${local.size}`;
+      body.push(`const ${name} = ${expression(n, n.args.map(value))};`);
+      local.set(n, name);
     }
   };
-  const bool = (n: PlanNode, out: string[]): string => {
-    switch (n.op) {
-      case 'not':
-        return `NOT[${code(n.args[0], out)}]`;
-      case 'logic': {
-        if (n.fn !== 'and' && n.fn !== 'or') throw new Error(`unknown operator ${n.fn}`);
-        const t = `t${temps++}`;
-        const a = `t${temps++}`;
-        out.push(`let ${t}; const ${a} = ${code(n.args[0], out)};`);
-        const inner: string[] = [];
-        const b = code(n.args[1], inner);
-        // and: false decides, else the larger (1 true, 2 unknown); or: true decides, else
-        // 0 | 0 = 0 and unknown otherwise. The same values as the AND3 / OR3 tables.
-        const decides = n.fn === 'and' ? 0 : 1;
-        const rest = n.fn === 'and' ? `(u === 0 ? 0 : ${a} > u ? ${a} : u)` : `(u === 1 ? 1 : ${a} | u)`;
-        out.push(`if (${a} === ${decides}) ${t} = ${decides}; else { ${inner.join(' ')} const u = ${b}; ${t} = ${rest}; }`);
-        return t;
-      }
-      case 'cmp': {
-        const [a, b] = [code(n.args[0], out), code(n.args[1], out)];
-        if (n.fn === '!=') return `ne(${a}, ${b})`;
-        const op = cmpOps[n.fn];
-        if (!op) throw new Error(`unknown operator ${n.fn}`);
-        return `cmp${Object.keys(cmpOps).indexOf(n.fn)}(${a}, ${b})`;
-      }
-      default:
-        throw new Error(`not element-wise: ${n.op}`);
+  // Each root into its output: a condition back to 0 false, 1 true, 2 unknown.
+  roots.forEach((root, k) => {
+    visit(root);
+    body.push(`out${k}[i] = ${local.get(root)}${root.kind === 'boolean' ? ' - 1' : ''};`);
+  });
+  return { code: body.join(' '), leaves, outs: roots.length };
+}
+
+/** One node's value from its operands' locals (conditions as bits, see shapeOf). */
+function expression(n: PlanNode, [a, b]: string[]): string {
+  switch (n.op) {
+    case 'neg':
+      return `-${a}`;
+    case 'arith': {
+      if (n.fn === '/') return `div(${a}, ${b})`;
+      const op = arithOps[n.fn];
+      if (!op) throw new Error(`unknown operator ${n.fn}`);
+      return `${a} ${op} ${b}`;
     }
-  };
-  const body: string[] = [];
-  for (const n of order) {
-    const name = `s${named.size}`;
-    body.push(`const ${name} = ${code(n, body)};`);
-    named.set(n, name);
+    case 'not':
+      return `((${a} & 1) << 1) | (${a} >> 1)`;
+    case 'logic':
+      if (n.fn === 'and') return `(${a} & ${b} & 2) | ((${a} | ${b}) & 1)`;
+      if (n.fn === 'or') return `((${a} | ${b}) & 2) | (${a} & ${b} & 1)`;
+      throw new Error(`unknown operator ${n.fn}`);
+    case 'cmp': {
+      // Missing operands make every comparison false but `!=`: unknown (3) wins either way.
+      const missing = `(+(${a} !== ${a}) | +(${b} !== ${b})) * 3`;
+      if (n.fn === '!=') return `(1 + +(${a} !== ${b})) | ${missing}`;
+      const op = cmpOps[n.fn];
+      if (!op) throw new Error(`unknown operator ${n.fn}`);
+      return `(1 + +(${a} ${op} ${b})) | ${missing}`;
+    }
+    default:
+      throw new Error(`not element-wise: ${n.op}`);
   }
-  body.push(`out[i] = ${code(root, body)};`);
-  return { code: body.join(' '), leaves, region };
 }
 
 const compiled = new Map<string, Kernel>();
 
 function compile(shape: Shape): Kernel {
   // Constants and columns load differently: both are part of the shape.
-  const key = `${shape.code}|${shape.leaves.map((l) => (l.op === 'num' || l.op === 'bool' ? 'c' : 'a')).join('')}`;
+  const key = `${shape.code}|${shape.leaves.map((l) => (l.op === 'num' || l.op === 'bool' ? 'c' : 'a')).join('')}|${shape.outs}`;
   let k = compiled.get(key);
   if (k) return k;
   const loads = shape.leaves
@@ -154,18 +149,12 @@ function compile(shape: Shape): Kernel {
       return v;
     })
     .join('\n');
-  const cmpFns = Object.values(cmpOps)
-    .map((op, i) => `const cmp${i} = (x, y) => (x !== x || y !== y) ? 2 : (x ${op} y) ? 1 : 0;`)
-    .join('\n');
+  const outs = Array.from({ length: shape.outs }, (_, k) => `const out${k} = outs[${k}];`).join('\n');
   const src = `"use strict";
-const AND = new Uint8Array([0, 0, 0, 0, 1, 2, 0, 2, 2]);
-const OR = new Uint8Array([0, 1, 2, 1, 1, 1, 2, 1, 2]);
-const NOT = new Uint8Array([1, 0, 2]);
 const div = (x, y) => (y === 0 ? NaN : x / y);
-const ne = (x, y) => (x !== x || y !== y) ? 2 : (x !== y ? 1 : 0);
-${cmpFns}
-return function fused(n, inputs, out) {
+return function fused(n, inputs, outs) {
 ${loads}
+${outs}
 for (let i = 0; i < n; i++) { ${shape.code} }
 };`;
   k = new Function(src)() as Kernel;
@@ -188,23 +177,54 @@ export interface FusedLoop {
 
 /** The loop of the region under `root`; `leafHere` makes an element-wise node below the root a leaf too. */
 export function fusedLoop(root: PlanNode, leafHere?: (node: PlanNode) => boolean): FusedLoop {
-  const shape = shapeOf(root, leafHere);
+  const region = regionOf(root, leafHere);
+  const shape = shapeOf([root], region);
   const kernel = compile(shape);
   const constant = (l: PlanNode) => l.op === 'num' || l.op === 'bool';
   return {
     leaves: shape.leaves,
-    region: shape.region,
+    region,
     template: `${shape.code}|${shape.leaves.map((l) => (constant(l) ? 'c' : l.key)).join('|')}`,
-    run: kernel,
+    run: (n, inputs, out) => kernel(n, inputs, [out]),
   };
 }
 
 /** Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. */
-export function evaluateFused(root: PlanNode, n: number, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
-  const shape = shapeOf(root);
+export function evaluateFused(root: PlanNode, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
+  return run([root], regionOf(root), L, leaf)[0];
+}
+
+/**
+ * Evaluates several element-wise trees in one pass per group of them (a block's declarations:
+ * their columns are read once per point, and what they share is computed once). A group's
+ * region holds at most maxFused operators, as one tree's does.
+ */
+export function evaluateFusedMany(roots: PlanNode[], L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
+  const out: (Float64Array | Uint8Array)[] = [];
+  let group: PlanNode[] = [];
+  let region = new Set<PlanNode>();
+  const flush = () => {
+    if (group.length) out.push(...run(group, region, L, leaf));
+    group = [];
+    region = new Set();
+  };
+  for (const root of roots) {
+    const own = regionOf(root);
+    let size = region.size;
+    for (const n of own) if (!region.has(n)) size++;
+    if (size > maxFused) flush();
+    group.push(root);
+    for (const n of own) region.add(n);
+  }
+  flush();
+  return out;
+}
+
+function run(roots: PlanNode[], region: Set<PlanNode>, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
+  const shape = shapeOf(roots, region);
   const kernel = compile(shape);
   const inputs = shape.leaves.map(leaf);
-  const out = root.kind === 'boolean' ? new Uint8Array(n) : new Float64Array(n);
-  kernel(n, inputs, out);
-  return out;
+  const outs = roots.map((root) => (root.kind === 'boolean' ? flagColumn(L) : numberColumn(L)));
+  kernel(L.length, inputs, outs);
+  return outs;
 }

@@ -3,12 +3,15 @@
 // (a comparison with a missing value); unknown never fires and `not unknown` stays unknown.
 import { acrossKernels } from './across';
 import { expandingBaseline, expandingCount, expandingReduce, expandingSlope } from './expanding';
+import { flagColumn, numberColumn, type ColumnPool } from './pool';
 import { slidingRobustZ } from './robust';
 import { sequenceKernels } from './sequences';
 
 export interface Layout {
   seriesStart: Int32Array;
   length: number;
+  /** A block's pool of output columns (evaluation by blocks): kernels that write every point take theirs from it. */
+  pool?: ColumnPool;
 }
 
 export const FALSE = 0;
@@ -27,18 +30,23 @@ function longestSeries(L: Layout): number {
   return m;
 }
 
-function nans(n: number): Float64Array {
-  return new Float64Array(n).fill(Number.NaN);
+/** A number column missing everywhere, for kernels that write some points only. */
+function nans(L: Layout): Float64Array {
+  return numberColumn(L).fill(Number.NaN);
 }
 
 /**
  * An output column that its kernel writes at every point from `first` points into each series on:
- * only the points before (the warm-up, where it is missing) are filled here, not the whole column.
+ * the points before (the warm-up, where it is missing) are filled here. When they are most of the
+ * column (a window as long as the series), the whole column is filled at once.
  */
 function warmedUp(L: Layout, first: number): Float64Array {
-  const out = new Float64Array(L.length);
+  const out = numberColumn(L);
   const starts = L.seriesStart;
-  for (let s = 0; s + 1 < starts.length; s++) {
+  const series = starts.length - 1;
+  if (first <= 0) return out;
+  if (first * series * 2 >= L.length) return out.fill(Number.NaN);
+  for (let s = 0; s < series; s++) {
     const end = Math.min(starts[s] + first, starts[s + 1]);
     for (let i = starts[s]; i < end; i++) out[i] = Number.NaN;
   }
@@ -113,19 +121,42 @@ function median4(x: Num, L: Layout, offset: number, out: Num): void {
   const starts = L.seriesStart;
   const buf = new Float64Array(4);
   for (let s = 0; s + 1 < starts.length; s++) {
+    const a = starts[s];
     const b = starts[s + 1];
-    for (let i = starts[s] + 3 + offset; i < b; i++) {
+    // The smaller and larger of two values are read at an index computed from the comparison's 0
+    // or 1: no jump depends on the values (a conditional expression on numbers compiles to one,
+    // and on noisy data it goes the wrong way half the time; Math.min and max branch too). Of two
+    // equal values this picks the first, where Math.min picks a -0 over a 0: a window holding a -0
+    // (until `zeroUntil`) takes Math.min and max.
+    let zeroUntil = -1;
+    for (let j = a; j < a + 3 && j < b; j++) if (Object.is(x[j], -0)) zeroUntil = j + 3;
+    for (let i = a + 3 + offset; i < b; i++) {
       const j = i - offset;
       const v0 = x[j - 3];
       const v1 = x[j - 2];
       const v2 = x[j - 1];
       const v3 = x[j];
+      if (Object.is(v3, -0)) zeroUntil = j + 3;
       if (v0 === v0 && v1 === v1 && v2 === v2 && v3 === v3) {
-        out[i] = (Math.max(Math.min(v0, v1), Math.min(v2, v3)) + Math.min(Math.max(v0, v1), Math.max(v2, v3))) / 2;
+        if (j <= zeroUntil) {
+          out[i] = (Math.max(Math.min(v0, v1), Math.min(v2, v3)) + Math.min(Math.max(v0, v1), Math.max(v2, v3))) / 2;
+          continue;
+        }
+        const c01 = +(v1 < v0);
+        const c23 = +(v3 < v2);
+        // Where the smaller and the larger of each pair are.
+        const lo01 = j - 3 + c01;
+        const hi01 = j - 2 - c01;
+        const lo23 = j - 1 + c23;
+        const hi23 = j - c23;
+        // The larger of the two smaller ones and the smaller of the two larger ones.
+        const lo = lo01 + (lo23 - lo01) * +(x[lo01] < x[lo23]);
+        const hi = hi01 + (hi23 - hi01) * +(x[hi23] < x[hi01]);
+        out[i] = (x[lo] + x[hi]) / 2;
         continue;
       }
       let n = 0;
-      for (let t = j - 3; t <= j; t++) if (x[t] === x[t]) buf[n++] = x[t];
+      for (let k = j - 3; k <= j; k++) if (x[k] === x[k]) buf[n++] = x[k];
       out[i] = n === 0 ? Number.NaN : n === 1 ? buf[0] : n === 2 ? (buf[0] + buf[1]) / 2 : Math.max(Math.min(buf[0], buf[1]), Math.min(Math.max(buf[0], buf[1]), buf[2]));
     }
   }
@@ -227,11 +258,14 @@ function slopeOf(x: Num, j0: number, j1: number): number {
 
 /** Value `k` points back in the same series. */
 export function lag(x: Num, L: Layout, k: number): Num {
-  const out = warmedUp(L, k);
-  for (let s = 0; s + 1 < L.seriesStart.length; s++) {
-    const a = L.seriesStart[s];
-    const b = L.seriesStart[s + 1];
-    for (let i = a + k; i < b; i++) out[i] = x[i - k];
+  const out = numberColumn(L);
+  const n = L.length;
+  const starts = L.seriesStart;
+  // The whole column shifted by k, then each series' first k points missing.
+  if (k < n) out.set(x.subarray(0, n - k), k);
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const end = Math.min(starts[s] + k, starts[s + 1]);
+    for (let i = starts[s]; i < end; i++) out[i] = Number.NaN;
   }
   return out;
 }
@@ -242,7 +276,7 @@ export function lag(x: Num, L: Layout, k: number): Num {
  */
 function countBool(x: Bool, L: Layout, w: number, offset: number, minCount?: number): Num {
   if (w === Infinity) return expandingCount(x, L, offset, minCount, true);
-  const out = nans(L.length);
+  const out = nans(L);
   const partial = minCount !== undefined;
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
@@ -263,7 +297,7 @@ function countBool(x: Bool, L: Layout, w: number, offset: number, minCount?: num
 /** How many values of each window are present. */
 function countPresent(x: Num, L: Layout, w: number, offset: number, minCount?: number): Num {
   if (w === Infinity) return expandingCount(x, L, offset, minCount, false);
-  const out = nans(L.length);
+  const out = nans(L);
   const partial = minCount !== undefined;
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
@@ -310,11 +344,14 @@ function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKi
       }
       let n = 0;
       let abs = 0;
+      // The sum in the order meanOf adds (so the same number), while the values are gathered.
+      let sum = 0;
       for (let t = Math.max(a, j - w); t < j; t++) {
         const v = x[t];
         if (v === v) {
           buf[n++] = v;
           abs += Math.abs(v);
+          sum += v;
         }
       }
       if (n < need) {
@@ -334,8 +371,11 @@ function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKi
         // More than half the window at the median: the mean absolute deviation instead.
         if (spread === 0) spread = 1.2533 * meanOf(buf, n);
       } else {
-        centre = meanOf(buf, n);
-        spread = stdOf(buf, n);
+        // meanOf and stdOf, with the sum already made.
+        centre = sum / n;
+        let ss = 0;
+        for (let t = 0; t < n; t++) ss += (buf[t] - centre) * (buf[t] - centre);
+        spread = Math.sqrt(ss / (n - 1));
       }
       out[i] = (cur - centre) / Math.max(spread, spreadFloor(abs / n));
     }
@@ -355,7 +395,7 @@ function rankIn(buf: Float64Array, n: number, v: number): number {
 }
 
 function ewma(x: Num, L: Layout, w: number, offset: number): Num {
-  const r = nans(L.length);
+  const r = nans(L);
   const alpha = 2 / (w + 1);
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
@@ -372,7 +412,7 @@ function ewma(x: Num, L: Layout, w: number, offset: number): Num {
 
 /** Kleene `and` of the conditions at i, i-1, ..., i-k+1 (`step` compares consecutive points). */
 function run(L: Layout, k: number, first: number, at: (i: number) => number): Bool {
-  const out = new Uint8Array(L.length).fill(UNKNOWN);
+  const out = flagColumn(L).fill(UNKNOWN);
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
     const b = L.seriesStart[s + 1];
@@ -395,15 +435,33 @@ export const OR3 = new Uint8Array([FALSE, TRUE, UNKNOWN, TRUE, TRUE, TRUE, UNKNO
 
 /**
  * Rose (or fell) at each of the last k steps, in one pass: a window of steps is false when a false
- * step lies in it, else unknown when a step with a missing value does, else true.
+ * step lies in it, else unknown when a step with a missing value does, else true. Up to 30 steps
+ * the last k steps are kept as bits (false ones, unknown ones), so no jump depends on the values.
  */
 function trend(x: Num, L: Layout, k: number, up: boolean): Bool {
-  const out = new Uint8Array(L.length);
+  const out = flagColumn(L);
   const starts = L.seriesStart;
+  const bits = k <= 30;
+  const mask = bits ? (1 << k) - 1 : 0;
+  const sign = up ? 1 : -1;
   for (let s = 0; s + 1 < starts.length; s++) {
     const a = starts[s];
     const b = starts[s + 1];
     for (let i = a, e = Math.min(a + k, b); i < e; i++) out[i] = UNKNOWN;
+    if (bits) {
+      let falses = 0;
+      let unknowns = 0;
+      for (let i = a + 1; i < b; i++) {
+        const now = sign * x[i];
+        const before = sign * x[i - 1];
+        // A missing value makes `now > before` false: such a step is unknown, not false.
+        const unknown = +(now !== now) | +(before !== before);
+        falses = ((falses << 1) | ((+(now > before) | unknown) ^ 1)) & mask;
+        unknowns = ((unknowns << 1) | unknown) & mask;
+        if (i >= a + k) out[i] = +(falses === 0) * (1 + +(unknowns !== 0));
+      }
+      continue;
+    }
     // The last step (by the point it ends at) that was false, and that was unknown.
     let lastFalse = -1;
     let lastUnknown = -1;
@@ -489,7 +547,7 @@ export const kernels: Record<string, Kernel> = {
   count: ([x], c, L) => (x instanceof Uint8Array ? countBool(x, L, c.w, c.offset, c.min_count) : countPresent(x as Num, L, c.w, c.offset, c.min_count)),
   slope: ([x], c, L) => {
     if (c.w === Infinity) return expandingSlope(x as Num, L, c.offset, c.min_count);
-    const out = nans(L.length);
+    const out = nans(L);
     const partial = c.min_count !== undefined;
     for (let s = 0; s + 1 < L.seriesStart.length; s++) {
       const a = L.seriesStart[s];

@@ -3,7 +3,7 @@
 import { buildEventIndex, defaultObjective, eventScoresAllFlagged, eventScoresOfBits, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
 import type { Frame } from './frame';
 import { UNKNOWN, type Bool } from './kernels';
-import { hasBit, popcount, splitPoints, trueBits, type SplitPoints } from './points';
+import { hasBit, popcount, splitPoints, trueBits, unknownBits, type SplitPoints } from './points';
 import type { SplitName, Splits } from './split';
 
 export type ScoreSplit = SplitName | 'all';
@@ -160,7 +160,9 @@ function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): Split
 // edit elsewhere: its bit set within a split is remembered instead of being rebuilt.
 const bitsCache = new WeakMap<Bool, WeakMap<Uint32Array, Uint32Array>>();
 
-function cachedBits(flags: Bool, mask: Uint32Array): Uint32Array {
+function cachedBits(flags: Bool, mask: Uint32Array, whole = false): Uint32Array {
+  // Every point in the split: the flags' own bit set.
+  if (whole) return trueBits(flags);
   let perMask = bitsCache.get(flags);
   if (!perMask) bitsCache.set(flags, (perMask = new WeakMap()));
   let bits = perMask.get(mask);
@@ -171,24 +173,6 @@ function cachedBits(flags: Bool, mask: Uint32Array): Uint32Array {
     perMask.set(mask, bits);
   }
   return bits;
-}
-
-// The labelled points of a split where a flag column is unknown (indexes into `labelled`), once per
-// column and split: few points are unknown, so the file's unknown points are the union of short lists.
-const unknownCache = new WeakMap<Bool, WeakMap<Int32Array, Int32Array>>();
-
-function unknownAt(flags: Bool, labelled: Int32Array): Int32Array {
-  let perSplit = unknownCache.get(flags);
-  if (!perSplit) unknownCache.set(flags, (perSplit = new WeakMap()));
-  let out = perSplit.get(labelled);
-  if (!out) {
-    let m = 0;
-    for (let k = 0; k < labelled.length; k++) if (flags[labelled[k]] === UNKNOWN) m++;
-    out = new Int32Array(m);
-    for (let k = 0, j = 0; k < labelled.length; k++) if (flags[labelled[k]] === UNKNOWN) out[j++] = k;
-    perSplit.set(labelled, out);
-  }
-  return out;
 }
 
 /** Points two bit sets share, remembered for the pair (both ways). */
@@ -246,8 +230,8 @@ function memo<V>(keys: object[], make: () => V): V {
 }
 
 /** Bit set of points where `flags` is true and no exclude is, within the split. */
-function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array): Uint32Array {
-  const raw = cachedBits(flags, mask);
+function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array, whole: boolean): Uint32Array {
+  const raw = cachedBits(flags, mask, whole);
   if (!excluded) return raw;
   return memo([excluded, raw], () => without(raw, excluded));
 }
@@ -302,26 +286,28 @@ export function objectiveValue(o: Objective, f1: number, e: Pick<EventScores, 'e
 
 /**
  * `excluded`: points an exclude decided (never flagged, whatever the rules say), so never unjudged.
- * `unknown`: the labelled points (indexes into idx.labelled) where the outcome is unknown.
+ * `unknown`: where the flags are unknown, as a bit set over points, or by labelled point (`byLabelled`).
  */
-function scores(bits: Uint32Array, unknown: Int32Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, events?: EventScores): Scores {
+function scores(bits: Uint32Array, unknown: Uint32Array | Uint8Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, byLabelled = false, events?: EventScores): Scores {
   let tp = 0;
-  let flagged = 0;
-  const lab = idx.labelled;
-  for (let k = 0; k < lab.length; k++) {
-    const i = lab[k];
-    if ((bits[i >>> 5] >>> (i & 31)) & 1) {
-      flagged++;
-      tp += idx.isAnomaly[k];
-    }
-  }
-  const fp = flagged - tp;
-  // Unknown where it is not flagged, and no exclude decided.
+  let fp = 0;
   let unjudged = 0;
-  if (unknown) {
-    for (let u = 0; u < unknown.length; u++) {
-      const i = lab[unknown[u]];
-      if (!has(bits, i) && !(excluded && has(excluded, i))) unjudged++;
+  const lab = idx.labelled;
+  const anomaly = idx.isAnomaly;
+  // One loop per kind of `unknown`, so each reads one kind of array.
+  if (byLabelled && unknown) {
+    const u = unknown as Uint8Array;
+    for (let k = 0; k < lab.length; k++) {
+      const i = lab[k];
+      if (has(bits, i)) anomaly[k] ? tp++ : fp++;
+      else if (u[k] === UNKNOWN && !(excluded && has(excluded, i))) unjudged++;
+    }
+  } else {
+    const u = unknown as Uint32Array | undefined;
+    for (let k = 0; k < lab.length; k++) {
+      const i = lab[k];
+      if (has(bits, i)) anomaly[k] ? tp++ : fp++;
+      else if (u && has(u, i) && !(excluded && has(excluded, i))) unjudged++;
     }
   }
   const fn = idx.anomalies - tp;
@@ -370,7 +356,8 @@ export interface NamedFlags {
   flags?: Bool;
 }
 
-export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): FileScores {
+/** What the file's scores and the rules' share: the split, the events, the bit sets after the excludes. */
+function fileParts(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions) {
   const idx = index.get(split);
   const tolerance = opts.tolerance ?? 0;
   const objective = index.objective(opts.objective);
@@ -379,46 +366,83 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
   const mask = idx.mask;
   // Rules that were not evaluated (errors, or past the evaluation budget) share one empty set.
   const none = memo([mask, missing], () => new Uint32Array(words));
-  const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, mask) : none));
-  const excluded = excludeBits.length ? unionOf(['excluded', mask, ...excludeBits].map(key), excludeBits, words) : undefined;
-  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, mask) : none));
-  const rawBits = rules.filter((r) => r.flags).map((r) => cachedBits(r.flags!, mask));
-  const rawUnion = unionOf(['raw', mask, ...rawBits].map(key), rawBits, words);
-  // The rules' union after the excludes is the union of their bits, each after the excludes.
-  const fileBits = excluded ? memo([rawUnion, excluded], () => without(rawUnion, excluded)) : rawUnion;
+  const excludeBits = excludes.map((e) => (e.flags ? cachedBits(e.flags, mask, idx.whole) : none));
+  // One exclude's bits are the union (no copy).
+  const excluded = excludeBits.length > 1 ? unionOf(['excluded', mask, ...excludeBits].map(key), excludeBits, words) : excludeBits[0];
+  const ruleBits = rules.map((r) => (r.flags ? firedBits(r.flags, excluded, mask, idx.whole) : none));
+  const fileBits = unionOf(['file', mask, ...ruleBits].map(key), ruleBits, words);
   // Each figure of a set of bits depends on the split's events and the objective, besides the bits.
   const objectiveKey = key(`${objective.objective.kind}:${objective.objective.kind === 'f_beta' ? objective.objective.beta : ''}`);
   const scored = (bits: Uint32Array, make: () => Scores): Scores => memo([bits, ctx.index, objectiveKey], make);
-
   // The file is unjudged at a point when no rule fires and some rule could not decide.
   const lab = idx.labelled;
-  const unknowns = rules.map((r) => (r.flags ? unknownAt(r.flags, lab) : undefined));
-  const fileScores = scored(fileBits, () => {
-    const any = new Uint8Array(lab.length);
-    for (const u of unknowns) if (u) for (let j = 0; j < u.length; j++) any[u[j]] = 1;
-    let m = 0;
-    for (let k = 0; k < any.length; k++) m += any[k];
-    const list = new Int32Array(m);
-    for (let k = 0, j = 0; k < any.length; k++) if (any[k]) list[j++] = k;
-    return scores(fileBits, list, idx, ctx, excluded);
-  });
+  const file = () =>
+    scored(fileBits, () => {
+      const anyUnknown = new Uint8Array(lab.length);
+      for (const r of rules) {
+        const u = r.flags && unknownBits(r.flags);
+        if (u) for (let k = 0; k < lab.length; k++) if (has(u, lab[k])) anyUnknown[k] = UNKNOWN;
+      }
+      return scores(fileBits, anyUnknown, idx, ctx, excluded, true);
+    });
+  const flagAllScores = () => scored(mask, () => scores(mask, undefined, idx, ctx, undefined, false, flagAll(ctx.index)));
+  return { idx, tolerance, objective, ctx, words, mask, none, excludeBits, excluded, ruleBits, fileBits, scored, file, flagAllScores };
+}
 
-  // How many rules catch each labelled anomaly: a catch is unique where that count is 1.
+/**
+ * The file's objective and flag-all's on a split (what the below-baseline warning compares),
+ * without scoring the rules one by one; score() reuses what it made. For point F1, counted at the
+ * split's labelled points alone (no bit set, no event).
+ */
+export function fileObjective(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): { file: number; all: number; objective: ObjectiveInfo } {
+  const objective = index.objective(opts.objective);
+  if (objective.objective.kind === 'point_f1') {
+    const idx = index.get(split);
+    const lab = idx.labelled;
+    const on = rules.flatMap((r) => (r.flags ? [trueBits(r.flags)] : []));
+    const off = excludes.flatMap((e) => (e.flags ? [trueBits(e.flags)] : []));
+    let tp = 0;
+    let fp = 0;
+    for (let k = 0; k < lab.length; k++) {
+      const i = lab[k];
+      let fired = false;
+      for (let r = 0; r < on.length && !fired; r++) fired = has(on[r], i);
+      for (let e = 0; e < off.length && fired; e++) fired = !has(off[e], i);
+      if (fired) idx.isAnomaly[k] ? tp++ : fp++;
+    }
+    const f1 = (tp: number, fp: number, fn: number) => objectiveValue(objective.objective, 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN, noEvents);
+    return { file: f1(tp, fp, idx.anomalies - tp), all: f1(idx.anomalies, lab.length - idx.anomalies, 0), objective };
+  }
+  const p = fileParts(index, split, rules, excludes, opts);
+  return { file: p.file().objective, all: p.flagAllScores().objective, objective: p.objective };
+}
+
+/** Event figures for an objective that reads none. */
+const noEvents = { eventPrecision: Number.NaN, eventRecall: Number.NaN, eventF1: Number.NaN };
+
+export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[], excludes: NamedFlags[], opts: ScoreOptions = {}): FileScores {
+  const p = fileParts(index, split, rules, excludes, opts);
+  const { idx, tolerance, objective, ctx, words, mask, none, excludeBits, excluded, ruleBits, scored } = p;
+  const rawBits = rules.filter((r) => r.flags).map((r) => cachedBits(r.flags!, mask, idx.whole));
+  const rawUnion = unionOf(['raw', mask, ...rawBits].map(key), rawBits, words);
+  const fileScores = p.file();
+
+  // Anomalies one rule alone catches, in one pass over the labelled anomalies.
+  const uniqueTp = new Array<number>(rules.length).fill(0);
   const anomalyAt = anomalyPoints(idx);
-  const catchers = new Uint32Array(anomalyAt.length);
-  ruleBits.forEach((b, k) => {
-    if (!rules[k].flags) return;
-    for (let j = 0; j < anomalyAt.length; j++) if (has(b, anomalyAt[j])) catchers[j]++;
-  });
-  // Overlaps are pairwise: skipped for very large files, which would spend minutes on them.
+  for (let j = 0; j < anomalyAt.length; j++) {
+    let catcher = -1;
+    for (let k = 0; k < rules.length && catcher !== -2; k++) if (rules[k].flags && has(ruleBits[k], anomalyAt[j])) catcher = catcher === -1 ? k : -2;
+    if (catcher >= 0) uniqueTp[catcher]++;
+  }
+  // Overlaps are pairwise (remembered per pair of bit sets, so an edit recounts only the edited
+  // rule's): skipped for very large files, which would spend minutes on them.
   const pairwise = rules.length <= maxPairwiseRules;
   const ruleScores: RuleScores[] = rules.map((r, k) => {
-    const s = r.flags ? scored(ruleBits[k], () => scores(ruleBits[k], unknowns[k], idx, ctx, excluded)) : scored(none, () => scores(none, undefined, idx, ctx, excluded));
-    let uniqueTp = 0;
-    if (r.flags) for (let j = 0; j < anomalyAt.length; j++) if (catchers[j] === 1 && has(ruleBits[k], anomalyAt[j])) uniqueTp++;
+    const s = r.flags ? scored(ruleBits[k], () => scores(ruleBits[k], unknownBits(r.flags!), idx, ctx, excluded)) : scored(none, () => scores(none, undefined, idx, ctx, excluded));
     const overlap: Record<string, number> = {};
     if (pairwise) rules.forEach((o, m) => m !== k && (overlap[o.name] = shared(ruleBits[k], ruleBits[m])));
-    return { ...s, name: r.name, uniqueTp, overlap };
+    return { ...s, name: r.name, uniqueTp: uniqueTp[k], overlap };
   });
 
   const excludeScores: ExcludeScores[] = excludes.map((e, k) => {
@@ -447,7 +471,7 @@ export function score(index: ScoringIndex, split: ScoreSplit, rules: NamedFlags[
     tolerance,
     period: ctx.index.period,
     file: fileScores,
-    baselines: { all: scored(mask, () => scores(mask, undefined, idx, ctx, undefined, flagAll(ctx.index))), none: scored(none, () => scores(none, undefined, idx, ctx)) },
+    baselines: { all: p.flagAllScores(), none: scored(none, () => scores(none, undefined, idx, ctx)) },
     rules: ruleScores,
     excludes: excludeScores,
   };

@@ -1,12 +1,16 @@
 // Blocks of series evaluated on more than one core: this thread and worker threads (the bundled
 // blockWorker.ts) take blocks from one queue. A worker gets its block's columns as copies (it
-// shares nothing), evaluates the plans and sends the flags back; they are written in place, so
-// the flags are the same whichever thread made them. The budget's time and the cancellation are
-// checked before every block this thread takes; past them the workers are ended.
+// shares nothing), or, for a frame from the cache, where they lie in the cache file: it reads and
+// checks them itself. It evaluates the plans and sends the flags back; they are written in place,
+// so the flags are the same whichever thread made them. The budget's time and the cancellation
+// are checked before every block this thread takes; past them the workers are ended.
 import { Worker } from 'node:worker_threads';
-import { blockOf, evaluateBlock, type EvalFrame } from './blocks';
+import { blockOf, evaluateBlock, type BlockResult, type EvalFrame } from './blocks';
 import type { Budget } from './budget';
+import { CacheCorrupt, PartBuffers, type ColumnPlace } from './cache';
 import type { PlanNode } from './plan';
+import { orBitsAt } from './points';
+import { ColumnPool } from './pool';
 
 export interface BlockRun {
   /** The worker script (dist/evalworker.cjs); none: this thread only. */
@@ -17,30 +21,47 @@ export interface BlockRun {
   checkCancelled?: () => void;
 }
 
-/** Message to a worker: the plans once, then blocks. */
-export type ToWorker = { roots: PlanNode[]; dictionaries: [string, string[]][] } | { id: number; seriesStart: Int32Array; columns: [string, Float64Array][]; codes: [string, Int32Array][] };
-export type FromWorker = { id: number; flags: Uint8Array[]; features: number; evaluate: number } | { id: number; error: string };
+/**
+ * Message to a worker: the plans once, then blocks: the series' starts, the columns in memory (copies),
+ * and the columns to read from the cache file from point `at` on (`parts`).
+ */
+export type ToWorker =
+  | { roots: PlanNode[]; dictionaries: [string, string[]][] }
+  | { id: number; at: number; seriesStart: Int32Array; columns: [string, Float64Array][]; codes: [string, Int32Array][]; parts: [string, ColumnPlace][] };
+/** A block's flags, an error, or a part of the cache file that did not check out. */
+export type FromWorker = ({ id: number } & BlockResult) | { id: number; error: string } | { id: number; corrupt: string };
 
-/** Flags of every root over the whole frame, block by block (`starts`: series where blocks start, then the series count). */
+/**
+ * Flags of every root over the whole frame, block by block (`starts`: series where blocks start,
+ * then the series count), and the bit sets of their true and their unknown points.
+ */
 export async function evaluateBlocks(
   frame: EvalFrame,
   roots: PlanNode[],
   starts: number[],
   names: Set<string>,
   run: BlockRun,
-): Promise<{ flags: Uint8Array[]; features: number; evaluate: number }> {
+): Promise<{ flags: Uint8Array[]; bits: Uint32Array[]; unknown: Uint32Array[]; features: number; evaluate: number }> {
   const flags = roots.map(() => new Uint8Array(frame.length));
+  const bits = roots.map(() => new Uint32Array((frame.length + 31) >>> 5));
+  const unknown = roots.map(() => new Uint32Array((frame.length + 31) >>> 5));
   let features = 0;
   let evaluate = 0;
   const blocks = starts.length - 1;
-  const place = (b: number, r: { flags: Uint8Array[]; features: number; evaluate: number }) => {
+  const place = (b: number, r: BlockResult) => {
     const at = frame.seriesStart[starts[b]];
     r.flags.forEach((f, k) => flags[k].set(f, at));
+    r.bits.forEach((f, k) => orBitsAt(bits[k], f, at));
+    r.unknown.forEach((f, k) => orBitsAt(unknown[k], f, at));
     features += r.features;
     evaluate += r.evaluate;
   };
   const workers = run.script && blocks >= 4 ? Array.from({ length: Math.min(run.workers, blocks >> 1) }, () => new Worker(run.script!)) : [];
   let next = 0;
+  // This thread's blocks write their columns into one pool, and read the cache file's parts into
+  // buffers kept from block to block; each block's flags are copied out at once.
+  const pool = new ColumnPool();
+  const buffers = new PartBuffers();
   let failed: Error | undefined;
   let pending = 0;
   let settled: (() => void) | undefined;
@@ -51,11 +72,19 @@ export async function evaluateBlocks(
   const send = (w: Worker) => {
     if (next >= blocks || failed || !held.has(w)) return;
     const b = next++;
-    const block = blockOf(frame, starts[b], starts[b + 1], names);
+    // Columns of the cache file are read by the worker; the others are copied from memory.
+    const parts: [string, ColumnPlace][] = [];
+    const inMemory: string[] = [];
+    for (const n of names) {
+      const place = frame.partial?.place(n);
+      if (place) parts.push([n, place]);
+      else inMemory.push(n);
+    }
+    const block = blockOf(frame, starts[b], starts[b + 1], inMemory);
     // Copies of the block's columns, handed over (not shared, not copied twice).
     const columns = [...block.columns].map(([n, c]) => [n, c.slice()] as [string, Float64Array]);
     const codes = [...block.categories].map(([n, c]) => [n, c.codes.slice()] as [string, Int32Array]);
-    const msg: ToWorker = { id: b, seriesStart: block.seriesStart, columns, codes };
+    const msg: ToWorker = { id: b, at: frame.seriesStart[starts[b]], seriesStart: block.seriesStart, columns, codes, parts };
     pending++;
     held.get(w)!.add(b);
     w.postMessage(msg, [block.seriesStart.buffer as ArrayBuffer, ...columns.map((c) => c[1].buffer as ArrayBuffer), ...codes.map((c) => c[1].buffer as ArrayBuffer)]);
@@ -76,13 +105,20 @@ export async function evaluateBlocks(
         pending--;
         // An error in a block's evaluation is the run's error, as on this thread.
         if ('error' in m) failed ??= new Error(`block evaluation failed: ${m.error}`);
-        else place(m.id, m);
+        else if ('corrupt' in m) {
+          frame.partial?.damaged(m.corrupt);
+          failed ??= new CacheCorrupt('a part of the cache file does not check out');
+        } else place(m.id, m);
         send(w);
         if (!pending || failed) settled?.();
       });
       w.on('error', () => stopped(w));
       w.on('exit', () => stopped(w));
-      const dictionaries = [...frame.categories].filter(([n]) => names.has(n)).map(([n, c]) => [n, c.values] as [string, string[]]);
+      // The dictionaries of the category columns read (from the cache file's header when it has them).
+      const dictionaries = [...names].flatMap((n) => {
+        const values = frame.partial?.dictionary(n) ?? frame.categories.get(n)?.values;
+        return values ? [[n, values] as [string, string[]]] : [];
+      });
       w.postMessage({ roots, dictionaries } satisfies ToWorker);
       // Two blocks ahead, so a worker never waits for this thread.
       send(w);
@@ -93,7 +129,7 @@ export async function evaluateBlocks(
       while ((next < blocks || lost.length) && !failed) {
         run.budget.charge(0, 0);
         const b = lost.length ? lost.pop()! : next++;
-        place(b, evaluateBlock(blockOf(frame, starts[b], starts[b + 1], names), roots));
+        place(b, evaluateBlock(blockOf(frame, starts[b], starts[b + 1], names, buffers), roots, pool));
         if (workers.length || performance.now() - lastYield > 20) {
           // The workers' results (and their next blocks) are handled between this thread's blocks.
           await new Promise((r) => setImmediate(r));
@@ -106,7 +142,7 @@ export async function evaluateBlocks(
       settled = undefined;
     }
     if (failed) throw failed;
-    return { flags, features, evaluate };
+    return { flags, bits, unknown, features, evaluate };
   } finally {
     done = true;
     for (const w of workers) void w.terminate();

@@ -3,7 +3,7 @@
 // time for splits by series), its segments (runs of split points within a series) and its runs of
 // anomalies. Flags become bit sets once per flag column. Shared by metrics.ts and events.ts.
 import type { Frame } from './frame';
-import { TRUE, type Bool } from './kernels';
+import { TRUE, UNKNOWN, type Bool } from './kernels';
 import type { ScoreSplit } from './metrics';
 import { splitIndex, type Splits } from './split';
 
@@ -15,7 +15,10 @@ export interface Labelled {
 
 const labelledOf = new WeakMap<Frame, Labelled>();
 
+/** The frame's own list when it has one (the frame cache keeps it), else found in its label column once. */
 export function labelledPoints(frame: Frame): Labelled {
+  const own = frame.labelled;
+  if (own) return own;
   let l = labelledOf.get(frame);
   if (!l) {
     const label = frame.label;
@@ -91,8 +94,12 @@ export function popcount(x: number): number {
 
 const uniformOf = new WeakMap<Splits, boolean>();
 
-/** Whether every series lies in one split (the hash split), checked once per split assignment. */
+/**
+ * Whether every series lies in one split: a split by series (the hash split) says so, any other
+ * split is checked once per split assignment.
+ */
 function bySeries(frame: Frame, splits: Splits): boolean {
+  if (splits.seriesSplit) return true;
   let u = uniformOf.get(splits);
   if (u === undefined) {
     u = splits.by === 'series';
@@ -122,6 +129,11 @@ export function splitMask(frame: Frame, splits: Splits, split: ScoreSplit): Uint
   }
   const want = splitIndex[split];
   const starts = frame.seriesStart;
+  if (splits.seriesSplit) {
+    const of = splits.seriesSplit;
+    for (let s = 0; s + 1 < starts.length; s++) if (of[s] === want) setBits(mask, starts[s], starts[s + 1]);
+    return mask;
+  }
   if (bySeries(frame, splits)) {
     for (let s = 0; s + 1 < starts.length; s++) if (starts[s] < starts[s + 1] && splits.of[starts[s]] === want) setBits(mask, starts[s], starts[s + 1]);
     return mask;
@@ -134,6 +146,8 @@ export function splitMask(frame: Frame, splits: Splits, split: ScoreSplit): Uint
 /** What scoring needs of one split. */
 export interface SplitPoints {
   mask: Uint32Array;
+  /** The split holds every point (split all): the mask is all ones. */
+  whole: boolean;
   points: number;
   /** Series with a point in the split. */
   series: number;
@@ -154,22 +168,42 @@ export function splitPoints(frame: Frame, splits: Splits, split: ScoreSplit): Sp
   if (p) return p;
   const mask = splitMask(frame, splits, split);
   const all = labelledPoints(frame);
-  const labelled = new Int32Array(all.points.length);
-  const isAnomaly = new Uint8Array(all.points.length);
-  let m = 0;
-  let anomalies = 0;
-  for (let k = 0; k < all.points.length; k++) {
-    const i = all.points[k];
-    if (!hasBit(mask, i)) continue;
-    labelled[m] = i;
-    isAnomaly[m++] = all.anomaly[k];
-    anomalies += all.anomaly[k];
-  }
   const starts = frame.seriesStart;
+  // Every point (split all): every labelled point, every series; by series: the split's series.
+  const whole = split === 'all';
+  const of = whole ? undefined : splits.seriesSplit;
+  const want = whole ? -1 : splitIndex[split];
+  let labelled = all.points;
+  let isAnomaly = all.anomaly;
+  let anomalies = 0;
+  let m = labelled.length;
+  if (whole) for (let k = 0; k < m; k++) anomalies += isAnomaly[k];
+  else {
+    labelled = new Int32Array(all.points.length);
+    isAnomaly = new Uint8Array(all.points.length);
+    m = 0;
+    for (let k = 0; k < all.points.length; k++) {
+      const i = all.points[k];
+      if (!hasBit(mask, i)) continue;
+      labelled[m] = i;
+      isAnomaly[m++] = all.anomaly[k];
+      anomalies += all.anomaly[k];
+    }
+    labelled = labelled.slice(0, m);
+    isAnomaly = isAnomaly.slice(0, m);
+  }
   let points = 0;
   let series = 0;
-  for (let w = 0; w < mask.length; w++) if (mask[w]) points += popcount(mask[w]);
-  for (let s = 0; s + 1 < starts.length; s++) if (anyBit(mask, starts[s], starts[s + 1])) series++;
+  if (whole || of) {
+    for (let s = 0; s + 1 < starts.length; s++) {
+      if (starts[s] === starts[s + 1] || (of && of[s] !== want)) continue;
+      series++;
+      points += starts[s + 1] - starts[s];
+    }
+  } else {
+    for (let w = 0; w < mask.length; w++) if (mask[w]) points += popcount(mask[w]);
+    for (let s = 0; s + 1 < starts.length; s++) if (anyBit(mask, starts[s], starts[s + 1])) series++;
+  }
   // Runs: anomalies at consecutive points of one series (both in the split, so both here).
   const runs: number[] = [];
   let start = -1;
@@ -191,7 +225,7 @@ export function splitPoints(frame: Frame, splits: Splits, split: ScoreSplit): Sp
     last = i;
   }
   if (start >= 0) runs.push(start, last + 1);
-  p = { mask, points, series, labelled: labelled.slice(0, m), isAnomaly: isAnomaly.slice(0, m), anomalies, runs: Int32Array.from(runs) };
+  p = { mask, whole, points, series, labelled, isAnomaly, anomalies, runs: Int32Array.from(runs) };
   bySplit.set(split, p);
   return p;
 }
@@ -199,15 +233,18 @@ export function splitPoints(frame: Frame, splits: Splits, split: ScoreSplit): Sp
 /** Runs of a split's points within one series: [start, end) pairs, in order. */
 export function segmentsOf(frame: Frame, splits: Splits, split: ScoreSplit, mask: Uint32Array): Int32Array {
   const starts = frame.seriesStart;
+  if (split === 'all' || bySeries(frame, splits)) {
+    // Whole series: one segment each, straight into the result.
+    let count = 0;
+    for (let s = 0; s + 1 < starts.length; s++) if (starts[s] < starts[s + 1] && hasBit(mask, starts[s])) count++;
+    const out = new Int32Array(2 * count);
+    for (let s = 0, g = 0; s + 1 < starts.length; s++) if (starts[s] < starts[s + 1] && hasBit(mask, starts[s])) (out[g++] = starts[s]), (out[g++] = starts[s + 1]);
+    return out;
+  }
   const out: number[] = [];
-  const whole = split === 'all' || bySeries(frame, splits);
   for (let s = 0; s + 1 < starts.length; s++) {
     const a = starts[s];
     const b = starts[s + 1];
-    if (whole) {
-      if (a < b && hasBit(mask, a)) out.push(a, b);
-      continue;
-    }
     let seg = -1;
     for (let i = a; i <= b; i++) {
       const inSplit = i < b && hasBit(mask, i);
@@ -239,27 +276,87 @@ export function trueBitsFrom(flags: Bool, from: Bool, points: Int32Array): void 
 }
 
 export function trueBits(flags: Bool): Uint32Array {
-  let bits = bitsOf.get(flags);
-  if (!bits) {
-    const n = flags.length;
-    bits = new Uint32Array((n + 31) >>> 5);
-    // Four flags at a time: TRUE is the only value with its low bit set (0, 1, 2), and one
-    // multiplication gathers the four low bits into a nibble, in point order.
-    const whole = flags.byteOffset % 4 === 0 ? n >>> 5 : 0;
-    const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
-    for (let w = 0; w < whole; w++) {
-      let word = 0;
-      for (let q = 0; q < 8; q++) word |= ((Math.imul(quads[w * 8 + q] & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
-      bits[w] = word;
+  return bitsOf.get(flags) ?? packed(flags)[0];
+}
+
+// The points where a flag column is unknown, as a bit set: scoring reads it at labelled points, a
+// pass over 6.6 MB of bits rather than over every labelled point of a 53 MB column.
+const unknownOf = new WeakMap<Bool, Uint32Array>();
+
+export function unknownBits(flags: Bool): Uint32Array {
+  return unknownOf.get(flags) ?? packed(flags)[1];
+}
+
+/** Both bit sets of a flag column, made in one pass and kept. */
+function packed(flags: Bool): [Uint32Array, Uint32Array] {
+  const both = packFlags(flags);
+  knownBits(flags, both[0], both[1]);
+  return both;
+}
+
+/** Gives a flag column its bit sets, made elsewhere (block by block, parallel.ts). */
+export function knownBits(flags: Bool, trueSet: Uint32Array, unknownSet: Uint32Array): void {
+  bitsOf.set(flags, trueSet);
+  unknownOf.set(flags, unknownSet);
+}
+
+/** The bit set of the points where the flags are true (1 where flags[i] is TRUE). */
+export function packTrue(flags: Bool): Uint32Array {
+  return packFlags(flags)[0];
+}
+
+/** The bit set of the points where the flags are unknown (1 where flags[i] is UNKNOWN). */
+export function packUnknown(flags: Bool): Uint32Array {
+  return packFlags(flags)[1];
+}
+
+/** The bit sets of the points where the flags are true and where unknown, in one pass. */
+export function packFlags(flags: Bool): [Uint32Array, Uint32Array] {
+  const n = flags.length;
+  const yes = new Uint32Array((n + 31) >>> 5);
+  const unknown = new Uint32Array(yes.length);
+  // Four flags at a time: TRUE (1) has bit 0 set, UNKNOWN (2) bit 1, and one multiplication
+  // gathers the four bits into a nibble, in point order.
+  const whole = flags.byteOffset % 4 === 0 ? n >>> 5 : 0;
+  const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
+  for (let w = 0; w < whole; w++) {
+    let t = 0;
+    let u = 0;
+    for (let q = 0; q < 8; q++) {
+      const quad = quads[w * 8 + q];
+      t |= ((Math.imul(quad & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
+      u |= ((Math.imul((quad >>> 1) & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
     }
-    for (let w = whole; w < bits.length; w++) {
-      const base = w << 5;
-      const end = Math.min(32, n - base);
-      let word = 0;
-      for (let b = 0; b < end; b++) if (flags[base + b] === TRUE) word |= 1 << b;
-      bits[w] = word;
-    }
-    bitsOf.set(flags, bits);
+    yes[w] = t;
+    unknown[w] = u;
   }
-  return bits;
+  for (let w = whole; w < yes.length; w++) {
+    const base = w << 5;
+    const end = Math.min(32, n - base);
+    let t = 0;
+    let u = 0;
+    for (let b = 0; b < end; b++) {
+      if (flags[base + b] === TRUE) t |= 1 << b;
+      else if (flags[base + b] === UNKNOWN) u |= 1 << b;
+    }
+    yes[w] = t;
+    unknown[w] = u;
+  }
+  return [yes, unknown];
+}
+
+/** Sets in `dst` the bits of `src` moved up by `at` (src's bit 0 is dst's bit `at`): a block's bits into the frame's. */
+export function orBitsAt(dst: Uint32Array, src: Uint32Array, at: number): void {
+  const w0 = at >>> 5;
+  const sh = at & 31;
+  if (!sh) {
+    for (let k = 0; k < src.length && w0 + k < dst.length; k++) dst[w0 + k] |= src[k];
+    return;
+  }
+  for (let k = 0; k < src.length; k++) {
+    const v = src[k];
+    if (!v) continue;
+    if (w0 + k < dst.length) dst[w0 + k] |= v << sh;
+    if (w0 + k + 1 < dst.length) dst[w0 + k + 1] |= v >>> (32 - sh);
+  }
 }

@@ -3,6 +3,7 @@
 // series cut by its own time. `split = column NAME`: read from a column.
 import type { SplitMethod } from '../../../grammar/src/check';
 import type { Frame } from './frame';
+import { seriesSummary } from './summary';
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const splitNames: SplitName[] = ['train', 'validation', 'test'];
@@ -14,6 +15,8 @@ export const minSeriesForHashSplit = 20;
 export interface Splits {
   /** Split of every point: 0 train, 1 validation, 2 test. */
   of: Uint8Array;
+  /** By series: the split of each series (`of` is then made only when read). */
+  seriesSplit?: Uint8Array;
   shares: [number, number, number];
   /** By series (hash), by one time cut for all series, by each series' own time, or by a column. */
   by: 'series' | 'time' | 'series-time' | 'column';
@@ -52,14 +55,27 @@ function bucket(u: number, shares: [number, number, number]): number {
 export function assignSplits(frame: Frame, shares: [number, number, number], method: SplitMethod = 'auto'): Splits {
   if (method === 'column' && frame.splitOf) return { of: followBlanks(frame, frame.splitOf), shares, by: 'column' };
   if (method === 'time') return { of: eachSeriesByTime(frame, shares), shares, by: 'series-time' };
-  const of = new Uint8Array(frame.length);
-  const nSeries = frame.seriesIds.length;
+  const nSeries = frame.seriesStart.length - 1;
   if (nSeries >= minSeriesForHashSplit) {
-    for (let s = 0; s < nSeries; s++) {
-      of.fill(bucket(seriesHash(frame.seriesIds[s]) / 2 ** 32, shares), frame.seriesStart[s], frame.seriesStart[s + 1]);
-    }
-    return { of, shares, by: 'series' };
+    // The series' hashes from the summary (the frame cache keeps them: no id is read).
+    const hash = seriesSummary(frame).hash;
+    const seriesSplit = new Uint8Array(nSeries);
+    for (let s = 0; s < nSeries; s++) seriesSplit[s] = bucket(hash[s] / 2 ** 32, shares);
+    let of: Uint8Array | undefined;
+    return {
+      get of() {
+        if (!of) {
+          of = new Uint8Array(frame.length);
+          for (let s = 0; s < nSeries; s++) of.fill(seriesSplit[s], frame.seriesStart[s], frame.seriesStart[s + 1]);
+        }
+        return of;
+      },
+      seriesSplit,
+      shares,
+      by: 'series',
+    };
   }
+  const of = new Uint8Array(frame.length);
   // By time, one cut for all series: labelled points ranked by time (ties by series, so series
   // labelled at the same moment still spread over the splits); the first shares[0] are train, the
   // next shares[1] validation, the rest test. Other points go with the labelled point before them

@@ -8,7 +8,7 @@ import { cacheAvailable, CachedFrame, cacheFile, encodeFrame, openFrame } from '
 import { Evaluator, FeatureCache } from './evaluate';
 import type { DataError, LoadOptions, Roles } from './csv';
 import { loadDataset } from './dataset';
-import { newFrameId, withLabel, type Frame } from './frame';
+import { hasLabel, newFrameId, withId, withLabel, type Frame } from './frame';
 import { mergeLabels, type LabelOverlay } from '../labels/merge';
 import { readSidecar, sidecarStamp, type SidecarRead } from '../labels/sidecar';
 import { ScoringIndex } from './metrics';
@@ -28,8 +28,16 @@ export interface DataSession {
    * the cache file does not check out, and the dataset must be got again.
    */
   prefetch(columns: Iterable<string>): boolean;
+  /**
+   * Reads now what scoring reads of a frame from the cache (the labelled points, the series
+   * summary), and the label and time columns when `columns`: a part that does not check out shows
+   * in damaged().
+   */
+  prefetchScoring?(columns: boolean): void;
   /** Whether a column read from the cache since did not check out (it read as missing values). */
   damaged(): boolean;
+  /** What did not check out ("the column `x`"), when something did. */
+  damage?(): string | undefined;
   /** The label sidecar merged over the label column (when asked for and the dataset has labels). */
   labels?: LabelsInfo;
 }
@@ -57,6 +65,11 @@ export interface SessionOptions extends Omit<LoadOptions, 'roles'> {
   writeBehind?: boolean;
   /** Merge the label sidecar (`.arl/labels/<dataset>.csv`) over the label column. */
   labels?: boolean;
+  /**
+   * Columns of a frame from the cache are not read when the file is opened (a one-shot run reads
+   * those it needs itself: by blocks, a part at a time, or through DataSession.prefetch).
+   */
+  deferColumns?: boolean;
 }
 
 /** Frames read from cache files close their file once they are no longer used. */
@@ -133,11 +146,12 @@ export class DatasetStore {
       } catch (e) {
         error = (e as Error).message;
       }
-      const overlay = mergeLabels(base.frame, sidecar?.entries ?? []);
-      // The loaded frame behind a new id and label column. A frame read from the cache reads its
-      // columns when first used and notes damage on itself: everything else goes to it, unchanged.
-      const id = newFrameId();
-      const frame = withLabel(base.frame, overlay.label, newFrameId());
+      const entries = sidecar?.entries ?? [];
+      const overlay = mergeLabels(base.frame, entries);
+      // The loaded frame behind a new id and label column (its own labels, read through, when
+      // there is no label file). A frame read from the cache reads its columns when first used
+      // and notes damage on itself: everything else goes to it, unchanged.
+      const frame = entries.length || !hasLabel(base.frame) ? withLabel(base.frame, overlay.label, newFrameId()) : withId(base.frame, newFrameId());
       return {
         ...base,
         frame,
@@ -181,7 +195,7 @@ export class DatasetStore {
       try {
         const h = await openCacheFile(root, names.name);
         const f = h && (await openFrame(h, names.key, path, { corrupt }));
-        if (f && f.prefetch(want)) {
+        if (f && f.prefetch(opts.deferColumns ? [] : want)) {
           frame = f;
           closing.register(f, () => h!.close());
         } else if (h) {
@@ -219,7 +233,11 @@ export class DatasetStore {
       cache,
       scoring: scoringOf(loaded, opts.splitMethod),
       prefetch: (columns) => !(loaded instanceof CachedFrame) || loaded.prefetch(columns),
+      prefetchScoring: (columns) => {
+        if (loaded instanceof CachedFrame) loaded.prefetchScoring(columns);
+      },
       damaged: () => loaded instanceof CachedFrame && loaded.damaged,
+      damage: () => (loaded instanceof CachedFrame ? loaded.damage : undefined),
     };
     return { ok: true, session, fresh: true };
   }

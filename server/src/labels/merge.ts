@@ -1,7 +1,8 @@
 // The sidecar merged over the dataset's label column: at each point a person's latest label wins,
 // then the LLMs' latest, then the CSV's. The frame itself is not changed: the merge gives a new
 // label column and, per point, where its label came from.
-import { formatTime, type Frame } from '../engine/frame';
+import { formatTime, hasLabel, type Frame } from '../engine/frame';
+import { labelledPoints } from '../engine/points';
 import { parseIsoTime, parseNumber } from '../engine/time';
 import { isHuman, type LabelEntry } from './sidecar';
 
@@ -64,10 +65,11 @@ export function pointKey(frame: Frame, i: number): { series: string; time: strin
 }
 
 export function mergeLabels(frame: Frame, entries: LabelEntry[]): LabelOverlay {
+  // No label file (the usual case): the CSV's labels as they are, nothing copied (nor read: a
+  // frame from the cache makes its label column only when asked for); where each label came from
+  // is made only when asked for.
+  if (!entries.length && hasLabel(frame)) return csvOnly(frame);
   const csv = frame.label;
-  // No label file (the usual case): the CSV's labels as they are, nothing copied; where each
-  // label came from is made only when asked for.
-  if (csv && !entries.length) return csvOnly(csv);
   const label = new Float64Array(frame.length).fill(Number.NaN);
   const from = new Uint8Array(frame.length);
   if (csv) {
@@ -108,20 +110,20 @@ export function mergeLabels(frame: Frame, entries: LabelEntry[]): LabelOverlay {
   return { label, from, counts, llm, human, overridden, unmatched };
 }
 
-function csvOnly(csv: Float64Array): LabelOverlay {
-  let known = 0;
-  for (let i = 0; i < csv.length; i++) if (csv[i] === csv[i]) known++;
+function csvOnly(frame: Frame): LabelOverlay {
   let from: Uint8Array | undefined;
   return {
-    label: csv,
+    get label() {
+      return frame.label!;
+    },
     get from() {
       if (!from) {
-        from = new Uint8Array(csv.length);
-        for (let i = 0; i < csv.length; i++) if (csv[i] === csv[i]) from[i] = LabelFrom.csv;
+        from = new Uint8Array(frame.length);
+        for (const i of labelledPoints(frame).points) from[i] = LabelFrom.csv;
       }
       return from;
     },
-    counts: { csv: known, llm: 0, human: 0 },
+    counts: { csv: labelledPoints(frame).points.length, llm: 0, human: 0 },
     llm: new Map(),
     human: new Map(),
     overridden: new Map(),

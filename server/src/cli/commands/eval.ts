@@ -1,7 +1,7 @@
 // `arl eval FILE`: per-rule and file metrics on a split, as a table or JSON.
 import { relative } from 'node:path';
 import { plural } from '../../../../grammar/src/plural';
-import { perWeek, perWeekText, weeksOf } from '../../engine/alerts';
+import { perWeek, perWeekText, weeksOfSplit } from '../../engine/alerts';
 import type { FileScores, ScoreSplit } from '../../engine/metrics';
 import { eventObjective, objectiveLine, pointsText, rateUnit, sig } from '../../engine/report';
 import { UsageError, write, type Command } from '../command';
@@ -34,7 +34,7 @@ ${allowOutsideUsage}`,
     const minF1 = values['min-f1'] === undefined ? undefined : Number(values['min-f1']);
     if (minF1 !== undefined && !(minF1 >= 0 && minF1 <= 1)) throw new UsageError('--min-f1 takes a number between 0 and 1.');
     const file = await readRuleFile(positionals[0], io);
-    const a = await analyzeFile(file, io, { values, oneShot: true, onlyMentioned: true });
+    const a = await analyzeFile(file, io, { values, oneShot: true, onlyMentioned: true, scoresOnly: true });
     const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error' || i.severity === 'warning'), io);
     // With an error (in the data or the rules) the figures would mislead: no table at all.
     const scores = errors ? undefined : a.scores(split);
@@ -42,7 +42,7 @@ ${allowOutsideUsage}`,
       write(io.stderr, errors ? 'Fix the errors above to see metrics.' : 'No labelled dataset: add a `dataset "file.csv" { ... }` block with a label column.');
       return 1;
     }
-    const weeks = a.data ? weeksOf(a.data.frame, a.data.scoring(a.shares).get(split)) : null;
+    const weeks = a.data ? weeksOfSplit(a.data.frame, a.data.scoring(a.shares).splits, split) : null;
     if (values.json) {
       const alertsPerWeek = { weeks, file: perWeek(scores.file.fires, weeks), rules: Object.fromEntries(scores.rules.map((r) => [r.name, perWeek(r.fires, weeks)])) };
       const out = { file: relative(io.cwd, file.path), dataset: a.datasetPath && relative(io.cwd, a.datasetPath), split, timings: roundTimings(a.timings), scores, alertsPerWeek };
