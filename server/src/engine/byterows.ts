@@ -249,12 +249,22 @@ export class ByteRows extends RowReader implements RowSink {
     const fe = this.fe;
     const idx = this.idx;
     const later = this.laterColumns;
+    const sc = idx.series;
+    const hasLabel = idx.label >= 0;
+    const hasSplit = idx.split >= 0;
     let r = this.rows;
     // Column arrays are written at row r directly; their lengths are set when this returns.
     let cap = this.capacity();
     let numData = this.num.map((c) => c?.data);
     let timeData = this.time.data;
     let labelData = this.label.data;
+    let seriesData = this.series.data;
+    let splitData = this.split.data;
+    // The series id of the row before, as bytes: a row with the same id takes its code at once.
+    let memo = this.seriesMemo;
+    let idKey = memo ? memo.key : new Uint8Array(0);
+    let idLen = memo && plainBytes(memo.key, memo.len, delim) ? memo.len : -1;
+    let idCode = memo ? memo.value : -1;
     let i = from;
     let line = this.line;
     // The line row r starts on when no blank line or multi-line row came since the last shift.
@@ -280,11 +290,16 @@ export class ByteRows extends RowReader implements RowSink {
         numData = this.num.map((c) => c?.data);
         timeData = this.time.data;
         labelData = this.label.data;
+        seriesData = this.series.data;
+        splitData = this.split.data;
       }
       let t = 0;
       let y = 0;
       let sp = 0;
       let ok = true;
+      // Whether a column read when the row is taken has something to do (a new series id, a
+      // category, a text that is not blank).
+      let pending = false;
       for (let c = 0; c < width; c++) {
         if (c > 0) {
           if (u8[i] !== delim) {
@@ -368,6 +383,19 @@ export class ByteRows extends RowReader implements RowSink {
           ok = false;
           break;
         }
+        if (k === SERIES && idLen >= 0) {
+          // The id of the row before, when the bytes are the same (they hold no delimiter or break).
+          const e = i + idLen;
+          if (e < to && (u8[e] === delim || u8[e] === LF || u8[e] === CR)) {
+            let j = 0;
+            while (j < idLen && u8[i + j] === idKey[j]) j++;
+            if (j === idLen) {
+              i = e;
+              fs[c] = -1;
+              continue;
+            }
+          }
+        }
         while (b !== delim && b !== LF && b !== CR) b = u8[++i];
         fs[c] = s;
         fe[c] = i;
@@ -377,7 +405,7 @@ export class ByteRows extends RowReader implements RowSink {
             ok = false;
             break;
           }
-        }
+        } else if (k !== SKIP && (k !== TEXT || s < i)) pending = true;
       }
       // The row ends here, before `to`, with the file's line break.
       const nl = crlf ? i + 1 : i;
@@ -391,16 +419,24 @@ export class ByteRows extends RowReader implements RowSink {
         this.noteLine(line);
         expect = line;
       }
-      for (let j = 0; j < later.length; j++) {
-        const k = later[j];
-        const kind = kinds[k];
-        if (kind === SERIES) this.series.data[r] = this.seriesBytes(buf, u8, fs[k], fe[k]);
-        else if (kind === CATEGORY) this.cat[k]!.codes.data[r] = this.categoryBytes(k, this.cat[k]!, buf, u8, fs[k], fe[k]);
-        else if (fs[k] < fe[k]) this.reason.set(r, text(buf, fs[k], fe[k]));
+      if (sc >= 0) seriesData[r] = idCode;
+      if (pending) {
+        for (let j = 0; j < later.length; j++) {
+          const k = later[j];
+          const kind = kinds[k];
+          if (kind === SERIES) {
+            if (fs[k] < 0) continue;
+            seriesData[r] = idCode = this.seriesBytes(buf, u8, fs[k], fe[k]);
+            memo = this.seriesMemo!;
+            idKey = memo.key;
+            idLen = plainBytes(memo.key, memo.len, delim) ? memo.len : -1;
+          } else if (kind === CATEGORY) this.cat[k]!.codes.data[r] = this.categoryBytes(k, this.cat[k]!, buf, u8, fs[k], fe[k]);
+          else if (fs[k] < fe[k]) this.reason.set(r, text(buf, fs[k], fe[k]));
+        }
       }
       if (tc >= 0) timeData[r] = t;
-      if (idx.label >= 0) labelData[r] = y;
-      if (idx.split >= 0) this.split.data[r] = sp;
+      if (hasLabel) labelData[r] = y;
+      if (hasSplit) splitData[r] = sp;
       r++;
       line++;
       expect++;
@@ -541,6 +577,12 @@ export class ByteRows extends RowReader implements RowSink {
     }
     return this.readLabel(text(buf, s, e), line);
   }
+}
+
+/** Whether key[0, len) holds no delimiter and no line break (a field read as it is). */
+function plainBytes(key: Uint8Array, len: number, delim: number): boolean {
+  for (let k = 0; k < len; k++) if (key[k] === delim || key[k] === LF || key[k] === CR) return false;
+  return true;
 }
 
 /** `train`, `validation`, `test` as written (lower case): 0, 1, 2; -1 for anything else. */
