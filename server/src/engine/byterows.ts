@@ -223,8 +223,8 @@ export class ByteRows extends RowReader implements RowSink {
   }
 
   /**
-   * The plain rows of buf[from, to) (no quotes, the right number of fields, every cell read from
-   * bytes for certain), in one pass over their bytes. Returns where the first other row starts:
+   * The plain rows of buf[from, to) (quotes only around text without a quote or a line break, the
+   * right number of fields, every cell read from bytes for certain), in one pass over their bytes. Returns where the first other row starts:
    * the scanner reads that one (rowBytes), then this goes on. buf[to] is overwritten (a sentinel),
    * so buf must be longer than `to`.
    */
@@ -377,11 +377,29 @@ export class ByteRows extends RowReader implements RowSink {
           }
           continue;
         }
-        // Text: up to the delimiter; a quote at the start or a `\r` inside is for the scanner.
+        // Text: up to the delimiter; a `\r` inside is for the scanner, and so is a quoted field
+        // with a quote or a line break inside or anything but the delimiter or the line break after it.
         let b = u8[i];
         if (b === QUOTE) {
-          ok = false;
-          break;
+          let q = i + 1;
+          b = u8[q];
+          while (b !== QUOTE && b !== LF && b !== CR) b = u8[++q];
+          const after = q + 1 < to ? u8[q + 1] : QUOTE;
+          if (b !== QUOTE || (after !== delim && after !== LF && after !== CR)) {
+            ok = false;
+            break;
+          }
+          fs[c] = i + 1;
+          fe[c] = q;
+          i = q + 1;
+          if (k === SPLIT) {
+            sp = splitBytes(buf, fs[c], q);
+            if (sp < 0) {
+              ok = false;
+              break;
+            }
+          } else if (k !== SKIP && (k !== TEXT || fs[c] < q)) pending = true;
+          continue;
         }
         if (k === SERIES && idLen >= 0) {
           // The id of the row before, when the bytes are the same (they hold no delimiter or break).
