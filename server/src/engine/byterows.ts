@@ -378,14 +378,14 @@ export class ByteRows extends RowReader implements RowSink {
           continue;
         }
         // Text: up to the delimiter; a `\r` inside is for the scanner, and so is a quoted field
-        // with a quote or a line break inside or anything but the delimiter or the line break after it.
+        // with a line break inside, or a quote (`""`; text after the closing quote is not the
+        // delimiter or the line break the next field or the row's end checks for).
         let b = u8[i];
         if (b === QUOTE) {
           let q = i + 1;
           b = u8[q];
           while (b !== QUOTE && b !== LF && b !== CR) b = u8[++q];
-          const after = q + 1 < to ? u8[q + 1] : QUOTE;
-          if (b !== QUOTE || (after !== delim && after !== LF && after !== CR)) {
+          if (b !== QUOTE) {
             ok = false;
             break;
           }
