@@ -120,6 +120,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   const csvWorker = options.bundleDir && join(options.bundleDir, 'csvworker.cjs');
   if (csvWorker && existsSync(csvWorker)) workspace.csvWorker = csvWorker;
+  const evalWorker = options.bundleDir && join(options.bundleDir, 'evalworker.cjs');
+  if (evalWorker && existsSync(evalWorker)) workspace.evalWorker = evalWorker;
   const refine = new RefineService();
   const lensMemory = new LensMemory();
   /** The client shows change annotations (proposal previews). */
