@@ -268,6 +268,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.onDidChangeContent((e) => workspace.changed(e.document));
   documents.onDidClose((e) => {
     workspace.closed(e.document.uri);
+    // Its behavioural analysis is not run (nor its analysis held until then).
+    clearTimeout(behaviourTimers.get(e.document.uri));
+    behaviourTimers.delete(e.document.uri);
     connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
