@@ -13,15 +13,16 @@ export interface Labelled {
   anomaly: Uint8Array;
 }
 
-const labelledOf = new WeakMap<Frame, Labelled>();
+// By label column (frames under another id share their base's), or by frame when it has none.
+const labelledOf = new WeakMap<object, Labelled>();
 
 /** The frame's own list when it has one (the frame cache keeps it), else found in its label column once. */
 export function labelledPoints(frame: Frame): Labelled {
   const own = frame.labelled;
   if (own) return own;
-  let l = labelledOf.get(frame);
+  const label = frame.label;
+  let l = labelledOf.get(label ?? frame);
   if (!l) {
-    const label = frame.label;
     let n = 0;
     if (label) for (let i = 0; i < label.length; i++) if (label[i] === label[i]) n++;
     const points = new Int32Array(n);
@@ -34,7 +35,7 @@ export function labelledPoints(frame: Frame): Labelled {
         anomaly[k++] = y === 1 ? 1 : 0;
       }
     }
-    labelledOf.set(frame, (l = { points, anomaly }));
+    labelledOf.set(label ?? frame, (l = { points, anomaly }));
   }
   return l;
 }
