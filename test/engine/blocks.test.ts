@@ -145,6 +145,22 @@ describe('an evaluator kept across edits, filled by blocks', () => {
     expect(bev.deltas.used).toBeGreaterThan(0);
   });
 
+  it('fills it from a frame read from the frame cache too', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(13));
+    const cached = mkdtempSync(join(tmpdir(), 'arl-blocks-cache-'));
+    try {
+      // The first store writes the cache; the second reads its frame from there.
+      const columns = await analyze(text, file, { store: new DatasetStore(), cacheRoot: cached });
+      expect(columns.data!.cache).toBe('written');
+      const b = await analyze(text, file, { store: new DatasetStore(), cacheRoot: cached, fillByBlocks: true, blockPoints: 20, workers: { script, count: 1 } });
+      expect(b.data!.cache).toBe('read');
+      expect(b.data!.evaluator.computed).toBe(0);
+      expect(flagsOf(b)).toEqual(flagsOf(columns));
+    } finally {
+      rmSync(cached, { recursive: true, force: true });
+    }
+  });
+
   it('keeps nothing of a first analysis a newer edit abandons part way through its blocks', async () => {
     writeFileSync(join(dir, 'data.csv'), csv(12));
     const store = new DatasetStore();
