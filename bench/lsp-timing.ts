@@ -3,21 +3,24 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CodeLensRequest, DidChangeTextDocumentNotification } from 'vscode-languageserver-protocol/node';
+import { CodeLensRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification } from 'vscode-languageserver-protocol/node';
 import type { Timings } from '../server/src/engine/analyze';
-import { startTestServer } from '../test/support/lsp';
+import { startTestServer, type TestClient } from '../test/support/lsp';
 
 /**
  * Wall time (and this process's CPU time, the server being in it, worker threads included) from
  * open to the first lenses and from each edit to its lenses, in ms; and the first analysis' own
  * account of its time without the frame cache (reading the data, features, conditions and scores).
+ * `threads`: the block worker threads a first analysis starts (default: as the server chooses,
+ * one per idle core).
  */
-export async function lspTimings(arl: string, dir: string, editRounds = 21): Promise<{ cold: number; coldCpu: number; warm: number; coldParts: Timings; edits: number[]; editsCpu: number[] }> {
+export async function lspTimings(arl: string, dir: string, editRounds = 21, threads?: number): Promise<{ cold: number; coldCpu: number; warm: number; coldParts: Timings; edits: number[]; editsCpu: number[] }> {
   const text = readFileSync(arl, 'utf8');
   const uri = pathToFileURL(arl).href;
   const open = async () => {
     // A long debounce: the lens request itself triggers the analysis.
     const client = await startTestServer({}, { debounceMs: 60000 });
+    if (threads !== undefined) client.workspace.evalThreads = () => threads;
     const t = performance.now();
     const c = process.cpuUsage();
     await client.open(uri, text);
@@ -30,9 +33,8 @@ export async function lspTimings(arl: string, dir: string, editRounds = 21): Pro
   rmSync(cacheDir, { recursive: true, force: true });
   const first = await open();
   const coldParts = { ...first.client.workspace.latest(uri)!.timings };
-  first.client.close();
-  // The server writes the frame cache in the background: the next session starts once it is there.
-  while (!(existsSync(cacheDir) && readdirSync(cacheDir).some((f) => f.endsWith('.arlc')))) await new Promise((r) => setTimeout(r, 100));
+  await done(first.client, uri);
+  await cacheWritten(cacheDir);
   const second = await open();
   const client = second.client;
   const edits: number[] = [];
@@ -49,6 +51,35 @@ export async function lspTimings(arl: string, dir: string, editRounds = 21): Pro
     const used = process.cpuUsage(c);
     if (r > 0) editsCpu.push((used.user + used.system) / 1000);
   }
-  client.close();
+  await done(client, uri);
   return { cold: first.ms, coldCpu: first.cpu, warm: second.ms, coldParts, edits, editsCpu };
+}
+
+/** The server writes the frame cache in the background: the next session starts once it is there. */
+async function cacheWritten(cacheDir: string): Promise<void> {
+  while (!(existsSync(cacheDir) && readdirSync(cacheDir).some((f) => f.endsWith('.arlc')))) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Wall time from open to the first lenses without the frame cache, the first analysis on `threads` block worker threads and this one. */
+export async function firstLenses(arl: string, dir: string, threads: number): Promise<number> {
+  const uri = pathToFileURL(arl).href;
+  const cacheDir = join(dir, '.arl', 'cache');
+  rmSync(cacheDir, { recursive: true, force: true });
+  const client = await startTestServer({}, { debounceMs: 60000 });
+  client.workspace.evalThreads = () => threads;
+  const t = performance.now();
+  await client.open(uri, readFileSync(arl, 'utf8'));
+  const lenses = await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+  const ms = performance.now() - t;
+  if (!lenses?.length) throw new Error('no lenses');
+  await done(client, uri);
+  await cacheWritten(cacheDir);
+  return ms;
+}
+
+/** Closes the file, so that the server drops the work it would do later (behavioural findings), then the connection. */
+async function done(client: TestClient, uri: string): Promise<void> {
+  await client.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  await client.diagnostics(uri);
+  client.close();
 }

@@ -1,5 +1,5 @@
-// The CSV worker (csvsplit.ts) ships where the language server and the CLI look for it: beside
-// their bundles, in the .vsix too.
+// The CSV worker (csvsplit.ts) and the block worker (parallel.ts) ship where the language server
+// and the CLI look for them: beside their bundles, in the .vsix too.
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,20 @@ describe('the CSV worker', () => {
     const client = await startTestServer();
     try {
       expect(client.workspace.csvWorker).toBe(root + 'dist/csvworker.cjs');
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('the block worker', () => {
+  it('is bundled beside the server, packed in the .vsix and found by the language server', async () => {
+    const ignore = readFileSync(root + '.vscodeignore', 'utf8').split('\n').map((l) => l.trim());
+    expect(ignore).toContain('!dist/evalworker.cjs');
+    expect(readFileSync(root + 'dist/evalworker.cjs', 'utf8')).not.toContain('vscode-languageserver');
+    const client = await startTestServer();
+    try {
+      expect(client.workspace.evalWorker).toBe(root + 'dist/evalworker.cjs');
     } finally {
       client.close();
     }

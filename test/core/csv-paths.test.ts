@@ -28,7 +28,7 @@ const time = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('2025-01-06', '2025-02-30', '2025-01-06T12:00:00Z', 'soon', '', ' 4', '1e1') },
 );
 const label = fc.constantFrom('', '0', '1', '1', '0', 'true', 'FALSE', '1.0', 'maybe', ' 1');
-const row = fc.record({ series: fc.constantFrom('a', 'b', 'c', '"q"', 'd d'), time, x: cell, y: label, note: cell, code: cell });
+const row = fc.record({ series: fc.constantFrom('a', 'b', 'c', '"q"', 'd d', 'a,b', 'x;y'), time, x: cell, y: label, note: cell, code: cell });
 
 const spec = fc.record({
   rows: fc.array(row, { minLength: 0, maxLength: 25 }),

@@ -76,3 +76,15 @@ describe('messages quote at most about 80 characters of the file', () => {
     if (r.ok) expect(r.frame.columnInfo.find((c) => c.name === 'x')!.note!.length).toBeLessThan(200);
   });
 });
+
+describe('a series id taken from the row before', () => {
+  it('is not taken when that id held the delimiter (it was quoted) and this row is not', () => {
+    // Line 3 has four fields: `a`, `b`, `2`, `6`, not the id `a,b` of line 2 and two more.
+    const text = 's,t,x\n"a,b",1,5\na,b,2,6\n';
+    const opts = { roles: { series: 's', time: 't' } };
+    const r = loadCsvText(text, 'data.csv', opts);
+    expect(r).toEqual(loadCsvText(text, 'data.csv', { ...opts, reader: 'papaparse' }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'bad-row', line: 3 });
+  });
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/engine/analyze';
-import { seriesBlocks } from '../../server/src/engine/blocks';
+import { nodesOf, seriesBlocks } from '../../server/src/engine/blocks';
 import { packTrue, packUnknown, trueBits, unknownBits } from '../../server/src/engine/points';
 import { DatasetStore } from '../../server/src/engine/store';
 
@@ -98,5 +98,81 @@ describe('evaluation by blocks of series', () => {
     expect(seriesBlocks(starts, 5)).toEqual([0, 2, 3, 4, 5]);
     expect(seriesBlocks(starts, 100)).toEqual([0, 5]);
     expect(seriesBlocks(Int32Array.from([0]), 5)).toEqual([]);
+  });
+});
+
+describe('an evaluator kept across edits, filled by blocks', () => {
+  const file = join(dir, 'rules.arl');
+  // A rule whose threshold, edited, is computed where it changes from the first edit on.
+  const text = `${rules}rule climb when rising(y, 3) and y > 7\n`;
+  // The first analysis by blocks on a worker and this thread, or column by column.
+  const first = (store: DatasetStore, byBlocks: boolean, checkCancelled?: () => void) =>
+    analyze(text, file, { store, fillByBlocks: byBlocks, blockPoints: 20, workers: { script, count: byBlocks ? 1 : 0 }, checkCancelled });
+  const flagsOf = (a: Awaited<ReturnType<typeof analyze>>) => [...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!));
+  const edits = [
+    text.replace('y > 7', 'y > 7.5'),
+    text.replace('last(y) > 9', 'last(y) > 9.5'),
+    text.replace('last(y) > 9', 'last(y) > 9.8'),
+    text.replace('x > 2 * m', 'x > 3 * m'),
+    text.replace('zscore(x, 8)', 'zscore(x, 9)'),
+    text,
+  ];
+
+  it('holds the features and flags column-by-column evaluation computes, and edits compute as after it', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(11));
+    const columns = new DatasetStore();
+    const blocks = new DatasetStore();
+    const c = await first(columns, false);
+    const b = await first(blocks, true);
+    expect(flagsOf(b)).toEqual(flagsOf(c));
+    const cev = c.data!.evaluator;
+    const bev = b.data!.evaluator;
+    // Nothing was computed column by column: the blocks' values were taken in, every function call's among them.
+    expect(bev.computed).toBe(0);
+    const calls = [...b.program.rules, ...b.program.excludes].flatMap((d) => nodesOf([d.node!])).filter((n) => n.op === 'call' && n.kind !== 'category');
+    expect(calls.length).toBeGreaterThan(10);
+    for (const n of calls) expect(bev.cache.has(n.key), n.key).toBe(true);
+    for (const n of calls) expect(Array.from(bev.values(n) as Float64Array)).toEqual(Array.from(cev.values(n) as Float64Array));
+    const before = cev.computed;
+    for (const t of edits) {
+      const ca = await analyze(t, file, { store: columns, fillByBlocks: false });
+      const ba = await analyze(t, file, { store: blocks, fillByBlocks: true, blockPoints: 20, workers: { script, count: 1 } });
+      expect(flagsOf(ba)).toEqual(flagsOf(ca));
+    }
+    // The same columns computed again, and the same thresholds computed only where they could change.
+    expect(bev.computed).toBe(cev.computed - before);
+    expect(bev.deltas.used).toBe(cev.deltas.used);
+    expect(bev.deltas.used).toBeGreaterThan(0);
+  });
+
+  it('fills it from a frame read from the frame cache too', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(13));
+    const cached = mkdtempSync(join(tmpdir(), 'arl-blocks-cache-'));
+    try {
+      // The first store writes the cache; the second reads its frame from there.
+      const columns = await analyze(text, file, { store: new DatasetStore(), cacheRoot: cached });
+      expect(columns.data!.cache).toBe('written');
+      const b = await analyze(text, file, { store: new DatasetStore(), cacheRoot: cached, fillByBlocks: true, blockPoints: 20, workers: { script, count: 1 } });
+      expect(b.data!.cache).toBe('read');
+      expect(b.data!.evaluator.computed).toBe(0);
+      expect(flagsOf(b)).toEqual(flagsOf(columns));
+    } finally {
+      rmSync(cached, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps nothing of a first analysis a newer edit abandons part way through its blocks', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(12));
+    const store = new DatasetStore();
+    let checks = 0;
+    // Abandoned at the third check between blocks.
+    const cancel = () => {
+      if (new Error().stack!.includes('evaluateBlocks') && ++checks === 3) throw new Error('a newer edit');
+    };
+    await expect(first(store, true, cancel)).rejects.toThrow('a newer edit');
+    expect(checks).toBe(3);
+    const again = await first(store, true);
+    expect(again.data!.evaluator.computed).toBe(0);
+    expect(flagsOf(again)).toEqual(flagsOf(await first(new DatasetStore(), false)));
   });
 });

@@ -7,7 +7,7 @@ import { Evaluator, FeatureCache } from '../../server/src/engine/evaluate';
 import { schemaOf } from '../../server/src/engine/frame';
 import { evaluateFusedMany } from '../../server/src/engine/fuse';
 import { compile } from '../../server/src/engine/plan';
-import { trueBits } from '../../server/src/engine/points';
+import { trueBits, unknownBits } from '../../server/src/engine/points';
 import { cond, evalExpr, frameOf } from '../core/helpers';
 
 const cell = fc.oneof(fc.constant(null), fc.constant(0), fc.integer({ min: -5, max: 5 }), fc.double({ min: -10, max: 10, noNaN: true }));
@@ -135,8 +135,9 @@ describe('fused evaluation', () => {
           slow.noFusion = true;
           const v = evalExpr(frame, expr, kept) as Uint8Array;
           expect(Array.from(v), expr).toEqual(Array.from(evalExpr(frame, expr, slow)));
-          // Its bit set, made from the one before where the values were (points.ts), as made from the values.
+          // Its bit sets, made from the ones before where the values were (points.ts), as made from the values.
           expect(Array.from(trueBits(v)), expr).toEqual(Array.from(trueBits(v.slice())));
+          expect(Array.from(unknownBits(v)), expr).toEqual(Array.from(unknownBits(v.slice())));
         }
         used += kept.deltas.used;
       }),

@@ -2,7 +2,9 @@
 // column's length and its place in its buffer.
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { orBitsAt, packTrue, packUnknown, trueBits } from '../../server/src/engine/points';
+import { newFrameId, withId, withLabel } from '../../server/src/engine/frame';
+import { labelledPoints, orBitsAt, packTrue, packUnknown, trueBits } from '../../server/src/engine/points';
+import { frameOf } from '../core/helpers';
 
 it('sets the bits of true points only, for any length and offset', () => {
   fc.assert(
@@ -48,4 +50,15 @@ it('sets the bits of unknown points only, for any length and offset', () => {
     }),
     { numRuns: 500 },
   );
+});
+
+it('lists the labelled points of a label column once, for the frame and its views under other ids', () => {
+  const frame = frameOf({ a: { x: [1, 2, 3, 4], label: [null, 1, 0, null] }, b: { x: [5, 6], label: [0, null] } });
+  const l = labelledPoints(frame);
+  expect(Array.from(l.points)).toEqual([1, 2, 4]);
+  expect(Array.from(l.anomaly)).toEqual([1, 0, 0]);
+  // A view with the same labels (a label sidecar with no entries) reads the same list.
+  expect(labelledPoints(withId(frame, newFrameId()))).toBe(l);
+  // Other labels, another list.
+  expect(Array.from(labelledPoints(withLabel(frame, Float64Array.from([1, 1, NaN, NaN, NaN, 0]))).points)).toEqual([0, 1, 5]);
 });

@@ -4,8 +4,8 @@
 // abandoned, never published.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodeLensRequest, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CodeLensRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { exampleDir, type ExampleDir } from '../support/example';
 import { startTestServer, type TestClient } from '../support/lsp';
 
@@ -92,6 +92,28 @@ describe('edits', () => {
       expect(versions).toContain(2);
       expect(versions).not.toContain(1);
     } finally {
+      c.close();
+    }
+  });
+});
+
+describe('closing a file', () => {
+  it('drops the work still waiting for it (its behavioural findings), so nothing holds its analysis', async () => {
+    const c = await startTestServer();
+    try {
+      await c.open(uri, text);
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      // An edit analysed (the lenses asked for at once): its behavioural findings wait for typing to pause.
+      await c.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ text: text.replace('oos_ratio >= 80', 'oos_ratio >= 78') }] });
+      expect((await lensesOf(c)).length).toBeGreaterThan(0);
+      const waiting = vi.getTimerCount();
+      expect(waiting).toBeGreaterThan(0);
+      const closed = c.diagnostics(uri);
+      await c.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+      expect((await closed).diagnostics).toEqual([]);
+      expect(vi.getTimerCount()).toBe(waiting - 1);
+    } finally {
+      vi.useRealTimers();
       c.close();
     }
   });

@@ -7,7 +7,7 @@ import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
-import { blockPoints, columnsRead, featuresOf, seriesBlocks, withinBudget } from './blocks';
+import { blockPoints, columnsRead, featuresOf, keptColumns, nodesOf, seriesBlocks, withinBudget } from './blocks';
 import { evaluateBlocks } from './parallel';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
@@ -84,8 +84,15 @@ export interface AnalyzeOptions {
   onlyMentioned?: boolean;
   /** The bundled csvWorker.ts: a large CSV file's second half is read on a worker thread (csvsplit.ts). */
   csvWorker?: string;
-  /** Worker threads for a one-shot run's blocks: the bundled worker script and how many (parallel.ts). */
+  /** Worker threads for evaluation by blocks: the bundled worker script and how many (parallel.ts). */
   workers?: { script: string; count: number };
+  /**
+   * An evaluator kept across edits that holds nothing of these plans yet (the language server's
+   * first analysis of a file) is filled by blocks, on the worker threads too: the flags and the
+   * features are computed block by block and taken into its cache (Evaluator.adopt), so the next
+   * edit is computed as after a column-by-column run.
+   */
+  fillByBlocks?: boolean;
   /** Points per block of a one-shot run (blocks.ts; tests use small blocks). */
   blockPoints?: number;
   /**
@@ -205,19 +212,35 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     let lastYield = performance.now();
     const roots = decls.flatMap((d) => (d.node ? [d.node] : []));
     const points = opts.blockPoints ?? blockPoints;
-    const blockwise = opts.oneShot && data.frame.length > 2 * points && withinBudget(roots, data.frame, budget.limits);
+    // A kept evaluator is filled by blocks when it has computed nothing these plans read, and
+    // worker threads share the blocks (on one thread, blocks that keep their features take as
+    // long as columns).
+    const workers = opts.workers?.count ?? 0;
+    const fill = !opts.oneShot && opts.fillByBlocks === true && workers > 0 && !nodesOf(roots).some((n) => ev.cache.has(n.key));
+    const blockwise = (opts.oneShot || fill) && data.frame.length > 2 * points && withinBudget(roots, data.frame, budget.limits);
     if (blockwise) {
-      // A one-shot run over a large frame: block by block (blocks.ts), on more than one core when
-      // given a worker script (parallel.ts); the same flags.
+      // A one-shot run or a first analysis over a large frame: block by block (blocks.ts), on more
+      // than one core when given a worker script (parallel.ts); the same flags.
       const live = decls.filter((d) => d.node);
+      // The features the kept evaluator caches, written into columns of the frame by the blocks.
+      const keep = fill ? keptColumns(roots, data.frame.length, ev.cache.room() - roots.length * data.frame.length) : undefined;
       try {
         const t1 = performance.now();
         const r = await evaluateBlocks(data.frame, roots, seriesBlocks(data.frame.seriesStart, points), columnsRead(roots), {
           script: opts.workers?.script,
-          workers: opts.workers?.count ?? 0,
+          workers,
           budget,
           checkCancelled: opts.checkCancelled,
+          keep,
         });
+        if (keep) {
+          // Taken into the evaluator's cache, then the flags (each fused loop remembered as computed here).
+          for (const node of nodesOf(roots)) {
+            const c = keep.get(node.key);
+            if (c) ev.adopt(node, c);
+          }
+          live.forEach((d, k) => ev.adopt(d.node!, r.flags[k]));
+        }
         // Wall time, shared between features and conditions as their time over all blocks is.
         const wall = performance.now() - t1;
         const share = r.features + r.evaluate > 0 ? r.features / (r.features + r.evaluate) : 0;

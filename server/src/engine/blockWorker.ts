@@ -1,6 +1,6 @@
 // A worker thread of parallel.ts: evaluates the blocks it is sent, with the plans it got first.
 import { parentPort } from 'node:worker_threads';
-import { evaluateBlock } from './blocks';
+import { evaluateBlock, type KeptColumns } from './blocks';
 import { CacheCorrupt, PartBuffers, readPart } from './cache';
 import type { Categorical } from './frame';
 import type { FromWorker, ToWorker } from './parallel';
@@ -9,6 +9,7 @@ import { ColumnPool } from './pool';
 
 let roots: PlanNode[] = [];
 let dictionaries = new Map<string, string[]>();
+let keep: KeptColumns | undefined;
 // Every block's columns are written into one pool, and the cache file's parts read into buffers
 // kept from block to block; the flags are copied out to be sent.
 const pool = new ColumnPool();
@@ -17,6 +18,7 @@ parentPort?.on('message', (m: ToWorker) => {
   if ('roots' in m) {
     roots = m.roots;
     dictionaries = new Map(m.dictionaries);
+    keep = m.keep.length ? new Map(m.keep) : undefined;
     return;
   }
   let reply: FromWorker;
@@ -31,7 +33,7 @@ parentPort?.on('message', (m: ToWorker) => {
       if (place.values === undefined) columns.set(n, part as Float64Array);
       else categories.set(n, { codes: part as Int32Array, values: dictionaries.get(n) ?? [] });
     }
-    const r = evaluateBlock({ length, seriesStart: m.seriesStart, columns, categories }, roots, pool);
+    const r = evaluateBlock({ length, seriesStart: m.seriesStart, columns, categories }, roots, pool, keep && { at: m.at, columns: keep });
     reply = { id: m.id, ...r, flags: r.flags.map((f) => f.slice()) };
   } catch (e) {
     reply = e instanceof CacheCorrupt ? { id: m.id, corrupt: reading } : { id: m.id, error: (e as Error).message };

@@ -95,8 +95,27 @@ export function columnsRead(roots: PlanNode[]): Set<string> {
   return new Set(nodesOf(roots).flatMap((n) => (n.op === 'col' ? [n.name!] : [])));
 }
 
+/**
+ * Columns of the frame's length for the function calls of the plans (not the plans' roots, whose
+ * flags the blocks give anyway), while they fit in `room` bytes; over SharedArrayBuffers, which
+ * worker threads write into.
+ */
+export function keptColumns(roots: PlanNode[], n: number, room: number): KeptColumns {
+  const out: KeptColumns = new Map();
+  const top = new Set(roots);
+  for (const node of nodesOf(roots)) {
+    if (node.op !== 'call' || node.kind === 'category' || top.has(node)) continue;
+    const bytes = n * (node.kind === 'boolean' ? 1 : 8);
+    if (bytes > room) continue;
+    room -= bytes;
+    const buffer = new SharedArrayBuffer(bytes);
+    out.set(node.key, node.kind === 'boolean' ? new Uint8Array(buffer) : new Float64Array(buffer));
+  }
+  return out;
+}
+
 /** Every node of the plans, once. */
-function nodesOf(roots: PlanNode[]): PlanNode[] {
+export function nodesOf(roots: PlanNode[]): PlanNode[] {
   const seen = new Set<PlanNode>();
   const stack = [...roots];
   while (stack.length) {
@@ -109,11 +128,18 @@ function nodesOf(roots: PlanNode[]): PlanNode[] {
 }
 
 /**
+ * Columns of the whole frame that blocks write some of their nodes' values into (by plan key; shared
+ * between threads), so that they are kept after the blocks (the language server's features).
+ */
+export type KeptColumns = Map<string, Float64Array | Uint8Array>;
+
+/**
  * Flags of every plan over one block, and the time its features and its conditions took. With a
  * pool, the block's columns (the flags too) are the pool's: they hold until the next block
- * evaluated with it.
+ * evaluated with it. The values of the nodes in `keep` are written into its columns from point
+ * `at` (the block's first point in the frame).
  */
-export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: ColumnPool): BlockResult {
+export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: ColumnPool, keep?: { at: number; columns: KeptColumns }): BlockResult {
   pool?.reset();
   const ev = new Evaluator(pool ? { ...block, pool } : block, new FeatureCache(Infinity));
   const seen = new Set<PlanNode>();
@@ -124,6 +150,11 @@ export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: Column
   const trees = [...new Set(roots)].filter(isElementwise);
   evaluateFusedMany(trees, ev.frame, (leaf) => ev.values(leaf) as Float64Array | Uint8Array | number).forEach((col, k) => ev.cache.set(trees[k].key, col));
   const flags = roots.map((root) => ev.column(root) as Uint8Array);
+  for (const [key, column] of keep?.columns ?? []) {
+    const v = ev.cache.get(key);
+    if (!v || 'codes' in v) throw new Error(`a kept node was not computed: ${key}`);
+    column.set(v, keep!.at);
+  }
   // Where each is true and where unknown, as bits (scoring reads them): made here, block by block, on every thread.
   const packed = flags.map(packFlags);
   const bits = packed.map((p) => p[0]);

@@ -223,8 +223,8 @@ export class ByteRows extends RowReader implements RowSink {
   }
 
   /**
-   * The plain rows of buf[from, to) (no quotes, the right number of fields, every cell read from
-   * bytes for certain), in one pass over their bytes. Returns where the first other row starts:
+   * The plain rows of buf[from, to) (quotes only around text without a quote or a line break, the
+   * right number of fields, every cell read from bytes for certain), in one pass over their bytes. Returns where the first other row starts:
    * the scanner reads that one (rowBytes), then this goes on. buf[to] is overwritten (a sentinel),
    * so buf must be longer than `to`.
    */
@@ -249,12 +249,22 @@ export class ByteRows extends RowReader implements RowSink {
     const fe = this.fe;
     const idx = this.idx;
     const later = this.laterColumns;
+    const sc = idx.series;
+    const hasLabel = idx.label >= 0;
+    const hasSplit = idx.split >= 0;
     let r = this.rows;
     // Column arrays are written at row r directly; their lengths are set when this returns.
     let cap = this.capacity();
     let numData = this.num.map((c) => c?.data);
     let timeData = this.time.data;
     let labelData = this.label.data;
+    let seriesData = this.series.data;
+    let splitData = this.split.data;
+    // The series id of the row before, as bytes: a row with the same id takes its code at once.
+    let memo = this.seriesMemo;
+    let idKey = memo ? memo.key : new Uint8Array(0);
+    let idLen = memo && plainBytes(memo.key, memo.len, delim) ? memo.len : -1;
+    let idCode = memo ? memo.value : -1;
     let i = from;
     let line = this.line;
     // The line row r starts on when no blank line or multi-line row came since the last shift.
@@ -280,11 +290,16 @@ export class ByteRows extends RowReader implements RowSink {
         numData = this.num.map((c) => c?.data);
         timeData = this.time.data;
         labelData = this.label.data;
+        seriesData = this.series.data;
+        splitData = this.split.data;
       }
       let t = 0;
       let y = 0;
       let sp = 0;
       let ok = true;
+      // Whether a column read when the row is taken has something to do (a new series id, a
+      // category, a text that is not blank).
+      let pending = false;
       for (let c = 0; c < width; c++) {
         if (c > 0) {
           if (u8[i] !== delim) {
@@ -362,11 +377,42 @@ export class ByteRows extends RowReader implements RowSink {
           }
           continue;
         }
-        // Text: up to the delimiter; a quote at the start or a `\r` inside is for the scanner.
+        // Text: up to the delimiter; a `\r` inside is for the scanner, and so is a quoted field
+        // with a line break inside, or a quote (`""`; text after the closing quote is not the
+        // delimiter or the line break the next field or the row's end checks for).
         let b = u8[i];
         if (b === QUOTE) {
-          ok = false;
-          break;
+          let q = i + 1;
+          b = u8[q];
+          while (b !== QUOTE && b !== LF && b !== CR) b = u8[++q];
+          if (b !== QUOTE) {
+            ok = false;
+            break;
+          }
+          fs[c] = i + 1;
+          fe[c] = q;
+          i = q + 1;
+          if (k === SPLIT) {
+            sp = splitBytes(buf, fs[c], q);
+            if (sp < 0) {
+              ok = false;
+              break;
+            }
+          } else if (k !== SKIP && (k !== TEXT || fs[c] < q)) pending = true;
+          continue;
+        }
+        if (k === SERIES && idLen >= 0) {
+          // The id of the row before, when the bytes are the same (they hold no delimiter or break).
+          const e = i + idLen;
+          if (e < to && (u8[e] === delim || u8[e] === LF || u8[e] === CR)) {
+            let j = 0;
+            while (j < idLen && u8[i + j] === idKey[j]) j++;
+            if (j === idLen) {
+              i = e;
+              fs[c] = -1;
+              continue;
+            }
+          }
         }
         while (b !== delim && b !== LF && b !== CR) b = u8[++i];
         fs[c] = s;
@@ -377,7 +423,7 @@ export class ByteRows extends RowReader implements RowSink {
             ok = false;
             break;
           }
-        }
+        } else if (k !== SKIP && (k !== TEXT || s < i)) pending = true;
       }
       // The row ends here, before `to`, with the file's line break.
       const nl = crlf ? i + 1 : i;
@@ -391,16 +437,24 @@ export class ByteRows extends RowReader implements RowSink {
         this.noteLine(line);
         expect = line;
       }
-      for (let j = 0; j < later.length; j++) {
-        const k = later[j];
-        const kind = kinds[k];
-        if (kind === SERIES) this.series.data[r] = this.seriesBytes(buf, u8, fs[k], fe[k]);
-        else if (kind === CATEGORY) this.cat[k]!.codes.data[r] = this.categoryBytes(k, this.cat[k]!, buf, u8, fs[k], fe[k]);
-        else if (fs[k] < fe[k]) this.reason.set(r, text(buf, fs[k], fe[k]));
+      if (sc >= 0) seriesData[r] = idCode;
+      if (pending) {
+        for (let j = 0; j < later.length; j++) {
+          const k = later[j];
+          const kind = kinds[k];
+          if (kind === SERIES) {
+            if (fs[k] < 0) continue;
+            seriesData[r] = idCode = this.seriesBytes(buf, u8, fs[k], fe[k]);
+            memo = this.seriesMemo!;
+            idKey = memo.key;
+            idLen = plainBytes(memo.key, memo.len, delim) ? memo.len : -1;
+          } else if (kind === CATEGORY) this.cat[k]!.codes.data[r] = this.categoryBytes(k, this.cat[k]!, buf, u8, fs[k], fe[k]);
+          else if (fs[k] < fe[k]) this.reason.set(r, text(buf, fs[k], fe[k]));
+        }
       }
       if (tc >= 0) timeData[r] = t;
-      if (idx.label >= 0) labelData[r] = y;
-      if (idx.split >= 0) this.split.data[r] = sp;
+      if (hasLabel) labelData[r] = y;
+      if (hasSplit) splitData[r] = sp;
       r++;
       line++;
       expect++;
@@ -541,6 +595,12 @@ export class ByteRows extends RowReader implements RowSink {
     }
     return this.readLabel(text(buf, s, e), line);
   }
+}
+
+/** Whether key[0, len) holds no delimiter and no line break (a field read as it is). */
+function plainBytes(key: Uint8Array, len: number, delim: number): boolean {
+  for (let k = 0; k < len; k++) if (key[k] === delim || key[k] === LF || key[k] === CR) return false;
+  return true;
 }
 
 /** `train`, `validation`, `test` as written (lower case): 0, 1, 2; -1 for anything else. */

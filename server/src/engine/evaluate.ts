@@ -6,7 +6,7 @@ import type { EvalFrame } from './blocks';
 import type { Categorical } from './frame';
 import { FALSE, kernels, TRUE, UNKNOWN, type Bool, type Num } from './kernels';
 import { ThresholdDeltas } from './delta';
-import { evaluateFused, fusedLoop, isFusable } from './fuse';
+import { evaluateFused, fusedLoop, isFusable, type FusedLoop } from './fuse';
 import type { PlanNode } from './plan';
 import { flagColumn, numberColumn, type Outputs } from './pool';
 
@@ -66,6 +66,11 @@ export class FeatureCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Bytes that can be added before the least recently used columns are let go. */
+  room(): number {
+    return Math.max(0, this.budgetBytes * 0.75 - this.bytes);
   }
 
   private evict(): void {
@@ -158,13 +163,41 @@ export class Evaluator {
     let out: Num | Bool | undefined = this.deltas.values(node, loop, inputs, n, (key) => this.cache.get(key));
     if (!out) loop.run(n, inputs, (out = node.kind === 'boolean' ? new Uint8Array(n) : new Float64Array(n)));
     this.deltas.remember(node, loop, inputs);
+    this.met(node, loop);
+    return out;
+  }
+
+  /** The inner nodes of a loop just computed at `node`, remembered (see `inner`). */
+  private met(node: PlanNode, loop: FusedLoop): void {
+    const seen = this.inner;
     for (const a of loop.region) {
       if (a === node) continue;
       seen.delete(a.key);
       seen.set(a.key, true);
       if (seen.size > 4096) seen.delete(seen.keys().next().value!);
     }
-    return out;
+  }
+
+  /**
+   * A node's values computed elsewhere (block by block, blocks.ts), taken into the cache as if
+   * computed here: a fused node is also remembered as the loop this evaluator would have run,
+   * when every leaf of it is at hand (cached, a column or a constant), so that the next edit of it
+   * is as incremental as after computing it here. Features first, then the nodes reading them.
+   */
+  adopt(node: PlanNode, values: Num | Bool): void {
+    if (this.cache.has(node.key)) return;
+    this.cache.set(node.key, values);
+    if (!this.reuseInner || this.noFusion || !isFusable(node)) return;
+    const seen = this.inner;
+    const loop = fusedLoop(node, (a) => this.cache.has(a.key) || (seen.has(a.key) && varies(a)));
+    this.met(node, loop);
+    const inputs: (Num | Bool | number)[] = [];
+    for (const a of loop.leaves) {
+      const v = a.op === 'num' || a.op === 'bool' || a.op === 'col' ? this.values(a) : this.cache.get(a.key);
+      if (v === undefined || (typeof v === 'object' && 'codes' in v)) return;
+      inputs.push(v);
+    }
+    this.deltas.remember(node, loop, inputs);
   }
 
   private longest(): number {

@@ -1,11 +1,13 @@
 // Blocks of series evaluated on more than one core: this thread and worker threads (the bundled
 // blockWorker.ts) take blocks from one queue. A worker gets its block's columns as copies (it
-// shares nothing), or, for a frame from the cache, where they lie in the cache file: it reads and
-// checks them itself. It evaluates the plans and sends the flags back; they are written in place,
-// so the flags are the same whichever thread made them. The budget's time and the cancellation
+// shares nothing but the columns kept values are written into), or, for a frame from the cache,
+// where they lie in the cache file: it reads and checks them itself. It evaluates the plans and
+// sends the flags back; they are written in place, so the flags are the same whichever thread
+// made them. The budget's time and the cancellation
 // are checked before every block this thread takes; past them the workers are ended.
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { blockOf, evaluateBlock, type BlockResult, type EvalFrame } from './blocks';
+import { blockOf, evaluateBlock, type BlockResult, type EvalFrame, type KeptColumns } from './blocks';
 import type { Budget } from './budget';
 import { CacheCorrupt, PartBuffers, type ColumnPlace } from './cache';
 import type { PlanNode } from './plan';
@@ -19,6 +21,24 @@ export interface BlockRun {
   workers: number;
   budget: Budget;
   checkCancelled?: () => void;
+  /**
+   * Columns of the frame's length the blocks write some nodes' values into (by plan key), on every
+   * thread: over SharedArrayBuffers when there are workers.
+   */
+  keep?: KeptColumns;
+}
+
+/**
+ * Worker threads worth starting now: one per core the machine's load over the last minute leaves
+ * idle (half a core counts), besides this thread's, at most seven. With every core busy a worker
+ * only adds its start, its compilation and its copies, and waits for a core. ARL_THREADS=N says
+ * how many threads in all, whatever the load (1: this one only).
+ */
+export function spareCores(): number {
+  const cores = availableParallelism();
+  const threads = Math.floor(Number(process.env.ARL_THREADS));
+  if (threads >= 1) return Math.min(threads - 1, 7);
+  return Math.max(0, Math.min(cores - 1, 7, Math.floor(cores - loadavg()[0] + 0.5)));
 }
 
 /**
@@ -26,7 +46,7 @@ export interface BlockRun {
  * and the columns to read from the cache file from point `at` on (`parts`).
  */
 export type ToWorker =
-  | { roots: PlanNode[]; dictionaries: [string, string[]][] }
+  | { roots: PlanNode[]; dictionaries: [string, string[]][]; keep: [string, Float64Array | Uint8Array][] }
   | { id: number; at: number; seriesStart: Int32Array; columns: [string, Float64Array][]; codes: [string, Int32Array][]; parts: [string, ColumnPlace][] };
 /** A block's flags, an error, or a part of the cache file that did not check out. */
 export type FromWorker = ({ id: number } & BlockResult) | { id: number; error: string } | { id: number; corrupt: string };
@@ -119,7 +139,7 @@ export async function evaluateBlocks(
         const values = frame.partial?.dictionary(n) ?? frame.categories.get(n)?.values;
         return values ? [[n, values] as [string, string[]]] : [];
       });
-      w.postMessage({ roots, dictionaries } satisfies ToWorker);
+      w.postMessage({ roots, dictionaries, keep: [...(run.keep ?? [])] } satisfies ToWorker);
       // Two blocks ahead, so a worker never waits for this thread.
       send(w);
       send(w);
@@ -129,7 +149,8 @@ export async function evaluateBlocks(
       while ((next < blocks || lost.length) && !failed) {
         run.budget.charge(0, 0);
         const b = lost.length ? lost.pop()! : next++;
-        place(b, evaluateBlock(blockOf(frame, starts[b], starts[b + 1], names, buffers), roots, pool));
+        const keep = run.keep && { at: frame.seriesStart[starts[b]], columns: run.keep };
+        place(b, evaluateBlock(blockOf(frame, starts[b], starts[b + 1], names, buffers), roots, pool, keep));
         if (workers.length || performance.now() - lastYield > 20) {
           // The workers' results (and their next blocks) are handled between this thread's blocks.
           await new Promise((r) => setImmediate(r));

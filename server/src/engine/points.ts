@@ -13,15 +13,16 @@ export interface Labelled {
   anomaly: Uint8Array;
 }
 
-const labelledOf = new WeakMap<Frame, Labelled>();
+// By label column (frames under another id share their base's), or by frame when it has none.
+const labelledOf = new WeakMap<object, Labelled>();
 
 /** The frame's own list when it has one (the frame cache keeps it), else found in its label column once. */
 export function labelledPoints(frame: Frame): Labelled {
   const own = frame.labelled;
   if (own) return own;
-  let l = labelledOf.get(frame);
+  const label = frame.label;
+  let l = labelledOf.get(label ?? frame);
   if (!l) {
-    const label = frame.label;
     let n = 0;
     if (label) for (let i = 0; i < label.length; i++) if (label[i] === label[i]) n++;
     const points = new Int32Array(n);
@@ -34,7 +35,7 @@ export function labelledPoints(frame: Frame): Labelled {
         anomaly[k++] = y === 1 ? 1 : 0;
       }
     }
-    labelledOf.set(frame, (l = { points, anomaly }));
+    labelledOf.set(label ?? frame, (l = { points, anomaly }));
   }
   return l;
 }
@@ -258,30 +259,33 @@ export function segmentsOf(frame: Frame, splits: Splits, split: ScoreSplit, mask
 // A flag column as a bit set (1 where it is true), made once per column: flag columns of
 // unchanged rules are the same arrays after an edit (the feature cache).
 const bitsOf = new WeakMap<Bool, Uint32Array>();
+// The points where a flag column is unknown, as a bit set: scoring reads it at labelled points, a
+// pass over 6.6 MB of bits rather than over every labelled point of a 53 MB column.
+const unknownOf = new WeakMap<Bool, Uint32Array>();
 
 /**
  * Notes that `flags` differs from `from` only at `points` (a threshold edited, delta.ts): its bit
- * set is then `from`'s with those points set again, when `from` has one.
+ * sets (true, unknown) are then `from`'s with those points set again, where `from` has them.
  */
-export function trueBitsFrom(flags: Bool, from: Bool, points: Int32Array): void {
-  const base = bitsOf.get(from);
-  if (!base || bitsOf.has(flags)) return;
-  const bits = base.slice();
-  for (let k = 0; k < points.length; k++) {
-    const i = points[k];
-    if (flags[i] === TRUE) bits[i >>> 5] |= 1 << (i & 31);
-    else bits[i >>> 5] &= ~(1 << (i & 31));
-  }
-  bitsOf.set(flags, bits);
+export function bitsFrom(flags: Bool, from: Bool, points: Int32Array): void {
+  const patch = (sets: WeakMap<Bool, Uint32Array>, value: number) => {
+    const base = sets.get(from);
+    if (!base || sets.has(flags)) return;
+    const bits = base.slice();
+    for (let k = 0; k < points.length; k++) {
+      const i = points[k];
+      if (flags[i] === value) bits[i >>> 5] |= 1 << (i & 31);
+      else bits[i >>> 5] &= ~(1 << (i & 31));
+    }
+    sets.set(flags, bits);
+  };
+  patch(bitsOf, TRUE);
+  patch(unknownOf, UNKNOWN);
 }
 
 export function trueBits(flags: Bool): Uint32Array {
   return bitsOf.get(flags) ?? packed(flags)[0];
 }
-
-// The points where a flag column is unknown, as a bit set: scoring reads it at labelled points, a
-// pass over 6.6 MB of bits rather than over every labelled point of a 53 MB column.
-const unknownOf = new WeakMap<Bool, Uint32Array>();
 
 export function unknownBits(flags: Bool): Uint32Array {
   return unknownOf.get(flags) ?? packed(flags)[1];

@@ -120,6 +120,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   const csvWorker = options.bundleDir && join(options.bundleDir, 'csvworker.cjs');
   if (csvWorker && existsSync(csvWorker)) workspace.csvWorker = csvWorker;
+  const evalWorker = options.bundleDir && join(options.bundleDir, 'evalworker.cjs');
+  if (evalWorker && existsSync(evalWorker)) workspace.evalWorker = evalWorker;
   const refine = new RefineService();
   const lensMemory = new LensMemory();
   /** The client shows change annotations (proposal previews). */
@@ -266,6 +268,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.onDidChangeContent((e) => workspace.changed(e.document));
   documents.onDidClose((e) => {
     workspace.closed(e.document.uri);
+    // Its behavioural analysis is not run (nor its analysis held until then).
+    clearTimeout(behaviourTimers.get(e.document.uri));
+    behaviourTimers.delete(e.document.uri);
     connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

@@ -4,6 +4,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from './uri';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze';
 import { twoThreads } from '../engine/csvsplit';
+import { spareCores } from '../engine/parallel';
 import { DatasetStore } from '../engine/store';
 import { sidecarLocation } from '../labels/sidecar';
 
@@ -36,6 +37,12 @@ export class Workspace {
   debounceMs = 150;
   /** The bundled CSV worker (dist/csvworker.cjs), when there is one: large files are read by two threads. */
   csvWorker?: string;
+  /** The bundled block worker (dist/evalworker.cjs), when there is one: a file's first analysis uses idle cores. */
+  evalWorker?: string;
+  /** Worker threads a file's first analysis may start (default: one per idle core, parallel.ts). */
+  evalThreads: () => number = spareCores;
+  /** Points per block of evaluation by blocks (tests use small blocks). */
+  blockPoints?: number;
   /** What a rule file's analysis may read (trust, workspace folders, allowed roots). */
   policy: (path: string | undefined) => Pick<AnalyzeOptions, 'access' | 'noData' | 'cacheRoot' | 'cacheWriteBehind'> = () => ({});
   private readonly states = new Map<string, State>();
@@ -127,6 +134,9 @@ export class Workspace {
         ...this.policy(path),
         store: this.store,
         csvWorker: this.csvWorker && twoThreads() ? this.csvWorker : undefined,
+        fillByBlocks: true,
+        workers: this.evalWorker ? { script: this.evalWorker, count: this.evalThreads() } : undefined,
+        blockPoints: this.blockPoints,
         checkCancelled: () => {
           if (stale()) throw new Superseded();
         },
