@@ -1,8 +1,14 @@
-// Compound moves: a condition that pays only once the threshold beside it moves is added with that
-// threshold tuned again, as one change; and a useless condition does not ride on a threshold's gain.
+// Where learning used to stop: a condition that pays only once the threshold beside it moves (two
+// moves, each rejected alone), and a condition or disjunct dropped early that pays again later;
+// and what the compound moves must not do (ride a useless condition on a threshold's gain).
 import { describe, expect, it } from 'vitest';
+import { parse } from '../../grammar/src/parse';
+import { printExpr } from '../../grammar/src/print';
 import { rng } from '../../examples/stockout/generate';
+import { evaluate } from '../../server/src/refine/context';
+import { learn, offlineProposer } from '../../server/src/refine/learn';
 import { proposeOffline } from '../../server/src/refine/offline';
+import { lostParts, shapeOf } from '../../server/src/refine/revive';
 import { csvContext } from './synthetic';
 
 const block = 'dataset "data.csv" {\n  series = id\n  time = t\n  label = label\n  split = column fold\n}\n';
@@ -55,10 +61,64 @@ describe('compound moves', () => {
     expect(alone?.reason).toMatch(/too small a gain/);
   });
 
+  it('brings back a condition the rule had, with the threshold beside it tuned again', async () => {
+    const ctx = await csvContext(twoStepCsv(), `${block}rule r when x >= 50\n`);
+    const none = await proposeOffline(ctx, 'r', { limit: 50 });
+    expect(none.proposals).toEqual([]);
+    const res = await proposeOffline(ctx, 'r', { limit: 50, past: ['rule r when x >= 35 or y >= 5'] });
+    const back = res.proposals[0];
+    expect(back?.title).toMatch(/^Bring back `and y >= 5` and tune 50 -> 2\d/);
+    expect(back!.ruleText).toMatch(/^rule r when x >= (19\.\d|2\d(\.\d)?) and y >= 5$/);
+    expect(res.rejected.find((r) => r.title === 'Bring back `and y >= 5`')?.reason).toMatch(/too small a gain/);
+  });
+
+  it('brings back a disjunct the rule had, at a threshold tuned for the file as it is now', async () => {
+    const ctx = await csvContext(twoStepCsv(), `${block}rule r when x >= 20 and y >= 5\n`);
+    const none = await proposeOffline(ctx, 'r', { limit: 50 });
+    expect(none.proposals.some((p) => p.ruleText.includes(' or '))).toBe(false);
+    const res = await proposeOffline(ctx, 'r', { limit: 50, past: ['rule r when x >= 60'] });
+    const back = res.proposals.find((p) => p.kind === 'revive');
+    expect(back?.title).toMatch(/^Bring back `or x >= 60` and tune 60 -> (49\.\d|50)/);
+    expect(back!.ruleText).toMatch(/^rule r when x >= 20 and y >= 5 or x >= (49\.\d|50)$/);
+    expect(back!.after.train.f1).toBe(1);
+  });
+
   it('does not let a useless condition ride on a threshold\'s gain', async () => {
     const ctx = await csvContext(oneCutCsv(), `${block}rule r when x >= 20\n`);
     const res = await proposeOffline(ctx, 'r', { limit: 50 });
     expect(res.proposals.some((p) => p.kind === 'threshold' && p.after.train.f1 === 1)).toBe(true);
     expect(res.proposals.filter((p) => p.title.includes(' and tune ')).map((p) => p.title)).toEqual([]);
+  });
+});
+
+describe('learning past a two-step move', () => {
+  // The first move drops `y >= 5` (the other rules were still far off: here, `x >= 35` was); it
+  // pays again only with `x` at 20, and then `x >= 50` pays again as a disjunct of its own.
+  const start = `${block}rule r when x >= 35 or y >= 5\n`;
+
+  it('goes on where the search used to stop, to the rule planted in the data', async () => {
+    const ctx = await csvContext(twoStepCsv(), start);
+    const r = await learn(ctx, { proposer: offlineProposer(), iterations: 6 });
+    expect(r.before.train.f1).toBeLessThan(0.7);
+    expect(r.after.train.f1).toBe(1);
+    expect(r.after.validation.f1).toBe(1);
+    const rule = evaluate(ctx, r.text).rule('r')!;
+    expect(r.text.slice(rule.start, rule.end)).toMatch(/^rule r when x >= (19\.\d|2\d(\.\d)?) and y >= 5 or x >= (49\.\d|50)$/);
+  });
+});
+
+describe('what a rule lost', () => {
+  const expr = (rule: string) => parse(rule).file.rules[0].expr!;
+  it('compares by shape: thresholds and the order of `and` aside', () => {
+    expect(shapeOf(expr('rule r when (y >= 5 and x >= 20)'))).toBe(shapeOf(expr('rule r when x >= 3 and y >= 7')));
+    expect(shapeOf(expr('rule r when x >= 20'))).not.toBe(shapeOf(expr('rule r when x > 20')));
+    expect(shapeOf(expr('rule r when mean(x, 4) >= 2'))).not.toBe(shapeOf(expr('rule r when mean(x, 5) >= 2')));
+  });
+
+  it('finds the disjuncts and conditions of earlier versions the rule has no more, latest first', () => {
+    const lost = lostParts(expr('rule r when x >= 20 and y >= 5'), ['rule r when x >= 60 or (z < 3 and x >= 30)', 'rule r when x >= 80 or y >= 1']);
+    expect(lost.disjuncts.map(shapeOf)).toEqual(['x >= #', 'y >= #', '(x >= # and z < #)']);
+    expect(printExpr(lost.disjuncts[0])).toBe('x >= 80');
+    expect(lost.conditions.map(shapeOf)).toEqual(['z < #']);
   });
 });

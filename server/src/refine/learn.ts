@@ -32,6 +32,8 @@ export interface ProposerInput {
   analysis: string;
   /** Earlier attempts on the file, oldest first. */
   history: Attempt[];
+  /** Earlier versions of the rule in this search (declaration texts, oldest first; the current one aside). */
+  past?: string[];
   maxGap?: number;
   minGain: number;
   signal?: AbortSignal;
@@ -61,10 +63,10 @@ export function offlineProposer(opts: { features?: number } = {}): Proposer {
     name: 'offline',
     recordsAll: false,
     async propose(i) {
-      const key = `${i.rule}\u0000${i.ctx.text}`;
+      const key = [i.rule, i.ctx.text, ...(i.past ?? [])].join('\u0000');
       let r = memo.get(key);
       if (!r) {
-        r = await proposeOffline(i.ctx, i.rule, { ev: i.ev, maxGap: i.maxGap, minGain: i.minGain, signal: i.signal, features: opts.features, limit: 8 });
+        r = await proposeOffline(i.ctx, i.rule, { ev: i.ev, maxGap: i.maxGap, minGain: i.minGain, signal: i.signal, features: opts.features, limit: 8, past: i.past });
         if (!r.cancelled) memo.set(key, r);
       }
       return r;
@@ -294,9 +296,22 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     const added: string[] = [];
     const removed: string[] = [];
     const run: LearnRun = { restart, text, iterations: 0, accepted: 0, figures: startEv.split(), stoppedBy: 'iterations' };
+    // Each rule's versions met in this search, oldest first: what a rule lost may be offered back.
+    const past = new Map<string, string[]>();
+    const remember = (t: string) => {
+      for (const d of parse(t).file.rules) {
+        if (!d.name || !d.expr) continue;
+        const list = past.get(d.name.name) ?? [];
+        const src = t.slice(d.start, d.end);
+        if (!list.includes(src)) list.push(src);
+        past.set(d.name.name, list);
+      }
+    };
+    remember(text);
     result.runs.push(run);
     const accept = async (c: Change, common: Omit<NewAttempt, 'accepted' | 'reason' | 'after'>) => {
       text = c.text;
+      remember(text);
       versions.push({ run: restart, text, added: [...added, ...(c.kind === 'add-rule' ? [c.rule] : [])], removed: [...removed, ...(c.kind === 'remove-rule' ? [c.rule] : [])] });
       run.accepted++;
       result.accepted++;
@@ -325,7 +340,9 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
         const analysis = analyzeRule(cur, rule, { ev }).summary;
         const ruleBefore = sourceOf(text, decl);
         const t1 = performance.now();
-        const out = await opts.proposer.propose({ ctx: cur, ev, rule, analysis, history, maxGap: opts.maxGap, minGain, signal: opts.signal });
+        const ruleNow = text.slice(decl.start, decl.end);
+        const earlier = (past.get(rule) ?? []).filter((t) => t !== ruleNow);
+        const out = await opts.proposer.propose({ ctx: cur, ev, rule, analysis, history, maxGap: opts.maxGap, minGain, signal: opts.signal, past: earlier });
         const durationMs = performance.now() - t1;
         if (out.tokens) (result.tokens.input += out.tokens.input), (result.tokens.output += out.tokens.output);
         const common = { rule, proposer: opts.proposer.name, model: opts.proposer.model, before: ruleBefore, analysis, figuresBefore: before, durationMs, iteration: it };

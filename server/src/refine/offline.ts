@@ -10,6 +10,7 @@ import { binary, boolExpr, chain, insideCall, literalValue, numberExpr, short, s
 import { fileFeatures, isStandardScore, trainValues } from './features';
 import { zCutLimit } from './space';
 import { byMerit, defaultMinGain, isProposal, judge, verdict, type Candidate, type Proposal, type Rejected } from './proposal';
+import { lostParts } from './revive';
 
 export interface OfflineOptions {
   /** Largest train-validation gap a proposal may leave (default: no limit). */
@@ -23,6 +24,8 @@ export interface OfflineOptions {
   signal?: AbortSignal;
   /** An evaluation of ctx.text already made. */
   ev?: Evaluation;
+  /** Earlier versions of the rule (declaration texts, oldest first): what it lost is offered back. */
+  past?: string[];
 }
 
 export interface ProposeResult {
@@ -68,11 +71,11 @@ export async function proposeOffline(ctx: RefineContext, name: string, opts: Off
     for (const c of step.call(gen)) await consider(c);
     if (opts.signal?.aborted) break;
   }
-  // Compound moves: a condition added with the thresholds of its disjunct tuned again beside it,
-  // judged as one change. Added alone, a
+  // Compound moves: a condition added (a new one, or one the rule had before and lost) with the
+  // thresholds of its disjunct tuned again beside it, judged as one change. Added alone, a
   // condition that pays only once the threshold next to it moves is rejected, and the threshold
   // alone does not move either: two moves, each rejected, that together pass.
-  for (const c of [...gen.conjuncts()]) {
+  for (const c of [...gen.conjuncts(), ...gen.revivals(opts.past ?? [])]) {
     if (opts.signal?.aborted) break;
     await consider(c);
     const tuned = tuneDisjunct(ctx, base, rule, c.ruleText, c.disjunct, tolerance);
@@ -145,7 +148,7 @@ function paysForItself(ctx: RefineContext, base: Evaluation, rule: A.RuleDecl, r
   return verdict(without, withIt, { minGain }).ok;
 }
 
-/** A candidate that adds to one disjunct (`added`: a condition), whose thresholds are then tuned. */
+/** A candidate that adds to one disjunct (`added`: a condition, else a whole new disjunct), whose thresholds are then tuned. */
 type Joint = Candidate & { disjunct: number; added?: boolean };
 
 function norm(s: string): string {
@@ -301,6 +304,31 @@ class Generator {
           const by: A.Expr = d.kind !== 'paren' && disjuncts.length > 1 ? { kind: 'paren', expr: added, start: 0, end: 0 } : added;
           yield { kind: 'add-conjunct', title: `Add \`${printExpr(cond)}\`${where}`, ruleText: this.splice(inner, by), disjunct: di, added: true };
         }
+      }
+    }
+  }
+
+  /**
+   * What the rule had in earlier versions and has lost (revive.ts): a disjunct, as a new last
+   * disjunct; a condition, added to each disjunct.
+   */
+  *revivals(past: string[]): Iterable<Joint> {
+    const lost = lostParts(this.expr, past);
+    const disjuncts = chain(this.expr, 'or');
+    const end = this.expr.end;
+    for (const d of lost.disjuncts) {
+      const u = A.unparen(d);
+      const part = u.kind === 'binary' && (u.op === 'and' || u.op === 'or') ? `(${printExpr(u)})` : printExpr(u);
+      const ruleText = this.text.slice(this.rule.start, end) + ` or ${part}` + this.text.slice(end, this.rule.end);
+      yield { kind: 'revive', title: `Bring back \`or ${short(part, 40)}\``, ruleText, disjunct: disjuncts.length };
+    }
+    for (const c of lost.conditions) {
+      for (const [di, d] of disjuncts.entries()) {
+        const inner = d.kind === 'paren' ? d.expr : d;
+        const added = binary('and', inner, c);
+        const by: A.Expr = d.kind !== 'paren' && disjuncts.length > 1 ? { kind: 'paren', expr: added, start: 0, end: 0 } : added;
+        const where = disjuncts.length > 1 ? ` to \`${short(this.src(d), 36)}\`` : '';
+        yield { kind: 'revive', title: `Bring back \`and ${short(printExpr(c), 40)}\`${where}`, ruleText: this.splice(inner, by), disjunct: di, added: true };
       }
     }
   }
