@@ -1,6 +1,7 @@
 // Where learning used to stop: a condition that pays only once the threshold beside it moves (two
-// moves, each rejected alone), and a condition or disjunct dropped early that pays again later;
-// and what the compound moves must not do (ride a useless condition on a threshold's gain).
+// moves, each rejected alone), a disjunct dropped early that pays again later, discovery covering
+// what the file's own rules would catch once tuned; and what the compound moves must not do (ride
+// a useless condition on a threshold's gain).
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../grammar/src/parse';
 import { printExpr } from '../../grammar/src/print';
@@ -9,6 +10,7 @@ import { evaluate } from '../../server/src/refine/context';
 import { learn, offlineProposer } from '../../server/src/refine/learn';
 import { proposeOffline } from '../../server/src/refine/offline';
 import { lostParts, shapeOf } from '../../server/src/refine/revive';
+import type { Attempt } from '../../server/src/refine/trajectory';
 import { csvContext } from './synthetic';
 
 const block = 'dataset "data.csv" {\n  series = id\n  time = t\n  label = label\n  split = column fold\n}\n';
@@ -104,6 +106,18 @@ describe('learning past a two-step move', () => {
     expect(r.after.validation.f1).toBe(1);
     const rule = evaluate(ctx, r.text).rule('r')!;
     expect(r.text.slice(rule.start, rule.end)).toMatch(/^rule r when x >= (19\.\d|2\d(\.\d)?) and y >= 5 or x >= (49\.\d|50)$/);
+  });
+
+  it('adds a discovered rule only once editing the rules there are stops paying', async () => {
+    const ctx = await csvContext(twoStepCsv(), start);
+    const attempts: Attempt[] = [];
+    const r = await learn(ctx, { proposer: offlineProposer(), iterations: 6, discover: true, record: (a) => void attempts.push(a) });
+    const edits = new Set(attempts.filter((a) => a.accepted && a.kind !== 'add-rule' && a.kind !== 'remove-rule').map((a) => a.iteration));
+    const additions = attempts.filter((a) => a.kind === 'add-rule');
+    expect(additions.filter((a) => edits.has(a.iteration)).map((a) => a.title)).toEqual([]);
+    // The one rule, edited, covers it all: nothing was added for what it catches once tuned.
+    expect(r.added).toEqual([]);
+    expect(r.after.train.f1).toBe(1);
   });
 });
 

@@ -293,6 +293,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     search = restart;
     let text = start;
     let noGain = 0;
+    let discoveries = 0;
     const added: string[] = [];
     const removed: string[] = [];
     const run: LearnRun = { restart, text, iterations: 0, accepted: 0, figures: startEv.split(), stoppedBy: 'iterations' };
@@ -391,6 +392,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
       }
       if (run.stoppedBy === 'error' || run.stoppedBy === 'cancelled') break;
 
+      const edited = gained;
       if (discovery && !opts.signal?.aborted) {
         // Remove a rule: the file without it must pass the same rule as any change.
         const ev = evaluate(ctx, text);
@@ -414,37 +416,44 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
           gained = true;
         }
 
-        // Add a rule discovered on what the file still misses (sequential covering, one rule).
-        const ev2 = evaluate(ctx, text);
-        const before2 = ev2.split();
-        progress({ restart, restarts: M, iteration: it, iterations: N, rule: '(add)', ev: before2, fraction: (restart * N + it - 1 + (targets.length + 1) / steps) / (M * N) });
-        const t1 = performance.now();
-        const found = nextRules(withText(ctx, text), ev2, discovery);
-        const durationMs = performance.now() - t1;
-        const additions: Change[] = [];
-        const rejectedAdditions: { text: string; reason: string; figures?: SplitFigures }[] = [];
-        for (const d of found) {
-          const c = checkAddedRule(ctx, ev2, d.ruleText);
-          if (!c.ok) {
-            rejectedAdditions.push({ text: d.ruleText, reason: `invalid: ${c.errors.join(' ')}` });
-            continue;
+        // Add a rule discovered on what the file still misses (sequential covering, one rule), once
+        // editing the rules there are stops paying: in an iteration where no edit was accepted.
+        // While its rules are still far off, what the file misses is theirs to catch; a rule added
+        // then to cover it stays, and the others are tuned around it.
+        let addition: Change | undefined;
+        if (!edited) {
+          discoveries++;
+          const ev2 = evaluate(ctx, text);
+          const before2 = ev2.split();
+          progress({ restart, restarts: M, iteration: it, iterations: N, rule: '(add)', ev: before2, fraction: (restart * N + it - 1 + (targets.length + 1) / steps) / (M * N) });
+          const t1 = performance.now();
+          const found = nextRules(withText(ctx, text), ev2, discovery);
+          const durationMs = performance.now() - t1;
+          const additions: Change[] = [];
+          const rejectedAdditions: { text: string; reason: string; figures?: SplitFigures }[] = [];
+          for (const d of found) {
+            const c = checkAddedRule(ctx, ev2, d.ruleText);
+            if (!c.ok) {
+              rejectedAdditions.push({ text: d.ruleText, reason: `invalid: ${c.errors.join(' ')}` });
+              continue;
+            }
+            const v = verdict(ev2, c.ev, judgeOpts);
+            const figures = c.ev.split();
+            if (v.ok) additions.push({ kind: 'add-rule', rule: c.name, title: `Add \`${c.name}\` (${figuresText(label, before2, figures)})`, before: '', after: d.ruleText, text: appendRule(text, d.ruleText, d.comment), figures, gain: v.gain, reason: v.reason });
+            else rejectedAdditions.push({ text: d.ruleText, reason: v.reason, figures });
           }
-          const v = verdict(ev2, c.ev, judgeOpts);
-          const figures = c.ev.split();
-          if (v.ok) additions.push({ kind: 'add-rule', rule: c.name, title: `Add \`${c.name}\` (${figuresText(label, before2, figures)})`, before: '', after: d.ruleText, text: appendRule(text, d.ruleText, d.comment), figures, gain: v.gain, reason: v.reason });
-          else rejectedAdditions.push({ text: d.ruleText, reason: v.reason, figures });
-        }
-        const ranked = [...additions].sort((a, b) => up(b.figures) - up(a.figures) || b.gain - a.gain);
-        const addition = ranked[it === 1 ? Math.min(restart, ranked.length - 1) : 0];
-        const common2 = { proposer: 'offline', analysis: 'discovery: add a rule', figuresBefore: before2, durationMs, iteration: it };
-        if (addition) {
-          await accept(addition, { ...common2, rule: addition.rule, before: '' });
-          added.push(addition.rule);
-          gained = true;
-        } else {
-          const near = rejectedAdditions[0];
-          const reason = !found.length ? 'discovery found no rule that raises the train objective' : `${found.length} discovered rules rejected; the first: ${near?.reason}`;
-          await record({ ...common2, rule: '(new rule)', kind: 'add-rule', before: '', after: near?.text ?? '', figuresAfter: near?.figures, accepted: false, reason });
+          const ranked = [...additions].sort((a, b) => up(b.figures) - up(a.figures) || b.gain - a.gain);
+          addition = ranked[discoveries === 1 ? Math.min(restart, ranked.length - 1) : 0];
+          const common2 = { proposer: 'offline', analysis: 'discovery: add a rule', figuresBefore: before2, durationMs, iteration: it };
+          if (addition) {
+            await accept(addition, { ...common2, rule: addition.rule, before: '' });
+            added.push(addition.rule);
+            gained = true;
+          } else {
+            const near = rejectedAdditions[0];
+            const reason = !found.length ? 'discovery found no rule that raises the train objective' : `${found.length} discovered rules rejected; the first: ${near?.reason}`;
+            await record({ ...common2, rule: '(new rule)', kind: 'add-rule', before: '', after: near?.text ?? '', figuresAfter: near?.figures, accepted: false, reason });
+          }
         }
         if (!removal && rejectedRemovals.length && !addition) {
           await record({ ...common, rule: '(remove a rule)', kind: 'remove-rule', before: '', after: '', accepted: false, reason: `no removal passes: ${rejectedRemovals.join('; ')}` });
