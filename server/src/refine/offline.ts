@@ -67,20 +67,20 @@ export async function proposeOffline(ctx: RefineContext, name: string, opts: Off
   };
   const tolerance = opts.minGain ?? defaultMinGain;
   const gen = new Generator(ctx, base, rule, opts.features ?? 4, tolerance);
-  for (const step of [gen.thresholds, gen.drops, gen.operators, gen.windows, gen.literals]) {
+  for (const step of [gen.thresholds, gen.conjuncts, gen.drops, gen.operators, gen.windows, gen.literals]) {
     for (const c of step.call(gen)) await consider(c);
     if (opts.signal?.aborted) break;
   }
-  // Compound moves: a condition added (a new one, or one the rule had before and lost) with the
-  // thresholds of its disjunct tuned again beside it, judged as one change. Added alone, a
-  // condition that pays only once the threshold next to it moves is rejected, and the threshold
-  // alone does not move either: two moves, each rejected, that together pass.
-  for (const c of [...gen.conjuncts(), ...gen.revivals(opts.past ?? [])]) {
+  // Compound moves: what the rule had before and lost (a condition, a disjunct) brought back with
+  // the thresholds of its disjunct tuned again beside it, judged as one change. Brought back
+  // alone at its old threshold, a condition dropped while the other rules were still far off does
+  // not pay, and the threshold beside it alone does not move either: two moves, each rejected.
+  for (const c of gen.revivals(opts.past ?? [])) {
     if (opts.signal?.aborted) break;
     await consider(c);
     const tuned = tuneDisjunct(ctx, base, rule, c.ruleText, c.disjunct, tolerance);
-    // An added condition must pay for itself at the tuned thresholds (not ride on the tuning).
-    if (tuned && (!c.added || paysForItself(ctx, base, rule, tuned.ruleText, c.disjunct, tolerance)))
+    // A condition brought back must pay for itself at the tuned thresholds (not ride on the tuning).
+    if (tuned && (!c.condition || paysForItself(ctx, base, rule, tuned.ruleText, c.disjunct, tolerance)))
       await consider({ kind: c.kind, title: `${c.title} and tune ${tuned.moves.join(', ')}`, ruleText: tuned.ruleText });
   }
   // Compound moves: a condition dropped and a threshold of what is left tuned again (a threshold
@@ -148,8 +148,8 @@ function paysForItself(ctx: RefineContext, base: Evaluation, rule: A.RuleDecl, r
   return verdict(without, withIt, { minGain }).ok;
 }
 
-/** A candidate that adds to one disjunct (`added`: a condition, else a whole new disjunct), whose thresholds are then tuned. */
-type Joint = Candidate & { disjunct: number; added?: boolean };
+/** Something a rule lost, back in one disjunct (`condition`: a condition added to it, else a whole new disjunct). */
+type Revival = Candidate & { disjunct: number; condition?: boolean };
 
 function norm(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
@@ -274,11 +274,11 @@ class Generator {
   }
 
   /** A new condition `feature op cut` on one disjunct: features ranked by Gini, cut by Gini and by exact F1. */
-  *conjuncts(): Iterable<Joint> {
+  *conjuncts(): Iterable<Candidate> {
     const disjuncts = chain(this.expr, 'or');
     const features = fileFeatures(this.base);
     const whenTrue = this.base.fired('train');
-    for (const [di, d] of disjuncts.entries()) {
+    for (const d of disjuncts) {
       const whenFalse = this.firedWith(d, false);
       const dep: number[] = [];
       for (let k = 0; k < whenTrue.length; k++) if (whenTrue[k] !== whenFalse[k]) dep.push(k);
@@ -302,7 +302,7 @@ class Generator {
           const inner = d.kind === 'paren' ? d.expr : d;
           const added = binary('and', inner, cond);
           const by: A.Expr = d.kind !== 'paren' && disjuncts.length > 1 ? { kind: 'paren', expr: added, start: 0, end: 0 } : added;
-          yield { kind: 'add-conjunct', title: `Add \`${printExpr(cond)}\`${where}`, ruleText: this.splice(inner, by), disjunct: di, added: true };
+          yield { kind: 'add-conjunct', title: `Add \`${printExpr(cond)}\`${where}`, ruleText: this.splice(inner, by) };
         }
       }
     }
@@ -312,7 +312,7 @@ class Generator {
    * What the rule had in earlier versions and has lost (revive.ts): a disjunct, as a new last
    * disjunct; a condition, added to each disjunct.
    */
-  *revivals(past: string[]): Iterable<Joint> {
+  *revivals(past: string[]): Iterable<Revival> {
     const lost = lostParts(this.expr, past);
     const disjuncts = chain(this.expr, 'or');
     const end = this.expr.end;
@@ -328,7 +328,7 @@ class Generator {
         const added = binary('and', inner, c);
         const by: A.Expr = d.kind !== 'paren' && disjuncts.length > 1 ? { kind: 'paren', expr: added, start: 0, end: 0 } : added;
         const where = disjuncts.length > 1 ? ` to \`${short(this.src(d), 36)}\`` : '';
-        yield { kind: 'revive', title: `Bring back \`and ${short(printExpr(c), 40)}\`${where}`, ruleText: this.splice(inner, by), disjunct: di, added: true };
+        yield { kind: 'revive', title: `Bring back \`and ${short(printExpr(c), 40)}\`${where}`, ruleText: this.splice(inner, by), disjunct: di, condition: true };
       }
     }
   }
