@@ -220,8 +220,8 @@ Iterates on the file's objective (point F1, event F1 or F-beta: the dataset bloc
 analyses each rule's behaviour, asks the proposer for new versions, and accepts a change only
 when the objective on train, less a cost per condition and per rule, rises by at least
 --min-gain and the objective on validation does not fall; among the changes that pass, the one
-best on validation is taken. The offline proposer also adds a condition with the thresholds
-beside it tuned again, and offers a rule back what it lost earlier in the search. With --all,
+best on validation is taken. The offline proposer also offers a rule back what it lost earlier in
+the search (a condition, a disjunct), with the thresholds beside it tuned again. With --all,
 learning may also add rules (discovered from the data offline, in an iteration where no edit of
 the rules was accepted) and remove rules. Stops at --target-f1, after --patience iterations without gain, or
 after --iterations. With --candidates M, M searches run (each from a different first move). The
