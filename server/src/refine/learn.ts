@@ -20,7 +20,7 @@ import { proposeOffline, type ProposeResult } from './offline';
 import { defaultMinGain, figuresText, verdict, type Proposal, type ProposalKind, type Rejected } from './proposal';
 import { polish, type PolishResult } from './polish';
 import { refit, type RefitResult } from './refit';
-import { oneStandardError } from './select';
+import { chooseVersion } from './select';
 import { makeAttempt, type Attempt, type NewAttempt } from './trajectory';
 
 export interface ProposerInput {
@@ -483,9 +483,10 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     opts.onSearchDone?.(run, M);
   }
 
-  // The final choice, on validation, among every version met (the start, and each search's text
-  // after each accepted change): the simplest within one standard error of the best (select.ts).
-  const choice = oneStandardError(ctx, versions, (v) => evaluate(ctx, v.text));
+  // The final choice, on validation, among the versions met (the start, and each search's text
+  // after each accepted change): in the search best on validation, the simplest within one
+  // standard error of the best (select.ts).
+  const choice = chooseVersion(ctx, versions, (v) => evaluate(ctx, v.text));
   const picked = choice.item;
   result.chosen = picked.run >= 0 ? picked.run : result.runs.length ? 0 : -1;
   result.text = picked.text;
