@@ -1,6 +1,7 @@
 // What makes learned rules carry beyond the data they were fitted on: the one-standard-error choice
-// (select.ts), bounded cuts on standard scores (space.ts), thresholds refitted on train and
-// validation (refit.ts), and sessions judged where their label is (engine/sessions.ts).
+// (select.ts, within the search best on validation), bounded cuts on standard scores (space.ts),
+// thresholds refitted on train and validation (refit.ts), and sessions judged where their label is
+// (engine/sessions.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { contextFromAnalysis, evaluate, fileFlagsOf, holdsUp } from '../../serve
 import { discover } from '../../server/src/refine/discover';
 import { polish, rounder } from '../../server/src/refine/polish';
 import { refit } from '../../server/src/refine/refit';
-import { oneStandardError, pairedSE } from '../../server/src/refine/select';
+import { chooseVersion, oneStandardError, pairedSE } from '../../server/src/refine/select';
 import { fileFeatures } from '../../server/src/refine/features';
 import { proposeOffline } from '../../server/src/refine/offline';
 import { spaceFor, zCutLimit } from '../../server/src/refine/space';
@@ -50,6 +51,21 @@ describe('the one-standard-error choice', () => {
     const c = oneStandardError(ctx, [complex, simple], (t) => evaluate(ctx, t));
     expect(c.item).toBe(simple);
     expect(c.best).toBeCloseTo(evs[1].figures('validation').objective, 12);
+  });
+
+  it('among several searches, first takes the one best on validation: another search\'s simpler version is not taken', async () => {
+    const ctx = await contextOf(pointsCsv(true), block);
+    const start = { run: -1, text: `${block}rule r when x >= 95\n` };
+    const complex = { run: 0, text: `${block}rule r when x >= 50\nrule s when x >= 20 and x < 20.6\n` };
+    const simple = { run: 1, text: `${block}rule r when x >= 50\n` };
+    const evOf = (v: { text: string }) => evaluate(ctx, v.text);
+    // Pooled, the simpler version of the other search wins (validation cannot tell them apart).
+    expect(oneStandardError(ctx, [start, complex, simple], evOf).item).toBe(simple);
+    const c = chooseVersion(ctx, [start, complex, simple], evOf);
+    expect(c.item).toBe(complex);
+    expect(c.index).toBe(1);
+    // Within one search, the one-standard-error rule still takes the simpler version.
+    expect(chooseVersion(ctx, [start, complex, { ...simple, run: 0 }], evOf).item.text).toBe(simple.text);
   });
 
   it('takes the best when the difference is beyond the standard error', async () => {

@@ -16,7 +16,8 @@
 // Proposals (code actions): each has a title ("Tune threshold 35 -> 42 (file point F1: train 0.81 -> 0.86, validation 0.84 -> 0.85)"),
 // the new rule text, `edit` {start, end, newText} replacing the rule's declaration in ctx.text,
 // the whole new `text`, and file-level figures `before` / `after` on train and validation.
-//   await proposeOffline(ctx, rule, { maxGap?, limit?, signal? }) -> ProposeResult
+//   await proposeOffline(ctx, rule, { maxGap?, limit?, signal?, past? }) -> ProposeResult
+//        (past: earlier versions of the rule, whose lost conditions are offered back)
 //        { before, proposals (offered, best first), rejected (with reasons), tried, cancelled }
 //   await proposeWithLlm(ctx, rule, { apiKey, baseURL?, model, signal?, maxRetries?, timeout?,
 //        history?, count?, maxGap? }) -> LlmProposeResult (ProposeResult + rationale, tokens, error?)

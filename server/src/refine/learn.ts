@@ -20,7 +20,7 @@ import { proposeOffline, type ProposeResult } from './offline';
 import { defaultMinGain, figuresText, verdict, type Proposal, type ProposalKind, type Rejected } from './proposal';
 import { polish, type PolishResult } from './polish';
 import { refit, type RefitResult } from './refit';
-import { oneStandardError } from './select';
+import { chooseVersion } from './select';
 import { makeAttempt, type Attempt, type NewAttempt } from './trajectory';
 
 export interface ProposerInput {
@@ -32,6 +32,8 @@ export interface ProposerInput {
   analysis: string;
   /** Earlier attempts on the file, oldest first. */
   history: Attempt[];
+  /** Earlier versions of the rule in this search (declaration texts, oldest first; the current one aside). */
+  past?: string[];
   maxGap?: number;
   minGain: number;
   signal?: AbortSignal;
@@ -61,10 +63,10 @@ export function offlineProposer(opts: { features?: number } = {}): Proposer {
     name: 'offline',
     recordsAll: false,
     async propose(i) {
-      const key = `${i.rule}\u0000${i.ctx.text}`;
+      const key = [i.rule, i.ctx.text, ...(i.past ?? [])].join('\u0000');
       let r = memo.get(key);
       if (!r) {
-        r = await proposeOffline(i.ctx, i.rule, { ev: i.ev, maxGap: i.maxGap, minGain: i.minGain, signal: i.signal, features: opts.features, limit: 8 });
+        r = await proposeOffline(i.ctx, i.rule, { ev: i.ev, maxGap: i.maxGap, minGain: i.minGain, signal: i.signal, features: opts.features, limit: 8, past: i.past });
         if (!r.cancelled) memo.set(key, r);
       }
       return r;
@@ -291,12 +293,26 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     search = restart;
     let text = start;
     let noGain = 0;
+    let discoveries = 0;
     const added: string[] = [];
     const removed: string[] = [];
     const run: LearnRun = { restart, text, iterations: 0, accepted: 0, figures: startEv.split(), stoppedBy: 'iterations' };
+    // Each rule's versions met in this search, oldest first: what a rule lost may be offered back.
+    const past = new Map<string, string[]>();
+    const remember = (t: string) => {
+      for (const d of parse(t).file.rules) {
+        if (!d.name || !d.expr) continue;
+        const list = past.get(d.name.name) ?? [];
+        const src = t.slice(d.start, d.end);
+        if (!list.includes(src)) list.push(src);
+        past.set(d.name.name, list);
+      }
+    };
+    remember(text);
     result.runs.push(run);
     const accept = async (c: Change, common: Omit<NewAttempt, 'accepted' | 'reason' | 'after'>) => {
       text = c.text;
+      remember(text);
       versions.push({ run: restart, text, added: [...added, ...(c.kind === 'add-rule' ? [c.rule] : [])], removed: [...removed, ...(c.kind === 'remove-rule' ? [c.rule] : [])] });
       run.accepted++;
       result.accepted++;
@@ -325,7 +341,9 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
         const analysis = analyzeRule(cur, rule, { ev }).summary;
         const ruleBefore = sourceOf(text, decl);
         const t1 = performance.now();
-        const out = await opts.proposer.propose({ ctx: cur, ev, rule, analysis, history, maxGap: opts.maxGap, minGain, signal: opts.signal });
+        const ruleNow = text.slice(decl.start, decl.end);
+        const earlier = (past.get(rule) ?? []).filter((t) => t !== ruleNow);
+        const out = await opts.proposer.propose({ ctx: cur, ev, rule, analysis, history, maxGap: opts.maxGap, minGain, signal: opts.signal, past: earlier });
         const durationMs = performance.now() - t1;
         if (out.tokens) (result.tokens.input += out.tokens.input), (result.tokens.output += out.tokens.output);
         const common = { rule, proposer: opts.proposer.name, model: opts.proposer.model, before: ruleBefore, analysis, figuresBefore: before, durationMs, iteration: it };
@@ -374,6 +392,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
       }
       if (run.stoppedBy === 'error' || run.stoppedBy === 'cancelled') break;
 
+      const edited = gained;
       if (discovery && !opts.signal?.aborted) {
         // Remove a rule: the file without it must pass the same rule as any change.
         const ev = evaluate(ctx, text);
@@ -397,37 +416,44 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
           gained = true;
         }
 
-        // Add a rule discovered on what the file still misses (sequential covering, one rule).
-        const ev2 = evaluate(ctx, text);
-        const before2 = ev2.split();
-        progress({ restart, restarts: M, iteration: it, iterations: N, rule: '(add)', ev: before2, fraction: (restart * N + it - 1 + (targets.length + 1) / steps) / (M * N) });
-        const t1 = performance.now();
-        const found = nextRules(withText(ctx, text), ev2, discovery);
-        const durationMs = performance.now() - t1;
-        const additions: Change[] = [];
-        const rejectedAdditions: { text: string; reason: string; figures?: SplitFigures }[] = [];
-        for (const d of found) {
-          const c = checkAddedRule(ctx, ev2, d.ruleText);
-          if (!c.ok) {
-            rejectedAdditions.push({ text: d.ruleText, reason: `invalid: ${c.errors.join(' ')}` });
-            continue;
+        // Add a rule discovered on what the file still misses (sequential covering, one rule), once
+        // editing the rules there are stops paying: in an iteration where no edit was accepted.
+        // While its rules are still far off, what the file misses is theirs to catch; a rule added
+        // then to cover it stays, and the others are tuned around it.
+        let addition: Change | undefined;
+        if (!edited) {
+          discoveries++;
+          const ev2 = evaluate(ctx, text);
+          const before2 = ev2.split();
+          progress({ restart, restarts: M, iteration: it, iterations: N, rule: '(add)', ev: before2, fraction: (restart * N + it - 1 + (targets.length + 1) / steps) / (M * N) });
+          const t1 = performance.now();
+          const found = nextRules(withText(ctx, text), ev2, discovery);
+          const durationMs = performance.now() - t1;
+          const additions: Change[] = [];
+          const rejectedAdditions: { text: string; reason: string; figures?: SplitFigures }[] = [];
+          for (const d of found) {
+            const c = checkAddedRule(ctx, ev2, d.ruleText);
+            if (!c.ok) {
+              rejectedAdditions.push({ text: d.ruleText, reason: `invalid: ${c.errors.join(' ')}` });
+              continue;
+            }
+            const v = verdict(ev2, c.ev, judgeOpts);
+            const figures = c.ev.split();
+            if (v.ok) additions.push({ kind: 'add-rule', rule: c.name, title: `Add \`${c.name}\` (${figuresText(label, before2, figures)})`, before: '', after: d.ruleText, text: appendRule(text, d.ruleText, d.comment), figures, gain: v.gain, reason: v.reason });
+            else rejectedAdditions.push({ text: d.ruleText, reason: v.reason, figures });
           }
-          const v = verdict(ev2, c.ev, judgeOpts);
-          const figures = c.ev.split();
-          if (v.ok) additions.push({ kind: 'add-rule', rule: c.name, title: `Add \`${c.name}\` (${figuresText(label, before2, figures)})`, before: '', after: d.ruleText, text: appendRule(text, d.ruleText, d.comment), figures, gain: v.gain, reason: v.reason });
-          else rejectedAdditions.push({ text: d.ruleText, reason: v.reason, figures });
-        }
-        const ranked = [...additions].sort((a, b) => up(b.figures) - up(a.figures) || b.gain - a.gain);
-        const addition = ranked[it === 1 ? Math.min(restart, ranked.length - 1) : 0];
-        const common2 = { proposer: 'offline', analysis: 'discovery: add a rule', figuresBefore: before2, durationMs, iteration: it };
-        if (addition) {
-          await accept(addition, { ...common2, rule: addition.rule, before: '' });
-          added.push(addition.rule);
-          gained = true;
-        } else {
-          const near = rejectedAdditions[0];
-          const reason = !found.length ? 'discovery found no rule that raises the train objective' : `${found.length} discovered rules rejected; the first: ${near?.reason}`;
-          await record({ ...common2, rule: '(new rule)', kind: 'add-rule', before: '', after: near?.text ?? '', figuresAfter: near?.figures, accepted: false, reason });
+          const ranked = [...additions].sort((a, b) => up(b.figures) - up(a.figures) || b.gain - a.gain);
+          addition = ranked[discoveries === 1 ? Math.min(restart, ranked.length - 1) : 0];
+          const common2 = { proposer: 'offline', analysis: 'discovery: add a rule', figuresBefore: before2, durationMs, iteration: it };
+          if (addition) {
+            await accept(addition, { ...common2, rule: addition.rule, before: '' });
+            added.push(addition.rule);
+            gained = true;
+          } else {
+            const near = rejectedAdditions[0];
+            const reason = !found.length ? 'discovery found no rule that raises the train objective' : `${found.length} discovered rules rejected; the first: ${near?.reason}`;
+            await record({ ...common2, rule: '(new rule)', kind: 'add-rule', before: '', after: near?.text ?? '', figuresAfter: near?.figures, accepted: false, reason });
+          }
         }
         if (!removal && rejectedRemovals.length && !addition) {
           await record({ ...common, rule: '(remove a rule)', kind: 'remove-rule', before: '', after: '', accepted: false, reason: `no removal passes: ${rejectedRemovals.join('; ')}` });
@@ -457,9 +483,10 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     opts.onSearchDone?.(run, M);
   }
 
-  // The final choice, on validation, among every version met (the start, and each search's text
-  // after each accepted change): the simplest within one standard error of the best (select.ts).
-  const choice = oneStandardError(ctx, versions, (v) => evaluate(ctx, v.text));
+  // The final choice, on validation, among the versions met (the start, and each search's text
+  // after each accepted change): in the search best on validation, the simplest within one
+  // standard error of the best (select.ts).
+  const choice = chooseVersion(ctx, versions, (v) => evaluate(ctx, v.text));
   const picked = choice.item;
   result.chosen = picked.run >= 0 ? picked.run : result.runs.length ? 0 : -1;
   result.text = picked.text;

@@ -6,10 +6,11 @@ import { paramAt } from '../../../grammar/src/check';
 import { printExpr } from '../../../grammar/src/print';
 import { evaluate, RefineError, requireRule, type Evaluation, type RefineContext, type SplitFigures } from './context';
 import { giniCut, sweep, sweepObjective, type CutOp } from './cuts';
-import { binary, boolExpr, chain, insideCall, literalValue, numberExpr, short, sourceOf, spliceRule, thresholdOf, withThreshold } from './edit';
+import { binary, boolExpr, chain, insideCall, literalValue, numberExpr, short, sourceOf, spliceRule, thresholdOf, withThreshold, type Threshold } from './edit';
 import { fileFeatures, isStandardScore, trainValues } from './features';
 import { zCutLimit } from './space';
-import { byMerit, defaultMinGain, isProposal, judge, type Candidate, type Proposal, type Rejected } from './proposal';
+import { byMerit, defaultMinGain, isProposal, judge, verdict, type Candidate, type Proposal, type Rejected } from './proposal';
+import { lostParts } from './revive';
 
 export interface OfflineOptions {
   /** Largest train-validation gap a proposal may leave (default: no limit). */
@@ -23,6 +24,8 @@ export interface OfflineOptions {
   signal?: AbortSignal;
   /** An evaluation of ctx.text already made. */
   ev?: Evaluation;
+  /** Earlier versions of the rule (declaration texts, oldest first): what it lost is offered back. */
+  past?: string[];
 }
 
 export interface ProposeResult {
@@ -62,10 +65,23 @@ export async function proposeOffline(ctx: RefineContext, name: string, opts: Off
       last = performance.now();
     }
   };
-  const gen = new Generator(ctx, base, rule, opts.features ?? 4, opts.minGain ?? defaultMinGain);
+  const tolerance = opts.minGain ?? defaultMinGain;
+  const gen = new Generator(ctx, base, rule, opts.features ?? 4, tolerance);
   for (const step of [gen.thresholds, gen.conjuncts, gen.drops, gen.operators, gen.windows, gen.literals]) {
     for (const c of step.call(gen)) await consider(c);
     if (opts.signal?.aborted) break;
+  }
+  // Compound moves: what the rule had before and lost (a condition, a disjunct) brought back with
+  // the thresholds of its disjunct tuned again beside it, judged as one change. Brought back
+  // alone at its old threshold, a condition dropped while the other rules were still far off does
+  // not pay, and the threshold beside it alone does not move either: two moves, each rejected.
+  for (const c of gen.revivals(opts.past ?? [])) {
+    if (opts.signal?.aborted) break;
+    await consider(c);
+    const tuned = tuneDisjunct(ctx, base, rule, c.ruleText, c.disjunct, tolerance);
+    // A condition brought back must pay for itself at the tuned thresholds (not ride on the tuning).
+    if (tuned && (!c.condition || paysForItself(ctx, base, rule, tuned.ruleText, c.disjunct, tolerance)))
+      await consider({ kind: c.kind, title: `${c.title} and tune ${tuned.moves.join(', ')}`, ruleText: tuned.ruleText });
   }
   // Compound moves: a condition dropped and a threshold of what is left tuned again (a threshold
   // that another condition was making up for only moves once that condition is gone).
@@ -83,6 +99,57 @@ export async function proposeOffline(ctx: RefineContext, name: string, opts: Off
   out.proposals = out.proposals.slice(0, opts.limit ?? 5);
   return out;
 }
+
+/**
+ * Rule `rule` of base's text as `ruleText`, with the thresholds of its `disjunct`-th disjunct set to
+ * their train optimum one after another, twice over at most (coordinate ascent). Undefined when no
+ * threshold moves, or a version does not evaluate.
+ */
+function tuneDisjunct(ctx: RefineContext, base: Evaluation, rule: A.RuleDecl, ruleText: string, disjunct: number, tolerance: number): { ruleText: string; moves: string[] } | undefined {
+  const name = rule.name!.name;
+  let text = base.text.slice(0, rule.start) + ruleText + base.text.slice(rule.end);
+  const moves: string[] = [];
+  for (let round = 0; round < 2; round++) {
+    let moved = false;
+    for (let k = 0; ; k++) {
+      const ev = evaluate(ctx, text);
+      const decl = ev.rule(name);
+      if (!decl?.expr || ev.errors.length > base.errors.length || !ev.program.rules.find((r) => r.decl === decl)?.node) return undefined;
+      const gen = new Generator(ctx, ev, decl, 0, tolerance);
+      const t = gen.thresholdList(disjunct)[k];
+      if (!t) break;
+      const v = gen.optima(t).best;
+      if (v === undefined || v === t.value) continue;
+      moves.push(`${num(t.value)} -> ${num(v)}`);
+      text = text.slice(0, decl.start) + spliceRule(text, decl, t.cmp, withThreshold(t, v)) + text.slice(decl.end);
+      moved = true;
+    }
+    if (!moved) break;
+  }
+  if (!moves.length) return undefined;
+  const decl = evaluate(ctx, text).rule(name)!;
+  return { ruleText: text.slice(decl.start, decl.end), moves };
+}
+
+/** Whether the last condition of the `disjunct`-th disjunct of `ruleText` passes the acceptance rule against the same rule without it. */
+function paysForItself(ctx: RefineContext, base: Evaluation, rule: A.RuleDecl, ruleText: string, disjunct: number, minGain: number): boolean {
+  const name = rule.name!.name;
+  const withIt = evaluate(ctx, base.text.slice(0, rule.start) + ruleText + base.text.slice(rule.end));
+  const decl = withIt.rule(name);
+  const d = decl?.expr && chain(decl.expr, 'or')[disjunct];
+  if (!decl || !d) return false;
+  const parts = chain(d, 'and');
+  let node: A.BinaryExpr | undefined;
+  A.walkExpr(d, (e) => {
+    if (e.kind === 'binary' && e.op === 'and' && e.right === parts[parts.length - 1]) node = e;
+  });
+  if (!node) return false;
+  const without = evaluate(ctx, withIt.text.slice(0, decl.start) + spliceRule(withIt.text, decl, node, node.left) + withIt.text.slice(decl.end));
+  return verdict(without, withIt, { minGain }).ok;
+}
+
+/** Something a rule lost, back in one disjunct (`condition`: a condition added to it, else a whole new disjunct). */
+type Revival = Candidate & { disjunct: number; condition?: boolean };
 
 function norm(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
@@ -129,53 +196,73 @@ class Generator {
     return sourceOf(this.text, e);
   }
 
-  /** Each threshold at its exact train optimum (comparisons read at the point itself). */
-  *thresholds(): Iterable<Candidate> {
-    const found: { t: NonNullable<ReturnType<typeof thresholdOf>> }[] = [];
-    A.walkExpr(this.expr, (e) => {
+  /** The thresholds of the rule (comparisons with a number, read at the point itself), or of one of its disjuncts. */
+  thresholdList(disjunct?: number): Threshold[] {
+    const found: Threshold[] = [];
+    const root = disjunct === undefined ? this.expr : chain(this.expr, 'or')[disjunct];
+    A.walkExpr(root, (e) => {
       const t = thresholdOf(e);
-      if (t && t.op !== '==' && t.op !== '!=' && !insideCall(this.expr, e)) found.push({ t });
+      if (t && t.op !== '==' && t.op !== '!=' && !insideCall(this.expr, e)) found.push(t);
     });
-    for (const { t } of found) {
-      const node = this.base.program.nodeOf.get(t.subject);
-      if (!node) continue;
-      const best = sweep(
+    return found;
+  }
+
+  /**
+   * The thresholds worth trying for t: the best for point F1 at labelled train points, and for the
+   * file's objective over every point of train (events and alarms) when that is another objective;
+   * each exact, and the roundest within the tolerance. `best` is the one to take when only one is.
+   */
+  optima(t: Threshold): { values: Set<number>; best?: number } {
+    const node = this.base.program.nodeOf.get(t.subject);
+    const values = new Set<number>();
+    if (!node) return { values };
+    const point = sweep(
+      {
+        values: trainValues(this.base, node),
+        whenTrue: this.firedWith(t.cmp, true),
+        whenFalse: this.firedWith(t.cmp, false),
+        whenMissing: this.base.fired('train'),
+        isAnomaly: this.isAnomaly,
+        anomalies: this.anomalies,
+      },
+      t.op as CutOp,
+      t.value,
+      this.tolerance,
+    );
+    let best = point?.value;
+    if (point && point.value !== t.value) values.add(point.value);
+    if (point && point.round !== t.value) values.add(point.round);
+    if (this.ctx.scoring.objective.objective.kind !== 'point_f1') {
+      const full = this.ctx.data.evaluator.values(node);
+      const o = sweepObjective(
         {
-          values: trainValues(this.base, node),
-          whenTrue: this.firedWith(t.cmp, true),
-          whenFalse: this.firedWith(t.cmp, false),
-          whenMissing: this.base.fired('train'),
-          isAnomaly: this.isAnomaly,
-          anomalies: this.anomalies,
+          values: typeof full === 'number' ? new Float64Array(this.ctx.data.frame.length).fill(full) : (full as Float64Array),
+          whenTrue: this.withValue(t.cmp, true).fileFlags(),
+          whenFalse: this.withValue(t.cmp, false).fileFlags(),
         },
         t.op as CutOp,
+        this.ctx.scoring.objective.objective,
+        this.ctx.scoring.events('train'),
         t.value,
         this.tolerance,
       );
-      // The best threshold for point F1 at labelled points, and for the file's objective over
-      // every point of train (events and alarms) when that is another objective.
-      const values = new Set<number>();
-      if (best && best.value !== t.value) values.add(best.value);
-      if (best && best.round !== t.value) values.add(best.round);
-      if (this.ctx.scoring.objective.objective.kind !== 'point_f1') {
-        const full = this.ctx.data.evaluator.values(node);
-        const o = sweepObjective(
-          {
-            values: typeof full === 'number' ? new Float64Array(this.ctx.data.frame.length).fill(full) : (full as Float64Array),
-            whenTrue: this.withValue(t.cmp, true).fileFlags(),
-            whenFalse: this.withValue(t.cmp, false).fileFlags(),
-          },
-          t.op as CutOp,
-          this.ctx.scoring.objective.objective,
-          this.ctx.scoring.events('train'),
-          t.value,
-          this.tolerance,
-        );
-        if (o && o.value !== t.value) values.add(o.value);
-        if (o && o.round !== t.value) values.add(o.round);
-      }
-      if (isStandardScore(node)) for (const v of values) if (Math.abs(v) > zCutLimit) values.delete(v);
-      const same = found.filter((x) => x.t.value === t.value).length > 1;
+      if (o && o.value !== t.value) values.add(o.value);
+      if (o && o.round !== t.value) values.add(o.round);
+      if (o) best = o.value;
+    }
+    if (isStandardScore(node)) {
+      for (const v of values) if (Math.abs(v) > zCutLimit) values.delete(v);
+      if (best !== undefined && Math.abs(best) > zCutLimit) best = undefined;
+    }
+    return { values, best };
+  }
+
+  /** Each threshold at its exact train optimum (comparisons read at the point itself). */
+  *thresholds(): Iterable<Candidate> {
+    const found = this.thresholdList();
+    for (const t of found) {
+      const { values } = this.optima(t);
+      const same = found.filter((x) => x.value === t.value).length > 1;
       for (const v of values) {
         yield {
           kind: 'threshold',
@@ -217,6 +304,31 @@ class Generator {
           const by: A.Expr = d.kind !== 'paren' && disjuncts.length > 1 ? { kind: 'paren', expr: added, start: 0, end: 0 } : added;
           yield { kind: 'add-conjunct', title: `Add \`${printExpr(cond)}\`${where}`, ruleText: this.splice(inner, by) };
         }
+      }
+    }
+  }
+
+  /**
+   * What the rule had in earlier versions and has lost (revive.ts): a disjunct, as a new last
+   * disjunct; a condition, added to each disjunct.
+   */
+  *revivals(past: string[]): Iterable<Revival> {
+    const lost = lostParts(this.expr, past);
+    const disjuncts = chain(this.expr, 'or');
+    const end = this.expr.end;
+    for (const d of lost.disjuncts) {
+      const u = A.unparen(d);
+      const part = u.kind === 'binary' && (u.op === 'and' || u.op === 'or') ? `(${printExpr(u)})` : printExpr(u);
+      const ruleText = this.text.slice(this.rule.start, end) + ` or ${part}` + this.text.slice(end, this.rule.end);
+      yield { kind: 'revive', title: `Bring back \`or ${short(part, 40)}\``, ruleText, disjunct: disjuncts.length };
+    }
+    for (const c of lost.conditions) {
+      for (const [di, d] of disjuncts.entries()) {
+        const inner = d.kind === 'paren' ? d.expr : d;
+        const added = binary('and', inner, c);
+        const by: A.Expr = d.kind !== 'paren' && disjuncts.length > 1 ? { kind: 'paren', expr: added, start: 0, end: 0 } : added;
+        const where = disjuncts.length > 1 ? ` to \`${short(this.src(d), 36)}\`` : '';
+        yield { kind: 'revive', title: `Bring back \`and ${short(printExpr(c), 40)}\`${where}`, ruleText: this.splice(inner, by), disjunct: di, condition: true };
       }
     }
   }

@@ -7,7 +7,7 @@ import * as A from '../../../grammar/src/ast';
 import { gapOf, objOf, type Evaluation, type RefineContext, type SplitFigures } from './context';
 import { checkRuleText, type TextEdit } from './edit';
 
-export type ProposalKind = 'threshold' | 'literal' | 'add-conjunct' | 'drop' | 'operator' | 'window' | 'llm' | 'add-rule' | 'remove-rule';
+export type ProposalKind = 'threshold' | 'literal' | 'add-conjunct' | 'revive' | 'drop' | 'operator' | 'window' | 'llm' | 'add-rule' | 'remove-rule';
 
 export interface Proposal {
   rule: string;

@@ -140,3 +140,25 @@ export function oneStandardError<T>(ctx: RefineContext, items: T[], evOf: (x: T)
   }
   return { index: pick, item: items[pick], best: vals[best], value: vals[pick], se: ses[pick] };
 }
+
+/**
+ * The final choice among the versions of one or more searches (`run` -1: the start, shared by
+ * all): first the search whose best version is best on validation (ties: train, then the earlier
+ * search), then the one-standard-error rule among that search's versions and the start. Pooled
+ * over searches, a search stuck at a worse optimum could win by being simpler: validation cannot
+ * tell it from the best, train can.
+ */
+export function chooseVersion<T extends { run: number }>(ctx: RefineContext, items: T[], evOf: (x: T) => Evaluation): Choice<T> {
+  const evs = new Map(items.map((x) => [x, evOf(x)] as const));
+  const score = (x: T) => [objOf(evs.get(x)!.figures('validation')), objOf(evs.get(x)!.figures('train'))];
+  let best: T | undefined;
+  for (const x of items) {
+    if (x.run < 0) continue;
+    const [v, t] = score(x);
+    const [bv, bt] = best ? score(best) : [-Infinity, -Infinity];
+    if (v > bv + 1e-12 || (Math.abs(v - bv) <= 1e-12 && t > bt + 1e-12)) best = x;
+  }
+  const pool = best ? items.filter((x) => x.run < 0 || x.run === best!.run) : items;
+  const c = oneStandardError(ctx, pool, (x) => evs.get(x)!);
+  return { ...c, index: items.indexOf(c.item) };
+}

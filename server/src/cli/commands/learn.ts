@@ -220,11 +220,13 @@ Iterates on the file's objective (point F1, event F1 or F-beta: the dataset bloc
 analyses each rule's behaviour, asks the proposer for new versions, and accepts a change only
 when the objective on train, less a cost per condition and per rule, rises by at least
 --min-gain and the objective on validation does not fall; among the changes that pass, the one
-best on validation is taken. With --all, learning may also add rules (discovered from the data
-offline) and remove rules. Stops at --target-f1, after --patience iterations without gain, or
-after --iterations. With --candidates M, M searches run (each from a different first move). The
-final rules are the simplest version met whose objective on validation is within one bootstrap
-standard error of the best; --refit then fits their thresholds again on train and validation
+best on validation is taken. The offline proposer also offers a rule back what it lost earlier in
+the search (a condition, a disjunct), with the thresholds beside it tuned again. With --all,
+learning may also add rules (discovered from the data offline, in an iteration where no edit of
+the rules was accepted) and remove rules. Stops at --target-f1, after --patience iterations without gain, or
+after --iterations. With --candidates M, M searches run (each from a different first move), and
+the one whose best version is best on validation is chosen. The final rules are the simplest
+version it met whose objective on validation is within one bootstrap standard error of the best; --refit then fits their thresholds again on train and validation
 together (validation figures are then no longer held out). The test split is read once, after
 learning, for the report. The learned rules go into FILE (only rules change, and lets no rule uses any more) or to
 --out; every attempt is appended to .arl/<file>.trajectory.jsonl. On a terminal, a status line
