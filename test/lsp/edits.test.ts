@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CodeLensRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { exampleDir, type ExampleDir } from '../support/example';
-import { startTestServer, type TestClient } from '../support/lsp';
+import { holdDatasets, startTestServer, type TestClient } from '../support/lsp';
 
 let ex: ExampleDir;
 let uri: string;
@@ -68,18 +68,7 @@ describe('edits', () => {
     const c = await startTestServer();
     try {
       // The first analysis waits at its dataset until the second has started.
-      const store = c.workspace.store;
-      const get = store.get.bind(store);
-      const started: (() => void)[] = [];
-      const first = new Promise<void>((r) => started.push(r));
-      const second = new Promise<void>((r) => started.push(r));
-      let gate!: () => void;
-      const open = new Promise<void>((r) => (gate = r));
-      store.get = async (...args: Parameters<typeof get>) => {
-        started.shift()?.();
-        await open;
-        return get(...args);
-      };
+      const { first, second, release: gate } = holdDatasets(c.workspace);
       void c.open(uri, text);
       await first;
       const edited = text.replace('oos_ratio >= 80', 'oos_ratio >= 75');

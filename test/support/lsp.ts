@@ -84,3 +84,23 @@ export async function startTestServer(capabilities: ClientCapabilities = {}, ini
     },
   };
 }
+
+/**
+ * Holds every analysis of the workspace at its dataset until released: `first` and `second`
+ * resolve when the first and the second analysis have reached it (a newer edit overtaking one).
+ */
+export function holdDatasets(workspace: Workspace): { first: Promise<void>; second: Promise<void>; release: () => void } {
+  const store = workspace.store;
+  const get = store.get.bind(store);
+  const started: (() => void)[] = [];
+  const first = new Promise<void>((r) => started.push(r));
+  const second = new Promise<void>((r) => started.push(r));
+  let release!: () => void;
+  const open = new Promise<void>((r) => (release = r));
+  store.get = async (...args: Parameters<typeof get>) => {
+    started.shift()?.();
+    await open;
+    return get(...args);
+  };
+  return { first, second, release };
+}
