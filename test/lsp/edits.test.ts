@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CodeLensRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { exampleDir, type ExampleDir } from '../support/example';
-import { holdDatasets, startTestServer, type TestClient } from '../support/lsp';
+import { holdDatasets, lensRows, startTestServer, type TestClient } from '../support/lsp';
 
 let ex: ExampleDir;
 let uri: string;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   text = readFileSync(ex.arl, 'utf8');
 });
 
-const lensesOf = async (client: TestClient) => ((await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => [l.range.start.line, l.command?.title, JSON.stringify(l.command?.arguments)]);
+const lensesOf = (client: TestClient) => lensRows(client, uri);
 const sorted = (d: PublishDiagnosticsParams) => d.diagnostics.map((x) => [x.range.start.line, x.range.start.character, x.code, x.message]).sort();
 
 /** Lenses and diagnostics of a server that opens `t` and has seen nothing before. */

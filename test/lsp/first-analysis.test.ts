@@ -4,9 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodeLensRequest } from 'vscode-languageserver-protocol/node';
 import { exampleDir, type ExampleDir } from '../support/example';
-import { holdDatasets, startTestServer, type TestClient } from '../support/lsp';
+import { holdDatasets, lensRows, startTestServer, type TestClient } from '../support/lsp';
 
 let ex: ExampleDir;
 let uri: string;
@@ -18,7 +17,7 @@ beforeAll(async () => {
   text = readFileSync(ex.arl, 'utf8');
 });
 
-const lensesOf = async (client: TestClient) => ((await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => [l.range.start.line, l.command?.title, JSON.stringify(l.command?.arguments)]);
+const lensesOf = (client: TestClient) => lensRows(client, uri);
 
 /** A server whose first analyses go by blocks of about 2,000 points on `threads` worker threads and this one (0: column by column). */
 async function server(threads: number): Promise<TestClient> {

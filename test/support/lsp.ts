@@ -10,6 +10,7 @@ import {
   DidOpenTextDocumentNotification,
   DidChangeTextDocumentNotification,
   PublishDiagnosticsNotification,
+  CodeLensRequest,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type ClientCapabilities,
@@ -103,4 +104,10 @@ export function holdDatasets(workspace: Workspace): { first: Promise<void>; seco
     return get(...args);
   };
   return { first, second, release };
+}
+
+/** A document's lenses as comparable rows: line, title and arguments. */
+export async function lensRows(client: TestClient, uri: string): Promise<[number, string | undefined, string][]> {
+  const lenses = (await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? [];
+  return lenses.map((l) => [l.range.start.line, l.command?.title, JSON.stringify(l.command?.arguments)]);
 }
