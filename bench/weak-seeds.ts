@@ -3,7 +3,7 @@
 // (examples/stockout/stockout.arl) on the same data: train, validation and test point F1 of each,
 // and the means. The bundled example's test split is the one the target is read on; these
 // other datasets are where a change to the learner can be judged without reading that split.
-// Run: node bench/run.mjs weak-seeds [FIRST_SEED=1] [SEEDS=6]
+// Run: node bench/run.mjs weak-seeds [FIRST_SEED=1] [SEEDS=6] [LEARN OPTIONS...] (e.g. --refit)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 
 const first = Number(process.argv[2] ?? 1);
 const count = Number(process.argv[3] ?? 6);
+const extra = process.argv.slice(4);
 const root = resolve('.');
 const bin = join(root, 'dist', 'arl.cjs');
 execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
@@ -37,7 +38,7 @@ for (let seed = first; seed < first + count; seed++) {
   if (!existsSync(join(dir, 'stockout.csv'))) arl(['example', 'stockout', dir, '--seed', String(seed)], root);
   copyFileSync(join(root, 'examples', 'stockout', 'weak.arl'), join(dir, 'weak.arl'));
   const t = performance.now();
-  arl(['learn', 'weak.arl', '--all', '--out', 'learned.arl'], dir);
+  arl(['learn', 'weak.arl', '--all', '--out', 'learned.arl', ...extra], dir);
   const seconds = (performance.now() - t) / 1000;
   const r = { seed, hand: f1s('stockout.arl', dir), learned: f1s('learned.arl', dir), seconds };
   rows.push(r);

@@ -205,6 +205,15 @@ describe('arl learn, draft and history on small data', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Refitted on train and validation: \d+ thresholds? moved; the validation figures are not held out\.$/m);
+    // The default for point F1 (this data's objective); --no-refit keeps the train optima.
+    const d = await arl(['learn', 'rules.arl', '--rule', 'r', '--iterations', '1', '--out', 'd.arl'], { cwd: s.dir });
+    expect(d.stdout).toMatch(/^Refitted on train and validation: /m);
+    const n = await arl(['learn', 'rules.arl', '--rule', 'r', '--iterations', '1', '--no-refit', '--out', 'n.arl'], { cwd: s.dir });
+    expect(n.code).toBe(0);
+    expect(n.stdout).not.toMatch(/Refitted/);
+    const both = await arl(['learn', 'rules.arl', '--rule', 'r', '--refit', '--no-refit'], { cwd: s.dir });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--refit and --no-refit/);
   });
 
   it('learn rounds the thresholds of the rules it changed where that costs nothing, records each rounding, and leaves other rules alone', async () => {

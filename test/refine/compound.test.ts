@@ -92,6 +92,24 @@ describe('learning past a two-step move', () => {
     expect(r.text.slice(rule.start, rule.end)).toMatch(/^rule r when x >= (19\.\d|2\d(\.\d)?) and y >= 5 or x >= (49\.\d|50)$/);
   });
 
+  it('brings back a condition on a let that the first move left unused, let and all', async () => {
+    // The same search, `y` read through a let: the let must outlive the move that drops `w >= 5`.
+    const ctx = await csvContext(twoStepCsv(), `${block}let w = y\nrule r when x >= 35 or w >= 5\n`);
+    const r = await learn(ctx, { proposer: offlineProposer(), iterations: 6 });
+    expect(r.versions![1]).not.toMatch(/w >= /);
+    expect(r.versions![1]).toMatch(/^let w = y$/m);
+    expect(r.after.train.f1).toBe(1);
+    expect(r.text).toMatch(/^let w = y$/m);
+    expect(r.text).toMatch(/^rule r when x >= (19\.\d|2\d(\.\d)?) and w >= 5 or x >= (49\.\d|50)$/m);
+  });
+
+  it('drops, in the end, a let no rule uses any more', async () => {
+    const ctx = await csvContext(oneCutCsv(), `${block}let w = y\nrule r when x >= 20 and w >= 3\n`);
+    const r = await learn(ctx, { proposer: offlineProposer(), iterations: 4 });
+    expect(r.text).toMatch(/^rule r when x >= (39\.\d|40)$/m);
+    expect(r.text).not.toMatch(/let w/);
+  });
+
   it('adds a discovered rule only once editing the rules there are stops paying', async () => {
     const ctx = await csvContext(twoStepCsv(), start);
     const attempts: Attempt[] = [];

@@ -222,6 +222,22 @@ describe('refitting thresholds', () => {
     // Nothing left to gain: nothing moves.
     expect(refit(ctx, r.text).moved).toEqual([]);
   });
+
+  it('for point F1, finds the exact cut in a tail, where quantiles of the values have none', async () => {
+    // x is uniform on 0-100 in steps of 0.1; anomalies are x >= 99, 1% of the points.
+    const r0 = rng(11);
+    let csv = 'id,t,x,label,fold\n';
+    for (let s = 0; s < 900; s++) {
+      const x = Math.round(r0() * 1000) / 10;
+      csv += `s${s},0,${x},${x >= 99 ? 1 : 0},${['train', 'validation', 'test'][s % 3]}\n`;
+    }
+    const ctx = await contextOf(csv, block);
+    const r = refit(ctx, `${block}rule r when x >= 95\n`);
+    const to = r.moved.at(-1)!.to;
+    expect(to).toBeGreaterThan(98.9);
+    expect(to).toBeLessThanOrEqual(99);
+    expect(r.after).toBe(1);
+  });
 });
 
 describe('rounding thresholds', () => {

@@ -129,7 +129,10 @@ export interface LearnOptions {
   maxGap?: number;
   /** Least gain on train, with the complexity cost, for a change to be accepted (default 0.002). */
   minGain?: number;
-  /** After the choice, refit the chosen rules' thresholds on train and validation together (refit.ts). */
+  /**
+   * After the choice, refit the chosen rules' thresholds on train and validation together
+   * (refit.ts). Default: when the objective is point F1.
+   */
   refit?: boolean;
   /** Rules may be added (discovered offline) and removed, not only edited. */
   discover?: boolean | DiscoverOptions;
@@ -367,7 +370,7 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
         const tokens = out.tokens;
         if (pick) {
           const v = verdict(ev, evaluate(ctx, pick.text), judgeOpts);
-          await accept({ kind: pick.kind, rule, title: pick.title, before: ruleBefore, after: pick.ruleText, text: refreshExplanations(dropNewlyUnusedLets(text, pick.text)), figures: pick.after, gain: pick.gain, reason: v.reason }, { ...common, tokens });
+          await accept({ kind: pick.kind, rule, title: pick.title, before: ruleBefore, after: pick.ruleText, text: refreshExplanations(pick.text), figures: pick.after, gain: pick.gain, reason: v.reason }, { ...common, tokens });
           gained = true;
         }
         if (opts.proposer.recordsAll) {
@@ -490,20 +493,21 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
   const picked = choice.item;
   result.chosen = picked.run >= 0 ? picked.run : result.runs.length ? 0 : -1;
   result.text = picked.text;
-  if (opts.refit && !opts.signal?.aborted) {
-    const r = refit(ctx, picked.text, { minGain, signal: opts.signal });
+  // The refit and the rounding touch only the rules learning changed or added: the user's own
+  // rules keep their numbers.
+  const learned = evaluate(ctx, picked.text).parse.file.rules.flatMap((d) => {
+    const name = d.name?.name;
+    const was = name ? startEv.rule(name) : undefined;
+    return name && (!was || sourceOf(start, was) !== sourceOf(picked.text, d)) ? [name] : [];
+  });
+  if ((opts.refit ?? ctx.scoring.objective.objective.kind === 'point_f1') && learned.length && !opts.signal?.aborted) {
+    const r = refit(ctx, picked.text, { minGain, signal: opts.signal, rules: learned });
     result.text = refreshExplanations(r.text);
     result.refit = r;
   }
   if (!opts.signal?.aborted) {
-    // Rounder thresholds, in the rules learning changed or added, where train and validation
-    // together score no lower (polish.ts). The user's own rules keep their numbers.
+    // Rounder thresholds where train and validation together score no lower (polish.ts).
     let prev = evaluate(ctx, result.text);
-    const learned = prev.parse.file.rules.flatMap((d) => {
-      const name = d.name?.name;
-      const was = name ? startEv.rule(name) : undefined;
-      return name && (!was || sourceOf(start, was) !== sourceOf(result.text, d)) ? [name] : [];
-    });
     const p = polish(ctx, result.text, { rules: learned, signal: opts.signal });
     for (const m of p.moved) {
       const next = evaluate(ctx, m.text);
@@ -517,6 +521,9 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     if (p.moved.length) result.text = refreshExplanations(p.text);
     result.polish = p;
   }
+  // Lets an edit stopped using stay during the search, so that what a rule lost can come back
+  // whole (revive.ts); the ones no rule uses in the end go.
+  result.text = dropNewlyUnusedLets(start, result.text);
   result.changed = result.text !== start;
   result.after = evaluate(ctx, result.text).split();
   result.added = picked.added;

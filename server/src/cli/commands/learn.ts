@@ -226,8 +226,9 @@ learning may also add rules (discovered from the data offline, in an iteration w
 the rules was accepted) and remove rules. Stops at --target-f1, after --patience iterations without gain, or
 after --iterations. With --candidates M, M searches run (each from a different first move), and
 the one whose best version is best on validation is chosen. The final rules are the simplest
-version it met whose objective on validation is within one bootstrap standard error of the best; --refit then fits their thresholds again on train and validation
-together (validation figures are then no longer held out). The test split is read once, after
+version it met whose objective on validation is within one bootstrap standard error of the best; their thresholds
+are then fitted again on train and validation together when the objective is point_f1 (--refit for
+any objective, --no-refit never); validation figures are then no longer held out. The test split is read once, after
 learning, for the report. The learned rules go into FILE (only rules change, and lets no rule uses any more) or to
 --out; every attempt is appended to .arl/<file>.trajectory.jsonl. On a terminal, a status line
 shows the search, the iteration and the best objective so far on train and validation. Ctrl-C
@@ -247,6 +248,8 @@ Options:
   --max-gap G       also refuse changes leaving a train-validation gap above G (default: none)
   --no-discover     with --all: only edit the rules, never add or remove one
   --refit           after the choice, refit the thresholds on train and validation together
+                    (the default when the objective is point_f1)
+  --no-refit        keep the thresholds the search chose on train
   --out FILE        write the result there instead of changing FILE
 ${allowOutsideUsage}`,
   options: {
@@ -261,6 +264,7 @@ ${allowOutsideUsage}`,
     'max-gap': { type: 'string' },
     'min-gain': { type: 'string' },
     'no-discover': { type: 'boolean' },
+    'no-refit': { type: 'boolean' },
     refit: { type: 'boolean' },
     out: { type: 'string' },
     ...allowOutsideOption,
@@ -279,6 +283,7 @@ ${allowOutsideUsage}`,
     const maxGap = values['max-gap'] === undefined ? undefined : numberOption(values, 'max-gap', 1, (n) => n >= 0 && n <= 1, 'a number between 0 and 1');
     const minGain = numberOption(values, 'min-gain', 0.002, (n) => n > 0 && n < 1, 'a number above 0, below 1');
     if (values['no-discover'] && !values.all) throw new UsageError('--no-discover goes with --all.');
+    if (values.refit && values['no-refit']) throw new UsageError('--refit and --no-refit contradict each other: give one.');
     let proposer: Proposer;
     if (proposerName === 'anthropic') {
       const llm = llmFromEnv(io, (values.model as string | undefined) ?? defaultModel, 'learn');
@@ -311,7 +316,7 @@ ${allowOutsideUsage}`,
         maxGap,
         minGain,
         discover: !!values.all && !values['no-discover'],
-        refit: !!values.refit,
+        refit: values.refit ? true : values['no-refit'] ? false : undefined,
         signal: io.signal,
         history,
         ruleFile: file.path,
