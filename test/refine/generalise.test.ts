@@ -14,6 +14,8 @@ import { contextFromAnalysis, evaluate, fileFlagsOf, holdsUp } from '../../serve
 import { discover } from '../../server/src/refine/discover';
 import { polish, rounder } from '../../server/src/refine/polish';
 import { refit } from '../../server/src/refine/refit';
+import { learn, offlineProposer } from '../../server/src/refine/learn';
+import type { Attempt } from '../../server/src/refine/trajectory';
 import { chooseVersion, oneStandardError, pairedSE } from '../../server/src/refine/select';
 import { fileFeatures } from '../../server/src/refine/features';
 import { proposeOffline } from '../../server/src/refine/offline';
@@ -221,6 +223,27 @@ describe('refitting thresholds', () => {
     expect(r.text).toMatch(/^rule r when x >= [\d.]+ and x < 1000$/m);
     // Nothing left to gain: nothing moves.
     expect(refit(ctx, r.text).moved).toEqual([]);
+  });
+
+  it('is the default in learn for point F1, and each move is recorded as an accepted change', async () => {
+    // Train's anomalies are x >= 50, validation's x >= 40: the search tunes on train, the refit on both.
+    const r0 = rng(3);
+    let csv = 'id,t,x,label,fold\n';
+    for (let s = 0; s < 900; s++) {
+      const x = Math.round(r0() * 1000) / 10;
+      const fold = ['train', 'validation', 'test'][s % 3];
+      csv += `s${s},0,${x},${x >= (fold === 'train' ? 50 : 40) ? 1 : 0},${fold}\n`;
+    }
+    const ctx = await contextOf(csv, `${block}rule r when x >= 70\n`);
+    const attempts: Attempt[] = [];
+    const r = await learn(ctx, { proposer: offlineProposer(), iterations: 3, record: (a) => void attempts.push(a) });
+    const moves = attempts.filter((a) => a.analysis === 'refit');
+    expect(moves.length).toBe(r.refit!.moved.length);
+    expect(moves[0]).toMatchObject({ accepted: true, kind: 'threshold', title: expect.stringMatching(/^Refit 5\d(\.\d+)? -> (39\.\d+|40(\.\d+)?)$/) });
+    expect(r.text).toMatch(/^rule r when x >= (39\.\d+|40(\.\d+)?)$/m);
+    // Without it, the train optimum stays.
+    const kept = await learn(ctx, { proposer: offlineProposer(), iterations: 3, refit: false });
+    expect(kept.text).toMatch(/^rule r when x >= 5\d(\.\d+)?$/m);
   });
 
   it('for point F1, finds the exact cut in a tail, where quantiles of the values have none', async () => {

@@ -500,24 +500,28 @@ export async function learn(ctx: RefineContext, opts: LearnOptions): Promise<Lea
     const was = name ? startEv.rule(name) : undefined;
     return name && (!was || sourceOf(start, was) !== sourceOf(picked.text, d)) ? [name] : [];
   });
+  // Each threshold a refit or a rounding moved is recorded in the trajectory as an accepted change.
+  let prev = evaluate(ctx, picked.text);
+  const recordMoves = async (moved: { rule: string; from: number; to: number; text: string }[], analysis: string, verb: string, reason: string) => {
+    for (const m of moved) {
+      const next = evaluate(ctx, m.text);
+      const [b, a] = [prev.rule(m.rule), next.rule(m.rule)];
+      const figures = { figuresBefore: prev.split(), figuresAfter: next.split() };
+      await record({ rule: m.rule, proposer: 'offline', kind: 'threshold', title: `${verb} ${m.from} -> ${m.to}`, analysis, before: b ? sourceOf(prev.text, b) : '', after: a ? sourceOf(m.text, a) : '', ...figures, accepted: true, reason, durationMs: 0 });
+      prev = next;
+      result.accepted++;
+    }
+  };
   if ((opts.refit ?? ctx.scoring.objective.objective.kind === 'point_f1') && learned.length && !opts.signal?.aborted) {
     const r = refit(ctx, picked.text, { minGain, signal: opts.signal, rules: learned });
+    await recordMoves(r.moved, 'refit', 'Refit', 'the best on train and validation together');
     result.text = refreshExplanations(r.text);
     result.refit = r;
   }
   if (!opts.signal?.aborted) {
     // Rounder thresholds where train and validation together score no lower (polish.ts).
-    let prev = evaluate(ctx, result.text);
     const p = polish(ctx, result.text, { rules: learned, signal: opts.signal });
-    for (const m of p.moved) {
-      const next = evaluate(ctx, m.text);
-      const [b, a] = [prev.rule(m.rule), next.rule(m.rule)];
-      const figures = { figuresBefore: prev.split(), figuresAfter: next.split() };
-      const reason = 'rounder, and no lower on train and validation together';
-      await record({ rule: m.rule, proposer: 'offline', kind: 'threshold', title: `Round ${m.from} -> ${m.to}`, analysis: 'polish', before: b ? sourceOf(prev.text, b) : '', after: a ? sourceOf(m.text, a) : '', ...figures, accepted: true, reason, durationMs: 0 });
-      prev = next;
-      result.accepted++;
-    }
+    await recordMoves(p.moved, 'polish', 'Round', 'rounder, and no lower on train and validation together');
     if (p.moved.length) result.text = refreshExplanations(p.text);
     result.polish = p;
   }

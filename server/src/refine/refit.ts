@@ -21,8 +21,8 @@ import { objectiveOfCounts, splitCounts } from './select';
 
 export interface RefitResult {
   text: string;
-  /** Thresholds moved: rule, from, to. */
-  moved: { rule: string; from: number; to: number }[];
+  /** Thresholds moved, in order: rule, from, to, and the file's text after the move. */
+  moved: { rule: string; from: number; to: number; text: string }[];
   /** The objective on train and validation together, before and after. */
   before: number;
   after: number;
@@ -132,7 +132,7 @@ export function refit(ctx: RefineContext, text: string, opts: { minGain?: number
           if (!best || v > best.v + 1e-12) best = { ev: next, v, cut: c };
         }
         if (best && best.v >= cur + minGain - 1e-12) {
-          moved.push({ rule: name, from: t.value, to: best.cut });
+          moved.push({ rule: name, from: t.value, to: best.cut, text: best.ev.text });
           ev = best.ev;
           cur = best.v;
         }
