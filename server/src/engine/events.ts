@@ -142,19 +142,23 @@ function firstEvents(n: number, windows: Int32Array): Int32Array {
 
 /** Series-weeks covered by the segments when times are dates, else thousands of points. */
 function exposureOf(frame: Frame, segments: Int32Array, points: number): { period: EventIndex['period']; exposure: number } {
+  const steps = datedSteps(frame);
+  if (!steps) return { period: '1,000 points', exposure: points / 1000 };
   const starts = frame.seriesStart;
+  const step = stepOf(steps);
+  let weeks = 0;
   // Segments come in series order.
-  return exposureOfSegments(frame, points, (add) => {
-    for (let g = 0, s = 0; g < segments.length; g += 2) {
-      while (starts[s + 1] <= segments[g]) s++;
-      add(s, segments[g + 1] - segments[g]);
-    }
-  });
+  for (let g = 0, s = 0; g < segments.length; g += 2) {
+    while (starts[s + 1] <= segments[g]) s++;
+    weeks += ((segments[g + 1] - segments[g]) * step(s)) / WEEK;
+  }
+  return { period: 'week', exposure: weeks };
 }
 
 /**
  * The exposure of a split (EventIndex.exposure and period) without its index: whole series at a
  * time when the split holds whole series (split all, a split by series), else from its segments.
+ * The same sum, in the same order, as exposureOf.
  */
 export function splitExposure(frame: Frame, splits: Splits, split: ScoreSplit, points: number): { period: EventIndex['period']; exposure: number } {
   const of = split === 'all' ? undefined : splits.seriesSplit;
@@ -162,33 +166,36 @@ export function splitExposure(frame: Frame, splits: Splits, split: ScoreSplit, p
     const sp = splitPoints(frame, splits, split);
     return exposureOf(frame, segmentsOf(frame, splits, split, sp.mask), points);
   }
+  const steps = datedSteps(frame);
+  if (!steps) return { period: '1,000 points', exposure: points / 1000 };
   const want = split === 'all' ? -1 : splitIndex[split];
   const starts = frame.seriesStart;
-  return exposureOfSegments(frame, points, (add) => {
-    for (let s = 0; s + 1 < starts.length; s++) if (starts[s] < starts[s + 1] && !(of && of[s] !== want)) add(s, starts[s + 1] - starts[s]);
-  });
+  const step = stepOf(steps);
+  let weeks = 0;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    if (starts[s] === starts[s + 1] || (of && of[s] !== want)) continue;
+    const known = steps[s];
+    weeks += ((starts[s + 1] - starts[s]) * (known > 0 ? known : step(s))) / WEEK;
+  }
+  return { period: 'week', exposure: weeks };
 }
 
-/** The exposure of segments given in series order as (series, length), summed in that order. */
-function exposureOfSegments(frame: Frame, points: number, each: (add: (series: number, length: number) => void) => void): { period: EventIndex['period']; exposure: number } {
-  if (frame.timeKind !== 'date') return { period: '1,000 points', exposure: points / 1000 };
-  // Each series' median step, from the summary (the frame cache keeps it: no time is read).
+/** Each series' median step when times are dates and some series has one (the summary keeps them: no time is read). */
+function datedSteps(frame: Frame): Float64Array | undefined {
+  if (frame.timeKind !== 'date') return undefined;
   const steps = seriesSummary(frame).step;
-  let any = false;
-  for (let s = 0; s < steps.length && !any; s++) any = steps[s] > 0;
-  if (!any) return { period: '1,000 points', exposure: points / 1000 };
-  // A series without a step (one point) counts the median of the others'.
+  for (let s = 0; s < steps.length; s++) if (steps[s] > 0) return steps;
+  return undefined;
+}
+
+/** A series' step; a series without one (one point) counts the median of the others'. */
+function stepOf(steps: Float64Array): (s: number) => number {
   let fallback: number | undefined;
   const median = () => {
     const known = steps.filter((x) => x > 0).sort();
     return known[known.length >> 1];
   };
-  let weeks = 0;
-  each((s, length) => {
-    const step = steps[s];
-    weeks += (length * (step > 0 ? step : (fallback ??= median()))) / WEEK;
-  });
-  return { period: 'week', exposure: weeks };
+  return (s) => (steps[s] > 0 ? steps[s] : (fallback ??= median()));
 }
 
 /** Every event figure of one flag column on one split. Ratios are NaN when undefined. */
