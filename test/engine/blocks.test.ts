@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { analyze } from '../../server/src/engine/analyze';
 import { nodesOf, seriesBlocks } from '../../server/src/engine/blocks';
 import { packTrue, packUnknown, trueBits, unknownBits } from '../../server/src/engine/points';
 import type { ScoreSplit } from '../../server/src/engine/metrics';
+import { StartedWorkers } from '../../server/src/engine/parallel';
 import { DatasetStore } from '../../server/src/engine/store';
 
 const dir = mkdtempSync(join(tmpdir(), 'arl-blocks-'));
@@ -83,6 +84,33 @@ describe('evaluation by blocks of series', () => {
     writeFileSync(dying, "require('node:worker_threads').parentPort.on('message', (m) => { if (!('roots' in m)) process.exit(1); });\n");
     const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 20, workers: { script: dying, count: 2 } });
     expect([...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!))).toEqual(whole);
+  });
+
+  it('gives them with workers started before the data is read, one of them stopping at once', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(9));
+    const whole = await flags(false);
+    const exiting = join(dir, 'exiting.cjs');
+    writeFileSync(exiting, 'process.exit(1);\n');
+    for (const worker of [script, exiting]) {
+      const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 20, workers: { script: worker, count: 2, early: 0 } });
+      expect([...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!))).toEqual(whole);
+    }
+  });
+
+  it('hands over workers started early that still run, and ends the others', async () => {
+    const exiting = join(dir, 'exiting.cjs');
+    writeFileSync(exiting, 'process.exit(1);\n');
+    const gone = new StartedWorkers(exiting, 2);
+    await vi.waitFor(() => expect(gone.running).toBe(0));
+    expect(gone.take(2)).toEqual([]);
+    const live = new StartedWorkers(script, 2);
+    const [w] = live.take(1);
+    const exited = new Promise((r) => w.on('exit', r));
+    expect(live.running).toBe(1);
+    live.stop();
+    expect(live.running).toBe(0);
+    await w.terminate();
+    await exited;
   });
 
   it('stops at the time limit with workers running: a diagnostic, no flags', async () => {

@@ -1,5 +1,6 @@
 // One rule file, end to end: parse, check, load its dataset, compile, evaluate, score.
 // The language server, the CLI and the tests all go through here.
+import { promises as fs } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { declExpr, walkExpr } from '../../../grammar/src/ast';
 import { check, type CheckResult } from '../../../grammar/src/check';
@@ -9,7 +10,7 @@ import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
 import { blockLabels, finishScores, firingFrom, objectives, type BlockScores, type ScoringPlan } from './blockscore';
 import { blockPoints, columnsRead, featuresOf, keptColumns, nodesOf, seriesBlocks, withinBudget } from './blocks';
-import { evaluateBlocks } from './parallel';
+import { evaluateBlocks, StartedWorkers } from './parallel';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { CacheCorrupt } from './cache';
@@ -87,8 +88,12 @@ export interface AnalyzeOptions {
   onlyMentioned?: boolean;
   /** The bundled csvWorker.ts: a large CSV file's second half is read on a worker thread (csvsplit.ts). */
   csvWorker?: string;
-  /** Worker threads for evaluation by blocks: the bundled worker script and how many (parallel.ts). */
-  workers?: { script: string; count: number };
+  /**
+   * Worker threads for evaluation by blocks: the bundled worker script and how many (parallel.ts).
+   * A one-shot run over a data file of `early` bytes or more (default 4 MB) starts them before the
+   * data is read, so that their start overlaps the load.
+   */
+  workers?: { script: string; count: number; early?: number };
   /**
    * An evaluator kept across edits that holds nothing of these plans yet (the language server's
    * first analysis of a file) is filled by blocks, on the worker threads too: the flags and the
@@ -119,7 +124,20 @@ const besideRuleFile = (path: string | undefined): ReadAccess => ({
   howToAllow: () => 'allow its folder',
 });
 
+/** Data files from this size on start their block workers before they are read (see analyzeOnce). */
+const earlyWorkerBytes = 4 * 1024 * 1024;
+
 export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
+  const early: { workers?: StartedWorkers } = {};
+  try {
+    return await analyzeOnce(text, path, opts, early);
+  } finally {
+    // Workers started early and not used (a small frame, an error) are ended.
+    early.workers?.stop();
+  }
+}
+
+async function analyzeOnce(text: string, path: string | undefined, opts: AnalyzeOptions, early: { workers?: StartedWorkers }): Promise<Analysis> {
   // Large files parse and check for seconds: between the stages the event loop gets a turn, and a
   // newer edit can cancel (checkCancelled).
   const breathe = async () => {
@@ -163,6 +181,10 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     const want = namesMentioned(parsed);
     const get = () =>
       opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar, deferColumns: opts.oneShot, parallel: opts.csvWorker ? { script: opts.csvWorker } : undefined });
+    // A one-shot run over a large file starts its block workers now: their start overlaps the load.
+    const blockWorkers = opts.oneShot && !opts.compileOnly && opts.workers?.count ? opts.workers : undefined;
+    const size = blockWorkers ? ((await fs.stat(datasetPath).catch(() => undefined))?.size ?? 0) : 0;
+    if (blockWorkers && size >= (blockWorkers.early ?? earlyWorkerBytes)) early.workers = new StartedWorkers(blockWorkers.script, Math.min(blockWorkers.count, 7));
     let r = await get();
     opts.checkCancelled?.();
     if (r.ok) {
@@ -266,6 +288,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
           budget,
           checkCancelled: opts.checkCancelled,
           keep,
+          started: early.workers,
           scoring: plan && { plan, labels: (s0, s1) => blockLabels(data!.frame.seriesStart, labelled!, splits, s0, s1) },
         });
         if (plan && r.scores) blockScores = { plan, total: r.scores };

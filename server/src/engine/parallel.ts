@@ -20,6 +20,8 @@ export interface BlockRun {
   script?: string;
   /** Worker threads besides this one. */
   workers: number;
+  /** Workers already started (taken first, before any is made). */
+  started?: StartedWorkers;
   budget: Budget;
   checkCancelled?: () => void;
   /**
@@ -45,6 +47,51 @@ export function spareCores(): number {
   const threads = Math.floor(Number(process.env.ARL_THREADS));
   if (threads >= 1) return Math.min(threads - 1, 7);
   return Math.max(0, Math.min(cores - 1, 7, Math.floor(cores - loadavg()[0] + 0.5)));
+}
+
+/**
+ * Worker threads started before their blocks are known (while the data loads, so that their own
+ * start overlaps it), taken by evaluateBlocks; those not taken are ended by stop().
+ */
+export class StartedWorkers {
+  /** Workers not taken yet, and whether each still runs. */
+  private readonly waiting = new Map<Worker, boolean>();
+
+  constructor(script: string, count: number) {
+    for (let k = 0; k < count; k++) {
+      const w = new Worker(script);
+      this.waiting.set(w, true);
+      // Until taken, a worker that fails to start or stops is only noted.
+      const stopped = () => this.waiting.has(w) && this.waiting.set(w, false);
+      w.on('error', stopped);
+      w.on('exit', stopped);
+    }
+  }
+
+  /** Workers not taken that still run. */
+  get running(): number {
+    let n = 0;
+    for (const ok of this.waiting.values()) if (ok) n++;
+    return n;
+  }
+
+  /** Up to n workers still running (others are ended). */
+  take(n: number): Worker[] {
+    const out: Worker[] = [];
+    for (const [w, ok] of this.waiting) {
+      if (out.length >= n) break;
+      this.waiting.delete(w);
+      if (ok) out.push(w);
+      else void w.terminate();
+    }
+    return out;
+  }
+
+  /** Ends the workers not taken. */
+  stop(): void {
+    for (const w of this.waiting.keys()) void w.terminate();
+    this.waiting.clear();
+  }
 }
 
 /**
@@ -87,7 +134,9 @@ export async function evaluateBlocks(
     features += r.features;
     evaluate += r.evaluate;
   };
-  const workers = run.script && blocks >= 4 ? Array.from({ length: Math.min(run.workers, blocks >> 1) }, () => new Worker(run.script!)) : [];
+  const wanted = run.script && blocks >= 4 ? Math.min(run.workers, blocks >> 1) : 0;
+  const workers = wanted ? (run.started?.take(wanted) ?? []) : [];
+  while (workers.length < wanted) workers.push(new Worker(run.script!));
   let next = 0;
   // This thread's blocks write their columns into one pool, and read the cache file's parts into
   // buffers kept from block to block; each block's flags are copied out at once.
