@@ -6,7 +6,8 @@
 // flags and is not a count (the exposure, a sum of fractions whose order would change its last
 // digit; the objective chosen from the labels) is made once on the main thread (finishScores).
 import { allFlaggedCounts, eventCountsOfBits, figures, type EventCounts, type EventTotals } from './events';
-import { hasBit, packFlags, popcount, setBits, type Labelled } from './points';
+import { UNKNOWN } from './kernels';
+import { hasBit, packTrue, popcount, setBits, type Labelled } from './points';
 import { maxPairwiseRules, pointCounts, scoresFrom, type ExcludeScores, type FileScores, type ObjectiveInfo, type RuleScores, type Scores, type ScoreSplit } from './metrics';
 import { splitIndex, type Splits } from './split';
 
@@ -134,10 +135,11 @@ export function scoreBlock(plan: ScoringPlan, flags: Uint8Array[], seriesStart: 
   const words = (n + 31) >>> 5;
   const out = emptyScores(plan);
   const R = plan.rules.length;
-  const packed = flags.map(packFlags);
-  const ruleRaw = plan.rules.map((r) => (r >= 0 ? packed[r][0] : undefined));
-  const ruleUnknown = plan.rules.map((r) => (r >= 0 ? packed[r][1] : undefined));
-  const excludeRaw = plan.excludes.map((e) => (e >= 0 ? packed[e][0] : undefined));
+  // Where each holds, as bits; where a rule is unknown is read from its flags at labelled points.
+  const packed = flags.map(packTrue);
+  const ruleRaw = plan.rules.map((r) => (r >= 0 ? packed[r] : undefined));
+  const ruleFlags = plan.rules.map((r) => (r >= 0 ? flags[r] : undefined));
+  const excludeRaw = plan.excludes.map((e) => (e >= 0 ? packed[e] : undefined));
   firing(out, plan, ruleRaw, excludeRaw, labels);
   // Points an exclude holds (none: no exclude evaluated), and each rule's points after them: at a
   // labelled point of a split these are the split's sets' values, so only what counts points
@@ -176,13 +178,20 @@ export function scoreBlock(plan: ScoringPlan, flags: Uint8Array[], seriesStart: 
     // The rules' points in the split (after the excludes); the file's are their union.
     const ruleBits = ruleAll.map((b) => (!b ? empty : mask ? and(b, mask) : b));
     const fileBits = union(ruleBits, words);
-    // The file is unjudged at a point when no rule fires and some rule could not decide.
+    // Each rule's flags at the labelled points where it is unknown; the file is unjudged at a
+    // point when no rule fires and some rule could not decide.
+    const unknownAt = ruleFlags.map((f) => {
+      if (!f) return undefined;
+      const u = new Uint8Array(lab.length);
+      for (let j = 0; j < lab.length; j++) u[j] = f[lab[j]] === UNKNOWN ? UNKNOWN : 0;
+      return u;
+    });
     const anyUnknown = new Uint8Array(lab.length);
-    for (const u of ruleUnknown) if (u) for (let j = 0; j < lab.length; j++) if (hasBit(u, lab[j])) anyUnknown[j] = 2;
+    for (const u of unknownAt) if (u) for (let j = 0; j < lab.length; j++) anyUnknown[j] |= u[j];
     set(part, R, pointCounts(fileBits, anyUnknown, lab, isAnomaly, excluded, true), count(fileBits), eventCountsOfBits(fileBits, s));
     if (objectiveOnly) return;
     ruleBits.forEach((bits, r) => {
-      if (ruleRaw[r]) set(part, r, pointCounts(bits, ruleUnknown[r], lab, isAnomaly, excluded), count(bits), eventCountsOfBits(bits, s));
+      if (ruleRaw[r]) set(part, r, pointCounts(bits, unknownAt[r], lab, isAnomaly, excluded, true), count(bits), eventCountsOfBits(bits, s));
     });
     // Anomalies one rule alone catches.
     for (let j = 0; j < lab.length; j++) {
