@@ -180,7 +180,7 @@ async function analyzeOnce(text: string, path: string | undefined, opts: Analyze
     // the cache should hold in memory (names that are not columns are ignored).
     const want = namesMentioned(parsed);
     const get = () =>
-      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar, deferColumns: opts.oneShot, parallel: opts.csvWorker ? { script: opts.csvWorker } : undefined });
+      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar, deferColumns: opts.oneShot, idsWhenUsed: opts.scoresOnly, parallel: opts.csvWorker ? { script: opts.csvWorker } : undefined });
     // A one-shot run over a large file starts its block workers now: their start overlaps the load.
     const blockWorkers = opts.oneShot && !opts.compileOnly && opts.workers?.count ? opts.workers : undefined;
     const size = blockWorkers ? ((await fs.stat(datasetPath).catch(() => undefined))?.size ?? 0) : 0;
