@@ -96,6 +96,7 @@ export function emptyScores(plan: ScoringPlan): BlockScores {
       excludes: new Float64Array(3 * plan.excludes.length),
     })),
     fires: new Float64Array(2 * R),
+    // Nothing seen yet: each rule fires nowhere, only and exactly where every other does.
     cover: new Uint8Array(pairs).fill(6),
     excludeFires: new Float64Array(plan.excludes.length),
   };
