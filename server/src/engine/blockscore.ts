@@ -149,6 +149,10 @@ export function scoreBlock(plan: ScoringPlan, flags: Uint8Array[], seriesStart: 
   const excluded = live.length > 1 ? union(live, words) : live[0];
   const ruleAll = ruleRaw.map((b) => b && (excluded ? without(b, excluded) : b));
   const empty = new Uint32Array(words);
+  const evaluated = ruleAll.filter((b): b is Uint32Array => !!b);
+  // The file's points (a rule holds, no exclude does), and where some rule holds before the excludes.
+  const fileAll = evaluated.length === 1 ? evaluated[0] : union(evaluated, words);
+  let rawUnion: Uint32Array | undefined;
   const full = plan.splits.length;
   [...plan.splits, ...plan.objectiveSplits].forEach((split, k) => {
     const part = out.splits[k];
@@ -168,27 +172,26 @@ export function scoreBlock(plan: ScoringPlan, flags: Uint8Array[], seriesStart: 
       // The file's point counts alone (fileObjective's): a labelled point is flagged when a rule holds there after the excludes.
       let tp = 0;
       let fp = 0;
-      for (let j = 0; j < lab.length; j++) {
-        let fired = false;
-        for (let r = 0; r < R && !fired; r++) fired = !!ruleAll[r] && hasBit(ruleAll[r]!, lab[j]);
-        if (fired) isAnomaly[j] ? tp++ : fp++;
-      }
+      for (let j = 0; j < lab.length; j++) if (hasBit(fileAll, lab[j])) isAnomaly[j] ? tp++ : fp++;
       set(part, R, { tp, fp, unjudged: 0 }, 0, undefined);
       return;
     }
     // The rules' points in the split (after the excludes); the file's are their union.
     const ruleBits = ruleAll.map((b) => (!b ? empty : mask ? and(b, mask) : b));
-    const fileBits = union(ruleBits, words);
+    const fileBits = mask ? and(fileAll, mask) : fileAll;
     // Each rule's flags at the labelled points where it is unknown; the file is unjudged at a
     // point when no rule fires and some rule could not decide.
+    const anyUnknown = new Uint8Array(lab.length);
     const unknownAt = ruleFlags.map((f) => {
       if (!f) return undefined;
       const u = new Uint8Array(lab.length);
-      for (let j = 0; j < lab.length; j++) u[j] = f[lab[j]] === UNKNOWN ? UNKNOWN : 0;
+      for (let j = 0; j < lab.length; j++) {
+        const v = f[lab[j]] === UNKNOWN ? UNKNOWN : 0;
+        u[j] = v;
+        anyUnknown[j] |= v;
+      }
       return u;
     });
-    const anyUnknown = new Uint8Array(lab.length);
-    for (const u of unknownAt) if (u) for (let j = 0; j < lab.length; j++) anyUnknown[j] |= u[j];
     set(part, R, pointCounts(fileBits, anyUnknown, lab, isAnomaly, excluded, true), count(fileBits), eventCountsOfBits(fileBits, s));
     if (objectiveOnly) return;
     ruleBits.forEach((bits, r) => {
@@ -205,14 +208,12 @@ export function scoreBlock(plan: ScoringPlan, flags: Uint8Array[], seriesStart: 
     // What each exclude removes: labelled points some rule holds at (before the excludes) and it too.
     excludeRaw.forEach((bits, e) => {
       if (!bits) return;
+      rawUnion ??= union(ruleRaw.filter((b): b is Uint32Array => !!b), words);
       let tp = 0;
       let fp = 0;
       for (let j = 0; j < lab.length; j++) {
         const i = lab[j];
-        if (!hasBit(bits, i)) continue;
-        let raw = false;
-        for (let r = 0; r < R && !raw; r++) raw = !!ruleRaw[r] && hasBit(ruleRaw[r]!, i);
-        if (!raw) continue;
+        if (!hasBit(bits, i) || !hasBit(rawUnion, i)) continue;
         if (isAnomaly[j]) tp++;
         else fp++;
       }
