@@ -18,14 +18,24 @@ const node = {
   loader: { '.arl': 'text' },
 };
 
+// The Anthropic SDK is a bundle of its own beside the others (dist/anthropic.cjs), read only when a
+// model is asked something (server/src/refine/sdk.ts): the CLI and the language server start without it.
+const sdkBeside = {
+  name: 'sdk-beside',
+  setup(build) {
+    build.onResolve({ filter: /^@anthropic-ai\/sdk$/ }, () => ({ path: './anthropic.cjs', external: true }));
+  },
+};
+
 const webviewEntries = existsSync('webviews/src')
   ? readdirSync('webviews/src').filter((f) => /^[a-z-]+\.main\.ts$/.test(f)).map((f) => `webviews/src/${f}`)
   : [];
 
 const builds = [
   { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.cjs' },
-  { ...node, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.cjs' },
-  { ...node, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/arl.cjs', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.cjs', plugins: [sdkBeside] },
+  { ...node, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/arl.cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [sdkBeside] },
+  { ...node, entryPoints: ['server/src/refine/sdkBundle.ts'], outfile: 'dist/anthropic.cjs' },
   // The CLI's worker threads for evaluation by blocks (server/src/engine/parallel.ts).
   { ...node, entryPoints: ['server/src/engine/blockWorker.ts'], outfile: 'dist/evalworker.cjs' },
   // The worker thread reading the second half of a large CSV file (server/src/engine/csvsplit.ts).

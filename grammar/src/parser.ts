@@ -54,10 +54,12 @@ const messages: IParserErrorMessageProvider = {
 };
 
 export class ArlParser extends CstParser {
-  constructor() {
+  /** Chevrotain's grammar checks (ambiguities, left recursion) run only when `validate` (a test does): they cost every process about 20 ms at start. */
+  constructor(validate = false) {
     super(T.allTokens, {
       recoveryEnabled: true,
       maxLookahead: 3,
+      skipValidations: !validate,
       nodeLocationTracking: 'none',
       errorMessageProvider: messages,
     });

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { check, type Schema } from '../../grammar/src/check';
 import { LineIndex, type Issue } from '../../grammar/src/issues';
+import { makeLexer } from '../../grammar/src/lexer';
 import { parse } from '../../grammar/src/parse';
+import { ArlParser } from '../../grammar/src/parser';
 
 const exampleText = readFileSync(new URL('../../examples/stockout/stockout.arl', import.meta.url), 'utf8');
 
@@ -42,6 +44,15 @@ function only(text: string, s?: Schema) {
   expect(all, JSON.stringify(all, null, 1)).toHaveLength(1);
   return all[0];
 }
+
+describe('the grammar itself', () => {
+  // The parser and lexer every process makes skip chevrotain's checks (startup time): they run here.
+  it("passes chevrotain's checks of the tokens and the grammar (ambiguities, left recursion)", () => {
+    const lexer = makeLexer(true);
+    expect(lexer.lexerDefinitionErrors).toEqual([]);
+    expect(() => new ArlParser(true)).not.toThrow();
+  });
+});
 
 describe('valid files', () => {
   it('the example file parses and checks without any issue', () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newFrameId, type Frame } from '../../server/src/engine/frame';
 import { fileObjective, score, ScoringIndex, type FileScores, type NamedFlags, type ScoreSplit } from '../../server/src/engine/metrics';
+import { grouped } from '../../server/src/engine/report';
 import { assignSplits, fnv1a, minSeriesForHashSplit, splitIndex, type Splits } from '../../server/src/engine/split';
 import { labelsFormRuns, referenceEvents, type RefEvents } from './event-reference';
 import { frameOf } from './helpers';
@@ -392,5 +393,16 @@ describe('splits', () => {
     const sp = assignSplits(frameOf(series), [0.6, 0.2, 0.2]);
     const last = Object.keys(series).map((_, s) => sp.of[s * 4 + 3]);
     expect([0, 1, 2].map((k) => last.filter((v) => v === k).length)).toEqual([6, 2, 2]);
+  });
+});
+
+describe('report texts', () => {
+  it('group digits as en-US does, for any number', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.integer({ min: -999_999, max: 999_999 }), fc.double(), fc.constantFrom(0, -0, 999, 1000, -1000, 2 ** 53, Infinity, Number.NaN)), (n) => {
+        expect(grouped(n)).toBe(n.toLocaleString('en-US'));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

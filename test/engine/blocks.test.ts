@@ -4,10 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { analyze } from '../../server/src/engine/analyze';
 import { nodesOf, seriesBlocks } from '../../server/src/engine/blocks';
 import { packTrue, packUnknown, trueBits, unknownBits } from '../../server/src/engine/points';
+import type { ScoreSplit } from '../../server/src/engine/metrics';
+import { StartedWorkers } from '../../server/src/engine/parallel';
 import { DatasetStore } from '../../server/src/engine/store';
 
 const dir = mkdtempSync(join(tmpdir(), 'arl-blocks-'));
@@ -84,6 +86,33 @@ describe('evaluation by blocks of series', () => {
     expect([...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!))).toEqual(whole);
   });
 
+  it('gives them with workers started before the data is read, one of them stopping at once', async () => {
+    writeFileSync(join(dir, 'data.csv'), csv(9));
+    const whole = await flags(false);
+    const exiting = join(dir, 'exiting.cjs');
+    writeFileSync(exiting, 'process.exit(1);\n');
+    for (const worker of [script, exiting]) {
+      const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 20, workers: { script: worker, count: 2, early: 0 } });
+      expect([...a.ruleFlags, ...a.excludeFlags].map((f) => Array.from(f.flags!))).toEqual(whole);
+    }
+  });
+
+  it('hands over workers started early that still run, and ends the others', async () => {
+    const exiting = join(dir, 'exiting.cjs');
+    writeFileSync(exiting, 'process.exit(1);\n');
+    const gone = new StartedWorkers(exiting, 2);
+    await vi.waitFor(() => expect(gone.running).toBe(0));
+    expect(gone.take(2)).toEqual([]);
+    const live = new StartedWorkers(script, 2);
+    const [w] = live.take(1);
+    const exited = new Promise((r) => w.on('exit', r));
+    expect(live.running).toBe(1);
+    live.stop();
+    expect(live.running).toBe(0);
+    await w.terminate();
+    await exited;
+  });
+
   it('stops at the time limit with workers running: a diagnostic, no flags', async () => {
     writeFileSync(join(dir, 'data.csv'), csv(7));
     const a = await analyze(rules, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 20, workers: { script, count: 1 }, budget: { ms: -1, bytes: 1e12, work: 1e15 } });
@@ -91,6 +120,40 @@ describe('evaluation by blocks of series', () => {
     expect(stopped).toHaveLength(1);
     expect(stopped[0].message).toContain('Evaluation stopped at the exclude `quiet`');
     expect([...a.ruleFlags, ...a.excludeFlags].every((f) => f.flags === undefined)).toBe(true);
+  });
+
+  it('scores each block where it is evaluated: the same scores and warnings, and no flag column kept', async () => {
+    // Rules that never fire, fire on every labelled point, or repeat another: every firing warning.
+    const warned = `${rules}rule again when (rising(x, 2) and not falling(y, 1)) or persist(x > 5, 2) or count(x > 4, 3) >= 2 or pct_change(y) > 0.5
+rule never when x > 1000
+rule always when x > -1000 or is_missing(x)
+rule broken when nosuch > 1
+exclude nothing when y > 1000
+`;
+    for (const [seed, tolerance, objective] of [
+      [21, 0, ''],
+      [22, 2, 'objective = event_f1'],
+      [23, 1, 'split = time 50/25/25'],
+    ] as const) {
+      writeFileSync(join(dir, 'data.csv'), csv(seed));
+      const text = warned.replace('label = label }', `label = label tolerance = ${tolerance} ${objective} }`);
+      const whole = await analyze(text, join(dir, 'rules.arl'), { store: new DatasetStore() });
+      const runs: [number, ScoreSplit[]][] = [
+        [0, ['all']],
+        [1, ['validation', 'train']],
+        [2, ['test']],
+      ];
+      for (const [workers, splits] of runs) {
+        const a = await analyze(text, join(dir, 'rules.arl'), { store: new DatasetStore(), oneShot: true, blockPoints: 25, workers: workers ? { script, count: workers } : undefined, scoreSplits: splits });
+        expect(a.issues).toEqual(whole.issues);
+        expect(a.issues.map((i) => i.code)).toEqual(expect.arrayContaining(['never-fires', 'always-fires', 'redundant-rule', 'unknown-name']));
+        expect(a.issues.filter((i) => i.severity === 'error').map((i) => i.code)).toEqual(['unknown-name']);
+        for (const split of splits) expect(JSON.stringify(a.scores(split))).toBe(JSON.stringify(whole.scores(split)));
+        expect([...a.ruleFlags, ...a.excludeFlags].every((f) => f.flags === undefined)).toBe(true);
+        // Only the splits asked for were scored.
+        expect(() => a.scores(splits.includes('all') ? 'test' : 'all')).toThrow(/not scored/);
+      }
+    }
   });
 
   it('cuts blocks between series, each series whole', () => {

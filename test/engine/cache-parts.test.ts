@@ -177,16 +177,41 @@ describe('the frame cache in parts', () => {
   });
 });
 
+describe('series ids read when first asked for', () => {
+  it('are the text\'s, and ids that do not check out read as empty and mark the frame damaged', async () => {
+    const text = textFrame(csvText(12, 50));
+    const { file, header } = await cached(text, 64);
+    const lazily = await openFrame(await open(file, 'r'), 'key', 'data.csv', { idsWhenUsed: true });
+    expect(lazily!.seriesIds).toEqual(text.seriesIds);
+    expect(lazily!.damaged).toBe(false);
+    // A byte of the ids' text flipped: not read at opening, found when the ids are asked for.
+    const b = readFileSync(file);
+    b[(header.seriesIds as { bytes: { at: number } }).bytes.at + 2] ^= 0x01;
+    writeFileSync(file, b);
+    expect(await openFrame(await open(file, 'r'), 'key', 'data.csv')).toBeUndefined();
+    const damaged = await openFrame(await open(file, 'r'), 'key', 'data.csv', { idsWhenUsed: true });
+    expect(damaged!.damaged).toBe(false);
+    expect(damaged!.seriesIds).toEqual(text.seriesIds.map(() => ''));
+    expect(damaged!.damage).toBe('the series ids');
+  });
+});
+
 describe('evaluation by blocks over a damaged cache file', () => {
   const script = fileURLToPath(new URL('../../dist/evalworker.cjs', import.meta.url));
   const rules = `dataset "data.csv" { series = id  time = t  label = y }\nlet m = median(x, 4, offset = 1)\nrule up when x > m + 20 or kind == "A" and rising(x, 2)\n`;
 
-  for (const workers of [0, 1]) {
-    it(`says what did not check out and gives the text's figures (${workers ? 'on a worker thread' : 'on this thread'})`, async () => {
+  for (const [workers, scored] of [
+    [0, false],
+    [1, false],
+    [0, true],
+    [1, true],
+  ] as const) {
+    it(`says what did not check out and gives the text's figures (${workers ? 'on a worker thread' : 'on this thread'}${scored ? ', blocks scored where evaluated' : ''})`, async () => {
       const dir = tempDir('arl-parts-e2e-');
       writeFileSync(join(dir, 'data.csv'), csvText(11, 120));
       const arl = join(dir, 'r.arl');
-      const run = (cacheRoot?: string) => analyze(rules, arl, { store: new DatasetStore('one-shot'), oneShot: true, blockPoints: 40, cacheRoot, scoresOnly: true, workers: workers ? { script, count: workers } : undefined });
+      const run = (cacheRoot?: string) =>
+        analyze(rules, arl, { store: new DatasetStore('one-shot'), oneShot: true, blockPoints: 40, cacheRoot, scoresOnly: true, scoreSplits: scored ? ['all'] : undefined, workers: workers ? { script, count: workers } : undefined });
       const expected = (await run()).scores('all');
       await run(dir);
       const name = (await import('node:fs')).readdirSync(join(dir, '.arl', 'cache')).find((f) => f.endsWith('.arlc'))!;

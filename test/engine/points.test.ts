@@ -14,6 +14,7 @@ it('sets the bits of true points only, for any length and offset', () => {
       const flags = buf.subarray(offset);
       const bits = trueBits(flags);
       expect(bits.length).toBe(Math.ceil(values.length / 32));
+      expect(Array.from(packTrue(flags))).toEqual(Array.from(bits));
       const set = values.flatMap((v, i) => (v === 1 ? [i] : []));
       const got: number[] = [];
       for (let i = 0; i < bits.length * 32; i++) if (bits[i >>> 5] & (1 << (i & 31))) got.push(i);

@@ -21,6 +21,8 @@ export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
   const mask = idx.mask;
   const starts = frame.seriesStart;
   const summary = seriesSummary(frame);
+  // Read once: a summary's parts may be getters.
+  const { first: firstTimes, last: lastTimes } = summary;
   const has = (i: number) => (mask[i >>> 5] & (1 << (i & 31))) !== 0;
   // Times are sorted within a series: its first and last points in the split are its earliest
   // and latest there. A series whole in the split (a split by series) gives them from the summary.
@@ -32,8 +34,8 @@ export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
     if (first === b) continue;
     let last = b - 1;
     while (!has(last)) last--;
-    const t0 = first === a ? summary.first[s] : frame.time[first];
-    const t1 = last === b - 1 ? summary.last[s] : frame.time[last];
+    const t0 = first === a ? firstTimes[s] : frame.time[first];
+    const t1 = last === b - 1 ? lastTimes[s] : frame.time[last];
     if (t0 < lo) lo = t0;
     if (t1 > hi) hi = t1;
   }
@@ -54,12 +56,14 @@ export function weeksOfSplit(frame: Frame, splits: Splits, split: ScoreSplit): n
   const want = split === 'all' ? -1 : splitIndex[split];
   const starts = frame.seriesStart;
   const summary = seriesSummary(frame);
+  // Read once: a summary's parts may be getters.
+  const { first, last } = summary;
   let lo = Infinity;
   let hi = -Infinity;
   for (let s = 0; s + 1 < starts.length; s++) {
     if (starts[s] === starts[s + 1] || (of && of[s] !== want)) continue;
-    if (summary.first[s] < lo) lo = summary.first[s];
-    if (summary.last[s] > hi) hi = summary.last[s];
+    if (first[s] < lo) lo = first[s];
+    if (last[s] > hi) hi = last[s];
   }
   const weeks = lo <= hi ? (hi - lo + summary.gap) / week : null;
   return weeks && weeks > 0 ? weeks : null;

@@ -1,5 +1,6 @@
 // One rule file, end to end: parse, check, load its dataset, compile, evaluate, score.
 // The language server, the CLI and the tests all go through here.
+import { promises as fs } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { declExpr, walkExpr } from '../../../grammar/src/ast';
 import { check, type CheckResult } from '../../../grammar/src/check';
@@ -7,14 +8,16 @@ import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
+import { blockLabels, finishScores, firingFrom, objectives, type BlockScores, type ScoringPlan } from './blockscore';
 import { blockPoints, columnsRead, featuresOf, keptColumns, nodesOf, seriesBlocks, withinBudget } from './blocks';
-import { evaluateBlocks } from './parallel';
+import { evaluateBlocks, StartedWorkers } from './parallel';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
 import type { DataError } from './csv';
 import { CacheCorrupt } from './cache';
 import { hasLabel, schemaOf, type Frame } from './frame';
 import { knownBits, labelledBits, labelledPoints, popcount, trueBits } from './points';
 import type { Bool } from './kernels';
+import { splitExposure, type Objective } from './events';
 import { fileObjective, maxPairwiseRules, score, type FileScores, type NamedFlags, type ScoreSplit } from './metrics';
 import { compile, type CompiledDecl, type PlanNode, type Program } from './plan';
 import { atSessionEnds } from './sessions';
@@ -84,8 +87,12 @@ export interface AnalyzeOptions {
   onlyMentioned?: boolean;
   /** The bundled csvWorker.ts: a large CSV file's second half is read on a worker thread (csvsplit.ts). */
   csvWorker?: string;
-  /** Worker threads for evaluation by blocks: the bundled worker script and how many (parallel.ts). */
-  workers?: { script: string; count: number };
+  /**
+   * Worker threads for evaluation by blocks: the bundled worker script and how many (parallel.ts).
+   * A one-shot run over a data file of `early` bytes or more (default 4 MB) starts them before the
+   * data is read, so that their start overlaps the load.
+   */
+  workers?: { script: string; count: number; early?: number };
   /**
    * An evaluator kept across edits that holds nothing of these plans yet (the language server's
    * first analysis of a file) is filled by blocks, on the worker threads too: the flags and the
@@ -100,6 +107,13 @@ export interface AnalyzeOptions {
    * by point: a frame from the cache then reads only what scoring needs, not those columns.
    */
   scoresOnly?: boolean;
+  /**
+   * The splits whose scores the caller reads, and nothing else of the flags (`arl eval`: its
+   * split; `arl check`: none). A one-shot run by blocks then scores each block on the thread that
+   * evaluated it (blockscore.ts), the train split too (the below-baseline warning), and keeps no
+   * flag column: ruleFlags and excludeFlags have no flags, and scores() of another split throws.
+   */
+  scoreSplits?: ScoreSplit[];
   /** Set on the second try after a damaged cache file: what did not check out (internal). */
   retried?: string;
 }
@@ -109,7 +123,20 @@ const besideRuleFile = (path: string | undefined): ReadAccess => ({
   howToAllow: () => 'allow its folder',
 });
 
+/** Data files from this size on start their block workers before they are read (see analyzeOnce). */
+const earlyWorkerBytes = 4 * 1024 * 1024;
+
 export async function analyze(text: string, path: string | undefined, opts: AnalyzeOptions): Promise<Analysis> {
+  const early: { workers?: StartedWorkers } = {};
+  try {
+    return await analyzeOnce(text, path, opts, early);
+  } finally {
+    // Workers started early and not used (a small frame, an error) are ended.
+    early.workers?.stop();
+  }
+}
+
+async function analyzeOnce(text: string, path: string | undefined, opts: AnalyzeOptions, early: { workers?: StartedWorkers }): Promise<Analysis> {
   // Large files parse and check for seconds: between the stages the event loop gets a turn, and a
   // newer edit can cancel (checkCancelled).
   const breathe = async () => {
@@ -152,7 +179,11 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     // the cache should hold in memory (names that are not columns are ignored).
     const want = namesMentioned(parsed);
     const get = () =>
-      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar, deferColumns: opts.oneShot, parallel: opts.csvWorker ? { script: opts.csvWorker } : undefined });
+      opts.store.get(datasetPath!, roles, { onProgress: opts.onProgress, signal: opts.signal, duplicates: spec.duplicates, splitMethod, cacheRoot: opts.cacheRoot, writeBehind: opts.cacheWriteBehind, want, labels: !opts.unlabelled && !opts.noSidecar, deferColumns: opts.oneShot, idsWhenUsed: opts.scoresOnly, parallel: opts.csvWorker ? { script: opts.csvWorker } : undefined });
+    // A one-shot run over a large file starts its block workers now: their start overlaps the load.
+    const blockWorkers = opts.oneShot && !opts.compileOnly && opts.workers?.count ? opts.workers : undefined;
+    const size = blockWorkers ? ((await fs.stat(datasetPath).catch(() => undefined))?.size ?? 0) : 0;
+    if (blockWorkers && size >= (blockWorkers.early ?? earlyWorkerBytes)) early.workers = new StartedWorkers(blockWorkers.script, Math.min(blockWorkers.count, 7));
     let r = await get();
     opts.checkCancelled?.();
     if (r.ok) {
@@ -196,6 +227,8 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     issues.push(issue('cache-damaged', 'warning', `The frame cache of this dataset did not check out (${damage}): its file in .arl/cache was removed and the dataset read again.`, at));
   }
   let ruleFlags: NamedFlags[] = program.rules.map((r) => ({ name: r.name }));
+  // The sum of the blocks' scores, when the blocks were scored where evaluated (no flags then).
+  let blockScores: { plan: ScoringPlan; total: BlockScores } | undefined;
   let excludeFlags: NamedFlags[] = program.excludes.map((r) => ({ name: r.name }));
   if (data && !opts.compileOnly) {
     const ev = data.evaluator;
@@ -224,6 +257,28 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       const live = decls.filter((d) => d.node);
       // The features the kept evaluator caches, written into columns of the frame by the blocks.
       const keep = fill ? keptColumns(roots, data.frame.length, ev.cache.room() - roots.length * data.frame.length) : undefined;
+      const sessions = checked!.dataset.labels === 'sessions';
+      // Scored where evaluated: what scoring reads (the labelled points, the summary) is read and
+      // checked first.
+      const scored = opts.oneShot && opts.scoreSplits !== undefined && !sessions && !keep;
+      if (scored) {
+        data.prefetchScoring?.(!opts.scoresOnly);
+        if (data.damaged() && !opts.retried) return analyze(text, path, { ...opts, retried: data.damage?.() ?? 'a column' });
+      }
+      // Of train, when not asked for, only what the below-baseline warning reads.
+      const objective = scored ? data.scoring(checked!.dataset.split).objective(checked!.dataset.objective).objective : undefined;
+      const plan: ScoringPlan | undefined = scored
+        ? {
+            splits: [...new Set(opts.scoreSplits)],
+            objectiveSplits: opts.scoreSplits!.includes('train') ? [] : ['train'],
+            objectiveEvents: objective!.kind !== 'point_f1',
+            tolerance: checked!.dataset.tolerance ?? 0,
+            rules: program.rules.map((d) => live.indexOf(d)),
+            excludes: program.excludes.map((d) => live.indexOf(d)),
+          }
+        : undefined;
+      const labelled = plan && labelledPoints(data.frame);
+      const splits = plan && [...plan.splits, ...plan.objectiveSplits].some((s) => s !== 'all') ? data.scoring(checked!.dataset.split).splits : undefined;
       try {
         const t1 = performance.now();
         const r = await evaluateBlocks(data.frame, roots, seriesBlocks(data.frame.seriesStart, points), columnsRead(roots), {
@@ -232,7 +287,10 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
           budget,
           checkCancelled: opts.checkCancelled,
           keep,
+          started: early.workers,
+          scoring: plan && { plan, labels: (s0, s1) => blockLabels(data!.frame.seriesStart, labelled!, splits, s0, s1) },
         });
+        if (plan && r.scores) blockScores = { plan, total: r.scores };
         if (keep) {
           // Taken into the evaluator's cache, then the flags (each fused loop remembered as computed here).
           for (const node of nodesOf(roots)) {
@@ -246,8 +304,8 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
         const share = r.features + r.evaluate > 0 ? r.features / (r.features + r.evaluate) : 0;
         timings.features += wall * share;
         timings.evaluate += wall * (1 - share);
-        const sessions = checked!.dataset.labels === 'sessions';
         live.forEach((d, k) => {
+          if (plan) return;
           // The bit sets made block by block are the flags' (scoring reads them).
           if (!sessions) knownBits(r.flags[k], r.bits[k], r.unknown[k]);
           flags.set(d, sessions ? atSessionEnds(r.flags[k], data!.frame) : r.flags[k]);
@@ -255,6 +313,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       } catch (e) {
         // A part of the cache file that did not check out: the frame says it is damaged, and the
         // analysis runs again from the text (below).
+        blockScores = undefined;
         if (e instanceof CacheCorrupt && data.damaged()) flags.clear();
         else if (!(e instanceof BudgetExceeded)) throw e;
         // Out of time part way through every declaration: none has flags.
@@ -296,7 +355,7 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     const named = (d: CompiledDecl): NamedFlags => ({ name: d.name, flags: flags.get(d) });
     ruleFlags = program.rules.map(named);
     excludeFlags = program.excludes.map(named);
-    issues.push(...firingIssues(program, ruleFlags, excludeFlags, data));
+    issues.push(...firingIssues(program, ruleFlags, excludeFlags, data, blockScores ? firingFrom(blockScores.total, blockScores.plan) : flagFacts(ruleFlags, excludeFlags, data.frame)));
     timings.evaluate += performance.now() - t3;
   }
   const shares = checked.dataset.split;
@@ -321,19 +380,41 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       let s = memo.get(split);
       if (!s) {
         const t = performance.now();
-        s = score(data.scoring(shares), split, ruleFlags, excludeFlags, scoreOptions);
+        s = blockScores ? finishBlockScores(blockScores, split, data, shares, scoreOptions, program) : score(data.scoring(shares), split, ruleFlags, excludeFlags, scoreOptions);
         timings.evaluate += performance.now() - t;
         memo.set(split, s);
       }
       return s;
     },
   };
-  if (data && hasLabel(data.frame) && !opts.unlabelled && ruleFlags.some((r) => r.flags)) {
+  const evaluated = blockScores ? blockScores.plan.rules.some((k) => k >= 0) : ruleFlags.some((r) => r.flags);
+  if (data && hasLabel(data.frame) && !opts.unlabelled && evaluated) {
     const t = performance.now();
-    issues.push(...baselineIssues(parsed, fileObjective(data.scoring(shares), 'train', ruleFlags, excludeFlags, scoreOptions)));
+    const train = blockScores ? objectives(finishBlockScores(blockScores, 'train', data, shares, scoreOptions, program, true)) : fileObjective(data.scoring(shares), 'train', ruleFlags, excludeFlags, scoreOptions);
+    issues.push(...baselineIssues(parsed, train));
     timings.evaluate += performance.now() - t;
   }
   return analysis;
+}
+
+/** A split's scores from the blocks' sums (the splits scored are the plan's: another is an error). */
+function finishBlockScores(
+  b: { plan: ScoringPlan; total: BlockScores },
+  split: ScoreSplit,
+  data: DataSession,
+  shares: [number, number, number],
+  opts: { objective?: Objective; tolerance?: number },
+  program: Program,
+  objectiveOnly = false,
+): FileScores {
+  // The objective splits' scores hold only the file's and flag-all's figures: not for callers.
+  const k = [...b.plan.splits, ...(objectiveOnly ? b.plan.objectiveSplits : [])].indexOf(split);
+  if (k < 0) throw new Error(`internal: the ${split} split was not scored (scoreSplits)`);
+  const part = b.total.splits[k];
+  const index = data.scoring(shares);
+  const exposure = splitExposure(data.frame, index.splits, split, part.points);
+  const ctx = { objective: index.objective(opts.objective), tolerance: opts.tolerance ?? 0, ...exposure };
+  return finishScores(split, part, ctx, program.rules.map((r) => r.name), program.excludes.map((e) => e.name));
 }
 
 /** Every name the lets, rules and excludes mention. */
@@ -434,16 +515,29 @@ function datasetIssues(checked: CheckResult, parsed: ParseResult, err: DataError
   return out;
 }
 
+/** What the firing warnings read of the flags: from the flag columns, or summed over scored blocks (blockscore.ts). */
+interface FiringFacts {
+  /** Whether rule k, and exclude k, were evaluated (they have flags). */
+  evaluated(k: number): boolean;
+  excludeEvaluated(k: number): boolean;
+  /** Points where rule k holds, and labelled points where it holds (before the excludes). */
+  fires(k: number): { fires: number; labelledFired: number };
+  /** Whether rule a fires anywhere, only where b fires (subset), and exactly where b fires. */
+  covers(a: number, b: number): { any: boolean; subset: boolean; equal: boolean };
+  /** Points where exclude k holds. */
+  excludeFires(k: number): number;
+}
+
 /** Evaluation-based warnings: rules that never fire, fire everywhere, or are covered by another. */
-function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlags[], data: DataSession): Issue[] {
+function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlags[], data: DataSession, facts: FiringFacts): Issue[] {
   const out: Issue[] = [];
-  const fired: (Uint8Array | undefined)[] = [];
+  const evaluated = rules.map((_, k) => facts.evaluated(k));
+  const labelled = hasLabel(data.frame) ? labelledPoints(data.frame).points.length : 0;
   rules.forEach((r, k) => {
     const decl = program.rules[k].decl;
     const at = decl.name ?? decl.keyword;
-    if (!r.flags) return fired.push(undefined);
-    const { fires, labelled, labelledFired } = firingStats(r.flags, data.frame);
-    fired.push(r.flags);
+    if (!evaluated[k]) return;
+    const { fires, labelledFired } = facts.fires(k);
     if (fires === 0) {
       out.push(issue('never-fires', 'warning', `\`${r.name}\` never fires on the ${data.frame.length} points of the dataset. Loosen its thresholds, or check that its windows fit the series.`, at, { rule: r.name }));
     } else if (labelled > 0 && labelledFired === labelled) {
@@ -456,12 +550,10 @@ function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlag
     out.push(issue('too-many-rules', 'info', `This file has ${rules.length} rules: redundancy and overlaps between rules are checked up to ${maxPairwiseRules}.`, first.name ?? first.keyword));
   }
   for (let a = 0; a < rules.length && rules.length <= maxPairwiseRules; a++) {
-    const fa = fired[a];
-    if (!fa) continue;
+    if (!evaluated[a]) continue;
     for (let b = 0; b < rules.length; b++) {
-      const fb = fired[b];
-      if (a === b || !fb) continue;
-      const { any, subset, equal } = coverage(fa, fb);
+      if (a === b || !evaluated[b]) continue;
+      const { any, subset, equal } = facts.covers(a, b);
       // For identical rules, report only the later one.
       if (any && subset && !(equal && a < b)) {
         const decl = program.rules[a].decl;
@@ -476,13 +568,24 @@ function firingIssues(program: Program, rules: NamedFlags[], excludes: NamedFlag
     }
   }
   excludes.forEach((e, k) => {
-    if (!e.flags) return;
-    if (firingStats(e.flags, undefined).fires === 0) {
+    if (!facts.excludeEvaluated(k)) return;
+    if (facts.excludeFires(k) === 0) {
       const decl = program.excludes[k].decl;
       out.push(issue('never-fires', 'warning', `The exclude \`${e.name}\` never applies on this dataset.`, decl.name ?? decl.keyword, { rule: e.name }));
     }
   });
   return out;
+}
+
+/** FiringFacts from flag columns. */
+function flagFacts(rules: NamedFlags[], excludes: NamedFlags[], frame: Frame): FiringFacts {
+  return {
+    evaluated: (k) => !!rules[k].flags,
+    excludeEvaluated: (k) => !!excludes[k].flags,
+    fires: (k) => firingStats(rules[k].flags!, frame),
+    covers: (a, b) => coverage(rules[a].flags!, rules[b].flags!),
+    excludeFires: (k) => firingStats(excludes[k].flags!, undefined).fires,
+  };
 }
 
 // Flag columns of unchanged rules are the same arrays after an edit (the feature cache), so their

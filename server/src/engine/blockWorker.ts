@@ -1,5 +1,6 @@
 // A worker thread of parallel.ts: evaluates the blocks it is sent, with the plans it got first.
 import { parentPort } from 'node:worker_threads';
+import type { ScoringPlan } from './blockscore';
 import { evaluateBlock, type KeptColumns } from './blocks';
 import { CacheCorrupt, PartBuffers, readPart } from './cache';
 import type { Categorical } from './frame';
@@ -10,6 +11,7 @@ import { ColumnPool } from './pool';
 let roots: PlanNode[] = [];
 let dictionaries = new Map<string, string[]>();
 let keep: KeptColumns | undefined;
+let scoring: ScoringPlan | undefined;
 // Every block's columns are written into one pool, and the cache file's parts read into buffers
 // kept from block to block; the flags are copied out to be sent.
 const pool = new ColumnPool();
@@ -19,6 +21,7 @@ parentPort?.on('message', (m: ToWorker) => {
     roots = m.roots;
     dictionaries = new Map(m.dictionaries);
     keep = m.keep.length ? new Map(m.keep) : undefined;
+    scoring = m.scoring;
     return;
   }
   let reply: FromWorker;
@@ -33,7 +36,8 @@ parentPort?.on('message', (m: ToWorker) => {
       if (place.values === undefined) columns.set(n, part as Float64Array);
       else categories.set(n, { codes: part as Int32Array, values: dictionaries.get(n) ?? [] });
     }
-    const r = evaluateBlock({ length, seriesStart: m.seriesStart, columns, categories }, roots, pool, keep && { at: m.at, columns: keep });
+    const score = scoring && m.labels && { plan: scoring, labels: m.labels };
+    const r = evaluateBlock({ length, seriesStart: m.seriesStart, columns, categories }, roots, pool, keep && { at: m.at, columns: keep }, score);
     reply = { id: m.id, ...r, flags: r.flags.map((f) => f.slice()) };
   } catch (e) {
     reply = e instanceof CacheCorrupt ? { id: m.id, corrupt: reading } : { id: m.id, error: (e as Error).message };

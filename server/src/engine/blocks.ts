@@ -9,6 +9,7 @@ import { Evaluator, FeatureCache } from './evaluate';
 import type { Frame } from './frame';
 import { evaluateFusedMany, isElementwise } from './fuse';
 import type { PlanNode } from './plan';
+import { scoreBlock, type BlockLabels, type BlockScores, type ScoringPlan } from './blockscore';
 import { packFlags } from './points';
 import type { ColumnPool } from './pool';
 
@@ -137,9 +138,10 @@ export type KeptColumns = Map<string, Float64Array | Uint8Array>;
  * Flags of every plan over one block, and the time its features and its conditions took. With a
  * pool, the block's columns (the flags too) are the pool's: they hold until the next block
  * evaluated with it. The values of the nodes in `keep` are written into its columns from point
- * `at` (the block's first point in the frame).
+ * `at` (the block's first point in the frame). With `score`, the block's scores instead of its
+ * flags (blockscore.ts).
  */
-export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: ColumnPool, keep?: { at: number; columns: KeptColumns }): BlockResult {
+export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: ColumnPool, keep?: { at: number; columns: KeptColumns }, score?: { plan: ScoringPlan; labels: BlockLabels }): BlockResult {
   pool?.reset();
   const ev = new Evaluator(pool ? { ...block, pool } : block, new FeatureCache(Infinity));
   const seen = new Set<PlanNode>();
@@ -155,6 +157,10 @@ export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: Column
     if (!v || 'codes' in v) throw new Error(`a kept node was not computed: ${key}`);
     column.set(v, keep!.at);
   }
+  if (score) {
+    const scores = scoreBlock(score.plan, flags, block.seriesStart, score.labels);
+    return { flags: [], bits: [], unknown: [], scores, features: t2 - t1, evaluate: performance.now() - t2 };
+  }
   // Where each is true and where unknown, as bits (scoring reads them): made here, block by block, on every thread.
   const packed = flags.map(packFlags);
   const bits = packed.map((p) => p[0]);
@@ -164,12 +170,13 @@ export function evaluateBlock(block: EvalFrame, roots: PlanNode[], pool?: Column
 
 /**
  * A block's flags, the bit sets of their true and their unknown points (bit 0: the block's first
- * point), and the time its features and conditions took.
+ * point), and the time its features and conditions took; or, when scored, its scores (no flags).
  */
 export interface BlockResult {
   flags: Uint8Array[];
   bits: Uint32Array[];
   unknown: Uint32Array[];
+  scores?: BlockScores;
   features: number;
   evaluate: number;
 }

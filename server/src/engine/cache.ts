@@ -194,6 +194,12 @@ export interface OpenOptions {
   keep?: (name: string) => boolean;
   /** Called once when a part read later does not check out. */
   corrupt?: () => void;
+  /**
+   * The series ids are read when first asked for, not when the file is opened (a caller that
+   * reads scores only: `arl eval`); ids that do not check out then read as empty and mark the
+   * frame damaged.
+   */
+  idsWhenUsed?: boolean;
 }
 
 /** Reads a cache file's header; undefined when it is not a frame cache of `key` or does not fit the file. */
@@ -373,6 +379,7 @@ export class CachedFrame implements Frame {
 
   /** Called once when a part read later does not check out. */
   private readonly onCorrupt?: () => void;
+  private readonly idsWhenUsed: boolean;
 
   constructor(
     private readonly handle: FileHandle,
@@ -382,6 +389,7 @@ export class CachedFrame implements Frame {
   ) {
     // Not `opts` itself: it holds the frame read from the text, whose other columns must go.
     this.onCorrupt = opts.corrupt;
+    this.idsWhenUsed = opts.idsWhenUsed === true;
     this.length = h.length;
     this.timeKind = h.timeKind;
     this.columnInfo = h.columnInfo;
@@ -412,7 +420,10 @@ export class CachedFrame implements Frame {
     if (opts.inMemory) this.adopt(opts.inMemory, opts.keep ?? (() => false));
   }
 
-  /** Reads and checks what every use needs: the series, and their ids' bytes (made strings when first asked for). */
+  /**
+   * Reads and checks what every use needs: the series, and their ids' bytes (made strings when
+   * first asked for; read then too with `idsWhenUsed`).
+   */
   prepare(): void {
     const starts = this.read(this.h.seriesStart) as Int32Array;
     const n = this.length;
@@ -422,12 +433,22 @@ export class CachedFrame implements Frame {
     const chunks = chunksOf(starts, this.h.chunkPoints);
     if (chunks.length !== this.h.chunks.length || chunks.some((c, k) => c !== this.h.chunks[k])) throw new CacheCorrupt('chunks');
     this.seriesStart = starts;
-    this.idBytes = this.stringBytes(this.h.seriesIds);
+    if (!this.idsWhenUsed) this.idBytes = this.stringBytes(this.h.seriesIds);
   }
 
   get seriesIds(): string[] {
     if (!this.ids) {
-      this.ids = decodeStrings(this.idBytes!);
+      let bytes = this.idBytes;
+      if (!bytes) {
+        try {
+          bytes = this.stringBytes(this.h.seriesIds);
+        } catch (e) {
+          if (!(e instanceof CacheCorrupt)) throw e;
+          this.fail('the series ids');
+          return (this.ids = new Array<string>(this.seriesStart.length - 1).fill(''));
+        }
+      }
+      this.ids = decodeStrings(bytes);
       this.idBytes = undefined;
     }
     return this.ids;

@@ -13,7 +13,7 @@ import type { Objective } from '../../../grammar/src/check';
 import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
 import { labelledPoints, segmentsOf, splitPoints } from './points';
-import type { Splits } from './split';
+import { splitIndex, type Splits } from './split';
 import { seriesSummary } from './summary';
 
 export type { Objective } from '../../../grammar/src/check';
@@ -142,27 +142,60 @@ function firstEvents(n: number, windows: Int32Array): Int32Array {
 
 /** Series-weeks covered by the segments when times are dates, else thousands of points. */
 function exposureOf(frame: Frame, segments: Int32Array, points: number): { period: EventIndex['period']; exposure: number } {
-  if (frame.timeKind !== 'date') return { period: '1,000 points', exposure: points / 1000 };
+  const steps = datedSteps(frame);
+  if (!steps) return { period: '1,000 points', exposure: points / 1000 };
   const starts = frame.seriesStart;
-  // Each series' median step, from the summary (the frame cache keeps it: no time is read).
+  const step = stepOf(steps);
+  let weeks = 0;
+  // Segments come in series order.
+  for (let g = 0, s = 0; g < segments.length; g += 2) {
+    while (starts[s + 1] <= segments[g]) s++;
+    weeks += ((segments[g + 1] - segments[g]) * step(s)) / WEEK;
+  }
+  return { period: 'week', exposure: weeks };
+}
+
+/**
+ * The exposure of a split (EventIndex.exposure and period) without its index: whole series at a
+ * time when the split holds whole series (split all, a split by series), else from its segments.
+ * The same sum, in the same order, as exposureOf.
+ */
+export function splitExposure(frame: Frame, splits: Splits, split: ScoreSplit, points: number): { period: EventIndex['period']; exposure: number } {
+  const of = split === 'all' ? undefined : splits.seriesSplit;
+  if (split !== 'all' && !of) {
+    const sp = splitPoints(frame, splits, split);
+    return exposureOf(frame, segmentsOf(frame, splits, split, sp.mask), points);
+  }
+  const steps = datedSteps(frame);
+  if (!steps) return { period: '1,000 points', exposure: points / 1000 };
+  const want = split === 'all' ? -1 : splitIndex[split];
+  const starts = frame.seriesStart;
+  const step = stepOf(steps);
+  let weeks = 0;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    if (starts[s] === starts[s + 1] || (of && of[s] !== want)) continue;
+    const known = steps[s];
+    weeks += ((starts[s + 1] - starts[s]) * (known > 0 ? known : step(s))) / WEEK;
+  }
+  return { period: 'week', exposure: weeks };
+}
+
+/** Each series' median step when times are dates and some series has one (the summary keeps them: no time is read). */
+function datedSteps(frame: Frame): Float64Array | undefined {
+  if (frame.timeKind !== 'date') return undefined;
   const steps = seriesSummary(frame).step;
-  let any = false;
-  for (let s = 0; s < steps.length && !any; s++) any = steps[s] > 0;
-  if (!any) return { period: '1,000 points', exposure: points / 1000 };
-  // A series without a step (one point) counts the median of the others'.
+  for (let s = 0; s < steps.length; s++) if (steps[s] > 0) return steps;
+  return undefined;
+}
+
+/** A series' step; a series without one (one point) counts the median of the others'. */
+function stepOf(steps: Float64Array): (s: number) => number {
   let fallback: number | undefined;
   const median = () => {
     const known = steps.filter((x) => x > 0).sort();
     return known[known.length >> 1];
   };
-  let weeks = 0;
-  // Segments come in series order.
-  for (let g = 0, s = 0; g < segments.length; g += 2) {
-    while (starts[s + 1] <= segments[g]) s++;
-    const step = steps[s];
-    weeks += ((segments[g + 1] - segments[g]) * (step > 0 ? step : (fallback ??= median()))) / WEEK;
-  }
-  return { period: 'week', exposure: weeks };
+  return (s) => (steps[s] > 0 ? steps[s] : (fallback ??= median()));
 }
 
 /** Every event figure of one flag column on one split. Ratios are NaN when undefined. */
@@ -230,6 +263,19 @@ function firstBit(bits: Uint32Array, from: number, to: number): number {
  * points (alarms) and the events, not every point of the split.
  */
 export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScores {
+  const { counts, delays } = eventCountsOfBits(bits, idx);
+  return figures(totalsOf(idx), counts, delays);
+}
+
+/** What event counting reads of a split: its normal points as bits, its segments, events and their windows. */
+export type EventParts = Pick<EventIndex, 'normal' | 'segments' | 'events' | 'windows'>;
+
+/**
+ * The counts behind eventScoresOfBits, and the delays of the detected events (in event order).
+ * Each is a sum over the split's segments, so the counts of parts of a frame holding whole series
+ * each add up to the frame's (blockscore.ts).
+ */
+export function eventCountsOfBits(bits: Uint32Array, idx: EventParts): { counts: EventCounts; delays: Float64Array } {
   const { normal: normals, segments, events, windows } = idx;
   let alarms = 0;
   let trueAlarms = 0;
@@ -293,10 +339,11 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
     const caught = first >= events[e] ? first < events[e + 1] : firstBit(bits, events[e], events[e + 1]) >= 0;
     if (caught) adjustedTp += events[e + 1] - events[e];
   }
-  return figures(idx, { alarms, trueAlarms, falseAlarms, judged, inEvents, fp, detected, adjustedTp }, delays.subarray(0, detected));
+  return { counts: { alarms, trueAlarms, falseAlarms, judged, inEvents, fp, detected, adjustedTp }, delays: delays.subarray(0, detected) };
 }
 
-interface Counts {
+/** The counts event figures are made from: each a sum over segments. */
+export interface EventCounts {
   alarms: number;
   trueAlarms: number;
   falseAlarms: number;
@@ -308,13 +355,26 @@ interface Counts {
   adjustedTp: number;
 }
 
-function figures(idx: EventIndex, c: Counts, delays: Float64Array): EventScores {
-  const nEvents = idx.events.length >> 1;
+/** What event figures read of a split besides the counts: its events, anomalies and labelled points (counts), its exposure. */
+export interface EventTotals {
+  events: number;
+  anomalies: number;
+  labelled: number;
+  exposure: number;
+}
+
+function totalsOf(idx: EventIndex): EventTotals {
+  return { events: idx.events.length >> 1, anomalies: idx.anomalies, labelled: idx.labelled, exposure: idx.exposure };
+}
+
+/** Event figures from their counts and the delays of the detected events (sorted here, in place). */
+export function figures(t: EventTotals, c: EventCounts, delays: Float64Array): EventScores {
+  const nEvents = t.events;
   const { detected, adjustedTp, judged, fp, alarms, falseAlarms } = c;
   const eventPrecision = judged ? c.inEvents / judged : Number.NaN;
   const eventRecall = nEvents ? detected / nEvents : Number.NaN;
   const d = delays.sort();
-  const fnAdj = idx.anomalies - adjustedTp;
+  const fnAdj = t.anomalies - adjustedTp;
   return {
     events: nEvents,
     detected,
@@ -325,8 +385,8 @@ function figures(idx: EventIndex, c: Counts, delays: Float64Array): EventScores 
     eventRecall,
     eventF1: fBeta(eventPrecision, eventRecall, 1),
     delay: detected ? (detected % 2 ? d[detected >> 1] : (d[(detected >> 1) - 1] + d[detected >> 1]) / 2) : Number.NaN,
-    falseAlarmsPer1k: idx.labelled ? (1000 * falseAlarms) / idx.labelled : Number.NaN,
-    alarmRate: idx.exposure > 0 ? alarms / idx.exposure : Number.NaN,
+    falseAlarmsPer1k: t.labelled ? (1000 * falseAlarms) / t.labelled : Number.NaN,
+    alarmRate: t.exposure > 0 ? alarms / t.exposure : Number.NaN,
     pointAdjustedF1: 2 * adjustedTp + fp + fnAdj ? (2 * adjustedTp) / (2 * adjustedTp + fp + fnAdj) : Number.NaN,
   };
 }
@@ -336,9 +396,15 @@ function figures(idx: EventIndex, c: Counts, delays: Float64Array): EventScores 
  * (each one alarm), the windows and the labelled points: no walk over every point.
  */
 export function eventScoresAllFlagged(idx: EventIndex): EventScores {
+  const { counts, delays } = allFlaggedCounts(idx);
+  return figures(totalsOf(idx), counts, delays);
+}
+
+/** The counts behind eventScoresAllFlagged, and the delays of the events (every one is detected). */
+export function allFlaggedCounts(idx: Pick<EventIndex, 'segments' | 'windows' | 'events' | 'labelledAt' | 'labelledAnomaly'>): { counts: EventCounts; delays: Float64Array } {
   const { segments, windows, events, labelledAnomaly } = idx;
   const lab = idx.labelledAt;
-  const c: Counts = { alarms: segments.length >> 1, trueAlarms: 0, falseAlarms: 0, judged: 0, inEvents: 0, fp: 0, detected: events.length >> 1, adjustedTp: 0 };
+  const c: EventCounts = { alarms: segments.length >> 1, trueAlarms: 0, falseAlarms: 0, judged: 0, inEvents: 0, fp: 0, detected: events.length >> 1, adjustedTp: 0 };
   let w = 0;
   let near = 0;
   let k = 0;
@@ -373,7 +439,7 @@ export function eventScoresAllFlagged(idx: EventIndex): EventScores {
     delays[e >> 1] = windows[e] - events[e];
     c.adjustedTp += events[e + 1] - events[e];
   }
-  return figures(idx, c, delays);
+  return { counts: c, delays };
 }
 
 /** Short name of an objective, for people: `event F1`, `F0.5 (events)`. */

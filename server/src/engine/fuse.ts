@@ -66,6 +66,8 @@ function shapeOf(roots: PlanNode[], region: Set<PlanNode>): Shape {
   const leaves: PlanNode[] = [];
   const leafIndex = new Map<string, number>();
   const local = new Map<PlanNode, string>();
+  // Locals never missing: number constants that are not NaN (a comparison with them checks only the other side).
+  const present = new Set<string>();
   const body: string[] = [];
   // A leaf's value in the loop: numbers as they are, conditions plus one (see above); a column is
   // read once per point, into a local.
@@ -78,6 +80,7 @@ function shapeOf(roots: PlanNode[], region: Set<PlanNode>): Shape {
       const name = `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
       const v = n.op === 'num' || n.op === 'bool' ? `${name}c` : `${name}a[i]`;
       body.push(`const l${k} = ${n.kind === 'boolean' ? `${v} + 1` : v};`);
+      if (n.op === 'num' && n.value === n.value) present.add(`l${k}`);
     }
     return `l${k}`;
   };
@@ -94,7 +97,7 @@ function shapeOf(roots: PlanNode[], region: Set<PlanNode>): Shape {
         continue;
       }
       const name = `s${local.size}`;
-      body.push(`const ${name} = ${expression(n, n.args.map(value))};`);
+      body.push(`const ${name} = ${expression(n, n.args.map(value), present)};`);
       local.set(n, name);
     }
   };
@@ -106,8 +109,8 @@ function shapeOf(roots: PlanNode[], region: Set<PlanNode>): Shape {
   return { code: body.join(' '), leaves, outs: roots.length };
 }
 
-/** One node's value from its operands' locals (conditions as bits, see shapeOf). */
-function expression(n: PlanNode, [a, b]: string[]): string {
+/** One node's value from its operands' locals (conditions as bits, see shapeOf); `present`: locals never missing. */
+function expression(n: PlanNode, [a, b]: string[], present: Set<string>): string {
   switch (n.op) {
     case 'neg':
       return `-${a}`;
@@ -125,11 +128,12 @@ function expression(n: PlanNode, [a, b]: string[]): string {
       throw new Error(`unknown operator ${n.fn}`);
     case 'cmp': {
       // Missing operands make every comparison false but `!=`: unknown (3) wins either way.
-      const missing = `(+(${a} !== ${a}) | +(${b} !== ${b})) * 3`;
-      if (n.fn === '!=') return `(1 + +(${a} !== ${b})) | ${missing}`;
+      const checks = [a, b].filter((x) => !present.has(x)).map((x) => `+(${x} !== ${x})`);
+      const missing = checks.length ? ` | (${checks.join(' | ')}) * 3` : '';
+      if (n.fn === '!=') return `(1 + +(${a} !== ${b}))${missing}`;
       const op = cmpOps[n.fn];
       if (!op) throw new Error(`unknown operator ${n.fn}`);
-      return `(1 + +(${a} ${op} ${b})) | ${missing}`;
+      return `(1 + +(${a} ${op} ${b}))${missing}`;
     }
     default:
       throw new Error(`not element-wise: ${n.op}`);

@@ -114,51 +114,73 @@ function windowed(x: Num, L: Layout, w: number, offset: number, r: Reducer, q: n
 
 /**
  * The median of full windows of 4 (a month of weeks), the most common window, in a loop of its
- * own: with every value present, min and max without a buffer; otherwise the median of those
- * present, as the general loop gives it.
+ * own: a series without a missing value or a -0 (almost all) in a loop without a branch on the
+ * values (medianOf4), any other as the general loop gives it (medianOf4Any). Each loop is a
+ * function of its own, so the common one is compiled for what it sees every time: a branch that
+ * only rare series take would leave optimised code without type feedback for it.
  */
 function median4(x: Num, L: Layout, offset: number, out: Num): void {
   const starts = L.seriesStart;
-  const buf = new Float64Array(4);
   for (let s = 0; s + 1 < starts.length; s++) {
     const a = starts[s];
     const b = starts[s + 1];
-    // The smaller and larger of two values are read at an index computed from the comparison's 0
-    // or 1: no jump depends on the values (a conditional expression on numbers compiles to one,
-    // and on noisy data it goes the wrong way half the time; Math.min and max branch too). Of two
-    // equal values this picks the first, where Math.min picks a -0 over a 0: a window holding a -0
-    // (until `zeroUntil`) takes Math.min and max.
-    let zeroUntil = -1;
-    for (let j = a; j < a + 3 && j < b; j++) if (Object.is(x[j], -0)) zeroUntil = j + 3;
-    for (let i = a + 3 + offset; i < b; i++) {
-      const j = i - offset;
-      const v0 = x[j - 3];
-      const v1 = x[j - 2];
-      const v2 = x[j - 1];
-      const v3 = x[j];
-      if (Object.is(v3, -0)) zeroUntil = j + 3;
-      if (v0 === v0 && v1 === v1 && v2 === v2 && v3 === v3) {
-        if (j <= zeroUntil) {
-          out[i] = (Math.max(Math.min(v0, v1), Math.min(v2, v3)) + Math.min(Math.max(v0, v1), Math.max(v2, v3))) / 2;
-          continue;
-        }
-        const c01 = +(v1 < v0);
-        const c23 = +(v3 < v2);
-        // Where the smaller and the larger of each pair are.
-        const lo01 = j - 3 + c01;
-        const hi01 = j - 2 - c01;
-        const lo23 = j - 1 + c23;
-        const hi23 = j - c23;
-        // The larger of the two smaller ones and the smaller of the two larger ones.
-        const lo = lo01 + (lo23 - lo01) * +(x[lo01] < x[lo23]);
-        const hi = hi01 + (hi23 - hi01) * +(x[hi23] < x[hi01]);
-        out[i] = (x[lo] + x[hi]) / 2;
-        continue;
-      }
-      let n = 0;
-      for (let k = j - 3; k <= j; k++) if (x[k] === x[k]) buf[n++] = x[k];
-      out[i] = n === 0 ? Number.NaN : n === 1 ? buf[0] : n === 2 ? (buf[0] + buf[1]) / 2 : Math.max(Math.min(buf[0], buf[1]), Math.min(Math.max(buf[0], buf[1]), buf[2]));
-    }
+    if (b - a <= 3 + offset) continue;
+    if (plain(x, a, b)) medianOf4(x, a + 3, b - offset, offset, out);
+    else medianOf4Any(x, a, b, offset, out);
+  }
+}
+
+/** Whether x[a..b) holds no missing value and no -0 (1 / -0 is -Infinity), without a branch. */
+function plain(x: Num, a: number, b: number): boolean {
+  let odd = 0;
+  for (let j = a; j < b; j++) {
+    const v = x[j];
+    odd |= +(v !== v) | +(1 / v === -Infinity);
+  }
+  return odd === 0;
+}
+
+/**
+ * Medians of the windows ending at j in [from, to), written at j + offset, every value present and
+ * none a -0. The smaller and larger of two values are read at an index computed from the
+ * comparison's 0 or 1: no jump depends on the values (a conditional expression on numbers compiles
+ * to one, and on noisy data it goes the wrong way half the time; Math.min and max branch too). Of
+ * two equal values this picks the first, as sorting would.
+ */
+function medianOf4(x: Num, from: number, to: number, offset: number, out: Num): void {
+  for (let j = from; j < to; j++) {
+    const c01 = +(x[j - 2] < x[j - 3]);
+    const c23 = +(x[j] < x[j - 1]);
+    // Where the smaller and the larger of each pair are.
+    const lo01 = j - 3 + c01;
+    const hi01 = j - 2 - c01;
+    const lo23 = j - 1 + c23;
+    const hi23 = j - c23;
+    // The larger of the two smaller ones and the smaller of the two larger ones.
+    const lo = lo01 + (lo23 - lo01) * +(x[lo01] < x[lo23]);
+    const hi = hi01 + (hi23 - hi01) * +(x[hi23] < x[hi01]);
+    out[j + offset] = (x[lo] + x[hi]) / 2;
+  }
+}
+
+/** medianOf4 over a series [a, b) with missing values or a -0: the median of the values present, -0 as Math.min and max order it. */
+function medianOf4Any(x: Num, a: number, b: number, offset: number, out: Num): void {
+  const buf = new Float64Array(4);
+  for (let i = a + 3 + offset; i < b; i++) {
+    const j = i - offset;
+    let n = 0;
+    for (let k = j - 3; k <= j; k++) if (x[k] === x[k]) buf[n++] = x[k];
+    const [v0, v1, v2, v3] = buf;
+    out[i] =
+      n === 0
+        ? Number.NaN
+        : n === 1
+          ? v0
+          : n === 2
+            ? (v0 + v1) / 2
+            : n === 3
+              ? Math.max(Math.min(v0, v1), Math.min(Math.max(v0, v1), v2))
+              : (Math.max(Math.min(v0, v1), Math.min(v2, v3)) + Math.min(Math.max(v0, v1), Math.max(v2, v3))) / 2;
   }
 }
 

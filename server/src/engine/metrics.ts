@@ -289,11 +289,23 @@ export function objectiveValue(o: Objective, f1: number, e: Pick<EventScores, 'e
  * `unknown`: where the flags are unknown, as a bit set over points, or by labelled point (`byLabelled`).
  */
 function scores(bits: Uint32Array, unknown: Uint32Array | Uint8Array | undefined, idx: SplitIndex, ctx: EventContext, excluded?: Uint32Array, byLabelled = false, events?: EventScores): Scores {
+  const p = pointCounts(bits, unknown, idx.labelled, idx.isAnomaly, excluded, byLabelled);
+  const e = events ?? eventScoresOfBits(bits, ctx.index);
+  return scoresFrom(p, count(bits), e, idx.anomalies, idx.labelled.length, ctx.objective);
+}
+
+/** True and false positives and unjudged points at labelled points (see scores). */
+export interface PointCounts {
+  tp: number;
+  fp: number;
+  unjudged: number;
+}
+
+/** The point counts of scores(), at the labelled points `lab` (in order) whose labels are `anomaly`. */
+export function pointCounts(bits: Uint32Array, unknown: Uint32Array | Uint8Array | undefined, lab: Int32Array, anomaly: Uint8Array, excluded?: Uint32Array, byLabelled = false): PointCounts {
   let tp = 0;
   let fp = 0;
   let unjudged = 0;
-  const lab = idx.labelled;
-  const anomaly = idx.isAnomaly;
   // One loop per kind of `unknown`, so each reads one kind of array.
   if (byLabelled && unknown) {
     const u = unknown as Uint8Array;
@@ -310,19 +322,24 @@ function scores(bits: Uint32Array, unknown: Uint32Array | Uint8Array | undefined
       else if (u && has(u, i) && !(excluded && has(excluded, i))) unjudged++;
     }
   }
-  const fn = idx.anomalies - tp;
-  const tn = lab.length - idx.anomalies - fp;
-  const e = events ?? eventScoresOfBits(bits, ctx.index);
+  return { tp, fp, unjudged };
+}
+
+/** Scores from point counts, the points fired, event figures and the split's anomalies and labelled points. */
+export function scoresFrom(p: PointCounts, fires: number, e: EventScores, anomalies: number, labelled: number, objective: Objective): Scores {
+  const { tp, fp, unjudged } = p;
+  const fn = anomalies - tp;
+  const tn = labelled - anomalies - fp;
   const f1 = 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN;
   return {
     tp,
     fp,
     fn,
     tn,
-    fires: count(bits),
+    fires,
     unjudged,
     precision: tp + fp ? tp / (tp + fp) : Number.NaN,
-    recall: idx.anomalies ? tp / idx.anomalies : Number.NaN,
+    recall: anomalies ? tp / anomalies : Number.NaN,
     f1,
     events: e.events,
     eventsCaught: e.detected,
@@ -336,7 +353,7 @@ function scores(bits: Uint32Array, unknown: Uint32Array | Uint8Array | undefined
     falseAlarmsPer1k: e.falseAlarmsPer1k,
     alarmRate: e.alarmRate,
     pointAdjustedF1: e.pointAdjustedF1,
-    objective: objectiveValue(ctx.objective, f1, e),
+    objective: objectiveValue(objective, f1, e),
   };
 }
 

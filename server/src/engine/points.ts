@@ -304,9 +304,28 @@ export function knownBits(flags: Bool, trueSet: Uint32Array, unknownSet: Uint32A
   unknownOf.set(flags, unknownSet);
 }
 
-/** The bit set of the points where the flags are true (1 where flags[i] is TRUE). */
+/** The bit set of the points where the flags are true (1 where flags[i] is TRUE), in one pass (half packFlags' work). */
 export function packTrue(flags: Bool): Uint32Array {
-  return packFlags(flags)[0];
+  const n = flags.length;
+  const yes = new Uint32Array((n + 31) >>> 5);
+  // Four flags at a time, as packFlags does.
+  const whole = flags.byteOffset % 4 === 0 ? n >>> 5 : 0;
+  const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
+  for (let w = 0; w < whole; w++) {
+    let t = 0;
+    for (let q = 0; q < 8; q++) t |= ((Math.imul(quads[w * 8 + q] & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
+    yes[w] = t;
+  }
+  // The last word (or every word of an unaligned column), without a branch: a branch taken only
+  // there would lack type feedback in optimised code, which then deoptimised at nearly every block.
+  for (let w = whole; w < yes.length; w++) {
+    const base = w << 5;
+    const end = Math.min(32, n - base);
+    let t = 0;
+    for (let b = 0; b < end; b++) t |= +(flags[base + b] === TRUE) << b;
+    yes[w] = t;
+  }
+  return yes;
 }
 
 /** The bit set of the points where the flags are unknown (1 where flags[i] is UNKNOWN). */
@@ -334,14 +353,16 @@ export function packFlags(flags: Bool): [Uint32Array, Uint32Array] {
     yes[w] = t;
     unknown[w] = u;
   }
+  // The last word without a branch (see packTrue).
   for (let w = whole; w < yes.length; w++) {
     const base = w << 5;
     const end = Math.min(32, n - base);
     let t = 0;
     let u = 0;
     for (let b = 0; b < end; b++) {
-      if (flags[base + b] === TRUE) t |= 1 << b;
-      else if (flags[base + b] === UNKNOWN) u |= 1 << b;
+      const v = flags[base + b];
+      t |= +(v === TRUE) << b;
+      u |= +(v === UNKNOWN) << b;
     }
     yes[w] = t;
     unknown[w] = u;

@@ -6,9 +6,21 @@ const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 /** Two significant digits (whole numbers from 10 up); `–` when undefined. */
 export const sig = (x: number) => (!Number.isFinite(x) ? '–' : Math.abs(x) >= 10 ? x.toFixed(0) : Number(x.toPrecision(2)).toString());
 
-/** `1 point`, `5 points`. */
+/** `1 point`, `5 points`, `1,000 points`. */
 export function pointsText(n: number): string {
-  return `${n.toLocaleString('en-US')} point${n === 1 ? '' : 's'}`;
+  return `${grouped(n)} point${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * `n.toLocaleString('en-US')`, made by hand for whole numbers: the first call of toLocaleString
+ * loads the locale data, about 20 ms of a command's run.
+ */
+export function grouped(n: number): string {
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let k = out.length; k < digits.length; k += 3) out += `,${digits.slice(k, k + 3)}`;
+  return n < 0 ? `-${out}` : out;
 }
 
 /** `per series per week`, `per series per 1,000 points`. */

@@ -70,6 +70,8 @@ export interface SessionOptions extends Omit<LoadOptions, 'roles'> {
    * those it needs itself: by blocks, a part at a time, or through DataSession.prefetch).
    */
   deferColumns?: boolean;
+  /** The caller reads scores only (`arl eval`): a frame from the cache reads its series ids when first asked for. */
+  idsWhenUsed?: boolean;
 }
 
 /** Frames read from cache files close their file once they are no longer used. */
@@ -194,7 +196,7 @@ export class DatasetStore {
     if (root && names && !this.damagedFiles.has(names.name)) {
       try {
         const h = await openCacheFile(root, names.name);
-        const f = h && (await openFrame(h, names.key, path, { corrupt }));
+        const f = h && (await openFrame(h, names.key, path, { corrupt, idsWhenUsed: opts.idsWhenUsed }));
         if (f && f.prefetch(opts.deferColumns ? [] : want)) {
           frame = f;
           closing.register(f, () => h!.close());

@@ -1,7 +1,8 @@
 // One vote: the labelling prompt sent to one model through the Messages API, the answer read from
 // the `label_point` tool call. The client, deadline, retries and warnings are the refinement's
 // (refine/llm.ts, refine/retry.ts). Failures come back as messages, never as exceptions.
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import { loadedSdk } from '../refine/sdk';
 import { describeLlmError, toolRequests, type LlmErrorCode, type LlmFailure, type LlmOptions, type Tokens } from '../refine/llm';
 import { labelContent, type LabelPrompt } from './prompt';
 
@@ -47,7 +48,8 @@ export async function askVote(prompt: LabelPrompt, opts: LlmOptions): Promise<Vo
   try {
     res = await request({ system: prompt.system, messages: [{ role: 'user', content: labelContent(prompt) }], tools: [prompt.tool], tool_choice: { type: 'tool', name: prompt.tool.name } });
   } catch (e) {
-    if (e instanceof Anthropic.BadRequestError && /image/i.test(e.message)) {
+    const Sdk = loadedSdk();
+    if (Sdk && e instanceof Sdk.BadRequestError && /image/i.test(e.message)) {
       return { tokens, error: { code: 'image', message: `The model could not read the plot: ${e.apiMessage ?? e.message}. Check the series has values to draw.` } };
     }
     return { tokens, error: describeLlmError(e, timeout) };

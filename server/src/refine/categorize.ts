@@ -1,7 +1,8 @@
 // Categories from an LLM: the rules and how they fire go out, a taxonomy comes back through the
 // `propose_categories` tool; it is read as data (validateCategories), never run, and applied only
 // to rule headers (applyCategories).
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import { anthropic } from './sdk';
 import type { Analysis } from '../engine/analyze';
 import { firingStats, validateCategories, type CategoryProposal } from './categories';
 import { describeLlmError, sdkLogger, withSdkWarnings, type LlmFailure, type LlmOptions, type Tokens } from './llm';
@@ -61,7 +62,8 @@ export async function askCategories(a: Analysis, context: string, opts: LlmOptio
   const prompt = buildCategoriesPrompt(a, context);
   const timeout = opts.timeout ?? 120000;
   const policy = { maxRetries: opts.maxRetries ?? 2, maxRetryAfterMs: opts.maxRetryAfter ?? 60000, backoffMs: opts.backoff ?? 500, deadline: performance.now() + timeout, signal: opts.signal };
-  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout, logger: sdkLogger(opts.onWarning) });
+  const Sdk = await anthropic();
+  const client = new Sdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout, logger: sdkLogger(opts.onWarning) });
   const body: Anthropic.MessageCreateParamsNonStreaming = {
     model: opts.model,
     max_tokens: opts.maxTokens ?? 2048,

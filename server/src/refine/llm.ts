@@ -4,7 +4,8 @@
 // run. Failures (rate limits, server errors, time-outs, cancellation, odd answers) come back as
 // messages, never as exceptions. The API key is never logged or recorded. Retries are ARL's
 // (retry.ts): the whole exchange ends within `timeout`, and a long retry-after ends it at once.
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import { anthropic, loadedSdk } from './sdk';
 import { evaluate, type Evaluation, type RefineContext } from './context';
 import { checkRuleText, short } from './edit';
 import { byMerit, isProposal, judge, type Proposal, type Rejected } from './proposal';
@@ -85,13 +86,15 @@ export interface RulesAnswer {
 
 /** Reads an API error as a message for people. */
 export function describeLlmError(e: unknown, timeoutMs?: number): LlmFailure {
-  if (e instanceof Anthropic.APIUserAbortError) return { code: 'cancelled', message: 'The request to the model was cancelled.' };
-  if (e instanceof DeadlineError || e instanceof Anthropic.APIConnectionTimeoutError) {
+  // Without the SDK read, no error is one of its errors.
+  const Anthropic = loadedSdk();
+  if (Anthropic && e instanceof Anthropic.APIUserAbortError) return { code: 'cancelled', message: 'The request to the model was cancelled.' };
+  if (e instanceof DeadlineError || (Anthropic && e instanceof Anthropic.APIConnectionTimeoutError)) {
     const ms = e instanceof DeadlineError ? e.ms : timeoutMs;
     return { code: 'timeout', message: `The model did not answer in time${ms ? ` (${Number((ms / 1000).toFixed(1))} s)` : ''}. Try again, or allow more time.` };
   }
-  if (e instanceof Anthropic.APIConnectionError) return { code: 'connection', message: `Cannot reach the model's API: ${e.message}. Check the network and ANTHROPIC_BASE_URL.` };
-  if (e instanceof Anthropic.APIError) {
+  if (Anthropic && e instanceof Anthropic.APIConnectionError) return { code: 'connection', message: `Cannot reach the model's API: ${e.message}. Check the network and ANTHROPIC_BASE_URL.` };
+  if (Anthropic && e instanceof Anthropic.APIError) {
     const detail = e.apiMessage ?? e.message;
     const status = e.status;
     if (status === 429) {
@@ -163,19 +166,22 @@ function echo(content: Block[]): Anthropic.ContentBlockParam[] {
 export function toolRequests(opts: LlmOptions, maxTokens: number): (params: Omit<Anthropic.MessageCreateParamsNonStreaming, 'model' | 'max_tokens'>) => Promise<Anthropic.Message> {
   const timeout = opts.timeout ?? 120000;
   const policy = { maxRetries: opts.maxRetries ?? 2, maxRetryAfterMs: opts.maxRetryAfter ?? 60000, backoffMs: opts.backoff ?? 500, deadline: performance.now() + timeout, signal: opts.signal };
-  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout, logger: sdkLogger(opts.onWarning) });
+  // Made at the first request (the SDK is read then).
+  let client: Promise<Anthropic> | undefined;
   let temperature = opts.temperature === undefined ? 0 : opts.temperature;
-  const once = (params: Omit<Anthropic.MessageCreateParamsNonStreaming, 'model' | 'max_tokens'>) => {
+  const once = async (params: Omit<Anthropic.MessageCreateParamsNonStreaming, 'model' | 'max_tokens'>) => {
     const full: Anthropic.MessageCreateParamsNonStreaming = { model: opts.model, max_tokens: opts.maxTokens ?? maxTokens, ...params };
     // Not in the SDK's types any more, still taken by the models that have it.
     const body = temperature === null ? full : ({ ...full, temperature } as Anthropic.MessageCreateParamsNonStreaming);
-    return withRetries((signal, left) => withSdkWarnings(() => client.messages.create(body, { signal, timeout: left }), opts.onWarning), policy, timeout);
+    const c = await (client ??= anthropic().then((Sdk) => new Sdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout, logger: sdkLogger(opts.onWarning) })));
+    return withRetries((signal, left) => withSdkWarnings(() => c.messages.create(body, { signal, timeout: left }), opts.onWarning), policy, timeout);
   };
   return async (params) => {
     try {
       return await once(params);
     } catch (e) {
-      if (!(temperature !== null && e instanceof Anthropic.BadRequestError && /temperature/i.test(e.message))) throw e;
+      const Sdk = loadedSdk();
+      if (!(temperature !== null && Sdk && e instanceof Sdk.BadRequestError && /temperature/i.test(e.message))) throw e;
       temperature = null;
       return once(params);
     }

@@ -2,7 +2,7 @@
 // ends by its deadline whatever the server does: every request gets only the time left (a hung
 // answer is cut at the deadline, body included), back-off is jittered, and retry-after is honoured
 // only up to a cap: a longer wait ends the exchange at once, saying how long to wait.
-import Anthropic from '@anthropic-ai/sdk';
+import { anthropic, loadedSdk } from './sdk';
 
 export interface RetryPolicy {
   /** Retries after a failed request. */
@@ -38,6 +38,8 @@ export function retryAfterMs(headers: Headers | undefined): number | undefined {
 
 /** Failures worth another try: rate limits, overload, server errors, lost connections. */
 function retryable(e: unknown): boolean {
+  const Anthropic = loadedSdk();
+  if (!Anthropic) return false;
   if (e instanceof Anthropic.APIConnectionTimeoutError || e instanceof Anthropic.APIUserAbortError) return false;
   if (e instanceof Anthropic.APIConnectionError) return true;
   if (e instanceof Anthropic.APIError) {
@@ -64,6 +66,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * good, or the deadline passes (DeadlineError). The last failure is thrown as it came.
  */
 export async function withRetries<T>(request: (signal: AbortSignal, timeoutMs: number) => Promise<T>, p: RetryPolicy, totalMs: number): Promise<T> {
+  const Anthropic = await anthropic();
   for (let n = 0; ; n++) {
     if (p.signal?.aborted) throw new Anthropic.APIUserAbortError();
     const left = p.deadline - performance.now();

@@ -17,7 +17,7 @@ ${allowOutsideUsage}`,
   options: { 'no-data': { type: 'boolean' }, ...allowOutsideOption },
   async run(positionals, values, io) {
     const file = await readRuleFile(positionals[0], io);
-    const issues = values['no-data'] ? check(parse(file.text)).issues : (await analyzeFile(file, io, { values, oneShot: true, onlyMentioned: true })).issues;
+    const issues = values['no-data'] ? check(parse(file.text)).issues : (await analyzeFile(file, io, { values, oneShot: true, onlyMentioned: true, scoresOnly: true, scoreSplits: [] })).issues;
     const errors = printIssues(file, issues, io, io.stdout);
     if (!issues.length) write(io.stderr, 'No problems.');
     return errors ? 1 : 0;

@@ -34,7 +34,7 @@ ${allowOutsideUsage}`,
     const minF1 = values['min-f1'] === undefined ? undefined : Number(values['min-f1']);
     if (minF1 !== undefined && !(minF1 >= 0 && minF1 <= 1)) throw new UsageError('--min-f1 takes a number between 0 and 1.');
     const file = await readRuleFile(positionals[0], io);
-    const a = await analyzeFile(file, io, { values, oneShot: true, onlyMentioned: true, scoresOnly: true });
+    const a = await analyzeFile(file, io, { values, oneShot: true, onlyMentioned: true, scoresOnly: true, scoreSplits: [split] });
     const errors = printIssues(file, a.issues.filter((i) => i.severity === 'error' || i.severity === 'warning'), io);
     // With an error (in the data or the rules) the figures would mislead: no table at all.
     const scores = errors ? undefined : a.scores(split);
