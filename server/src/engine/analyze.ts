@@ -44,6 +44,10 @@ export interface Analysis {
   /** Aligned with program.rules and program.excludes. */
   ruleFlags: NamedFlags[];
   excludeFlags: NamedFlags[];
+  /**
+   * Every issue. The checks on the flags (rules that never fire, redundant ones, the file below
+   * flagging every point) are made when first read: the lenses do not wait for them.
+   */
   issues: Issue[];
   timings: Timings;
   /** Metrics on a split, computed on first request. */
@@ -296,12 +300,21 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     const named = (d: CompiledDecl): NamedFlags => ({ name: d.name, flags: flags.get(d) });
     ruleFlags = program.rules.map(named);
     excludeFlags = program.excludes.map(named);
-    issues.push(...firingIssues(program, ruleFlags, excludeFlags, data));
     timings.evaluate += performance.now() - t3;
   }
   const shares = checked.dataset.split;
   const memo = new Map<ScoreSplit, FileScores>();
   const scoreOptions = { objective: checked.dataset.objective, tolerance: checked.dataset.tolerance };
+  // Checks on the flags, made when the issues are first read (after the lenses, in the editor).
+  const flagIssues = (): Issue[] => {
+    if (!data || opts.compileOnly) return [];
+    const out = firingIssues(program, ruleFlags, excludeFlags, data);
+    if (hasLabel(data.frame) && !opts.unlabelled && ruleFlags.some((r) => r.flags)) {
+      out.push(...baselineIssues(parsed, fileObjective(data.scoring(shares), 'train', ruleFlags, excludeFlags, scoreOptions)));
+    }
+    return out;
+  };
+  let allIssues: Issue[] | undefined;
   const analysis: Analysis = {
     path,
     parse: parsed,
@@ -313,7 +326,9 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
     restricted: opts.noData && !!datasetPath,
     ruleFlags,
     excludeFlags,
-    issues,
+    get issues() {
+      return (allIssues ??= [...issues, ...flagIssues()]);
+    },
     timings,
     shares,
     scores(split) {
@@ -328,11 +343,6 @@ export async function analyze(text: string, path: string | undefined, opts: Anal
       return s;
     },
   };
-  if (data && hasLabel(data.frame) && !opts.unlabelled && ruleFlags.some((r) => r.flags)) {
-    const t = performance.now();
-    issues.push(...baselineIssues(parsed, fileObjective(data.scoring(shares), 'train', ruleFlags, excludeFlags, scoreOptions)));
-    timings.evaluate += performance.now() - t;
-  }
   return analysis;
 }
 
