@@ -5,6 +5,7 @@
 // element-wise and the constant is read by that one comparison alone.
 import type { FusedLoop } from './fuse';
 import type { PlanNode } from './plan';
+import { flagsDerived } from './derive';
 import { bitsFrom } from './points';
 
 type Input = Float64Array | Uint8Array | number;
@@ -58,7 +59,7 @@ export class ThresholdDeltas {
     loop.run(k, gathered, part);
     const out = old.slice();
     for (let t = 0; t < k; t++) out[points[t]] = part[t];
-    bitsFrom(out, old, points);
+    if (bitsFrom(out, old, points)) flagsDerived(out, old, points);
     this.used++;
     return out;
   }

@@ -266,8 +266,10 @@ const unknownOf = new WeakMap<Bool, Uint32Array>();
 /**
  * Notes that `flags` differs from `from` only at `points` (a threshold edited, delta.ts): its bit
  * sets (true, unknown) are then `from`'s with those points set again, where `from` has them.
+ * True when `from` had both (and `flags` now has them).
  */
-export function bitsFrom(flags: Bool, from: Bool, points: Int32Array): void {
+export function bitsFrom(flags: Bool, from: Bool, points: Int32Array): boolean {
+  if (!bitsOf.has(from) || !unknownOf.has(from)) return false;
   const patch = (sets: WeakMap<Bool, Uint32Array>, value: number) => {
     const base = sets.get(from);
     if (!base || sets.has(flags)) return;
@@ -281,6 +283,7 @@ export function bitsFrom(flags: Bool, from: Bool, points: Int32Array): void {
   };
   patch(bitsOf, TRUE);
   patch(unknownOf, UNKNOWN);
+  return true;
 }
 
 export function trueBits(flags: Bool): Uint32Array {
