@@ -101,7 +101,7 @@ describe('the lenses of an edit', () => {
       expect(d.diagnostics.map((x) => x.code)).toContain('never-fires');
       expect({ lenses, diagnostics: sorted(d) }).toEqual(await fresh(edited));
       const lensAt = c.sent.findIndex((m) => 'id' in m && 'result' in m && Array.isArray(m.result) && m.result.length > 0);
-      const diagnosticsAt = c.sent.findIndex((m) => 'method' in m && m.method === 'textDocument/publishDiagnostics' && (m.params as PublishDiagnosticsParams).version === 2);
+      const diagnosticsAt = c.sent.findIndex((m) => 'method' in m && m.method === 'textDocument/publishDiagnostics' && (m as { params?: PublishDiagnosticsParams }).params?.version === 2);
       expect(lensAt).toBeGreaterThan(0);
       expect(diagnosticsAt).toBeGreaterThan(lensAt);
     } finally {
