@@ -107,22 +107,26 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const workspace = new Workspace((uri) => documents.get(uri), {
     analyzed(doc, a) {
       if (lensRefresh) connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
-      // The lenses waiting for this analysis are answered first (they resume before this turn
-      // ends); the diagnostics, whose checks on the flags are made when first read, come next.
       const { uri, version } = doc;
       scheduleBehaviours(uri, version, a);
-      setImmediate(() => {
-        // Closed meanwhile: its diagnostics were cleared, and stay so.
-        if (!documents.get(uri)) return;
-        try {
-          connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.issues, a.parse.text) });
-          connection.sendNotification(FileStatusNotification, status(uri, a));
-          // Idle now: memory for the next edit's columns is made ready.
-          refillSpares();
-        } catch (e) {
-          connection.console.error(`arl: publishing the analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
-        }
-      });
+      // The lenses waiting for this analysis are answered first (they resume before this turn
+      // ends), and the messages received meanwhile are handled (vscode-jsonrpc handles each in a
+      // turn of its own); then the diagnostics, whose checks on the flags are made when first read.
+      setImmediate(() =>
+        setImmediate(() => {
+          try {
+            // Closed meanwhile (its diagnostics were cleared), or edited (the next analysis publishes).
+            if (documents.get(uri)?.version === version) {
+              connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.issues, a.parse.text) });
+              connection.sendNotification(FileStatusNotification, status(uri, a));
+            }
+            // Idle now: memory for the next edit's columns is made ready.
+            refillSpares();
+          } catch (e) {
+            connection.console.error(`arl: publishing the analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
+          }
+        }),
+      );
     },
     loading(doc) {
       connection.sendNotification(FileStatusNotification, { uri: doc.uri, state: 'loading', split: settings.lensSplit });
