@@ -1,6 +1,6 @@
-// Scores after threshold edits, made from the bit sets and counts before each edit at the words it
-// changed (derive.ts), equal the scores of the same rules evaluated afresh: on random data, labels
-// and runs of edits, on every split, for point and event objectives.
+// Scores after threshold edits, made from the bit sets, counts and event walks before each edit at
+// the words it changed (derive.ts, events.ts), equal the scores of the same rules evaluated afresh:
+// on random data, labels and runs of edits, on every split, for point and event objectives.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { check } from '../../grammar/src/check';
@@ -28,6 +28,7 @@ const value = fc.oneof({ weight: 30, arbitrary: fc.integer({ min: 0, max: 99 }) 
 const label = fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.constant(null) });
 const point = fc.tuple(value, value, label);
 const series = fc.array(point, { minLength: 1, maxLength: 60 });
+const shortSeries = fc.array(point, { minLength: 1, maxLength: 4 });
 const step = fc.constantFrom(-3, -1, -0.5, 0.5, 1, 2, 4);
 
 describe('scores after threshold edits', () => {
@@ -35,7 +36,9 @@ describe('scores after threshold edits', () => {
     const before = { ...derivedUses };
     fc.assert(
       fc.property(
-        fc.array(series, { minLength: 2, maxLength: 12 }),
+        // Up to 12 series (split by time within each), or more (split by series, whole series each),
+        // or many short ones (segments starting anywhere in a word of bits).
+        fc.oneof(fc.array(series, { minLength: 2, maxLength: 12 }), fc.array(series, { minLength: 20, maxLength: 40 }), fc.array(shortSeries, { minLength: 20, maxLength: 120 })),
         fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), step), { minLength: 1, maxLength: 10 }),
         fc.constantFrom(0, 1),
         (all, edits, tolerance) => {
@@ -65,10 +68,11 @@ describe('scores after threshold edits', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
     // The edits were scored from the sets and counts before them.
     expect(derivedUses.sets).toBeGreaterThan(before.sets + 20);
     expect(derivedUses.counts).toBeGreaterThan(before.counts + 20);
+    expect(derivedUses.walks).toBeGreaterThan(before.walks + 20);
   });
 });

@@ -15,8 +15,8 @@ interface Derivation {
 
 const derived = new WeakMap<Uint32Array, Derivation>();
 
-/** Bit sets made again at some words, and counts changed at some words (for tests and benchmarks). */
-export const derivedUses = { sets: 0, counts: 0 };
+/** Bit sets made again at some words, counts changed at some words, event walks redone in some segments (for tests and benchmarks). */
+export const derivedUses = { sets: 0, counts: 0, walks: 0 };
 
 /** Notes that `next` is `from` but at `words`. */
 export function noteDerived(next: Uint32Array, from: Uint32Array, words: Int32Array): void {
