@@ -10,6 +10,7 @@
 // alarm per series, beside many short true ones inside events, score near 1.) With the event
 // recall this is the composite F-score of Garg et al. (2021).
 import type { Objective } from '../../../grammar/src/check';
+import { grouped } from '../../../grammar/src/plural';
 import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
 import { derivation, derivedUses } from './derive';
@@ -486,7 +487,7 @@ export function defaultObjective(frame: Frame): { objective: Objective; why: str
     last = i;
   }
   if (run) runs++, (longest = Math.max(longest, run));
-  if (longest > 1) return { objective: { kind: 'event_f1' }, why: `the labels form runs longer than one point (${runs.toLocaleString('en-US')} events, the longest ${longest.toLocaleString('en-US')} points), so an incident counts once` };
+  if (longest > 1) return { objective: { kind: 'event_f1' }, why: `the labels form runs longer than one point (${grouped(runs)} events, the longest ${grouped(longest)} points), so an incident counts once` };
   return { objective: { kind: 'point_f1' }, why: runs ? 'every labelled anomaly is a single point' : 'the labels hold no anomaly' };
 }
 
