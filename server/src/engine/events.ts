@@ -14,7 +14,7 @@ import { grouped } from '../../../grammar/src/plural';
 import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
 import { derivation, derivedUses } from './derive';
-import { labelledPoints, segmentsOf, splitPoints } from './points';
+import { firstBit, labelledPoints, segmentsOf, splitPoints } from './points';
 import type { Splits } from './split';
 import { seriesSummary } from './summary';
 
@@ -211,20 +211,6 @@ export function splitBits(flags: Uint8Array, idx: EventIndex): Uint32Array {
     for (let i = segments[g], b = segments[g + 1]; i < b; i++) if (flags[i] === 1) bits[i >>> 5] |= 1 << (i & 31);
   }
   return bits;
-}
-
-/** The first set bit in [from, to), or -1. */
-function firstBit(bits: Uint32Array, from: number, to: number): number {
-  for (let i = from; i < to; ) {
-    const w = i >>> 5;
-    const word = bits[w] & (-1 << (i & 31));
-    if (word !== 0) {
-      const j = (w << 5) + 31 - Math.clz32(word & -word);
-      return j < to ? j : -1;
-    }
-    i = (w + 1) << 5;
-  }
-  return -1;
 }
 
 /**

@@ -88,6 +88,34 @@ export function anyBit(bits: Uint32Array, a: number, b: number): boolean {
   return false;
 }
 
+/** The first set bit in [from, to), or -1. */
+export function firstBit(bits: Uint32Array, from: number, to: number): number {
+  for (let i = from; i < to; ) {
+    const w = i >>> 5;
+    const word = bits[w] & (-1 << (i & 31));
+    if (word !== 0) {
+      const j = (w << 5) + 31 - Math.clz32(word & -word);
+      return j < to ? j : -1;
+    }
+    i = (w + 1) << 5;
+  }
+  return -1;
+}
+
+/** The last set bit in [from, to), or -1. */
+export function lastBit(bits: Uint32Array, from: number, to: number): number {
+  for (let i = to - 1; i >= from; ) {
+    const w = i >>> 5;
+    const word = bits[w] & (-1 >>> (31 - (i & 31)));
+    if (word !== 0) {
+      const j = (w << 5) + 31 - Math.clz32(word);
+      return j >= from ? j : -1;
+    }
+    i = (w << 5) - 1;
+  }
+  return -1;
+}
+
 export function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
