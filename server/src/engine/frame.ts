@@ -180,10 +180,17 @@ export interface Categorical {
 }
 
 export function schemaOf(frame: Frame): Schema {
-  let max = 0;
-  for (let s = 0; s + 1 < frame.seriesStart.length; s++) max = Math.max(max, frame.seriesStart[s + 1] - frame.seriesStart[s]);
+  // The longest series, once per layout (every edit checks its rules against the schema).
+  let max = longest.get(frame.seriesStart);
+  if (max === undefined) {
+    max = 0;
+    for (let s = 0; s + 1 < frame.seriesStart.length; s++) max = Math.max(max, frame.seriesStart[s + 1] - frame.seriesStart[s]);
+    longest.set(frame.seriesStart, max);
+  }
   return { columns: frame.columnInfo, maxSeriesLength: max };
 }
+
+const longest = new WeakMap<Int32Array, number>();
 
 let nextId = 1;
 export function newFrameId(): number {
