@@ -1,6 +1,7 @@
 // The language server on a large stock-out file (100,000 products x 53 weeks by default), as the
 // scale benchmark measures it: first lenses after opening without the frame cache and with it,
-// then edit-to-lenses (one threshold edited, didChange to the CodeLens response, no debounce);
+// then edit-to-lenses (one threshold edited, didChange to the CodeLens response, no debounce; each
+// edit once the one before is published, then back to back);
 // and the first lenses without the frame cache once more on one thread and once with a block
 // worker, whatever the machine's load says.
 // The data is made once with `arl example stockout DIR --series N` in the temporary folder
@@ -32,6 +33,7 @@ const cold: number[] = [];
 const warm: number[] = [];
 const edits: number[] = [];
 const editsCpu: number[] = [];
+const backToBack: number[] = [];
 // The first analysis on this thread alone and with a block worker, whatever the load says.
 const oneThread: number[] = [];
 const withWorker: number[] = [];
@@ -45,13 +47,14 @@ for (let r = 0; r < rounds; r++) {
   warm.push(t.warm);
   edits.push(median(t.edits));
   editsCpu.push(median(t.editsCpu));
+  backToBack.push(median(t.editsBackToBack));
   oneThread.push(await firstLenses(arl, dir, 0));
   withWorker.push(await firstLenses(arl, dir, 1));
   const p = t.coldParts;
-  console.log(`first lenses ${s(t.cold)} without the frame cache (load average ${load}: ${workers} block worker${workers === 1 ? '' : 's'}; CPU ${s(t.coldCpu)}; load ${s(p.load)}, features ${s(p.features)}, conditions and scores ${s(p.evaluate)}), ${s(t.warm)} with it; edit-to-lenses ${spread(t.edits)}, CPU median ${median(t.editsCpu).toFixed(1)} ms; first lenses on one thread ${s(oneThread[r])}, with a block worker ${s(withWorker[r])}`);
+  console.log(`first lenses ${s(t.cold)} without the frame cache (load average ${load}: ${workers} block worker${workers === 1 ? '' : 's'}; CPU ${s(t.coldCpu)}; load ${s(p.load)}, features ${s(p.features)}, conditions and scores ${s(p.evaluate)}), ${s(t.warm)} with it; edit-to-lenses ${spread(t.edits)}, CPU median ${median(t.editsCpu).toFixed(1)} ms, back to back ${spread(t.editsBackToBack)}; first lenses on one thread ${s(oneThread[r])}, with a block worker ${s(withWorker[r])}`);
 }
 if (rounds > 1) {
-  console.log(`medians of ${rounds}: first lenses ${s(median(cold))} cold, ${s(median(warm))} warm; edit-to-lenses ${median(edits).toFixed(1)} ms (CPU ${median(editsCpu).toFixed(1)} ms)`);
+  console.log(`medians of ${rounds}: first lenses ${s(median(cold))} cold, ${s(median(warm))} warm; edit-to-lenses ${median(edits).toFixed(1)} ms (CPU ${median(editsCpu).toFixed(1)} ms), back to back ${median(backToBack).toFixed(1)} ms`);
   console.log(`first lenses without the frame cache, medians of ${rounds}: ${s(median(oneThread))} on one thread, ${s(median(withWorker))} with a block worker`);
 }
 process.exit(0);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newFrameId, type Frame } from '../../server/src/engine/frame';
 import { fileObjective, score, ScoringIndex, type FileScores, type NamedFlags, type ScoreSplit } from '../../server/src/engine/metrics';
-import { grouped } from '../../server/src/engine/report';
+import { grouped } from '../../grammar/src/plural';
 import { assignSplits, fnv1a, minSeriesForHashSplit, splitIndex, type Splits } from '../../server/src/engine/split';
 import { labelsFormRuns, referenceEvents, type RefEvents } from './event-reference';
 import { frameOf } from './helpers';

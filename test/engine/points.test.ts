@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { newFrameId, withId, withLabel } from '../../server/src/engine/frame';
-import { labelledPoints, orBitsAt, packTrue, packUnknown, trueBits } from '../../server/src/engine/points';
+import { firstBit, labelledPoints, lastBit, orBitsAt, packTrue, packUnknown, trueBits } from '../../server/src/engine/points';
 import { frameOf } from '../core/helpers';
 
 it('sets the bits of true points only, for any length and offset', () => {
@@ -62,4 +62,18 @@ it('lists the labelled points of a label column once, for the frame and its view
   expect(labelledPoints(withId(frame, newFrameId()))).toBe(l);
   // Other labels, another list.
   expect(Array.from(labelledPoints(withLabel(frame, Float64Array.from([1, 1, NaN, NaN, NaN, 0]))).points)).toEqual([0, 1, 5]);
+});
+
+it('firstBit and lastBit find the first and last set bit of a range, or -1', () => {
+  fc.assert(
+    fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }), fc.nat(200), fc.nat(200), (set, x, y) => {
+      const bits = new Uint32Array(Math.ceil(set.length / 32));
+      set.forEach((b, i) => b && (bits[i >>> 5] |= 1 << (i & 31)));
+      const [from, to] = [Math.min(x, y, set.length), Math.min(Math.max(x, y), set.length)];
+      const inRange = set.flatMap((b, i) => (b && i >= from && i < to ? [i] : []));
+      expect(firstBit(bits, from, to)).toBe(inRange.length ? inRange[0] : -1);
+      expect(lastBit(bits, from, to)).toBe(inRange.length ? inRange[inRange.length - 1] : -1);
+    }),
+    { numRuns: 500 },
+  );
 });

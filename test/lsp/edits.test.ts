@@ -86,15 +86,42 @@ describe('edits', () => {
   });
 });
 
+describe('the lenses of an edit', () => {
+  it('are sent before its diagnostics, which still hold the checks on the flags', async () => {
+    // A long debounce: the lens request starts the analysis of the edit.
+    const c = await startTestServer({}, { debounceMs: 60000 });
+    try {
+      await c.open(uri, text);
+      // A rule that never fires: a warning made from the flags.
+      const edited = `${text}\nrule never when oos_ratio > 1000\n`;
+      const analysed = c.diagnostics(uri, 2);
+      await c.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ text: edited }] });
+      const lenses = await lensesOf(c);
+      const d = await analysed;
+      expect(d.diagnostics.map((x) => x.code)).toContain('never-fires');
+      expect({ lenses, diagnostics: sorted(d) }).toEqual(await fresh(edited));
+      const lensAt = c.sent.findIndex((m) => 'id' in m && 'result' in m && Array.isArray(m.result) && m.result.length > 0);
+      const diagnosticsAt = c.sent.findIndex((m) => 'method' in m && m.method === 'textDocument/publishDiagnostics' && (m as { params?: PublishDiagnosticsParams }).params?.version === 2);
+      expect(lensAt).toBeGreaterThan(0);
+      expect(diagnosticsAt).toBeGreaterThan(lensAt);
+    } finally {
+      c.close();
+    }
+  });
+});
+
 describe('closing a file', () => {
   it('drops the work still waiting for it (its behavioural findings), so nothing holds its analysis', async () => {
     const c = await startTestServer();
     try {
       await c.open(uri, text);
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      // An edit analysed (the lenses asked for at once): its behavioural findings wait for typing to pause.
+      // An edit analysed (the lenses asked for at once, its diagnostics published after them): its
+      // behavioural findings wait for typing to pause.
+      const analysed = c.diagnostics(uri, 2);
       await c.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ text: text.replace('oos_ratio >= 80', 'oos_ratio >= 78') }] });
       expect((await lensesOf(c)).length).toBeGreaterThan(0);
+      await analysed;
       const waiting = vi.getTimerCount();
       expect(waiting).toBeGreaterThan(0);
       const closed = c.diagnostics(uri);

@@ -14,6 +14,7 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type ClientCapabilities,
+  type Message,
   type InitializeParams,
 } from 'vscode-languageserver-protocol/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
@@ -29,13 +30,19 @@ export interface TestClient {
   diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
   /** Every diagnostics notification received, in order. */
   published: PublishDiagnosticsParams[];
+  /** Every message the server sent, in the order it sent them. */
+  sent: Message[];
   close(): void;
 }
 
 export async function startTestServer(capabilities: ClientCapabilities = {}, initializationOptions: object = { debounceMs: 0 }, init: Partial<InitializeParams> = {}): Promise<TestClient> {
   const up = new PassThrough();
   const down = new PassThrough();
-  const serverConn = createConnection(ProposedFeatures.all, new StreamMessageReader(down), new StreamMessageWriter(up));
+  const writer = new StreamMessageWriter(up);
+  const sent: Message[] = [];
+  const write = writer.write.bind(writer);
+  writer.write = (m: Message) => (sent.push(m), write(m));
+  const serverConn = createConnection(ProposedFeatures.all, new StreamMessageReader(down), writer);
   // The bundles vitest's global setup builds (dist/): large CSV files are read by two threads.
   const { workspace } = startServer(serverConn, { bundleDir: fileURLToPath(new URL('../../dist', import.meta.url)) });
   const conn = createProtocolConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
@@ -64,6 +71,7 @@ export async function startTestServer(capabilities: ClientCapabilities = {}, ini
     workspace,
     diagnostics,
     published,
+    sent,
     async open(uri, text) {
       versions.set(uri, 1);
       const d = diagnostics(uri, 1);

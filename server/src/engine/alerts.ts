@@ -4,7 +4,7 @@
 // 53 points covers 53 weeks).
 import type { Frame } from './frame';
 import type { ScoreSplit, SplitIndex } from './metrics';
-import { splitPoints } from './points';
+import { firstBit, lastBit, splitPoints } from './points';
 import { splitIndex, type Splits } from './split';
 import { seriesSummary } from './summary';
 
@@ -23,17 +23,14 @@ export function weeksOf(frame: Frame, idx: SplitIndex): number | null {
   const summary = seriesSummary(frame);
   // Read once: a summary's parts may be getters.
   const { first: firstTimes, last: lastTimes } = summary;
-  const has = (i: number) => (mask[i >>> 5] & (1 << (i & 31))) !== 0;
   // Times are sorted within a series: its first and last points in the split are its earliest
   // and latest there. A series whole in the split (a split by series) gives them from the summary.
   for (let s = 0; s + 1 < starts.length; s++) {
     const a = starts[s];
     const b = starts[s + 1];
-    let first = a;
-    while (first < b && !has(first)) first++;
-    if (first === b) continue;
-    let last = b - 1;
-    while (!has(last)) last--;
+    const first = firstBit(mask, a, b);
+    if (first < 0) continue;
+    const last = lastBit(mask, a, b);
     const t0 = first === a ? firstTimes[s] : frame.time[first];
     const t1 = last === b - 1 ? lastTimes[s] : frame.time[last];
     if (t0 < lo) lo = t0;

@@ -47,6 +47,10 @@ export interface Analysis {
   /** Aligned with program.rules and program.excludes. */
   ruleFlags: NamedFlags[];
   excludeFlags: NamedFlags[];
+  /**
+   * Every issue. The checks on the flags (rules that never fire, redundant ones, the file below
+   * flagging every point) are made when first read: the lenses do not wait for them.
+   */
   issues: Issue[];
   timings: Timings;
   /** Metrics on a split, computed on first request. */
@@ -355,12 +359,25 @@ async function analyzeOnce(text: string, path: string | undefined, opts: Analyze
     const named = (d: CompiledDecl): NamedFlags => ({ name: d.name, flags: flags.get(d) });
     ruleFlags = program.rules.map(named);
     excludeFlags = program.excludes.map(named);
-    issues.push(...firingIssues(program, ruleFlags, excludeFlags, data, blockScores ? firingFrom(blockScores.total, blockScores.plan) : flagFacts(ruleFlags, excludeFlags, data.frame)));
     timings.evaluate += performance.now() - t3;
   }
   const shares = checked.dataset.split;
   const memo = new Map<ScoreSplit, FileScores>();
   const scoreOptions = { objective: checked.dataset.objective, tolerance: checked.dataset.tolerance };
+  // Checks on the flags, made when the issues are first read (after the lenses, in the editor).
+  const flagIssues = (): Issue[] => {
+    if (!data || opts.compileOnly) return [];
+    const t = performance.now();
+    const out = firingIssues(program, ruleFlags, excludeFlags, data, blockScores ? firingFrom(blockScores.total, blockScores.plan) : flagFacts(ruleFlags, excludeFlags, data.frame));
+    const evaluated = blockScores ? blockScores.plan.rules.some((k) => k >= 0) : ruleFlags.some((r) => r.flags);
+    if (hasLabel(data.frame) && !opts.unlabelled && evaluated) {
+      const train = blockScores ? objectives(finishBlockScores(blockScores, 'train', data, shares, scoreOptions, program, true)) : fileObjective(data.scoring(shares), 'train', ruleFlags, excludeFlags, scoreOptions);
+      out.push(...baselineIssues(parsed, train));
+    }
+    timings.evaluate += performance.now() - t;
+    return out;
+  };
+  let allIssues: Issue[] | undefined;
   const analysis: Analysis = {
     path,
     parse: parsed,
@@ -372,7 +389,9 @@ async function analyzeOnce(text: string, path: string | undefined, opts: Analyze
     restricted: opts.noData && !!datasetPath,
     ruleFlags,
     excludeFlags,
-    issues,
+    get issues() {
+      return (allIssues ??= [...issues, ...flagIssues()]);
+    },
     timings,
     shares,
     scores(split) {
@@ -387,13 +406,6 @@ async function analyzeOnce(text: string, path: string | undefined, opts: Analyze
       return s;
     },
   };
-  const evaluated = blockScores ? blockScores.plan.rules.some((k) => k >= 0) : ruleFlags.some((r) => r.flags);
-  if (data && hasLabel(data.frame) && !opts.unlabelled && evaluated) {
-    const t = performance.now();
-    const train = blockScores ? objectives(finishBlockScores(blockScores, 'train', data, shares, scoreOptions, program, true)) : fileObjective(data.scoring(shares), 'train', ruleFlags, excludeFlags, scoreOptions);
-    issues.push(...baselineIssues(parsed, train));
-    timings.evaluate += performance.now() - t;
-  }
   return analysis;
 }
 

@@ -5,7 +5,9 @@
 // element-wise and the constant is read by that one comparison alone.
 import type { FusedLoop } from './fuse';
 import type { PlanNode } from './plan';
+import { flagsDerived } from './derive';
 import { bitsFrom } from './points';
+import { copyOf } from './spare';
 
 type Input = Float64Array | Uint8Array | number;
 
@@ -56,9 +58,9 @@ export class ThresholdDeltas {
     });
     const part = new Uint8Array(k);
     loop.run(k, gathered, part);
-    const out = old.slice();
+    const out = copyOf(old);
     for (let t = 0; t < k; t++) out[points[t]] = part[t];
-    bitsFrom(out, old, points);
+    if (bitsFrom(out, old, points)) flagsDerived(out, old, points);
     this.used++;
     return out;
   }
@@ -96,14 +98,24 @@ class ValueIndex {
   between(lo: number, hi: number, most: number): Int32Array | undefined {
     const b0 = this.bucketOf(lo);
     const b1 = this.bucketOf(hi);
-    if (this.starts[b1 + 1] - this.starts[b0] > most) return undefined;
-    const out: number[] = [];
-    const { x, points } = this;
-    for (let k = this.starts[b0]; k < this.starts[b1 + 1]; k++) {
-      const v = x[points[k]];
-      if (v >= lo && v <= hi) out.push(points[k]);
+    const { x, points, starts } = this;
+    if (starts[b1 + 1] - starts[b0] > most) return undefined;
+    const out = new Int32Array(starts[b1 + 1] - starts[b0]);
+    let n = 0;
+    for (let b = b0; b <= b1; b++) {
+      // A bucket strictly between the two holds values within [lo, hi] only (bucketOf never
+      // decreases as the value grows): its points are taken without reading x.
+      if (b > b0 && b < b1) {
+        out.set(points.subarray(starts[b], starts[b + 1]), n);
+        n += starts[b + 1] - starts[b];
+        continue;
+      }
+      for (let k = starts[b]; k < starts[b + 1]; k++) {
+        const v = x[points[k]];
+        if (v >= lo && v <= hi) out[n++] = points[k];
+      }
     }
-    return Int32Array.from(out);
+    return out.slice(0, n);
   }
 }
 

@@ -10,9 +10,11 @@
 // alarm per series, beside many short true ones inside events, score near 1.) With the event
 // recall this is the composite F-score of Garg et al. (2021).
 import type { Objective } from '../../../grammar/src/check';
+import { grouped } from '../../../grammar/src/plural';
 import type { Frame } from './frame';
 import type { ScoreSplit } from './metrics';
-import { labelledPoints, segmentsOf, splitPoints } from './points';
+import { derivation, derivedUses } from './derive';
+import { firstBit, labelledPoints, segmentsOf, splitPoints } from './points';
 import { splitIndex, type Splits } from './split';
 import { seriesSummary } from './summary';
 
@@ -244,27 +246,32 @@ export function splitBits(flags: Uint8Array, idx: EventIndex): Uint32Array {
   return bits;
 }
 
-/** The first set bit in [from, to), or -1. */
-function firstBit(bits: Uint32Array, from: number, to: number): number {
-  for (let i = from; i < to; ) {
-    const w = i >>> 5;
-    const word = bits[w] & (-1 << (i & 31));
-    if (word !== 0) {
-      const j = (w << 5) + 31 - Math.clz32(word & -word);
-      return j < to ? j : -1;
-    }
-    i = (w + 1) << 5;
-  }
-  return -1;
-}
-
 /**
  * eventScores of a bit set holding flagged points of the split only: the work follows the flagged
- * points (alarms) and the events, not every point of the split.
+ * points (alarms) and the events, not every point of the split. A bit set an edit made from
+ * another at a few words (derive.ts) is walked again only in the segments those words touch.
  */
 export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScores {
-  const { counts, delays } = eventCountsOfBits(bits, idx);
-  return figures(totalsOf(idx), counts, delays);
+  let w = walks.get(bits)?.get(idx);
+  if (!w) {
+    const d = derivation(bits);
+    const before = d && walks.get(d.from)?.get(idx);
+    w = before ? rewalk(before, d!.from, bits, d!.words, idx) : walk(bits, idx);
+    let m = walks.get(bits);
+    if (!m) walks.set(bits, (m = new WeakMap()));
+    m.set(idx, w);
+  }
+  const { events } = idx;
+  const delays = new Float64Array(events.length >> 1);
+  let detected = 0;
+  let adjustedTp = 0;
+  for (let e = 0; e < events.length; e += 2) {
+    const delay = w.delay[e >> 1];
+    if (delay !== delay) continue;
+    delays[detected++] = delay;
+    if (w.caught[e >> 1]) adjustedTp += events[e + 1] - events[e];
+  }
+  return figures(totalsOf(idx), { ...w, detected, adjustedTp }, delays.subarray(0, detected));
 }
 
 /** What event counting reads of a split: its normal points as bits, its segments, events and their windows. */
@@ -276,13 +283,91 @@ export type EventParts = Pick<EventIndex, 'normal' | 'segments' | 'events' | 'wi
  * each add up to the frame's (blockscore.ts).
  */
 export function eventCountsOfBits(bits: Uint32Array, idx: EventParts): { counts: EventCounts; delays: Float64Array } {
-  const { normal: normals, segments, events, windows } = idx;
-  let alarms = 0;
-  let trueAlarms = 0;
-  let falseAlarms = 0;
-  let judged = 0;
-  let inEvents = 0;
-  let fp = 0;
+  const c = noAlarms();
+  countAlarms(bits, idx, 0, bits.length << 5, c);
+  const { events } = idx;
+  const n = events.length >> 1;
+  const w: Walk = { ...c, delay: new Float64Array(n).fill(Number.NaN), caught: new Uint8Array(n) };
+  const delays = new Float64Array(n);
+  let detected = 0;
+  let adjustedTp = 0;
+  for (let e = 0; e < events.length; e += 2) {
+    detect(bits, idx, e, w);
+    const delay = w.delay[e >> 1];
+    if (delay !== delay) continue;
+    delays[detected++] = delay;
+    if (w.caught[e >> 1]) adjustedTp += events[e + 1] - events[e];
+  }
+  return { counts: { ...c, detected, adjustedTp }, delays: delays.subarray(0, detected) };
+}
+
+/** What the alarms of a bit set (or of some of its segments) add up to. */
+interface AlarmCounts {
+  alarms: number;
+  trueAlarms: number;
+  falseAlarms: number;
+  judged: number;
+  inEvents: number;
+  fp: number;
+}
+
+/** A walk over a bit set: its alarms' counts, and each event's delay (NaN: not detected) and whether it was caught. */
+interface Walk extends AlarmCounts {
+  delay: Float64Array;
+  caught: Uint8Array;
+}
+
+const walks = new WeakMap<Uint32Array, WeakMap<EventIndex, Walk>>();
+
+const noAlarms = (): AlarmCounts => ({ alarms: 0, trueAlarms: 0, falseAlarms: 0, judged: 0, inEvents: 0, fp: 0 });
+
+function walk(bits: Uint32Array, idx: EventIndex): Walk {
+  const c = noAlarms();
+  countAlarms(bits, idx, 0, idx.n, c);
+  const n = idx.events.length >> 1;
+  const w: Walk = { ...c, delay: new Float64Array(n).fill(Number.NaN), caught: new Uint8Array(n) };
+  for (let e = 0; e < idx.events.length; e += 2) detect(bits, idx, e, w);
+  return w;
+}
+
+/** The walk of `bits`, which is `from` but at `words`, from the walk of `from`: the segments those words touch walked again. */
+function rewalk(before: Walk, from: Uint32Array, bits: Uint32Array, words: Int32Array, idx: EventIndex): Walk {
+  const { segments, events } = idx;
+  derivedUses.walks++;
+  const w: Walk = { ...before, delay: before.delay.slice(), caught: before.caught.slice() };
+  const was = noAlarms();
+  const now = noAlarms();
+  let g = -2;
+  for (const word of Int32Array.from(words).sort()) {
+    // The segments overlapping the word's points, each once (words in order, segments in order).
+    for (let k = Math.max(g + 2, firstEnding(segments, word << 5)); k < segments.length && segments[k] < (word + 1) << 5; k += 2) {
+      g = k;
+      const a = segments[k];
+      const b = segments[k + 1];
+      countAlarms(from, idx, a, b, was);
+      countAlarms(bits, idx, a, b, now);
+      for (let e = firstEnding(events, a); e < events.length && events[e] < b; e += 2) detect(bits, idx, e, w);
+    }
+  }
+  for (const key of Object.keys(was) as (keyof AlarmCounts)[]) w[key] += now[key] - was[key];
+  return w;
+}
+
+/** The first pair of `pairs` ([start, end) pairs, ordered by start and by end) ending after point `p`, as its index. */
+function firstEnding(pairs: Int32Array, p: number): number {
+  let lo = 0;
+  let hi = pairs.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pairs[2 * mid + 1] <= p) lo = mid + 1;
+    else hi = mid;
+  }
+  return 2 * lo;
+}
+
+/** Adds to `c` the alarms of the set bits in [from, to), which are segment bounds (alarms end there). */
+function countAlarms(bits: Uint32Array, idx: EventParts, from: number, to: number, c: AlarmCounts): void {
+  const { normal: normals, segments, windows } = idx;
   // An alarm is a run of flagged points within one segment: it ends where the next flagged point
   // is not the next point, or lies past the segment's end.
   let on = false;
@@ -290,56 +375,55 @@ export function eventCountsOfBits(bits: Uint32Array, idx: EventParts): { counts:
   let outside = 0;
   let last = -2;
   let segEnd = -1;
-  let g = 0;
+  let g = firstEnding(segments, from);
   // The first window ending after the point: the point is near an event when that window has begun
   // (windows are ordered by start and by end).
-  let win = 0;
-  for (let w = 0; w < bits.length; w++) {
+  let win = firstEnding(windows, from);
+  const close = () => {
+    if (inside) c.trueAlarms++;
+    else if (outside) c.falseAlarms++;
+    c.judged += inside + outside;
+    c.inEvents += inside;
+  };
+  if (from >= to) return;
+  const w0 = from >>> 5;
+  const w1 = Math.min(bits.length - 1, (to - 1) >>> 5);
+  for (let w = w0; w <= w1; w++) {
     let word = bits[w];
+    if (w === w0) word &= -1 << (from & 31);
+    if (w === (to - 1) >>> 5) word &= -1 >>> (31 - ((to - 1) & 31));
     while (word !== 0) {
       const i = (w << 5) + 31 - Math.clz32(word & -word);
       word &= word - 1;
       if (on && (i !== last + 1 || i >= segEnd)) {
         on = false;
-        if (inside) trueAlarms++;
-        else if (outside) falseAlarms++;
-        judged += inside + outside;
-        inEvents += inside;
+        close();
       }
       if (!on) {
         on = true;
-        alarms++;
+        c.alarms++;
         inside = 0;
         outside = 0;
         while (segments[g + 1] <= i) g += 2;
         segEnd = segments[g + 1];
       }
       const normal = (normals[w] & (1 << (i & 31))) !== 0;
-      if (normal) fp++;
+      if (normal) c.fp++;
       while (win < windows.length && windows[win + 1] <= i) win += 2;
       if (win < windows.length && windows[win] <= i) inside++;
       else if (normal) outside++;
       last = i;
     }
   }
-  if (on) {
-    if (inside) trueAlarms++;
-    else if (outside) falseAlarms++;
-    judged += inside + outside;
-    inEvents += inside;
-  }
-  const nEvents = events.length >> 1;
-  const delays = new Float64Array(nEvents);
-  let detected = 0;
-  let adjustedTp = 0;
-  for (let e = 0; e < events.length; e += 2) {
-    const first = firstBit(bits, windows[e], windows[e + 1]);
-    if (first < 0) continue;
-    delays[detected++] = first - events[e];
-    const caught = first >= events[e] ? first < events[e + 1] : firstBit(bits, events[e], events[e + 1]) >= 0;
-    if (caught) adjustedTp += events[e + 1] - events[e];
-  }
-  return { counts: { alarms, trueAlarms, falseAlarms, judged, inEvents, fp, detected, adjustedTp }, delays: delays.subarray(0, detected) };
+  if (on) close();
+}
+
+/** Event e's (an index into events) delay and whether it was caught, into `w`. */
+function detect(bits: Uint32Array, idx: EventParts, e: number, w: Walk): void {
+  const { events, windows } = idx;
+  const first = firstBit(bits, windows[e], windows[e + 1]);
+  w.delay[e >> 1] = first < 0 ? Number.NaN : first - events[e];
+  w.caught[e >> 1] = first >= 0 && (first >= events[e] ? first < events[e + 1] : firstBit(bits, events[e], events[e + 1]) >= 0) ? 1 : 0;
 }
 
 /** The counts event figures are made from: each a sum over segments. */
@@ -469,7 +553,7 @@ export function defaultObjective(frame: Frame): { objective: Objective; why: str
     last = i;
   }
   if (run) runs++, (longest = Math.max(longest, run));
-  if (longest > 1) return { objective: { kind: 'event_f1' }, why: `the labels form runs longer than one point (${runs.toLocaleString('en-US')} events, the longest ${longest.toLocaleString('en-US')} points), so an incident counts once` };
+  if (longest > 1) return { objective: { kind: 'event_f1' }, why: `the labels form runs longer than one point (${grouped(runs)} events, the longest ${grouped(longest)} points), so an incident counts once` };
   return { objective: { kind: 'point_f1' }, why: runs ? 'every labelled anomaly is a single point' : 'the labels hold no anomaly' };
 }
 

@@ -1,5 +1,6 @@
 // Scoring: confusion matrices per rule and for the file, on one split, at labelled points.
 // Backend-independent: it reads flag columns, whoever computed them.
+import { countChange, derivation, remade, sharedChange } from './derive';
 import { buildEventIndex, defaultObjective, eventScoresAllFlagged, eventScoresOfBits, fBeta, objectiveLabel, type EventIndex, type EventScores, type Objective } from './events';
 import type { Frame } from './frame';
 import { UNKNOWN, type Bool } from './kernels';
@@ -157,19 +158,25 @@ function buildSplitIndex(frame: Frame, splits: Splits, split: ScoreSplit): Split
 }
 
 // Flag columns come from the feature cache, so an unchanged rule hands in the same array after an
-// edit elsewhere: its bit set within a split is remembered instead of being rebuilt.
-const bitsCache = new WeakMap<Bool, WeakMap<Uint32Array, Uint32Array>>();
+// edit elsewhere: its bit set within a split is remembered (by the flags' bit set) instead of
+// being rebuilt, and made from the one before where a threshold edit changed a few words (derive.ts).
+const bitsCache = new WeakMap<Uint32Array, WeakMap<Uint32Array, Uint32Array>>();
 
 function cachedBits(flags: Bool, mask: Uint32Array, whole = false): Uint32Array {
+  const raw = trueBits(flags);
   // Every point in the split: the flags' own bit set.
-  if (whole) return trueBits(flags);
-  let perMask = bitsCache.get(flags);
-  if (!perMask) bitsCache.set(flags, (perMask = new WeakMap()));
+  if (whole) return raw;
+  let perMask = bitsCache.get(raw);
+  if (!perMask) bitsCache.set(raw, (perMask = new WeakMap()));
   let bits = perMask.get(mask);
   if (!bits) {
-    const raw = trueBits(flags);
-    bits = new Uint32Array(mask.length);
-    for (let w = 0; w < mask.length; w++) bits[w] = raw[w] & mask[w];
+    const d = derivation(raw);
+    const before = d && bitsCache.get(d.from)?.get(mask);
+    if (before) bits = remade(before, d!.words, (w) => raw[w] & mask[w]);
+    else {
+      bits = new Uint32Array(mask.length);
+      for (let w = 0; w < mask.length; w++) bits[w] = raw[w] & mask[w];
+    }
     perMask.set(mask, bits);
   }
   return bits;
@@ -181,10 +188,19 @@ const sharedCache = new WeakMap<Uint32Array, WeakMap<Uint32Array, number>>();
 function shared(a: Uint32Array, b: Uint32Array): number {
   let c = sharedCache.get(a)?.get(b);
   if (c !== undefined) return c;
-  c = 0;
-  for (let w = 0; w < a.length; w++) {
-    const x = a[w] & b[w];
-    if (x !== 0) c += popcount(x);
+  // One of them made from a bit set before an edit: the count before, changed at its words.
+  const da = derivation(a);
+  const db = derivation(b);
+  const before = da && sharedCache.get(da.from)?.get(b);
+  const beforeB = db && sharedCache.get(a)?.get(db.from);
+  if (before !== undefined) c = before + sharedChange(a, da!.from, b, da!.words);
+  else if (beforeB !== undefined) c = beforeB + sharedChange(b, db!.from, a, db!.words);
+  else {
+    c = 0;
+    for (let w = 0; w < a.length; w++) {
+      const x = a[w] & b[w];
+      if (x !== 0) c += popcount(x);
+    }
   }
   for (const [p, q] of [
     [a, b],
@@ -229,16 +245,49 @@ function memo<V>(keys: object[], make: () => V): V {
   return node!.value as V;
 }
 
+/** What memo holds for `keys`, adding nothing. */
+function peek(keys: object[]): unknown {
+  let level = memoRoot;
+  let node: MemoNode | undefined;
+  for (const k of keys) {
+    node = level.get(k);
+    if (!node) return undefined;
+    level = node.next;
+  }
+  return node?.value;
+}
+
+/**
+ * A bit set made word by word (`word(w)`) from bit sets among `keys`, memoized: when one of those
+ * was made from another by an edit (derive.ts) and the set made from that one is remembered, it
+ * is copied and made again at the words the edit changed.
+ */
+function memoBits(keys: object[], word: (w: number) => number, make: () => Uint32Array): Uint32Array {
+  return memo(keys, () => {
+    for (let j = 0; j < keys.length; j++) {
+      const d = keys[j] instanceof Uint32Array ? derivation(keys[j] as Uint32Array) : undefined;
+      const before = d && (peek(keys.map((k, m) => (m === j ? d.from : k))) as Uint32Array | undefined);
+      if (before) return remade(before, d!.words, word);
+    }
+    return make();
+  });
+}
+
 /** Bit set of points where `flags` is true and no exclude is, within the split. */
 function firedBits(flags: Bool, excluded: Uint32Array | undefined, mask: Uint32Array, whole: boolean): Uint32Array {
   const raw = cachedBits(flags, mask, whole);
   if (!excluded) return raw;
-  return memo([excluded, raw], () => without(raw, excluded));
+  return memoBits([excluded, raw], (w) => raw[w] & ~excluded[w], () => without(raw, excluded));
 }
 
 /** The union of bit sets (one per key list). */
 function unionOf(keys: object[], sets: Uint32Array[], words: number): Uint32Array {
-  return memo(keys, () => {
+  const word = (w: number) => {
+    let x = 0;
+    for (let k = 0; k < sets.length; k++) x |= sets[k][w];
+    return x;
+  };
+  return memoBits(keys, word, () => {
     const out = new Uint32Array(words);
     for (let k = 0; k < sets.length; k++) orInto(out, sets[k]);
     return out;
@@ -258,9 +307,20 @@ function without(a: Uint32Array, b: Uint32Array): Uint32Array {
 
 const has = hasBit;
 
+const counts = new WeakMap<Uint32Array, number>();
+
+/** Bits set, remembered per bit set (and counted from the count before an edit, derive.ts). */
 function count(bits: Uint32Array): number {
-  let c = 0;
-  for (let w = 0; w < bits.length; w++) if (bits[w]) c += popcount(bits[w]);
+  let c = counts.get(bits);
+  if (c !== undefined) return c;
+  const d = derivation(bits);
+  const before = d && counts.get(d.from);
+  if (before !== undefined) c = before + countChange(bits, d!.from, d!.words);
+  else {
+    c = 0;
+    for (let w = 0; w < bits.length; w++) if (bits[w]) c += popcount(bits[w]);
+  }
+  counts.set(bits, c);
   return c;
 }
 

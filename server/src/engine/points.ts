@@ -5,6 +5,7 @@
 import type { Frame } from './frame';
 import { TRUE, UNKNOWN, type Bool } from './kernels';
 import type { ScoreSplit } from './metrics';
+import { copyOf } from './spare';
 import { splitIndex, type Splits } from './split';
 
 /** The labelled points of a frame, in order, and which of them are anomalies. */
@@ -85,6 +86,34 @@ export function anyBit(bits: Uint32Array, a: number, b: number): boolean {
     i = end;
   }
   return false;
+}
+
+/** The first set bit in [from, to), or -1. */
+export function firstBit(bits: Uint32Array, from: number, to: number): number {
+  for (let i = from; i < to; ) {
+    const w = i >>> 5;
+    const word = bits[w] & (-1 << (i & 31));
+    if (word !== 0) {
+      const j = (w << 5) + 31 - Math.clz32(word & -word);
+      return j < to ? j : -1;
+    }
+    i = (w + 1) << 5;
+  }
+  return -1;
+}
+
+/** The last set bit in [from, to), or -1. */
+export function lastBit(bits: Uint32Array, from: number, to: number): number {
+  for (let i = to - 1; i >= from; ) {
+    const w = i >>> 5;
+    const word = bits[w] & (-1 >>> (31 - (i & 31)));
+    if (word !== 0) {
+      const j = (w << 5) + 31 - Math.clz32(word);
+      return j >= from ? j : -1;
+    }
+    i = (w << 5) - 1;
+  }
+  return -1;
 }
 
 export function popcount(x: number): number {
@@ -266,12 +295,14 @@ const unknownOf = new WeakMap<Bool, Uint32Array>();
 /**
  * Notes that `flags` differs from `from` only at `points` (a threshold edited, delta.ts): its bit
  * sets (true, unknown) are then `from`'s with those points set again, where `from` has them.
+ * True when `from` had both (and `flags` now has them).
  */
-export function bitsFrom(flags: Bool, from: Bool, points: Int32Array): void {
+export function bitsFrom(flags: Bool, from: Bool, points: Int32Array): boolean {
+  if (!bitsOf.has(from) || !unknownOf.has(from)) return false;
   const patch = (sets: WeakMap<Bool, Uint32Array>, value: number) => {
     const base = sets.get(from);
     if (!base || sets.has(flags)) return;
-    const bits = base.slice();
+    const bits = copyOf(base);
     for (let k = 0; k < points.length; k++) {
       const i = points[k];
       if (flags[i] === value) bits[i >>> 5] |= 1 << (i & 31);
@@ -281,6 +312,7 @@ export function bitsFrom(flags: Bool, from: Bool, points: Int32Array): void {
   };
   patch(bitsOf, TRUE);
   patch(unknownOf, UNKNOWN);
+  return true;
 }
 
 export function trueBits(flags: Bool): Uint32Array {

@@ -1,5 +1,6 @@
 // Short texts of the scores for people, shared by the lenses, hover, `arl eval` and the metrics
 // command: the objective beside the trivial baselines, and the event figures.
+import { grouped } from '../../../grammar/src/plural';
 import type { FileScores, Scores } from './metrics';
 
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
@@ -9,18 +10,6 @@ export const sig = (x: number) => (!Number.isFinite(x) ? '–' : Math.abs(x) >= 
 /** `1 point`, `5 points`, `1,000 points`. */
 export function pointsText(n: number): string {
   return `${grouped(n)} point${n === 1 ? '' : 's'}`;
-}
-
-/**
- * `n.toLocaleString('en-US')`, made by hand for whole numbers: the first call of toLocaleString
- * loads the locale data, about 20 ms of a command's run.
- */
-export function grouped(n: number): string {
-  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
-  const digits = String(Math.abs(n));
-  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
-  for (let k = out.length; k < digits.length; k += 3) out += `,${digits.slice(k, k + 3)}`;
-  return n < 0 ? `-${out}` : out;
 }
 
 /** `per series per week`, `per series per 1,000 points`. */
@@ -55,5 +44,5 @@ export function eventTriple(r: Scores): string {
 /** `24 alarms (3 false) · 2.1 per series per week · delay 3`. */
 export function alarmLine(r: Scores, s: FileScores): string {
   const delay = Number.isFinite(r.delay) ? ` · median delay ${sig(r.delay)} pts` : '';
-  return `${r.alarms.toLocaleString('en-US')} alarms (${r.falseAlarms.toLocaleString('en-US')} false) · ${sig(r.alarmRate)} ${rateUnit(s)}${delay}`;
+  return `${grouped(r.alarms)} alarms (${grouped(r.falseAlarms)} false) · ${sig(r.alarmRate)} ${rateUnit(s)}${delay}`;
 }

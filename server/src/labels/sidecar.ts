@@ -4,7 +4,7 @@
 // a torn last line is skipped when read and counted. Later rows win over earlier ones of the same
 // kind of source; a blank label withdraws that source's label at the point (an undo, or an LLM
 // decision sent to review).
-import { promises as fs } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import Papa from 'papaparse';
 import { csvCell, fromCsvCell } from '../io/cells';
@@ -88,7 +88,8 @@ export async function readSidecar(datasetPath: string): Promise<SidecarRead | un
 /** A cheap fingerprint of the sidecar (size and modification time), 'none' when missing. */
 export async function sidecarStamp(datasetPath: string): Promise<string> {
   try {
-    const st = await fs.lstat(sidecarLocation(datasetPath).path);
+    // On this thread (a system call of microseconds): the language server asks at every edit.
+    const st = lstatSync(sidecarLocation(datasetPath).path);
     return `${st.size}:${st.mtimeMs}:${st.ino}`;
   } catch {
     return 'none';

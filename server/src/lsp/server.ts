@@ -19,6 +19,7 @@ import type { Issue } from '../../../grammar/src/issues';
 import { parse } from '../../../grammar/src/parse';
 import type { Analysis } from '../engine/analyze';
 import type { ScoreSplit } from '../engine/metrics';
+import { refillSpares } from '../engine/spare';
 import { toDiagnostics } from './diagnostics';
 import { makeHandler, makeNotificationHandler, type Context } from './handler';
 import {
@@ -95,6 +96,17 @@ export interface ServerOptions {
   bundleDir?: string;
 }
 
+/**
+ * Runs `fn` once the answers of this turn are on their way and the messages already received are
+ * handled: vscode-jsonrpc writes through a lock that waits a turn of the event loop and handles a
+ * message per turn, and a client in this process (the tests, the benchmarks) reads through two
+ * more turns. A few turns of an idle event loop: microseconds.
+ */
+function afterAnswers(fn: () => void, turns = 4): void {
+  if (turns === 0) fn();
+  else setImmediate(() => afterAnswers(fn, turns - 1));
+}
+
 export function startServer(connection: Connection, options: ServerOptions = {}): { workspace: Workspace } {
   const documents = new TextDocuments(TextDocument);
   const settings: Settings = { debounceMs: 150, lensSplit: 'train' };
@@ -105,10 +117,24 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   const workspace = new Workspace((uri) => documents.get(uri), {
     analyzed(doc, a) {
-      connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: toDiagnostics(a.issues, a.parse.text) });
-      scheduleBehaviours(doc.uri, doc.version, a);
-      connection.sendNotification(FileStatusNotification, status(doc.uri, a));
       if (lensRefresh) connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+      const { uri, version } = doc;
+      scheduleBehaviours(uri, version, a);
+      // The lenses waiting for this analysis are answered first, then the diagnostics, whose checks
+      // on the flags are made when first read (afterAnswers).
+      afterAnswers(() => {
+        try {
+          // Closed meanwhile (its diagnostics were cleared), or edited (the next analysis publishes).
+          if (documents.get(uri)?.version === version) {
+            connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.issues, a.parse.text) });
+            connection.sendNotification(FileStatusNotification, status(uri, a));
+          }
+          // Idle now: memory for the next edit's columns is made ready.
+          refillSpares();
+        } catch (e) {
+          connection.console.error(`arl: publishing the analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
+        }
+      });
     },
     loading(doc) {
       connection.sendNotification(FileStatusNotification, { uri: doc.uri, state: 'loading', split: settings.lensSplit });

@@ -3,7 +3,7 @@
 // rule's lens gives its alerts per week (the noise budget).
 import type { CodeLens, Command } from 'vscode-languageserver';
 import { LineIndex } from '../../../../grammar/src/issues';
-import { pluralGrouped as plural } from '../../../../grammar/src/plural';
+import { grouped, pluralGrouped as plural } from '../../../../grammar/src/plural';
 import { perWeek, perWeekText, weeksOf } from '../../engine/alerts';
 import type { Analysis } from '../../engine/analyze';
 import type { RuleScores, ScoreSplit, Scores } from '../../engine/metrics';
@@ -20,7 +20,7 @@ function lensCommand(title: string, command: string, args: object, tooltip: stri
 }
 
 const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
-const n = (x: number) => x.toLocaleString('en-US');
+const n = grouped;
 
 export function metricsTitle(s: Scores): string {
   return `P ${f(s.precision)} · R ${f(s.recall)} · F1 ${f(s.f1)} · TP ${n(s.tp)} FP ${n(s.fp)} FN ${n(s.fn)}`;
