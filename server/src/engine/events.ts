@@ -256,12 +256,17 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
   if (!w) {
     const d = derivation(bits);
     const before = d && walks.get(d.from)?.get(idx);
-    w = before ? rewalk(before, d!.from, bits, d!.words, idx) : walk(bits, idx);
+    w = before ? rewalk(before, d!.from, bits, d!.words, idx) : walk(bits, idx, idx.n);
     let m = walks.get(bits);
     if (!m) walks.set(bits, (m = new WeakMap()));
     m.set(idx, w);
   }
-  const { events } = idx;
+  const { counts, delays } = countsOf(w, idx.events);
+  return figures(totalsOf(idx), counts, delays);
+}
+
+/** A walk's counts with its detected events, and their delays (in event order). */
+function countsOf(w: Walk, events: Int32Array): { counts: EventCounts; delays: Float64Array } {
   const delays = new Float64Array(events.length >> 1);
   let detected = 0;
   let adjustedTp = 0;
@@ -271,7 +276,8 @@ export function eventScoresOfBits(bits: Uint32Array, idx: EventIndex): EventScor
     delays[detected++] = delay;
     if (w.caught[e >> 1]) adjustedTp += events[e + 1] - events[e];
   }
-  return figures(totalsOf(idx), { ...w, detected, adjustedTp }, delays.subarray(0, detected));
+  const { alarms, trueAlarms, falseAlarms, judged, inEvents, fp } = w;
+  return { counts: { alarms, trueAlarms, falseAlarms, judged, inEvents, fp, detected, adjustedTp }, delays: delays.subarray(0, detected) };
 }
 
 /** What event counting reads of a split: its normal points as bits, its segments, events and their windows. */
@@ -283,22 +289,7 @@ export type EventParts = Pick<EventIndex, 'normal' | 'segments' | 'events' | 'wi
  * each add up to the frame's (blockscore.ts).
  */
 export function eventCountsOfBits(bits: Uint32Array, idx: EventParts): { counts: EventCounts; delays: Float64Array } {
-  const c = noAlarms();
-  countAlarms(bits, idx, 0, bits.length << 5, c);
-  const { events } = idx;
-  const n = events.length >> 1;
-  const w: Walk = { ...c, delay: new Float64Array(n).fill(Number.NaN), caught: new Uint8Array(n) };
-  const delays = new Float64Array(n);
-  let detected = 0;
-  let adjustedTp = 0;
-  for (let e = 0; e < events.length; e += 2) {
-    detect(bits, idx, e, w);
-    const delay = w.delay[e >> 1];
-    if (delay !== delay) continue;
-    delays[detected++] = delay;
-    if (w.caught[e >> 1]) adjustedTp += events[e + 1] - events[e];
-  }
-  return { counts: { ...c, detected, adjustedTp }, delays: delays.subarray(0, detected) };
+  return countsOf(walk(bits, idx, bits.length << 5), idx.events);
 }
 
 /** What the alarms of a bit set (or of some of its segments) add up to. */
@@ -306,6 +297,7 @@ interface AlarmCounts {
   alarms: number;
   trueAlarms: number;
   falseAlarms: number;
+  /** Judged points of the alarms, and those inside event windows. */
   judged: number;
   inEvents: number;
   fp: number;
@@ -321,9 +313,10 @@ const walks = new WeakMap<Uint32Array, WeakMap<EventIndex, Walk>>();
 
 const noAlarms = (): AlarmCounts => ({ alarms: 0, trueAlarms: 0, falseAlarms: 0, judged: 0, inEvents: 0, fp: 0 });
 
-function walk(bits: Uint32Array, idx: EventIndex): Walk {
+/** A walk over the points [0, to) of a bit set. */
+function walk(bits: Uint32Array, idx: EventParts, to: number): Walk {
   const c = noAlarms();
-  countAlarms(bits, idx, 0, idx.n, c);
+  countAlarms(bits, idx, 0, to, c);
   const n = idx.events.length >> 1;
   const w: Walk = { ...c, delay: new Float64Array(n).fill(Number.NaN), caught: new Uint8Array(n) };
   for (let e = 0; e < idx.events.length; e += 2) detect(bits, idx, e, w);
@@ -427,14 +420,7 @@ function detect(bits: Uint32Array, idx: EventParts, e: number, w: Walk): void {
 }
 
 /** The counts event figures are made from: each a sum over segments. */
-export interface EventCounts {
-  alarms: number;
-  trueAlarms: number;
-  falseAlarms: number;
-  /** Judged points of the alarms, and those inside event windows. */
-  judged: number;
-  inEvents: number;
-  fp: number;
+export interface EventCounts extends AlarmCounts {
   detected: number;
   adjustedTp: number;
 }
