@@ -8,7 +8,7 @@ import { excerpt } from '../../../grammar/src/excerpt';
 import { issue, type Issue } from '../../../grammar/src/issues';
 import { parse, type ParseResult } from '../../../grammar/src/parse';
 import { checkReadable, type ReadAccess } from '../io/access';
-import { blockLabels, finishScores, firingFrom, objectives, type BlockScores, type ScoringPlan } from './blockscore';
+import { blockLabels, coverage as blockCoverage, finishScores, firingFrom, objectives, type BlockScores, type ScoringPlan } from './blockscore';
 import { blockPoints, columnsRead, featuresOf, keptColumns, nodesOf, seriesBlocks, withinBudget } from './blocks';
 import { evaluateBlocks, StartedWorkers } from './parallel';
 import { Budget, BudgetExceeded, type BudgetLimits } from './budget';
@@ -629,16 +629,7 @@ function coverage(fa: Bool, fb: Bool): { any: boolean; subset: boolean; equal: b
   if (!m) coverCache.set(fa, (m = new WeakMap()));
   let c = m.get(fb);
   if (c) return c;
-  const a = trueBits(fa);
-  const b = trueBits(fb);
-  let any = false;
-  let subset = true;
-  let equal = true;
-  for (let w = 0; w < a.length && subset; w++) {
-    if (a[w]) any = true;
-    if (a[w] & ~b[w]) subset = false;
-    if (a[w] !== b[w]) equal = false;
-  }
-  m.set(fb, (c = { any, subset, equal }));
+  const k = blockCoverage(trueBits(fa), trueBits(fb));
+  m.set(fb, (c = { any: (k & 1) !== 0, subset: (k & 2) !== 0, equal: (k & 4) !== 0 }));
   return c;
 }

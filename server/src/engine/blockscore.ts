@@ -543,8 +543,8 @@ function shared(a: Uint32Array, b: Uint32Array): number {
   return c;
 }
 
-/** coverage() of analyze.ts over one block, as the bits of BlockScores.cover. */
-function coverage(a: Uint32Array, b: Uint32Array): number {
+/** coverage() of analyze.ts over one block, as the bits of BlockScores.cover: 1 any, 2 subset, 4 equal. */
+export function coverage(a: Uint32Array, b: Uint32Array): number {
   let any = false;
   let subset = true;
   let equal = true;
