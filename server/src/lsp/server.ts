@@ -126,13 +126,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         try {
           // Closed meanwhile (its diagnostics were cleared), or edited (the next analysis publishes).
           if (documents.get(uri)?.version === version) {
-            connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.issues, a.parse.text) });
-            connection.sendNotification(FileStatusNotification, status(uri, a));
+            // A connection closed meanwhile has no one to tell.
+            connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.issues, a.parse.text) }).catch(() => undefined);
+            connection.sendNotification(FileStatusNotification, status(uri, a)).catch(() => undefined);
           }
           // Idle now: memory for the next edit's columns is made ready.
           refillSpares();
         } catch (e) {
-          connection.console.error(`arl: publishing the analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
+          try {
+            connection.console.error(`arl: publishing the analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
+          } catch {
+            // The connection is closed: there is no one to tell.
+          }
         }
       });
     },
