@@ -19,7 +19,6 @@ import type { Issue } from '../../../grammar/src/issues';
 import { parse } from '../../../grammar/src/parse';
 import type { Analysis } from '../engine/analyze';
 import type { ScoreSplit } from '../engine/metrics';
-import { refillSpares } from '../engine/spare';
 import { toDiagnostics } from './diagnostics';
 import { makeHandler, makeNotificationHandler, type Context } from './handler';
 import {
@@ -130,8 +129,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
             connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.issues, a.parse.text) }).catch(() => undefined);
             connection.sendNotification(FileStatusNotification, status(uri, a)).catch(() => undefined);
           }
-          // Idle now: memory for the next edit's columns is made ready.
-          refillSpares();
         } catch (e) {
           try {
             connection.console.error(`arl: publishing the analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
