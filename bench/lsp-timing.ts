@@ -99,7 +99,15 @@ export async function firstLenses(arl: string, dir: string, threads: number): Pr
 
 /** Closes the file, so that the server drops the work it would do later (behavioural findings), then the connection. */
 async function done(client: TestClient, uri: string): Promise<void> {
+  const closed = async () => {
+    // The diagnostics cleared on close (an edit's may come before them).
+    for (;;) {
+      const d = await client.diagnostics(uri);
+      if (d.version === undefined && d.diagnostics.length === 0) return;
+    }
+  };
+  const cleared = closed();
   await client.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
-  await client.diagnostics(uri);
+  await cleared;
   client.close();
 }

@@ -86,10 +86,10 @@ export async function startTestServer(capabilities: ClientCapabilities = {}, ini
       return d;
     },
     close() {
-      conn.dispose();
-      serverConn.dispose();
-      up.destroy();
-      down.destroy();
+      // The server publishes an analysis' diagnostics a few turns after its lenses (server.ts):
+      // the connections close once what it is sending is sent, not with a write half done.
+      const turns = (n: number): unknown => (n ? setImmediate(() => turns(n - 1)) : (conn.dispose(), serverConn.dispose(), up.destroy(), down.destroy()));
+      turns(12);
     },
   };
 }

@@ -7,7 +7,6 @@ import type { FusedLoop } from './fuse';
 import type { PlanNode } from './plan';
 import { flagsDerived } from './derive';
 import { bitsFrom } from './points';
-import { copyOf } from './spare';
 
 type Input = Float64Array | Uint8Array | number;
 
@@ -58,7 +57,7 @@ export class ThresholdDeltas {
     });
     const part = new Uint8Array(k);
     loop.run(k, gathered, part);
-    const out = copyOf(old);
+    const out = old.slice();
     for (let t = 0; t < k; t++) out[points[t]] = part[t];
     if (bitsFrom(out, old, points)) flagsDerived(out, old, points);
     this.used++;

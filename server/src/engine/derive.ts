@@ -4,7 +4,6 @@
 // those words, rather than over every point.
 import type { Bool } from './kernels';
 import { popcount, trueBits, unknownBits } from './points';
-import { copyOf } from './spare';
 
 interface Derivation {
   /** The bit set before the edit. */
@@ -41,7 +40,7 @@ function changed(next: Uint32Array, from: Uint32Array, words: Int32Array): Int32
  * `from`): a copy, noted as derived from `from` at the words that changed.
  */
 export function remade(from: Uint32Array, words: Int32Array, word: (w: number) => number): Uint32Array {
-  const out = copyOf(from);
+  const out = from.slice();
   for (let k = 0; k < words.length; k++) out[words[k]] = word(words[k]);
   derivedUses.sets++;
   noteDerived(out, from, changed(out, from, words));

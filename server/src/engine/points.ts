@@ -5,7 +5,6 @@
 import type { Frame } from './frame';
 import { TRUE, UNKNOWN, type Bool } from './kernels';
 import type { ScoreSplit } from './metrics';
-import { copyOf } from './spare';
 import { splitIndex, type Splits } from './split';
 
 /** The labelled points of a frame, in order, and which of them are anomalies. */
@@ -302,7 +301,7 @@ export function bitsFrom(flags: Bool, from: Bool, points: Int32Array): boolean {
   const patch = (sets: WeakMap<Bool, Uint32Array>, value: number) => {
     const base = sets.get(from);
     if (!base || sets.has(flags)) return;
-    const bits = copyOf(base);
+    const bits = base.slice();
     for (let k = 0; k < points.length; k++) {
       const i = points[k];
       if (flags[i] === value) bits[i >>> 5] |= 1 << (i & 31);

@@ -19,7 +19,6 @@ import type { Issue } from '../../../grammar/src/issues';
 import { parse } from '../../../grammar/src/parse';
 import type { Analysis } from '../engine/analyze';
 import type { ScoreSplit } from '../engine/metrics';
-import { refillSpares } from '../engine/spare';
 import { toDiagnostics } from './diagnostics';
 import { makeHandler, makeNotificationHandler, type Context } from './handler';
 import {
@@ -126,13 +125,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         try {
           // Closed meanwhile (its diagnostics were cleared), or edited (the next analysis publishes).
           if (documents.get(uri)?.version === version) {
-            connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.issues, a.parse.text) });
-            connection.sendNotification(FileStatusNotification, status(uri, a));
+            // A connection closed meanwhile has no one to tell.
+            connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.issues, a.parse.text) }).catch(() => undefined);
+            connection.sendNotification(FileStatusNotification, status(uri, a)).catch(() => undefined);
           }
-          // Idle now: memory for the next edit's columns is made ready.
-          refillSpares();
         } catch (e) {
-          connection.console.error(`arl: publishing the analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
+          try {
+            connection.console.error(`arl: publishing the analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
+          } catch {
+            // The connection is closed: there is no one to tell.
+          }
         }
       });
     },
