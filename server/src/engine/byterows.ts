@@ -4,9 +4,10 @@
 // missing marker, an odd time or label) is read as text by the code of rows.ts, and so is a whole
 // row with a field spanning lines, an escaped quote or the wrong number of fields: the result is
 // the same frame, with the same problems, as papaparse's path gives.
-import { isMissingCell, RowReader, type CategoryColumn } from './rows';
+import { isMissingCell, RowReader } from './rows';
 import { BREAK, ESCAPED, type RowSink } from './scan';
 import { parseNumber } from './time';
+import { CATEGORY, DATE, LABEL, NUMBER, rowLoop, SERIES, SKIP, SPLIT, TEXT, type LoopLib, type RowLoop } from './rowloop';
 
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
@@ -149,27 +150,18 @@ function remember(m: Memo | undefined, b: Uint8Array, s: number, e: number, valu
   return m;
 }
 
-// What the fast path does with each column.
-const SKIP = 0;
-const SERIES = 1;
-const DATE = 2;
-const NUMBER = 3;
-const LABEL = 4;
-const CATEGORY = 5;
-const TEXT = 6;
-const SPLIT = 7;
+const lib: LoopLib = { pow10: POW10, numberBytes, splitBytes, plainBytes, text };
 
 const LF = 10;
 const CR = 13;
-const QUOTE = 34;
 
 export class ByteRows extends RowReader implements RowSink {
-  private seriesMemo?: Memo;
+  /** The last series id read as bytes (public for the generated loop, as are the members it calls). */
+  seriesMemo?: Memo;
   private readonly catMemo: (Memo | undefined)[] = [];
   private readonly kinds: number[] = [];
-  // Fields of the row being read by fastRows: where they start and end.
-  private fs = new Int32Array(16);
-  private fe = new Int32Array(16);
+  /** The plain-row loop for the column kinds now (rowloop.ts). */
+  private loop?: RowLoop;
 
   /** One row from the scanner (any row: quoted fields, fields spanning lines, problems). */
   rowBytes(buf: Buffer, n: number, st: Int32Array, en: Int32Array, fl: Uint8Array): boolean {
@@ -211,7 +203,7 @@ export class ByteRows extends RowReader implements RowSink {
         continue;
       }
       const cat = this.cat[c];
-      if (cat) cat.codes.push(this.categoryBytes(c, cat, buf, buf, st[c], en[c]));
+      if (cat) cat.codes.push(this.categoryBytes(c, buf, buf, st[c], en[c]));
     }
     if (idx.series >= 0) this.series.push(this.seriesBytes(buf, buf, st[idx.series], en[idx.series]));
     if (idx.time >= 0) this.time.push(t);
@@ -224,9 +216,10 @@ export class ByteRows extends RowReader implements RowSink {
 
   /**
    * The plain rows of buf[from, to) (quotes only around text without a quote or a line break, the
-   * right number of fields, every cell read from bytes for certain), in one pass over their bytes. Returns where the first other row starts:
-   * the scanner reads that one (rowBytes), then this goes on. buf[to] is overwritten (a sentinel),
-   * so buf must be longer than `to`.
+   * right number of fields, every cell read from bytes for certain), in one pass over their bytes
+   * by the loop generated for this column layout (rowloop.ts). Returns where the first other row
+   * starts: the scanner reads that one (rowBytes), then this goes on. buf[to] is overwritten (a
+   * sentinel), so buf must be longer than `to`.
    */
   fastRows(buf: Buffer, from: number, to: number, delim: number, crlf: boolean): number {
     const width = this.header.length;
@@ -237,232 +230,13 @@ export class ByteRows extends RowReader implements RowSink {
     if (tc >= 0 && (this.timeKind === 'row' || (this.timeKind === 'number') !== (this.num[tc] !== undefined))) return from;
     const kinds = this.columnKinds();
     if (!kinds) return from;
-    if (this.fs.length < width) {
-      this.fs = new Int32Array(width);
-      this.fe = new Int32Array(width);
-    }
     // Bytes are read through a plain Uint8Array: V8 reads it faster than a Buffer.
     const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     if (to >= u8.length) return from;
     u8[to] = LF;
-    const fs = this.fs;
-    const fe = this.fe;
     const idx = this.idx;
-    const later = this.laterColumns;
-    const sc = idx.series;
-    const hasLabel = idx.label >= 0;
-    const hasSplit = idx.split >= 0;
-    let r = this.rows;
-    // Column arrays are written at row r directly; their lengths are set when this returns.
-    let cap = this.capacity();
-    let numData = this.num.map((c) => c?.data);
-    let timeData = this.time.data;
-    let labelData = this.label.data;
-    let seriesData = this.series.data;
-    let splitData = this.split.data;
-    // The series id of the row before, as bytes: a row with the same id takes its code at once.
-    let memo = this.seriesMemo;
-    let idKey = memo ? memo.key : new Uint8Array(0);
-    let idLen = memo && plainBytes(memo.key, memo.len, delim) ? memo.len : -1;
-    let idCode = memo ? memo.value : -1;
-    let i = from;
-    let line = this.line;
-    // The line row r starts on when no blank line or multi-line row came since the last shift.
-    let expect = this.expectedLine();
-    while (i < to) {
-      const rowStart = i;
-      // buf[to] is a `\n` (a sentinel): every loop below stops there at the latest.
-      if (u8[i] === LF) {
-        if (crlf) break; // a lone `\n` is text in a `\r\n` file
-        line++; // a blank line
-        i++;
-        continue;
-      }
-      if (crlf && u8[i] === CR && u8[i + 1] === LF && i + 1 < to) {
-        line++;
-        i += 2;
-        continue;
-      }
-      if (r >= cap) {
-        this.sync(r);
-        this.reserve(Math.ceil(r * 1.5) + 1024);
-        cap = this.capacity();
-        numData = this.num.map((c) => c?.data);
-        timeData = this.time.data;
-        labelData = this.label.data;
-        seriesData = this.series.data;
-        splitData = this.split.data;
-      }
-      let t = 0;
-      let y = 0;
-      let sp = 0;
-      let ok = true;
-      // Whether a column read when the row is taken has something to do (a new series id, a
-      // category, a text that is not blank).
-      let pending = false;
-      for (let c = 0; c < width; c++) {
-        if (c > 0) {
-          if (u8[i] !== delim) {
-            ok = false;
-            break;
-          }
-          i++;
-        }
-        const s = i;
-        const k = kinds[c];
-        if (k === NUMBER) {
-          let v = Number.NaN;
-          let b = u8[i];
-          if (b !== delim && b !== LF && b !== CR) {
-            // Plain decimals here; anything else (an exponent, many digits) by numberBytes.
-            let neg = false;
-            if (b === 45) {
-              neg = true;
-              b = u8[++i];
-            }
-            let m = 0;
-            let digits = 0;
-            let scale = 0;
-            while (b >= 48 && b <= 57) {
-              m = m * 10 + (b - 48);
-              digits++;
-              b = u8[++i];
-            }
-            if (b === 46) {
-              b = u8[++i];
-              while (b >= 48 && b <= 57) {
-                m = m * 10 + (b - 48);
-                digits++;
-                scale++;
-                b = u8[++i];
-              }
-            }
-            if (digits > 0 && digits <= 15 && (b === delim || b === LF || b === CR)) v = neg ? -(scale ? m / POW10[scale] : m) : scale ? m / POW10[scale] : m;
-            else {
-              while (b !== delim && b !== LF && b !== CR) b = u8[++i];
-              v = numberBytes(u8, s, i);
-              if (v !== v) {
-                ok = false;
-                break;
-              }
-            }
-          }
-          numData[c]![r] = v;
-          if (c === tc) {
-            if (v !== v) {
-              ok = false;
-              break;
-            }
-            t = v;
-          }
-          continue;
-        }
-        if (k === DATE) {
-          t = i + 10 < to ? this.day(u8, i) : Number.NaN;
-          if (t !== t) {
-            ok = false;
-            break;
-          }
-          i += 10;
-          continue;
-        }
-        if (k === LABEL) {
-          const b = u8[i];
-          if (b === delim || b === LF || b === CR) y = Number.NaN;
-          else if (b === 49) (y = 1), i++;
-          else if (b === 48) (y = 0), i++;
-          else {
-            ok = false;
-            break;
-          }
-          continue;
-        }
-        // Text: up to the delimiter; a `\r` inside is for the scanner, and so is a quoted field
-        // with a line break inside, or a quote (`""`; text after the closing quote is not the
-        // delimiter or the line break the next field or the row's end checks for).
-        let b = u8[i];
-        if (b === QUOTE) {
-          let q = i + 1;
-          b = u8[q];
-          while (b !== QUOTE && b !== LF && b !== CR) b = u8[++q];
-          if (b !== QUOTE) {
-            ok = false;
-            break;
-          }
-          fs[c] = i + 1;
-          fe[c] = q;
-          i = q + 1;
-          if (k === SPLIT) {
-            sp = splitBytes(buf, fs[c], q);
-            if (sp < 0) {
-              ok = false;
-              break;
-            }
-          } else if (k !== SKIP && (k !== TEXT || fs[c] < q)) pending = true;
-          continue;
-        }
-        if (k === SERIES && idLen >= 0) {
-          // The id of the row before, when the bytes are the same (they hold no delimiter or break).
-          const e = i + idLen;
-          if (e < to && (u8[e] === delim || u8[e] === LF || u8[e] === CR)) {
-            let j = 0;
-            while (j < idLen && u8[i + j] === idKey[j]) j++;
-            if (j === idLen) {
-              i = e;
-              fs[c] = -1;
-              continue;
-            }
-          }
-        }
-        while (b !== delim && b !== LF && b !== CR) b = u8[++i];
-        fs[c] = s;
-        fe[c] = i;
-        if (k === SPLIT) {
-          sp = splitBytes(buf, s, i);
-          if (sp < 0) {
-            ok = false;
-            break;
-          }
-        } else if (k !== SKIP && (k !== TEXT || s < i)) pending = true;
-      }
-      // The row ends here, before `to`, with the file's line break.
-      const nl = crlf ? i + 1 : i;
-      if (!ok || nl >= to || u8[nl] !== LF || (crlf && u8[i] !== CR)) {
-        i = rowStart;
-        break;
-      }
-      // The row is read: its ids and categories (which may add values) are taken now.
-      if (line !== expect) {
-        this.rows = r;
-        this.noteLine(line);
-        expect = line;
-      }
-      if (sc >= 0) seriesData[r] = idCode;
-      if (pending) {
-        for (let j = 0; j < later.length; j++) {
-          const k = later[j];
-          const kind = kinds[k];
-          if (kind === SERIES) {
-            if (fs[k] < 0) continue;
-            seriesData[r] = idCode = this.seriesBytes(buf, u8, fs[k], fe[k]);
-            memo = this.seriesMemo!;
-            idKey = memo.key;
-            idLen = plainBytes(memo.key, memo.len, delim) ? memo.len : -1;
-          } else if (kind === CATEGORY) this.cat[k]!.codes.data[r] = this.categoryBytes(k, this.cat[k]!, buf, u8, fs[k], fe[k]);
-          else if (fs[k] < fe[k]) this.reason.set(r, text(buf, fs[k], fe[k]));
-        }
-      }
-      if (tc >= 0) timeData[r] = t;
-      if (hasLabel) labelData[r] = y;
-      if (hasSplit) splitData[r] = sp;
-      r++;
-      line++;
-      expect++;
-      i = nl + 1;
-    }
-    this.line = line;
-    this.sync(r);
-    return i;
+    this.loop ??= rowLoop({ kinds: [...kinds], time: tc, series: idx.series, label: idx.label, split: idx.split });
+    return this.loop(this, lib, buf, u8, from, to, delim, crlf);
   }
 
   // Dates seen, by YYYYMMDD: a small direct-mapped memo (long files repeat a few hundred dates).
@@ -470,7 +244,7 @@ export class ByteRows extends RowReader implements RowSink {
   private readonly dayValues = new Float64Array(4096);
 
   /** The date of the 10 bytes at s, as dayBytes gives it. */
-  private day(u8: Uint8Array, s: number): number {
+  day(u8: Uint8Array, s: number): number {
     const d0 = u8[s] - 48;
     const d1 = u8[s + 1] - 48;
     const d2 = u8[s + 2] - 48;
@@ -493,7 +267,7 @@ export class ByteRows extends RowReader implements RowSink {
   }
 
   /** The line the next row starts on if it follows the last one directly. */
-  private expectedLine(): number {
+  expectedLine(): number {
     const last = this.shiftRow.length - 1;
     return this.shiftLine[last] + this.rows - this.shiftRow[last];
   }
@@ -505,8 +279,6 @@ export class ByteRows extends RowReader implements RowSink {
 
   // Column kinds, for the time kind they were made for (they change when a column turns to text).
   private kindsOf?: string;
-  /** Columns read when a row is taken (series ids, categories, text). */
-  private laterColumns: number[] = [];
 
   /** What fastRows does with each column, from the reader's state now; undefined when two roles share a column. */
   private columnKinds(): number[] | undefined {
@@ -515,6 +287,7 @@ export class ByteRows extends RowReader implements RowSink {
     const roles = [idx.series, idx.time, idx.label, idx.reason, idx.split].filter((c) => c >= 0);
     if (new Set(roles).size !== roles.length) return undefined;
     this.kindsOf = this.timeKind;
+    this.loop = undefined;
     const k = this.kinds;
     k.length = this.header.length;
     for (let c = 0; c < k.length; c++) {
@@ -527,12 +300,11 @@ export class ByteRows extends RowReader implements RowSink {
       else if (this.cat[c]) k[c] = CATEGORY;
       else k[c] = SKIP;
     }
-    this.laterColumns = k.flatMap((kind, c) => (kind === SERIES || kind === CATEGORY || kind === TEXT ? [c] : []));
     return k;
   }
 
   /** Rows every column can hold without growing. */
-  private capacity(): number {
+  capacity(): number {
     let cap = Infinity;
     for (const c of this.num) if (c) cap = Math.min(cap, c.data.length);
     for (const c of this.cat) if (c) cap = Math.min(cap, c.codes.data.length);
@@ -544,7 +316,7 @@ export class ByteRows extends RowReader implements RowSink {
   }
 
   /** `rows` rows are read: every column's length says so. */
-  private sync(rows: number): void {
+  sync(rows: number): void {
     this.rows = rows;
     for (const c of this.num) if (c) c.length = rows;
     for (const c of this.cat) if (c) c.codes.length = rows;
@@ -554,7 +326,7 @@ export class ByteRows extends RowReader implements RowSink {
     if (this.idx.split >= 0) this.split.length = rows;
   }
 
-  private seriesBytes(buf: Buffer, u8: Uint8Array, s: number, e: number): number {
+  seriesBytes(buf: Buffer, u8: Uint8Array, s: number, e: number): number {
     const m = this.seriesMemo;
     if (m && sameBytes(u8, s, e, m.key, m.len)) return m.value;
     const id = text(buf, s, e);
@@ -568,7 +340,8 @@ export class ByteRows extends RowReader implements RowSink {
     return k;
   }
 
-  private categoryBytes(c: number, cat: CategoryColumn, buf: Buffer, u8: Uint8Array, s: number, e: number): number {
+  categoryBytes(c: number, buf: Buffer, u8: Uint8Array, s: number, e: number): number {
+    const cat = this.cat[c]!;
     const m = this.catMemo[c];
     if (m && sameBytes(u8, s, e, m.key, m.len)) return m.value;
     const code = s === e ? -1 : cat.code(text(buf, s, e));

@@ -279,7 +279,7 @@ export class RowReader {
   }
 
   /** The next row starts on `line`: a shift is kept when that is not the line after the last row. */
-  protected noteLine(line: number): void {
+  noteLine(line: number): void {
     const r = this.rows;
     if (line !== this.shiftLine[this.shiftLine.length - 1] + r - this.shiftRow[this.shiftRow.length - 1]) {
       this.shiftRow.push(r);
