@@ -1,25 +1,25 @@
 // ARL against DuckDB on a large stock-out file (1,000,000 products x 53 weeks by default), side by
 // side in one run: `arl eval --split all` cold (no frame cache), then with the cache written and
-// read; DuckDB's read_csv and a window query computing the same flags (2 threads); the engine's
+// read (five times, the median reported); DuckDB's read_csv and a window query computing the same flags (2 threads); the engine's
 // features and evaluation against the hand-written loop (bench/stockout-loop.ts), cold vs cold, column by
 // column (the language server) and block by block on one thread and on every core (`arl eval`);
-// and the language server's first lenses and edit-to-lenses on 100,000 products. Each command
+// and the language server's first lenses (median of three opens) and edit-to-lenses on 100,000 products. Each command
 // runs in its own process; peak RSS is that process's. The data is made once with
 // `arl example stockout DIR --series N` in the temporary folder and kept for the next run.
 // Run: node bench/run.mjs scale [series, default 1000000]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyze, type Analysis } from '../server/src/engine/analyze';
 import type { Frame } from '../server/src/engine/frame';
 import { columnsRead, seriesBlocks } from '../server/src/engine/blocks';
 import { Budget } from '../server/src/engine/budget';
 import { Evaluator, FeatureCache } from '../server/src/engine/evaluate';
-import { evaluateBlocks } from '../server/src/engine/parallel';
+import { evaluateBlocks, spareCores } from '../server/src/engine/parallel';
 import { TRUE } from '../server/src/engine/kernels';
 import { DatasetStore } from '../server/src/engine/store';
-import { lspTimings } from './lsp-timing';
+import { firstLenses, lspTimings } from './lsp-timing';
 import { handFlags } from './stockout-loop';
 import { median, spread } from './util';
 
@@ -205,20 +205,23 @@ rmSync(join(big.dir, '.arl', 'cache'), { recursive: true, force: true });
 
 const cold = await arlEval(big.arl, false);
 const write = await arlEval(big.arl, true);
-const warm = await arlEval(big.arl, true);
+// The cached run five times (the machine's noise is larger than one run tells): the median is reported.
+const warms: Awaited<ReturnType<typeof arlEval>>[] = [];
+for (let k = 0; k < 5; k++) warms.push(await arlEval(big.arl, true));
+const warm = [...warms].sort((a, b) => a.ms - b.ms)[2];
 const duck = await duckdb(big.csv);
-const same = cold.fires === duck.fires && cold.tp === duck.tp && warm.fires === cold.fires && write.fires === cold.fires;
+const same = cold.fires === duck.fires && cold.tp === duck.tp && warms.every((w) => w.fires === cold.fires && w.tp === cold.tp) && write.fires === cold.fires;
 console.log('');
 console.log('                                          wall     load  compute  peak RSS  flagged      TP');
 const line = (name: string, r: Run & Counts, load?: number, compute?: number) =>
   console.log(`${name.padEnd(40)} ${s(r.ms).padStart(6)} ${(load === undefined ? '' : s(load)).padStart(8)} ${(compute === undefined ? '' : s(compute)).padStart(8)} ${gb(r.rss).padStart(9)} ${String(r.fires).padStart(8)} ${String(r.tp).padStart(7)}`);
 line('arl eval --split all, no cache', cold, cold.load, cold.compute);
 line('arl eval --split all, writing the cache', write, write.load, write.compute);
-line('arl eval --split all, cache read', warm, warm.load, warm.compute);
+line('arl eval --split all, cache read (median of 5)', warm, warm.load, warm.compute);
 line('DuckDB read_csv + window query, 2 threads', duck);
 console.log('');
 console.log(`counts ${same ? 'identical' : 'DIFFER'}`);
-console.log(`ARL cold / DuckDB: ${(cold.ms / duck.ms).toFixed(2)}x (goal <= 0.5x); peak RSS ${gb(cold.rss)} (goal <= 2.5 GB); with the cache ${s(warm.ms)} (goal <= 3 s)`);
+console.log(`ARL cold / DuckDB: ${(cold.ms / duck.ms).toFixed(2)}x (goal <= 0.5x); peak RSS ${gb(cold.rss)} (goal <= 2.5 GB); with the cache ${s(warm.ms)} (goal <= 3 s; runs ${warms.map((w) => s(w.ms)).join(', ')}; load average ${loadavg()[0].toFixed(1)})`);
 
 const c = await computeVsHand(big.arl, big.dir);
 console.log(`hand-written loop:          ${spread(c.hand.wall)}; CPU ${spread(c.hand.cpu)}`);
@@ -230,6 +233,8 @@ console.log(`all flag ${c.flagged} points`);
 
 const small = dataset(lspSeries);
 const l = await lspTimings(small.arl, small.dir);
-console.log(`language server, ${lspSeries.toLocaleString('en-US')} products: first lenses after open ${s(l.cold)} without the frame cache, ${s(l.warm)} with it (goal <= 2 s); edit-to-lenses ${spread(l.edits)}, CPU median ${median(l.editsCpu).toFixed(1)} ms (goal: median <= 50 ms); back to back ${spread(l.editsBackToBack)}`);
+// Two more first opens without the frame cache, with the block workers the server would start now: the median of three.
+const firsts = [l.cold, await firstLenses(small.arl, small.dir, spareCores()), await firstLenses(small.arl, small.dir, spareCores())];
+console.log(`language server, ${lspSeries.toLocaleString('en-US')} products: first lenses after open ${s(median(firsts))} without the frame cache (median of ${firsts.map(s).join(', ')}), ${s(l.warm)} with it (goal <= 2 s); edit-to-lenses ${spread(l.edits)}, CPU median ${median(l.editsCpu).toFixed(1)} ms (goal: median <= 50 ms); back to back ${spread(l.editsBackToBack)}`);
 rmSync(work, { recursive: true, force: true });
 process.exit(same ? 0 : 1);
