@@ -58,6 +58,21 @@ function trend(xs: number[], i: number, k: number, up: boolean): number {
   return out;
 }
 
+/**
+ * Series of plain values (ties, infinities) where now and then one point is missing or -0, at any
+ * place: the kernels' fast loops take such a series and must give it up.
+ */
+const plainValue = fc.oneof(fc.constant(0), fc.integer({ min: -3, max: 3 }), fc.double({ min: -50, max: 50, noNaN: true }).map((v) => (Object.is(v, -0) ? 0 : v)), fc.constantFrom(Infinity, -Infinity));
+const rareOdd = fc
+  .array(fc.tuple(fc.array(plainValue, { minLength: 0, maxLength: 30 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(N, -0)), { maxLength: 2 })), { minLength: 1, maxLength: 4 })
+  .map((list) =>
+    list.map(([xs, odd]) => {
+      const out = [...xs];
+      for (const [at, v] of odd) if (out.length) out[at % out.length] = v;
+      return out;
+    }),
+  );
+
 const bothWays = (L: Layout) => [L, { ...L, pool: usedPool(L.length) }];
 
 describe('kernels without jumps on the values', () => {
@@ -154,6 +169,17 @@ describe('kernels without jumps on the values', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('the median of 4 over series with a rare missing value, -0 or infinity anywhere (the fast loop and its way out) equals Math.min and Math.max', () => {
+    fc.assert(
+      fc.property(rareOdd, fc.integer({ min: 0, max: 3 }), (series, offset) => {
+        const { x, L } = layoutOf(series);
+        const expected = perPoint(series, (xs, i) => median4(xs, i, offset));
+        for (const l of bothWays(L)) expect(Array.from(kernels.median([x], { w: 4, offset }, l) as Float64Array)).toEqual(expected);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -125,42 +125,65 @@ function median4(x: Num, L: Layout, offset: number, out: Num): void {
     const a = starts[s];
     const b = starts[s + 1];
     if (b - a <= 3 + offset) continue;
-    if (plain(x, a, b)) medianOf4(x, a + 3, b - offset, offset, out);
-    else medianOf4Any(x, a, b, offset, out);
+    if (!medianOf4(x, a + 3, b - offset, offset, out)) medianOf4Any(x, a, b, offset, out);
   }
-}
-
-/** Whether x[a..b) holds no missing value and no -0 (1 / -0 is -Infinity), without a branch. */
-function plain(x: Num, a: number, b: number): boolean {
-  let odd = 0;
-  for (let j = a; j < b; j++) {
-    const v = x[j];
-    odd |= +(v !== v) | +(1 / v === -Infinity);
-  }
-  return odd === 0;
 }
 
 /**
- * Medians of the windows ending at j in [from, to), written at j + offset, every value present and
- * none a -0. The smaller and larger of two values are read at an index computed from the
- * comparison's 0 or 1: no jump depends on the values (a conditional expression on numbers compiles
- * to one, and on noisy data it goes the wrong way half the time; Math.min and max branch too). Of
- * two equal values this picks the first, as sorting would.
+ * Medians of the windows ending at j in [from, to), written at j + offset, each value read once
+ * and compared once with the one before it. The smaller and the larger of the last two values are
+ * kept (their places and values), and those of the two before them; of two values the smaller or
+ * the larger is read at a place computed from the comparison's 0 or 1: no jump depends on the
+ * values (a conditional expression on numbers compiles to one, and on noisy data it goes the wrong
+ * way half the time; Math.min and max branch too). Of two equal values this picks the first, as
+ * sorting would. Returns whether every value read was present and none a -0; where one was not,
+ * what it wrote is not the median, and the series is done again by medianOf4Any.
  */
-function medianOf4(x: Num, from: number, to: number, offset: number, out: Num): void {
+function medianOf4(x: Num, from: number, to: number, offset: number, out: Num): boolean {
+  // The pair (from - 3, from - 2): where its smaller and larger values are, and the values.
+  let c = +(x[from - 2] < x[from - 3]);
+  let lo0 = from - 3 + c;
+  let hi0 = from - 2 - c;
+  let min0 = x[lo0];
+  let max0 = x[hi0];
+  // The pair (from - 2, from - 1).
+  c = +(x[from - 1] < x[from - 2]);
+  let lo1 = from - 2 + c;
+  let hi1 = from - 1 - c;
+  let min1 = x[lo1];
+  let max1 = x[hi1];
+  let before = x[from - 1];
+  let bad = 0;
+  for (let j = from - 3; j < from; j++) bad |= odd(x[j]);
   for (let j = from; j < to; j++) {
-    const c01 = +(x[j - 2] < x[j - 3]);
-    const c23 = +(x[j] < x[j - 1]);
-    // Where the smaller and the larger of each pair are.
-    const lo01 = j - 3 + c01;
-    const hi01 = j - 2 - c01;
-    const lo23 = j - 1 + c23;
-    const hi23 = j - c23;
-    // The larger of the two smaller ones and the smaller of the two larger ones.
-    const lo = lo01 + (lo23 - lo01) * +(x[lo01] < x[lo23]);
-    const hi = hi01 + (hi23 - hi01) * +(x[hi23] < x[hi01]);
+    const v = x[j];
+    bad |= odd(v);
+    // The pair (j - 1, j).
+    const c2 = +(v < before);
+    const lo2 = j - 1 + c2;
+    const hi2 = j - c2;
+    const min2 = x[lo2];
+    const max2 = x[hi2];
+    // The larger of the two smaller ones and the smaller of the two larger ones (pairs j - 3 and j - 1).
+    const lo = lo0 + (lo2 - lo0) * +(min0 < min2);
+    const hi = hi0 + (hi2 - hi0) * +(max2 < max0);
     out[j + offset] = (x[lo] + x[hi]) / 2;
+    lo0 = lo1;
+    hi0 = hi1;
+    min0 = min1;
+    max0 = max1;
+    lo1 = lo2;
+    hi1 = hi2;
+    min1 = min2;
+    max1 = max2;
+    before = v;
   }
+  return bad === 0;
+}
+
+/** 1 where v is missing or -0, else 0, without a branch. */
+function odd(v: number): number {
+  return +(v !== v) | +Object.is(v, -0);
 }
 
 /** medianOf4 over a series [a, b) with missing values or a -0: the median of the values present, -0 as Math.min and max order it. */
