@@ -182,4 +182,15 @@ describe('kernels without jumps on the values', () => {
       { numRuns: 500 },
     );
   });
+
+  it('rising and falling over series with a rare missing value anywhere (the fast loop and its way out) equal the steps checked one by one', () => {
+    fc.assert(
+      fc.property(rareOdd, fc.integer({ min: 1, max: 35 }), fc.boolean(), (series, k, up) => {
+        const { x, L } = layoutOf(series);
+        const expected = perPoint(series, (xs, i) => trend(xs, i, k, up));
+        for (const l of bothWays(L)) expect(Array.from(kernels[up ? 'rising' : 'falling']([x], { k }, l) as Uint8Array)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

@@ -474,6 +474,32 @@ function run(L: Layout, k: number, first: number, at: (i: number) => number): Bo
   return out;
 }
 
+/**
+ * trend's loop of bits over a series [a, b) with every value present (almost all): each value read
+ * once, only the false steps kept (a step is false where it is not true, missing values aside).
+ * Returns whether every value was present; where one was not, what it wrote is not the trend, and
+ * the series is done again by the loop that keeps unknown steps too.
+ */
+function trendPresent(x: Num, a: number, b: number, k: number, mask: number, sign: number, out: Bool): boolean {
+  let before = sign * x[a];
+  let missing = +(before !== before);
+  let falses = 0;
+  for (let i = a + 1, e = Math.min(a + k, b); i < e; i++) {
+    const now = sign * x[i];
+    missing |= +(now !== now);
+    falses = ((falses << 1) | +(now <= before)) & mask;
+    before = now;
+  }
+  for (let i = a + k; i < b; i++) {
+    const now = sign * x[i];
+    missing |= +(now !== now);
+    falses = ((falses << 1) | +(now <= before)) & mask;
+    out[i] = +(falses === 0);
+    before = now;
+  }
+  return missing === 0;
+}
+
 /** Kleene `and` / `or` of x and y, read at [x * 3 + y]. */
 export const AND3 = new Uint8Array([FALSE, FALSE, FALSE, FALSE, TRUE, UNKNOWN, FALSE, UNKNOWN, UNKNOWN]);
 export const OR3 = new Uint8Array([FALSE, TRUE, UNKNOWN, TRUE, TRUE, TRUE, UNKNOWN, TRUE, UNKNOWN]);
@@ -493,6 +519,7 @@ function trend(x: Num, L: Layout, k: number, up: boolean): Bool {
     const a = starts[s];
     const b = starts[s + 1];
     for (let i = a, e = Math.min(a + k, b); i < e; i++) out[i] = UNKNOWN;
+    if (bits && trendPresent(x, a, b, k, mask, sign, out)) continue;
     if (bits) {
       let falses = 0;
       let unknowns = 0;
