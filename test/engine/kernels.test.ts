@@ -73,6 +73,21 @@ const rareOdd = fc
     }),
   );
 
+/** zscore at point i of a series: now against the values present among the w points before it. */
+function zscore(xs: number[], i: number, w: number, offset: number): number {
+  const j = i - offset;
+  if (j - w < 0 || Number.isNaN(xs[j])) return N;
+  const v = xs.slice(j - w, j).filter((y) => !Number.isNaN(y));
+  if (v.length < 2) return N;
+  let sum = 0;
+  for (const y of v) sum += y;
+  const m = sum / v.length;
+  let ss = 0;
+  for (const y of v) ss += (y - m) * (y - m);
+  const abs = v.reduce((a, y) => a + Math.abs(y), 0) / v.length;
+  return (xs[j] - m) / Math.max(Math.sqrt(ss / (v.length - 1)), Math.max(1e-3 * abs, 1e-9));
+}
+
 const bothWays = (L: Layout) => [L, { ...L, pool: usedPool(L.length) }];
 
 describe('kernels without jumps on the values', () => {
@@ -124,19 +139,7 @@ describe('kernels without jumps on the values', () => {
     fc.assert(
       fc.property(seriesList, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 }), (series, w, offset) => {
         const { x, L } = layoutOf(series);
-        const expected = perPoint(series, (xs, i) => {
-          const j = i - offset;
-          if (j - w < 0 || Number.isNaN(xs[j])) return N;
-          const v = xs.slice(j - w, j).filter((y) => !Number.isNaN(y));
-          if (v.length < 2) return N;
-          let sum = 0;
-          for (const y of v) sum += y;
-          const m = sum / v.length;
-          let ss = 0;
-          for (const y of v) ss += (y - m) * (y - m);
-          const abs = v.reduce((a, y) => a + Math.abs(y), 0) / v.length;
-          return (xs[j] - m) / Math.max(Math.sqrt(ss / (v.length - 1)), Math.max(1e-3 * abs, 1e-9));
-        });
+        const expected = perPoint(series, (xs, i) => zscore(xs, i, w, offset));
         for (const l of bothWays(L)) expect(Array.from(kernels.zscore([x], { w, offset }, l) as Float64Array)).toEqual(expected);
       }),
       { numRuns: 300 },
@@ -189,6 +192,17 @@ describe('kernels without jumps on the values', () => {
         const { x, L } = layoutOf(series);
         const expected = perPoint(series, (xs, i) => trend(xs, i, k, up));
         for (const l of bothWays(L)) expect(Array.from(kernels[up ? 'rising' : 'falling']([x], { k }, l) as Uint8Array)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('zscore over series with a rare missing value anywhere (the windows summed side by side, and those left to the general loop) as meanOf and stdOf make it', () => {
+    fc.assert(
+      fc.property(rareOdd, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 }), (series, w, offset) => {
+        const { x, L } = layoutOf(series);
+        const expected = perPoint(series, (xs, i) => zscore(xs, i, w, offset));
+        for (const l of bothWays(L)) expect(Array.from(kernels.zscore([x], { w, offset }, l) as Float64Array)).toEqual(expected);
       }),
       { numRuns: 500 },
     );

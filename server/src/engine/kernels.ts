@@ -377,55 +377,110 @@ function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKi
   const out = warmedUp(L, first);
   const buf = new Float64Array(Math.min(w, longestSeries(L)));
   const need = Math.max(minCount ?? 0, kind === 'rank' ? 1 : 2);
+  if (kind === 'zscore' && !partial && w >= 2) {
+    zscoreFull(x, L, w, offset, out, buf);
+    return out;
+  }
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
     const b = L.seriesStart[s + 1];
-    for (let i = a + first; i < b; i++) {
-      const j = i - offset;
-      const cur = x[j];
-      if (cur !== cur) {
-        out[i] = Number.NaN;
-        continue;
-      }
-      let n = 0;
-      let abs = 0;
-      // The sum in the order meanOf adds (so the same number), while the values are gathered.
-      let sum = 0;
-      for (let t = Math.max(a, j - w); t < j; t++) {
-        const v = x[t];
-        if (v === v) {
-          buf[n++] = v;
-          abs += Math.abs(v);
-          sum += v;
-        }
-      }
-      if (n < need) {
-        out[i] = Number.NaN;
-        continue;
-      }
-      if (kind === 'rank') {
-        out[i] = rankIn(buf, n, cur);
-        continue;
-      }
-      let centre: number;
-      let spread: number;
-      if (kind === 'robust_z') {
-        centre = quantileOf(buf, n, 0.5);
-        for (let t = 0; t < n; t++) buf[t] = Math.abs(buf[t] - centre);
-        spread = 1.4826 * quantileOf(buf, n, 0.5);
-        // More than half the window at the median: the mean absolute deviation instead.
-        if (spread === 0) spread = 1.2533 * meanOf(buf, n);
-      } else {
-        // meanOf and stdOf, with the sum already made.
-        centre = sum / n;
-        let ss = 0;
-        for (let t = 0; t < n; t++) ss += (buf[t] - centre) * (buf[t] - centre);
-        spread = Math.sqrt(ss / (n - 1));
-      }
-      out[i] = (cur - centre) / Math.max(spread, spreadFloor(abs / n));
-    }
+    for (let i = a + first; i < b; i++) out[i] = baselineAt(x, a, i - offset, w, kind, need, buf);
   }
   return out;
+}
+
+/** baseline at one point: x[j] against the values present in x[max(a, j - w) .. j), gathered into buf. */
+function baselineAt(x: Num, a: number, j: number, w: number, kind: BaselineKind, need: number, buf: Float64Array): number {
+  const cur = x[j];
+  if (cur !== cur) return Number.NaN;
+  let n = 0;
+  let abs = 0;
+  // The sum in the order meanOf adds (so the same number), while the values are gathered.
+  let sum = 0;
+  for (let t = Math.max(a, j - w); t < j; t++) {
+    const v = x[t];
+    if (v === v) {
+      buf[n++] = v;
+      abs += Math.abs(v);
+      sum += v;
+    }
+  }
+  if (n < need) return Number.NaN;
+  if (kind === 'rank') return rankIn(buf, n, cur);
+  let centre: number;
+  let spread: number;
+  if (kind === 'robust_z') {
+    centre = quantileOf(buf, n, 0.5);
+    for (let t = 0; t < n; t++) buf[t] = Math.abs(buf[t] - centre);
+    spread = 1.4826 * quantileOf(buf, n, 0.5);
+    // More than half the window at the median: the mean absolute deviation instead.
+    if (spread === 0) spread = 1.2533 * meanOf(buf, n);
+  } else {
+    // meanOf and stdOf, with the sum already made.
+    centre = sum / n;
+    let ss = 0;
+    for (let t = 0; t < n; t++) ss += (buf[t] - centre) * (buf[t] - centre);
+    spread = Math.sqrt(ss / (n - 1));
+  }
+  return (cur - centre) / Math.max(spread, spreadFloor(abs / n));
+}
+
+/**
+ * zscore over full windows of w >= 2 points, as baselineAt gives it. Each window's sum (and sum of
+ * absolute values) is made in the loop that sums the previous window's squares: the two chains of
+ * additions, each waiting on its last one, then run side by side (about half the time). Each chain
+ * adds in baselineAt's order, so the numbers are the same. A window with a missing value (its sum
+ * of absolute values is then missing) is left to baselineAt.
+ */
+function zscoreFull(x: Num, L: Layout, w: number, offset: number, out: Num, buf: Float64Array): void {
+  const starts = L.seriesStart;
+  // The point whose squares are still to sum (-1: none), its window's first point, centre and mean absolute value.
+  let at = -1;
+  let from0 = 0;
+  let centre = 0;
+  let meanAbs = 0;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const a = starts[s];
+    const b = starts[s + 1];
+    for (let i = a + w + offset; i < b; i++) {
+      const from = i - offset - w;
+      let sum = 0;
+      let abs = 0;
+      if (at >= 0) {
+        let ss = 0;
+        for (let t = 0; t < w; t++) {
+          const v = x[from + t];
+          sum += v;
+          abs += Math.abs(v);
+          const d = x[from0 + t] - centre;
+          ss += d * d;
+        }
+        out[at] = (x[at - offset] - centre) / Math.max(Math.sqrt(ss / (w - 1)), spreadFloor(meanAbs));
+      } else {
+        for (let t = 0; t < w; t++) {
+          const v = x[from + t];
+          sum += v;
+          abs += Math.abs(v);
+        }
+      }
+      if (abs !== abs) {
+        out[i] = baselineAt(x, a, i - offset, w, 'zscore', 2, buf);
+        at = -1;
+      } else {
+        at = i;
+        from0 = from;
+        centre = sum / w;
+        meanAbs = abs / w;
+      }
+    }
+  }
+  if (at < 0) return;
+  let ss = 0;
+  for (let t = 0; t < w; t++) {
+    const d = x[from0 + t] - centre;
+    ss += d * d;
+  }
+  out[at] = (x[at - offset] - centre) / Math.max(Math.sqrt(ss / (w - 1)), spreadFloor(meanAbs));
 }
 
 /** Share of buf[0..n) below v, ties counting half. */
