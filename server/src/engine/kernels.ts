@@ -434,53 +434,52 @@ function baselineAt(x: Num, a: number, j: number, w: number, kind: BaselineKind,
  */
 function zscoreFull(x: Num, L: Layout, w: number, offset: number, out: Num, buf: Float64Array): void {
   const starts = L.seriesStart;
+  // The points written, in order, then the last one again: that turn sums the squares of the
+  // last window. No code runs after the loop: compiled while it runs (on a first block), the loop
+  // would lack type feedback for such code, and every later call would leave the compiled code there.
+  let count = 0;
+  for (let s = 0; s + 1 < starts.length; s++) count += Math.max(0, starts[s + 1] - starts[s] - w - offset);
+  if (count === 0) return;
+  const points = new Int32Array(count + 1);
+  for (let s = 0, k = 0; s + 1 < starts.length; s++) for (let i = starts[s] + w + offset; i < starts[s + 1]; i++) points[k++] = i;
+  points[count] = points[count - 1];
   // The point whose squares are still to sum (-1: none), its window's first point, centre and mean absolute value.
   let at = -1;
   let from0 = 0;
   let centre = 0;
   let meanAbs = 0;
-  for (let s = 0; s + 1 < starts.length; s++) {
-    const a = starts[s];
-    const b = starts[s + 1];
-    for (let i = a + w + offset; i < b; i++) {
-      const from = i - offset - w;
-      let sum = 0;
-      let abs = 0;
-      if (at >= 0) {
-        let ss = 0;
-        for (let t = 0; t < w; t++) {
-          const v = x[from + t];
-          sum += v;
-          abs += Math.abs(v);
-          const d = x[from0 + t] - centre;
-          ss += d * d;
-        }
-        out[at] = (x[at - offset] - centre) / Math.max(Math.sqrt(ss / (w - 1)), spreadFloor(meanAbs));
-      } else {
-        for (let t = 0; t < w; t++) {
-          const v = x[from + t];
-          sum += v;
-          abs += Math.abs(v);
-        }
+  for (let k = 0; k <= count; k++) {
+    const i = points[k];
+    const from = i - offset - w;
+    let sum = 0;
+    let abs = 0;
+    if (at >= 0) {
+      let ss = 0;
+      for (let t = 0; t < w; t++) {
+        const v = x[from + t];
+        sum += v;
+        abs += Math.abs(v);
+        const d = x[from0 + t] - centre;
+        ss += d * d;
       }
-      if (abs !== abs) {
-        out[i] = baselineAt(x, a, i - offset, w, 'zscore', 2, buf);
-        at = -1;
-      } else {
-        at = i;
-        from0 = from;
-        centre = sum / w;
-        meanAbs = abs / w;
+      out[at] = (x[at - offset] - centre) / Math.max(Math.sqrt(ss / (w - 1)), spreadFloor(meanAbs));
+    } else {
+      for (let t = 0; t < w; t++) {
+        const v = x[from + t];
+        sum += v;
+        abs += Math.abs(v);
       }
     }
+    if (abs !== abs) {
+      out[i] = baselineAt(x, from, i - offset, w, 'zscore', 2, buf);
+      at = -1;
+    } else {
+      at = i;
+      from0 = from;
+      centre = sum / w;
+      meanAbs = abs / w;
+    }
   }
-  if (at < 0) return;
-  let ss = 0;
-  for (let t = 0; t < w; t++) {
-    const d = x[from0 + t] - centre;
-    ss += d * d;
-  }
-  out[at] = (x[at - offset] - centre) / Math.max(Math.sqrt(ss / (w - 1)), spreadFloor(meanAbs));
 }
 
 /** Share of buf[0..n) below v, ties counting half. */
