@@ -195,7 +195,9 @@ export function fusedLoop(root: PlanNode, leafHere?: (node: PlanNode) => boolean
 
 /** Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. */
 export function evaluateFused(root: PlanNode, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
-  return run([root], regionOf(root), L, leaf)[0];
+  let loop = single.get(root);
+  if (!loop) single.set(root, (loop = planOf([root], regionOf(root))));
+  return run(loop, L, leaf)[0];
 }
 
 /**
@@ -204,11 +206,35 @@ export function evaluateFused(root: PlanNode, L: Outputs, leaf: (node: PlanNode)
  * region holds at most maxFused operators, as one tree's does.
  */
 export function evaluateFusedMany(roots: PlanNode[], L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
-  const out: (Float64Array | Uint8Array)[] = [];
+  return groupsOf(roots).flatMap((g) => run(g, L, leaf));
+}
+
+/** Roots of one loop, with its shape and compiled kernel. */
+interface Planned {
+  roots: PlanNode[];
+  shape: Shape;
+  kernel: Kernel;
+}
+
+// Plans do not change once compiled, and evaluation by blocks runs the same trees block after
+// block: each tree's loop, and each list of trees' groups, are made once (by their first tree).
+const single = new WeakMap<PlanNode, Planned>();
+const grouped = new WeakMap<PlanNode, { trees: PlanNode[]; groups: Planned[] }>();
+
+function planOf(roots: PlanNode[], region: Set<PlanNode>): Planned {
+  const shape = shapeOf(roots, region);
+  return { roots, shape, kernel: compile(shape) };
+}
+
+function groupsOf(roots: PlanNode[]): Planned[] {
+  if (!roots.length) return [];
+  const hit = grouped.get(roots[0]);
+  if (hit && hit.trees.length === roots.length && hit.trees.every((t, k) => t === roots[k])) return hit.groups;
+  const groups: Planned[] = [];
   let group: PlanNode[] = [];
   let region = new Set<PlanNode>();
   const flush = () => {
-    if (group.length) out.push(...run(group, region, L, leaf));
+    if (group.length) groups.push(planOf(group, region));
     group = [];
     region = new Set();
   };
@@ -221,14 +247,13 @@ export function evaluateFusedMany(roots: PlanNode[], L: Outputs, leaf: (node: Pl
     for (const n of own) region.add(n);
   }
   flush();
-  return out;
+  grouped.set(roots[0], { trees: [...roots], groups });
+  return groups;
 }
 
-function run(roots: PlanNode[], region: Set<PlanNode>, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
-  const shape = shapeOf(roots, region);
-  const kernel = compile(shape);
-  const inputs = shape.leaves.map(leaf);
-  const outs = roots.map((root) => (root.kind === 'boolean' ? flagColumn(L) : numberColumn(L)));
-  kernel(L.length, inputs, outs);
+function run(p: Planned, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
+  const inputs = p.shape.leaves.map(leaf);
+  const outs = p.roots.map((root) => (root.kind === 'boolean' ? flagColumn(L) : numberColumn(L)));
+  p.kernel(L.length, inputs, outs);
   return outs;
 }
