@@ -101,6 +101,36 @@ describe('fused evaluation', () => {
     );
   });
 
+  it('made once per list of trees, the loops stay right for another list with the same first tree and on other frames (blocks)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 7 }),
+        fc.array(fc.oneof(numExpr(3), boolExpr(3)), { minLength: 2, maxLength: 12 }),
+        fc.array(fc.array(fc.nat(11), { minLength: 0, maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+        (s1, s2, exprs, lists) => {
+          const f1 = frameOf({ x: { a: s1.map((p) => p[0]), b: s1.map((p) => p[1]) } });
+          const f2 = frameOf({ y: { a: s2.map((p) => p[0]), b: s2.map((p) => p[1]) } });
+          const program = compile(check(parse(exprs.map((e, k) => `let v${k} = ${e}\n`).join('')), schemaOf(f1)));
+          const trees = exprs.map((_, k) => program.lets.get(`v${k}`)!).filter((n) => ['neg', 'not', 'arith', 'cmp', 'logic'].includes(n.op));
+          if (!trees.length) return;
+          // Lists that all begin with the same tree, run one after another on both frames.
+          for (const picks of lists) {
+            const roots = [trees[0], ...picks.map((k) => trees[k % trees.length])];
+            for (const frame of [f1, f2, f1]) {
+              const alone = new Evaluator(frame, new FeatureCache());
+              const together = new Evaluator(frame, new FeatureCache());
+              const got = evaluateFusedMany(roots, frame, (leaf) => together.values(leaf) as Float64Array | Uint8Array | number);
+              expect(got.length).toBe(roots.length);
+              roots.forEach((root, k) => expect(Array.from(got[k])).toEqual(Array.from(alone.column(root))));
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('computes only the edited part of a rule once the rest was met before', () => {
     const frame = frameOf({ x: { a: [1, 5, 9, 2, 8], b: [3, 3, 7, 1, 9] } });
     const ev = new Evaluator(frame, new FeatureCache());

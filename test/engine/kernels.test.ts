@@ -58,6 +58,36 @@ function trend(xs: number[], i: number, k: number, up: boolean): number {
   return out;
 }
 
+/**
+ * Series of plain values (ties, infinities) where now and then one point is missing or -0, at any
+ * place: the kernels' fast loops take such a series and must give it up.
+ */
+const plainValue = fc.oneof(fc.constant(0), fc.integer({ min: -3, max: 3 }), fc.double({ min: -50, max: 50, noNaN: true }).map((v) => (Object.is(v, -0) ? 0 : v)), fc.constantFrom(Infinity, -Infinity));
+const rareOdd = fc
+  .array(fc.tuple(fc.array(plainValue, { minLength: 0, maxLength: 30 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(N, -0)), { maxLength: 2 })), { minLength: 1, maxLength: 4 })
+  .map((list) =>
+    list.map(([xs, odd]) => {
+      const out = [...xs];
+      for (const [at, v] of odd) if (out.length) out[at % out.length] = v;
+      return out;
+    }),
+  );
+
+/** zscore at point i of a series: now against the values present among the w points before it. */
+function zscore(xs: number[], i: number, w: number, offset: number): number {
+  const j = i - offset;
+  if (j - w < 0 || Number.isNaN(xs[j])) return N;
+  const v = xs.slice(j - w, j).filter((y) => !Number.isNaN(y));
+  if (v.length < 2) return N;
+  let sum = 0;
+  for (const y of v) sum += y;
+  const m = sum / v.length;
+  let ss = 0;
+  for (const y of v) ss += (y - m) * (y - m);
+  const abs = v.reduce((a, y) => a + Math.abs(y), 0) / v.length;
+  return (xs[j] - m) / Math.max(Math.sqrt(ss / (v.length - 1)), Math.max(1e-3 * abs, 1e-9));
+}
+
 const bothWays = (L: Layout) => [L, { ...L, pool: usedPool(L.length) }];
 
 describe('kernels without jumps on the values', () => {
@@ -109,19 +139,7 @@ describe('kernels without jumps on the values', () => {
     fc.assert(
       fc.property(seriesList, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 }), (series, w, offset) => {
         const { x, L } = layoutOf(series);
-        const expected = perPoint(series, (xs, i) => {
-          const j = i - offset;
-          if (j - w < 0 || Number.isNaN(xs[j])) return N;
-          const v = xs.slice(j - w, j).filter((y) => !Number.isNaN(y));
-          if (v.length < 2) return N;
-          let sum = 0;
-          for (const y of v) sum += y;
-          const m = sum / v.length;
-          let ss = 0;
-          for (const y of v) ss += (y - m) * (y - m);
-          const abs = v.reduce((a, y) => a + Math.abs(y), 0) / v.length;
-          return (xs[j] - m) / Math.max(Math.sqrt(ss / (v.length - 1)), Math.max(1e-3 * abs, 1e-9));
-        });
+        const expected = perPoint(series, (xs, i) => zscore(xs, i, w, offset));
         for (const l of bothWays(L)) expect(Array.from(kernels.zscore([x], { w, offset }, l) as Float64Array)).toEqual(expected);
       }),
       { numRuns: 300 },
@@ -154,6 +172,39 @@ describe('kernels without jumps on the values', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('the median of 4 over series with a rare missing value, -0 or infinity anywhere (the fast loop and its way out) equals Math.min and Math.max', () => {
+    fc.assert(
+      fc.property(rareOdd, fc.integer({ min: 0, max: 3 }), (series, offset) => {
+        const { x, L } = layoutOf(series);
+        const expected = perPoint(series, (xs, i) => median4(xs, i, offset));
+        for (const l of bothWays(L)) expect(Array.from(kernels.median([x], { w: 4, offset }, l) as Float64Array)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('rising and falling over series with a rare missing value anywhere (the fast loop and its way out) equal the steps checked one by one', () => {
+    fc.assert(
+      fc.property(rareOdd, fc.integer({ min: 1, max: 35 }), fc.boolean(), (series, k, up) => {
+        const { x, L } = layoutOf(series);
+        const expected = perPoint(series, (xs, i) => trend(xs, i, k, up));
+        for (const l of bothWays(L)) expect(Array.from(kernels[up ? 'rising' : 'falling']([x], { k }, l) as Uint8Array)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('zscore over series with a rare missing value anywhere (the windows summed side by side, and those left to the general loop) as meanOf and stdOf make it', () => {
+    fc.assert(
+      fc.property(rareOdd, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 }), (series, w, offset) => {
+        const { x, L } = layoutOf(series);
+        const expected = perPoint(series, (xs, i) => zscore(xs, i, w, offset));
+        for (const l of bothWays(L)) expect(Array.from(kernels.zscore([x], { w, offset }, l) as Float64Array)).toEqual(expected);
+      }),
+      { numRuns: 500 },
     );
   });
 });

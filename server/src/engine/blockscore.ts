@@ -512,7 +512,8 @@ function joined(chunks: Float64Array[]): Float64Array {
 
 function count(bits: Uint32Array): number {
   let c = 0;
-  for (let w = 0; w < bits.length; w++) if (bits[w]) c += popcount(bits[w]);
+  // No branch on the word: about a quarter of the words of a rule's bits hold a point, at random.
+  for (let w = 0; w < bits.length; w++) c += popcount(bits[w]);
   return c;
 }
 
@@ -537,8 +538,7 @@ function union(sets: Uint32Array[], words: number): Uint32Array {
 function shared(a: Uint32Array, b: Uint32Array): number {
   let c = 0;
   for (let w = 0; w < a.length; w++) {
-    const x = a[w] & b[w];
-    if (x !== 0) c += popcount(x);
+    c += popcount(a[w] & b[w]);
   }
   return c;
 }

@@ -55,12 +55,15 @@ function regionOf(root: PlanNode, leafHere?: (node: PlanNode) => boolean): Set<P
 /**
  * The loop body of a fused region, without a branch on the data. The plan is a DAG (a let used
  * twice is one node): each node of the region is one local, computed once per point, children
- * first. Conditions are held in the loop as two bits, "can be false" (1) and "can be true" (2):
- * false 1, true 2, unknown 3, which is a condition column's value plus one. Kleene `and` can be
- * true where both can, and false where either can; `or` the other way round; `not` swaps the
- * bits. A comparison is true or false, or unknown (3) where an operand is missing. So `and`,
- * `or` and `not` are bit operations and comparisons a few integer operations: no jump depends on
- * the values, which on real data (noisy, near the thresholds) mispredict often.
+ * first. Conditions are held in the loop as two bits, "can be true" (2) and "cannot be false"
+ * (1): false 0, unknown 2, true 3. Kleene `and` can be true where both can, and cannot be false
+ * where neither can: it is `a & b`; `or` is `a | b`; `not` swaps the bits and flips them. A
+ * comparison is true or false, or unknown (2) where an operand is missing. A condition column
+ * (0 false, 1 true, 2 unknown) is read as v | (v & 1) << 1 and written back as v & ~(v << 1). So
+ * `and` and `or` are one operation each and comparisons a few: no jump depends on the values,
+ * which on real data (noisy, near the thresholds) mispredict often. (With "can be false" for the
+ * low bit, as before, `and` and `or` took five operations; the loop of the stock-out example's
+ * rules was about a tenth slower.)
  */
 function shapeOf(roots: PlanNode[], region: Set<PlanNode>): Shape {
   const leaves: PlanNode[] = [];
@@ -79,7 +82,8 @@ function shapeOf(roots: PlanNode[], region: Set<PlanNode>): Shape {
       leaves.push(n);
       const name = `${n.kind === 'boolean' ? 'b' : 'n'}${k}`;
       const v = n.op === 'num' || n.op === 'bool' ? `${name}c` : `${name}a[i]`;
-      body.push(`const l${k} = ${n.kind === 'boolean' ? `${v} + 1` : v};`);
+      if (n.kind === 'boolean') body.push(`const r${k} = ${v};`, `const l${k} = r${k} | ((r${k} & 1) << 1);`);
+      else body.push(`const l${k} = ${v};`);
       if (n.op === 'num' && n.value === n.value) present.add(`l${k}`);
     }
     return `l${k}`;
@@ -104,7 +108,8 @@ function shapeOf(roots: PlanNode[], region: Set<PlanNode>): Shape {
   // Each root into its output: a condition back to 0 false, 1 true, 2 unknown.
   roots.forEach((root, k) => {
     visit(root);
-    body.push(`out${k}[i] = ${local.get(root)}${root.kind === 'boolean' ? ' - 1' : ''};`);
+    const v = local.get(root)!;
+    body.push(`out${k}[i] = ${root.kind === 'boolean' ? `${v} & ~(${v} << 1)` : v};`);
   });
   return { code: body.join(' '), leaves, outs: roots.length };
 }
@@ -121,19 +126,19 @@ function expression(n: PlanNode, [a, b]: string[], present: Set<string>): string
       return `${a} ${op} ${b}`;
     }
     case 'not':
-      return `((${a} & 1) << 1) | (${a} >> 1)`;
+      return `((((${a} & 1) << 1) | (${a} >> 1)) ^ 3)`;
     case 'logic':
-      if (n.fn === 'and') return `(${a} & ${b} & 2) | ((${a} | ${b}) & 1)`;
-      if (n.fn === 'or') return `((${a} | ${b}) & 2) | (${a} & ${b} & 1)`;
+      if (n.fn === 'and') return `(${a} & ${b})`;
+      if (n.fn === 'or') return `(${a} | ${b})`;
       throw new Error(`unknown operator ${n.fn}`);
     case 'cmp': {
-      // Missing operands make every comparison false but `!=`: unknown (3) wins either way.
+      // Missing operands make every comparison false but `!=`, whose truth is then cleared: unknown (2) either way.
       const checks = [a, b].filter((x) => !present.has(x)).map((x) => `+(${x} !== ${x})`);
-      const missing = checks.length ? ` | (${checks.join(' | ')}) * 3` : '';
-      if (n.fn === '!=') return `(1 + +(${a} !== ${b}))${missing}`;
+      const missing = checks.length ? `(${checks.join(' | ')})` : '';
+      if (n.fn === '!=') return missing ? `(((+(${a} !== ${b}) * 3) & ~${missing}) | (${missing} << 1))` : `(+(${a} !== ${b}) * 3)`;
       const op = cmpOps[n.fn];
       if (!op) throw new Error(`unknown operator ${n.fn}`);
-      return `(1 + +(${a} ${op} ${b}))${missing}`;
+      return missing ? `((+(${a} ${op} ${b}) * 3) | (${missing} << 1))` : `(+(${a} ${op} ${b}) * 3)`;
     }
     default:
       throw new Error(`not element-wise: ${n.op}`);
@@ -195,7 +200,9 @@ export function fusedLoop(root: PlanNode, leafHere?: (node: PlanNode) => boolean
 
 /** Evaluates an element-wise tree in one pass; `leaf` supplies the values of its leaves. */
 export function evaluateFused(root: PlanNode, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): Float64Array | Uint8Array {
-  return run([root], regionOf(root), L, leaf)[0];
+  let loop = single.get(root);
+  if (!loop) single.set(root, (loop = planOf([root], regionOf(root))));
+  return run(loop, L, leaf)[0];
 }
 
 /**
@@ -204,11 +211,35 @@ export function evaluateFused(root: PlanNode, L: Outputs, leaf: (node: PlanNode)
  * region holds at most maxFused operators, as one tree's does.
  */
 export function evaluateFusedMany(roots: PlanNode[], L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
-  const out: (Float64Array | Uint8Array)[] = [];
+  return groupsOf(roots).flatMap((g) => run(g, L, leaf));
+}
+
+/** Roots of one loop, with its shape and compiled kernel. */
+interface Planned {
+  roots: PlanNode[];
+  shape: Shape;
+  kernel: Kernel;
+}
+
+// Plans do not change once compiled, and evaluation by blocks runs the same trees block after
+// block: each tree's loop, and each list of trees' groups, are made once (by their first tree).
+const single = new WeakMap<PlanNode, Planned>();
+const grouped = new WeakMap<PlanNode, { trees: PlanNode[]; groups: Planned[] }>();
+
+function planOf(roots: PlanNode[], region: Set<PlanNode>): Planned {
+  const shape = shapeOf(roots, region);
+  return { roots, shape, kernel: compile(shape) };
+}
+
+function groupsOf(roots: PlanNode[]): Planned[] {
+  if (!roots.length) return [];
+  const hit = grouped.get(roots[0]);
+  if (hit && hit.trees.length === roots.length && hit.trees.every((t, k) => t === roots[k])) return hit.groups;
+  const groups: Planned[] = [];
   let group: PlanNode[] = [];
   let region = new Set<PlanNode>();
   const flush = () => {
-    if (group.length) out.push(...run(group, region, L, leaf));
+    if (group.length) groups.push(planOf(group, region));
     group = [];
     region = new Set();
   };
@@ -221,14 +252,13 @@ export function evaluateFusedMany(roots: PlanNode[], L: Outputs, leaf: (node: Pl
     for (const n of own) region.add(n);
   }
   flush();
-  return out;
+  grouped.set(roots[0], { trees: [...roots], groups });
+  return groups;
 }
 
-function run(roots: PlanNode[], region: Set<PlanNode>, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
-  const shape = shapeOf(roots, region);
-  const kernel = compile(shape);
-  const inputs = shape.leaves.map(leaf);
-  const outs = roots.map((root) => (root.kind === 'boolean' ? flagColumn(L) : numberColumn(L)));
-  kernel(L.length, inputs, outs);
+function run(p: Planned, L: Outputs, leaf: (node: PlanNode) => Float64Array | Uint8Array | number): (Float64Array | Uint8Array)[] {
+  const inputs = p.shape.leaves.map(leaf);
+  const outs = p.roots.map((root) => (root.kind === 'boolean' ? flagColumn(L) : numberColumn(L)));
+  p.kernel(L.length, inputs, outs);
   return outs;
 }

@@ -125,42 +125,65 @@ function median4(x: Num, L: Layout, offset: number, out: Num): void {
     const a = starts[s];
     const b = starts[s + 1];
     if (b - a <= 3 + offset) continue;
-    if (plain(x, a, b)) medianOf4(x, a + 3, b - offset, offset, out);
-    else medianOf4Any(x, a, b, offset, out);
+    if (!medianOf4(x, a + 3, b - offset, offset, out)) medianOf4Any(x, a, b, offset, out);
   }
-}
-
-/** Whether x[a..b) holds no missing value and no -0 (1 / -0 is -Infinity), without a branch. */
-function plain(x: Num, a: number, b: number): boolean {
-  let odd = 0;
-  for (let j = a; j < b; j++) {
-    const v = x[j];
-    odd |= +(v !== v) | +(1 / v === -Infinity);
-  }
-  return odd === 0;
 }
 
 /**
- * Medians of the windows ending at j in [from, to), written at j + offset, every value present and
- * none a -0. The smaller and larger of two values are read at an index computed from the
- * comparison's 0 or 1: no jump depends on the values (a conditional expression on numbers compiles
- * to one, and on noisy data it goes the wrong way half the time; Math.min and max branch too). Of
- * two equal values this picks the first, as sorting would.
+ * Medians of the windows ending at j in [from, to), written at j + offset, each value read once
+ * and compared once with the one before it. The smaller and the larger of the last two values are
+ * kept (their places and values), and those of the two before them; of two values the smaller or
+ * the larger is read at a place computed from the comparison's 0 or 1: no jump depends on the
+ * values (a conditional expression on numbers compiles to one, and on noisy data it goes the wrong
+ * way half the time; Math.min and max branch too). Of two equal values this picks the first, as
+ * sorting would. Returns whether every value read was present and none a -0; where one was not,
+ * what it wrote is not the median, and the series is done again by medianOf4Any.
  */
-function medianOf4(x: Num, from: number, to: number, offset: number, out: Num): void {
+function medianOf4(x: Num, from: number, to: number, offset: number, out: Num): boolean {
+  // The pair (from - 3, from - 2): where its smaller and larger values are, and the values.
+  let c = +(x[from - 2] < x[from - 3]);
+  let lo0 = from - 3 + c;
+  let hi0 = from - 2 - c;
+  let min0 = x[lo0];
+  let max0 = x[hi0];
+  // The pair (from - 2, from - 1).
+  c = +(x[from - 1] < x[from - 2]);
+  let lo1 = from - 2 + c;
+  let hi1 = from - 1 - c;
+  let min1 = x[lo1];
+  let max1 = x[hi1];
+  let before = x[from - 1];
+  let bad = 0;
+  for (let j = from - 3; j < from; j++) bad |= odd(x[j]);
   for (let j = from; j < to; j++) {
-    const c01 = +(x[j - 2] < x[j - 3]);
-    const c23 = +(x[j] < x[j - 1]);
-    // Where the smaller and the larger of each pair are.
-    const lo01 = j - 3 + c01;
-    const hi01 = j - 2 - c01;
-    const lo23 = j - 1 + c23;
-    const hi23 = j - c23;
-    // The larger of the two smaller ones and the smaller of the two larger ones.
-    const lo = lo01 + (lo23 - lo01) * +(x[lo01] < x[lo23]);
-    const hi = hi01 + (hi23 - hi01) * +(x[hi23] < x[hi01]);
+    const v = x[j];
+    bad |= odd(v);
+    // The pair (j - 1, j).
+    const c2 = +(v < before);
+    const lo2 = j - 1 + c2;
+    const hi2 = j - c2;
+    const min2 = x[lo2];
+    const max2 = x[hi2];
+    // The larger of the two smaller ones and the smaller of the two larger ones (pairs j - 3 and j - 1).
+    const lo = lo0 + (lo2 - lo0) * +(min0 < min2);
+    const hi = hi0 + (hi2 - hi0) * +(max2 < max0);
     out[j + offset] = (x[lo] + x[hi]) / 2;
+    lo0 = lo1;
+    hi0 = hi1;
+    min0 = min1;
+    max0 = max1;
+    lo1 = lo2;
+    hi1 = hi2;
+    min1 = min2;
+    max1 = max2;
+    before = v;
   }
+  return bad === 0;
+}
+
+/** 1 where v is missing or -0, else 0, without a branch. */
+function odd(v: number): number {
+  return +(v !== v) | +Object.is(v, -0);
 }
 
 /** medianOf4 over a series [a, b) with missing values or a -0: the median of the values present, -0 as Math.min and max order it. */
@@ -354,55 +377,109 @@ function baseline(x: Num, L: Layout, w: number, offset: number, kind: BaselineKi
   const out = warmedUp(L, first);
   const buf = new Float64Array(Math.min(w, longestSeries(L)));
   const need = Math.max(minCount ?? 0, kind === 'rank' ? 1 : 2);
+  if (kind === 'zscore' && !partial && w >= 2) {
+    zscoreFull(x, L, w, offset, out, buf);
+    return out;
+  }
   for (let s = 0; s + 1 < L.seriesStart.length; s++) {
     const a = L.seriesStart[s];
     const b = L.seriesStart[s + 1];
-    for (let i = a + first; i < b; i++) {
-      const j = i - offset;
-      const cur = x[j];
-      if (cur !== cur) {
-        out[i] = Number.NaN;
-        continue;
-      }
-      let n = 0;
-      let abs = 0;
-      // The sum in the order meanOf adds (so the same number), while the values are gathered.
-      let sum = 0;
-      for (let t = Math.max(a, j - w); t < j; t++) {
-        const v = x[t];
-        if (v === v) {
-          buf[n++] = v;
-          abs += Math.abs(v);
-          sum += v;
-        }
-      }
-      if (n < need) {
-        out[i] = Number.NaN;
-        continue;
-      }
-      if (kind === 'rank') {
-        out[i] = rankIn(buf, n, cur);
-        continue;
-      }
-      let centre: number;
-      let spread: number;
-      if (kind === 'robust_z') {
-        centre = quantileOf(buf, n, 0.5);
-        for (let t = 0; t < n; t++) buf[t] = Math.abs(buf[t] - centre);
-        spread = 1.4826 * quantileOf(buf, n, 0.5);
-        // More than half the window at the median: the mean absolute deviation instead.
-        if (spread === 0) spread = 1.2533 * meanOf(buf, n);
-      } else {
-        // meanOf and stdOf, with the sum already made.
-        centre = sum / n;
-        let ss = 0;
-        for (let t = 0; t < n; t++) ss += (buf[t] - centre) * (buf[t] - centre);
-        spread = Math.sqrt(ss / (n - 1));
-      }
-      out[i] = (cur - centre) / Math.max(spread, spreadFloor(abs / n));
-    }
+    for (let i = a + first; i < b; i++) out[i] = baselineAt(x, a, i - offset, w, kind, need, buf);
   }
   return out;
+}
+
+/** baseline at one point: x[j] against the values present in x[max(a, j - w) .. j), gathered into buf. */
+function baselineAt(x: Num, a: number, j: number, w: number, kind: BaselineKind, need: number, buf: Float64Array): number {
+  const cur = x[j];
+  if (cur !== cur) return Number.NaN;
+  let n = 0;
+  let abs = 0;
+  // The sum in the order meanOf adds (so the same number), while the values are gathered.
+  let sum = 0;
+  for (let t = Math.max(a, j - w); t < j; t++) {
+    const v = x[t];
+    if (v === v) {
+      buf[n++] = v;
+      abs += Math.abs(v);
+      sum += v;
+    }
+  }
+  if (n < need) return Number.NaN;
+  if (kind === 'rank') return rankIn(buf, n, cur);
+  let centre: number;
+  let spread: number;
+  if (kind === 'robust_z') {
+    centre = quantileOf(buf, n, 0.5);
+    for (let t = 0; t < n; t++) buf[t] = Math.abs(buf[t] - centre);
+    spread = 1.4826 * quantileOf(buf, n, 0.5);
+    // More than half the window at the median: the mean absolute deviation instead.
+    if (spread === 0) spread = 1.2533 * meanOf(buf, n);
+  } else {
+    // meanOf and stdOf, with the sum already made.
+    centre = sum / n;
+    let ss = 0;
+    for (let t = 0; t < n; t++) ss += (buf[t] - centre) * (buf[t] - centre);
+    spread = Math.sqrt(ss / (n - 1));
+  }
+  return (cur - centre) / Math.max(spread, spreadFloor(abs / n));
+}
+
+/**
+ * zscore over full windows of w >= 2 points, as baselineAt gives it. Each window's sum (and sum of
+ * absolute values) is made in the loop that sums the previous window's squares: the two chains of
+ * additions, each waiting on its last one, then run side by side (about half the time). Each chain
+ * adds in baselineAt's order, so the numbers are the same. A window with a missing value (its sum
+ * of absolute values is then missing) is left to baselineAt.
+ */
+function zscoreFull(x: Num, L: Layout, w: number, offset: number, out: Num, buf: Float64Array): void {
+  const starts = L.seriesStart;
+  // The points written, in order, then the last one again: that turn sums the squares of the
+  // last window. No code runs after the loop: compiled while it runs (on a first block), the loop
+  // would lack type feedback for such code, and every later call would leave the compiled code there.
+  let count = 0;
+  for (let s = 0; s + 1 < starts.length; s++) count += Math.max(0, starts[s + 1] - starts[s] - w - offset);
+  if (count === 0) return;
+  const points = new Int32Array(count + 1);
+  for (let s = 0, k = 0; s + 1 < starts.length; s++) for (let i = starts[s] + w + offset; i < starts[s + 1]; i++) points[k++] = i;
+  points[count] = points[count - 1];
+  // The point whose squares are still to sum (-1: none), its window's first point, centre and mean absolute value.
+  let at = -1;
+  let from0 = 0;
+  let centre = 0;
+  let meanAbs = 0;
+  for (let k = 0; k <= count; k++) {
+    const i = points[k];
+    const from = i - offset - w;
+    let sum = 0;
+    let abs = 0;
+    if (at >= 0) {
+      let ss = 0;
+      for (let t = 0; t < w; t++) {
+        const v = x[from + t];
+        sum += v;
+        abs += Math.abs(v);
+        const d = x[from0 + t] - centre;
+        ss += d * d;
+      }
+      out[at] = (x[at - offset] - centre) / Math.max(Math.sqrt(ss / (w - 1)), spreadFloor(meanAbs));
+    } else {
+      for (let t = 0; t < w; t++) {
+        const v = x[from + t];
+        sum += v;
+        abs += Math.abs(v);
+      }
+    }
+    if (abs !== abs) {
+      out[i] = baselineAt(x, from, i - offset, w, 'zscore', 2, buf);
+      at = -1;
+    } else {
+      at = i;
+      from0 = from;
+      centre = sum / w;
+      meanAbs = abs / w;
+    }
+  }
 }
 
 /** Share of buf[0..n) below v, ties counting half. */
@@ -451,6 +528,32 @@ function run(L: Layout, k: number, first: number, at: (i: number) => number): Bo
   return out;
 }
 
+/**
+ * trend's loop of bits over a series [a, b) with every value present (almost all): each value read
+ * once, only the false steps kept (a step is false where it is not true, missing values aside).
+ * Returns whether every value was present; where one was not, what it wrote is not the trend, and
+ * the series is done again by the loop that keeps unknown steps too.
+ */
+function trendPresent(x: Num, a: number, b: number, k: number, mask: number, sign: number, out: Bool): boolean {
+  let before = sign * x[a];
+  let missing = +(before !== before);
+  let falses = 0;
+  for (let i = a + 1, e = Math.min(a + k, b); i < e; i++) {
+    const now = sign * x[i];
+    missing |= +(now !== now);
+    falses = ((falses << 1) | +(now <= before)) & mask;
+    before = now;
+  }
+  for (let i = a + k; i < b; i++) {
+    const now = sign * x[i];
+    missing |= +(now !== now);
+    falses = ((falses << 1) | +(now <= before)) & mask;
+    out[i] = +(falses === 0);
+    before = now;
+  }
+  return missing === 0;
+}
+
 /** Kleene `and` / `or` of x and y, read at [x * 3 + y]. */
 export const AND3 = new Uint8Array([FALSE, FALSE, FALSE, FALSE, TRUE, UNKNOWN, FALSE, UNKNOWN, UNKNOWN]);
 export const OR3 = new Uint8Array([FALSE, TRUE, UNKNOWN, TRUE, TRUE, TRUE, UNKNOWN, TRUE, UNKNOWN]);
@@ -470,6 +573,7 @@ function trend(x: Num, L: Layout, k: number, up: boolean): Bool {
     const a = starts[s];
     const b = starts[s + 1];
     for (let i = a, e = Math.min(a + k, b); i < e; i++) out[i] = UNKNOWN;
+    if (bits && trendPresent(x, a, b, k, mask, sign, out)) continue;
     if (bits) {
       let falses = 0;
       let unknowns = 0;

@@ -118,7 +118,7 @@ export function lastBit(bits: Uint32Array, from: number, to: number): number {
 export function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 const uniformOf = new WeakMap<Splits, boolean>();
@@ -341,19 +341,21 @@ export function packTrue(flags: Bool): Uint32Array {
   const yes = new Uint32Array((n + 31) >>> 5);
   // Four flags at a time, as packFlags does.
   const whole = flags.byteOffset % 4 === 0 ? n >>> 5 : 0;
-  const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
-  for (let w = 0; w < whole; w++) {
-    let t = 0;
-    for (let q = 0; q < 8; q++) t |= ((Math.imul(quads[w * 8 + q] & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
-    yes[w] = t;
-  }
-  // The last word (or every word of an unaligned column), without a branch: a branch taken only
-  // there would lack type feedback in optimised code, which then deoptimised at nearly every block.
+  // The last word (or every word of an unaligned column) first, without a branch: a branch taken
+  // only there would lack type feedback in optimised code, which then deoptimised at nearly every
+  // block. First, because code after the loop over whole words lacks it too when that loop is
+  // compiled while it runs (on a first block): every later call then left that code there.
   for (let w = whole; w < yes.length; w++) {
     const base = w << 5;
     const end = Math.min(32, n - base);
     let t = 0;
     for (let b = 0; b < end; b++) t |= +(flags[base + b] === TRUE) << b;
+    yes[w] = t;
+  }
+  const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
+  for (let w = 0; w < whole; w++) {
+    let t = 0;
+    for (let q = 0; q < 8; q++) t |= ((Math.imul(quads[w * 8 + q] & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
     yes[w] = t;
   }
   return yes;
@@ -369,22 +371,8 @@ export function packFlags(flags: Bool): [Uint32Array, Uint32Array] {
   const n = flags.length;
   const yes = new Uint32Array((n + 31) >>> 5);
   const unknown = new Uint32Array(yes.length);
-  // Four flags at a time: TRUE (1) has bit 0 set, UNKNOWN (2) bit 1, and one multiplication
-  // gathers the four bits into a nibble, in point order.
   const whole = flags.byteOffset % 4 === 0 ? n >>> 5 : 0;
-  const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
-  for (let w = 0; w < whole; w++) {
-    let t = 0;
-    let u = 0;
-    for (let q = 0; q < 8; q++) {
-      const quad = quads[w * 8 + q];
-      t |= ((Math.imul(quad & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
-      u |= ((Math.imul((quad >>> 1) & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
-    }
-    yes[w] = t;
-    unknown[w] = u;
-  }
-  // The last word without a branch (see packTrue).
+  // The last word first, without a branch (see packTrue).
   for (let w = whole; w < yes.length; w++) {
     const base = w << 5;
     const end = Math.min(32, n - base);
@@ -394,6 +382,20 @@ export function packFlags(flags: Bool): [Uint32Array, Uint32Array] {
       const v = flags[base + b];
       t |= +(v === TRUE) << b;
       u |= +(v === UNKNOWN) << b;
+    }
+    yes[w] = t;
+    unknown[w] = u;
+  }
+  // Four flags at a time: TRUE (1) has bit 0 set, UNKNOWN (2) bit 1, and one multiplication
+  // gathers the four bits into a nibble, in point order.
+  const quads = whole ? new Uint32Array(flags.buffer, flags.byteOffset, whole * 8) : new Uint32Array(0);
+  for (let w = 0; w < whole; w++) {
+    let t = 0;
+    let u = 0;
+    for (let q = 0; q < 8; q++) {
+      const quad = quads[w * 8 + q];
+      t |= ((Math.imul(quad & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
+      u |= ((Math.imul((quad >>> 1) & 0x01010101, 0x01020408) >>> 24) & 0xf) << (q * 4);
     }
     yes[w] = t;
     unknown[w] = u;
