@@ -214,6 +214,20 @@ describe('a file read by two threads reads as by one', () => {
     }
   });
 
+  it('a file past maxBytes is read by this thread alone', async () => {
+    const dir = tempDir();
+    const t = 's,t,x\n' + Array.from({ length: 400 }, (_, i) => `S${i >> 4},${i & 15},${i}`).join('\n') + '\n';
+    const path = join(dir, 'big.csv');
+    writeFileSync(path, t);
+    const calls: boolean[] = [];
+    const roles = { series: 's', time: 't' };
+    const over = await loadCsv(path, { roles, parallel: { script, minBytes: 0, maxBytes: t.length - 1, joined: (j) => calls.push(j) } });
+    expect(calls).toEqual([]);
+    const within = await loadCsv(path, { roles, parallel: { script, minBytes: 0, maxBytes: t.length, joined: (j) => calls.push(j) } });
+    expect(calls).toEqual([true]);
+    expect(both(over)).toEqual(both(within));
+  });
+
   it('a cut inside a quoted field spanning lines: this thread reads on, the same frame', async () => {
     const dir = tempDir();
     const t = 's,t,x,note\na,1,1,"one\ntwo\nthree"\na,2,2,\nb,1,3,"x\ny"\n';

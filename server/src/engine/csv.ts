@@ -13,7 +13,7 @@ import { ByteRows } from './byterows';
 import type { Frame } from './frame';
 import { locateInChunks, locateInText, type Place, type Target } from './locate';
 import { RowReader, maxProblems, type Pending, type ProblemCode, type Roles } from './rows';
-import { readSecondHalf, splitPoint, parallelBytes } from './csvsplit';
+import { readSecondHalf, splitPoint, parallelBytes, maxParallelBytes } from './csvsplit';
 import { Scanner } from './scan';
 import { chunkBytes, maxRowLength, readRows, SpanReader, type SpanEnd } from './span';
 
@@ -53,9 +53,10 @@ export interface LoadOptions {
   /**
    * Read the second half of a large file on a worker thread (the bundled csvWorker.ts, `script`):
    * from `minBytes` (default parallelBytes), the halves split at the first line break from `at`
-   * (default the middle; tests move it). `joined` says whether the worker's rows were taken.
+   * (default the middle; tests move it) up to `maxBytes` (default maxParallelBytes). `joined` says
+   * whether the worker's rows were taken.
    */
-  parallel?: { script: string; minBytes?: number; at?: number; joined?: (joined: boolean) => void };
+  parallel?: { script: string; minBytes?: number; maxBytes?: number; at?: number; joined?: (joined: boolean) => void };
 }
 
 export { maxRowLength };
@@ -218,7 +219,8 @@ async function loadBytes(path: string, size: number, opts: LoadOptions): Promise
   let second: ReturnType<typeof readSecondHalf>;
   try {
     const reader = new SpanReader(fh, b, 0, size);
-    const split = opts.parallel && size >= (opts.parallel.minBytes ?? parallelBytes) ? Math.min(opts.parallel.at ?? size >> 1, size) : undefined;
+    const p = opts.parallel;
+    const split = p && size >= (p.minBytes ?? parallelBytes) && size <= (p.maxBytes ?? maxParallelBytes) ? Math.min(p.at ?? size >> 1, size) : undefined;
     let end: SpanEnd;
     if (split !== undefined) {
       // A large file: its second half is read on a worker thread while this one reads the first.
