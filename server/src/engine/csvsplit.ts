@@ -6,7 +6,8 @@
 // reads the second half itself. Lines, problems, series ids and categories are renumbered as one
 // reader would have numbered them.
 import type { FileHandle } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
+import { busyCores } from './busy';
 import { Worker } from 'node:worker_threads';
 import type { ByteRows } from './byterows';
 import type { TimeKind } from './frame';
@@ -24,12 +25,12 @@ export const parallelBytes = 32 << 20;
 export const maxParallelBytes = 1 << 30;
 
 /**
- * Whether a second thread should read half a file: another core is free (over the last minute,
- * the processes ready to run left at least half a core idle; on a machine whose cores are all
- * busy a worker only adds its copies, and waits for a core), and ARL_THREADS is not 1.
+ * Whether a second thread should read half a file: another core is free (other work leaves at
+ * least half a core idle, busy.ts; on a machine whose cores are all busy a worker only adds its
+ * copies, and waits for a core), and ARL_THREADS is not 1.
  */
 export function twoThreads(): boolean {
-  return Number(process.env.ARL_THREADS) !== 1 && availableParallelism() > 1 && loadavg()[0] < availableParallelism() - 0.5;
+  return Number(process.env.ARL_THREADS) !== 1 && availableParallelism() > 1 && busyCores() < availableParallelism() - 0.5;
 }
 
 /** To the worker: the file, where its rows start, and what this thread read of the header. */

@@ -5,7 +5,8 @@
 // sends the flags back; they are written in place, so the flags are the same whichever thread
 // made them. The budget's time and the cancellation
 // are checked before every block this thread takes; past them the workers are ended.
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
+import { busyCores } from './busy';
 import { Worker } from 'node:worker_threads';
 import { blockOf, evaluateBlock, type BlockResult, type EvalFrame, type KeptColumns } from './blocks';
 import type { Budget } from './budget';
@@ -37,8 +38,8 @@ export interface BlockRun {
 }
 
 /**
- * Worker threads worth starting now: one per core the machine's load over the last minute leaves
- * idle (half a core counts), besides this thread's, at most seven. With every core busy a worker
+ * Worker threads worth starting now: one per core other work leaves idle (busy.ts; half a core
+ * counts), besides this thread's, at most seven. With every core busy a worker
  * only adds its start, its compilation and its copies, and waits for a core. ARL_THREADS=N says
  * how many threads in all, whatever the load (1: this one only).
  */
@@ -46,7 +47,7 @@ export function spareCores(): number {
   const cores = availableParallelism();
   const threads = Math.floor(Number(process.env.ARL_THREADS));
   if (threads >= 1) return Math.min(threads - 1, 7);
-  return Math.max(0, Math.min(cores - 1, 7, Math.floor(cores - loadavg()[0] + 0.5)));
+  return Math.max(0, Math.min(cores - 1, 7, Math.floor(cores - busyCores() + 0.5)));
 }
 
 /**
