@@ -124,27 +124,34 @@ describe('kernels without jumps on the values', () => {
     );
   });
 
-  it('rising and falling over 1 to 35 steps equal the steps checked one by one', () => {
-    fc.assert(
-      fc.property(seriesList, fc.integer({ min: 1, max: 35 }), fc.boolean(), (series, k, up) => {
-        const { x, L } = layoutOf(series);
-        const expected = perPoint(series, (xs, i) => trend(xs, i, k, up));
-        for (const l of bothWays(L)) expect(Array.from(kernels[up ? 'rising' : 'falling']([x], { k }, l) as Uint8Array)).toEqual(expected);
-      }),
-      { numRuns: 400 },
-    );
-  });
+  // Each over random series, and over series with a rare missing value, -0 or infinity anywhere
+  // (the fast loops and their way out to the general ones).
+  for (const [what, seriesOf, runs] of [
+    ['random series', seriesList, 400],
+    ['series with a rare missing value anywhere', rareOdd, 500],
+  ] as const) {
+    it(`rising and falling over 1 to 35 steps equal the steps checked one by one, on ${what}`, () => {
+      fc.assert(
+        fc.property(seriesOf, fc.integer({ min: 1, max: 35 }), fc.boolean(), (series, k, up) => {
+          const { x, L } = layoutOf(series);
+          const expected = perPoint(series, (xs, i) => trend(xs, i, k, up));
+          for (const l of bothWays(L)) expect(Array.from(kernels[up ? 'rising' : 'falling']([x], { k }, l) as Uint8Array)).toEqual(expected);
+        }),
+        { numRuns: runs },
+      );
+    });
 
-  it('zscore over w points before now: the mean and sample deviation as meanOf and stdOf make them, the spread floored', () => {
-    fc.assert(
-      fc.property(seriesList, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 }), (series, w, offset) => {
-        const { x, L } = layoutOf(series);
-        const expected = perPoint(series, (xs, i) => zscore(xs, i, w, offset));
-        for (const l of bothWays(L)) expect(Array.from(kernels.zscore([x], { w, offset }, l) as Float64Array)).toEqual(expected);
-      }),
-      { numRuns: 300 },
-    );
-  });
+    it(`zscore over w points before now: the mean and sample deviation as meanOf and stdOf make them, the spread floored, on ${what}`, () => {
+      fc.assert(
+        fc.property(seriesOf, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 }), (series, w, offset) => {
+          const { x, L } = layoutOf(series);
+          const expected = perPoint(series, (xs, i) => zscore(xs, i, w, offset));
+          for (const l of bothWays(L)) expect(Array.from(kernels.zscore([x], { w, offset }, l) as Float64Array)).toEqual(expected);
+        }),
+        { numRuns: runs },
+      );
+    });
+  }
 
   it('lag is the value k points back in the same series', () => {
     fc.assert(
@@ -181,28 +188,6 @@ describe('kernels without jumps on the values', () => {
         const { x, L } = layoutOf(series);
         const expected = perPoint(series, (xs, i) => median4(xs, i, offset));
         for (const l of bothWays(L)) expect(Array.from(kernels.median([x], { w: 4, offset }, l) as Float64Array)).toEqual(expected);
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  it('rising and falling over series with a rare missing value anywhere (the fast loop and its way out) equal the steps checked one by one', () => {
-    fc.assert(
-      fc.property(rareOdd, fc.integer({ min: 1, max: 35 }), fc.boolean(), (series, k, up) => {
-        const { x, L } = layoutOf(series);
-        const expected = perPoint(series, (xs, i) => trend(xs, i, k, up));
-        for (const l of bothWays(L)) expect(Array.from(kernels[up ? 'rising' : 'falling']([x], { k }, l) as Uint8Array)).toEqual(expected);
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  it('zscore over series with a rare missing value anywhere (the windows summed side by side, and those left to the general loop) as meanOf and stdOf make it', () => {
-    fc.assert(
-      fc.property(rareOdd, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 }), (series, w, offset) => {
-        const { x, L } = layoutOf(series);
-        const expected = perPoint(series, (xs, i) => zscore(xs, i, w, offset));
-        for (const l of bothWays(L)) expect(Array.from(kernels.zscore([x], { w, offset }, l) as Float64Array)).toEqual(expected);
       }),
       { numRuns: 500 },
     );
