@@ -5,10 +5,10 @@
 import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { open } from 'node:fs/promises';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { weeksOf } from '../../server/src/engine/alerts';
 import { analyze } from '../../server/src/engine/analyze';
 import { CacheCorrupt, CachedFrame, encodeFrame, openFrame, readPart } from '../../server/src/engine/cache';
@@ -20,6 +20,17 @@ import { seriesSummary } from '../../server/src/engine/summary';
 import { tempDir } from '../support/tmp';
 
 const require = createRequire(import.meta.url);
+
+// The cache files the tests open, closed at the end (a handle left to the collector is a warning).
+const handles: FileHandle[] = [];
+async function open(path: string, flags: string): Promise<FileHandle> {
+  const h = await openFile(path, flags);
+  handles.push(h);
+  return h;
+}
+afterAll(async () => {
+  await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
+});
 
 /** Series of 1 to 30 weekly points: a number column with blanks, a category, labels 1, 0 or blank. */
 function csvText(seed: number, series: number): string {
