@@ -7,7 +7,7 @@
 // digit; the objective chosen from the labels) is made once on the main thread (finishScores).
 import { allFlaggedCounts, eventCountsOfBits, figures, type EventCounts, type EventTotals } from './events';
 import { UNKNOWN } from './kernels';
-import { hasBit, packTrue, popcount, setBits, type Labelled } from './points';
+import { anomalyRuns, hasBit, packTrue, popcount, setBits, type Labelled } from './points';
 import { maxPairwiseRules, pointCounts, scoresFrom, type ExcludeScores, type FileScores, type ObjectiveInfo, type RuleScores, type Scores, type ScoreSplit } from './metrics';
 import { splitIndex, type Splits } from './split';
 
@@ -352,33 +352,12 @@ function blockSplit(split: ScoreSplit, starts: Int32Array, labels: BlockLabels, 
   // Events: anomalies at consecutive points of one series (both in the split, so both listed).
   let anomalies = 0;
   for (let k = 0; k < lab.length; k++) anomalies += isAnomaly[k];
-  const events = withEvents ? new Int32Array(2 * anomalies) : none;
-  let e = 0;
+  const runs = anomalyRuns(lab, isAnomaly, starts);
   let longRun = false;
-  let start = -1;
-  let last = -2;
-  let end = 0;
-  for (let k = 0, s = 0; k < lab.length; k++) {
-    if (!isAnomaly[k]) continue;
-    const i = lab[k];
-    if (start >= 0 && (i !== last + 1 || i >= end)) {
-      if (withEvents) (events[e++] = start), (events[e++] = last + 1);
-      longRun ||= last + 1 - start > 1;
-      start = -1;
-    }
-    if (start < 0) {
-      start = i;
-      while (starts[s + 1] <= i) s++;
-      end = starts[s + 1];
-    }
-    last = i;
-  }
-  if (start >= 0) {
-    if (withEvents) (events[e++] = start), (events[e++] = last + 1);
-    longRun ||= last + 1 - start > 1;
-  }
+  for (let k = 0; k < runs.length && !longRun; k += 2) longRun = runs[k + 1] - runs[k] > 1;
   const segs = segments.subarray(0, g);
-  const evs = events.subarray(0, e);
+  const evs = withEvents ? runs : none;
+  const e = evs.length;
   const windows = new Int32Array(e);
   for (let k = 0, h = 0; k < e; k += 2) {
     while (segs[h + 1] <= evs[k]) h += 2;

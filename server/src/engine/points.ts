@@ -233,13 +233,22 @@ export function splitPoints(frame: Frame, splits: Splits, split: ScoreSplit): Sp
     for (let w = 0; w < mask.length; w++) if (mask[w]) points += popcount(mask[w]);
     for (let s = 0; s + 1 < starts.length; s++) if (anyBit(mask, starts[s], starts[s + 1])) series++;
   }
-  // Runs: anomalies at consecutive points of one series (both in the split, so both here).
+  p = { mask, whole, points, series, labelled, isAnomaly, anomalies, runs: anomalyRuns(labelled, isAnomaly, starts) };
+  bySplit.set(split, p);
+  return p;
+}
+
+/**
+ * Runs of anomalies at consecutive labelled points of one series, as [start, end) pairs in order
+ * (`labelled`: points in order; `isAnomaly`: 1 where that point is an anomaly).
+ */
+export function anomalyRuns(labelled: Int32Array, isAnomaly: Uint8Array, starts: Int32Array): Int32Array {
   const runs: number[] = [];
   let start = -1;
   let last = -2;
   let end = 0;
   let s = 0;
-  for (let k = 0; k < m; k++) {
+  for (let k = 0; k < labelled.length; k++) {
     if (!isAnomaly[k]) continue;
     const i = labelled[k];
     if (start >= 0 && (i !== last + 1 || i >= end)) {
@@ -254,9 +263,7 @@ export function splitPoints(frame: Frame, splits: Splits, split: ScoreSplit): Sp
     last = i;
   }
   if (start >= 0) runs.push(start, last + 1);
-  p = { mask, whole, points, series, labelled, isAnomaly, anomalies, runs: Int32Array.from(runs) };
-  bySplit.set(split, p);
-  return p;
+  return Int32Array.from(runs);
 }
 
 /** Runs of a split's points within one series: [start, end) pairs, in order. */
