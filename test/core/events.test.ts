@@ -13,7 +13,8 @@ import {
   type EventIndex,
   type Objective,
 } from '../../server/src/engine/events';
-import { newFrameId, type Frame } from '../../server/src/engine/frame';
+import type { Frame } from '../../server/src/engine/frame';
+import { scoringFrame } from '../support/frame';
 import { objectiveValue, score, ScoringIndex, type ScoreSplit } from '../../server/src/engine/metrics';
 import { splitIndex, type Splits } from '../../server/src/engine/split';
 import { referenceEvents } from './event-reference';
@@ -22,28 +23,11 @@ const N = Number.NaN;
 
 /** Series of the given labels (`null` unlabelled), numeric time 0, 1, 2... per series. */
 function frameOf(labels: (number | null)[][], time?: (s: number, i: number) => number, timeKind: Frame['timeKind'] = 'number'): Frame {
-  const seriesStart = new Int32Array(labels.length + 1);
-  labels.forEach((l, s) => (seriesStart[s + 1] = seriesStart[s] + l.length));
-  const length = seriesStart[labels.length];
-  const seriesOf = new Int32Array(length);
-  for (let s = 0; s < labels.length; s++) seriesOf.fill(s, seriesStart[s], seriesStart[s + 1]);
-  const flat = labels.flat();
-  return {
-    source: 'hand',
-    id: newFrameId(),
-    seriesIds: labels.map((_, s) => `s${s}`),
-    seriesStart,
-    seriesOf,
-    length,
-    time: Float64Array.from({ length }, (_, i) => (time ?? ((_s, j) => j))(seriesOf[i], i - seriesStart[seriesOf[i]])),
-    timeKind,
-    columns: new Map(),
-    columnInfo: [],
-    label: Float64Array.from(flat, (v) => (v === null ? N : v)),
-    categories: new Map(),
-    text: new Map(),
-    lineOf: (p) => p + 2,
-  };
+  return scoringFrame(
+    labels.map((l) => l.length),
+    labels.flat().map((v) => (v === null ? N : v)),
+    { time, timeKind, source: 'hand' },
+  );
 }
 
 const allTrain = (f: Frame): Splits => ({ of: new Uint8Array(f.length), shares: [1, 0, 0], by: 'time' });

@@ -1,7 +1,8 @@
 // Scoring against a naive reference (straight loops over points), and the train/validation/test split.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { newFrameId, type Frame } from '../../server/src/engine/frame';
+import type { Frame } from '../../server/src/engine/frame';
+import { scoringFrame } from '../support/frame';
 import { fileObjective, score, ScoringIndex, type FileScores, type NamedFlags, type ScoreSplit } from '../../server/src/engine/metrics';
 import { grouped } from '../../grammar/src/plural';
 import { assignSplits, fnv1a, minSeriesForHashSplit, splitIndex, type Splits } from '../../server/src/engine/split';
@@ -12,27 +13,7 @@ const N = Number.NaN;
 
 /** A frame with only what scoring reads: series layout and labels. */
 function makeFrame(lengths: number[], label: number[]): Frame {
-  const seriesStart = new Int32Array(lengths.length + 1);
-  lengths.forEach((n, s) => (seriesStart[s + 1] = seriesStart[s] + n));
-  const length = seriesStart[lengths.length];
-  const seriesOf = new Int32Array(length);
-  for (let s = 0; s < lengths.length; s++) seriesOf.fill(s, seriesStart[s], seriesStart[s + 1]);
-  return {
-    source: 'random',
-    id: newFrameId(),
-    seriesIds: lengths.map((_, s) => `s${s}`),
-    seriesStart,
-    seriesOf,
-    length,
-    time: Float64Array.from({ length }, (_, i) => i - seriesStart[seriesOf[i]]),
-    timeKind: 'number',
-    columns: new Map(),
-    columnInfo: [],
-    label: Float64Array.from(label),
-    categories: new Map(),
-    text: new Map(),
-    lineOf: (p) => p + 2,
-  };
+  return scoringFrame(lengths, label, { source: 'random' });
 }
 
 interface RefScores extends RefEvents {

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addScores, blockLabels, emptyScores, finishScores, firingFrom, objectives, scoreBlock, type BlockScores, type ScoringPlan } from '../../server/src/engine/blockscore';
 import { splitExposure } from '../../server/src/engine/events';
-import { newFrameId, type Frame } from '../../server/src/engine/frame';
+import type { Frame } from '../../server/src/engine/frame';
+import { scoringFrame } from '../support/frame';
 import { fileObjective, score, ScoringIndex, type NamedFlags, type ScoreSplit } from '../../server/src/engine/metrics';
 import { labelledPoints, trueBits } from '../../server/src/engine/points';
 import { assignSplits, type Splits } from '../../server/src/engine/split';
@@ -15,33 +16,9 @@ const WEEK = 7 * 24 * 3600 * 1000;
 
 /** A frame with what scoring reads: series, labels, and times (weekly dates, some series irregular, or numbers). */
 function makeFrame(lengths: number[], label: number[], dates: boolean): Frame {
-  const seriesStart = new Int32Array(lengths.length + 1);
-  lengths.forEach((n, s) => (seriesStart[s + 1] = seriesStart[s] + n));
-  const length = seriesStart[lengths.length];
-  const seriesOf = new Int32Array(length);
-  for (let s = 0; s < lengths.length; s++) seriesOf.fill(s, seriesStart[s], seriesStart[s + 1]);
   // Series s steps by s % 3 + 1 weeks: medians differ, so the exposure sums different fractions.
-  const time = Float64Array.from({ length }, (_, i) => {
-    const s = seriesOf[i];
-    const k = i - seriesStart[s];
-    return dates ? Date.UTC(2024, 0, 1) + (s * 11 + k * ((s % 3) + 1) + (k > 3 ? s % 2 : 0)) * WEEK : k;
-  });
-  return {
-    source: 'random',
-    id: newFrameId(),
-    seriesIds: lengths.map((_, s) => `s${s}`),
-    seriesStart,
-    seriesOf,
-    length,
-    time,
-    timeKind: dates ? 'date' : 'number',
-    columns: new Map(),
-    columnInfo: [],
-    label: Float64Array.from(label),
-    categories: new Map(),
-    text: new Map(),
-    lineOf: (p) => p + 2,
-  };
+  const time = (s: number, k: number) => (dates ? Date.UTC(2024, 0, 1) + (s * 11 + k * ((s % 3) + 1) + (k > 3 ? s % 2 : 0)) * WEEK : k);
+  return scoringFrame(lengths, label, { time, timeKind: dates ? 'date' : 'number', source: 'random' });
 }
 
 const scenario = fc

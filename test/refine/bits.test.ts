@@ -3,33 +3,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildEventIndex, objectiveScore, type Objective } from '../../server/src/engine/events';
-import { newFrameId, type Frame } from '../../server/src/engine/frame';
+import type { Frame } from '../../server/src/engine/frame';
+import { scoringFrame } from '../support/frame';
 import type { Splits } from '../../server/src/engine/split';
 import { anyIn, BitScorer, bitsOfBool, bytesOf, hold } from '../../server/src/refine/bits';
 import { analyzeWith } from '../core/helpers';
 
 function frameOf(labels: (number | null)[][]): Frame {
-  const seriesStart = new Int32Array(labels.length + 1);
-  labels.forEach((l, s) => (seriesStart[s + 1] = seriesStart[s] + l.length));
-  const length = seriesStart[labels.length];
-  const seriesOf = new Int32Array(length);
-  for (let s = 0; s < labels.length; s++) seriesOf.fill(s, seriesStart[s], seriesStart[s + 1]);
-  return {
-    source: 'hand',
-    id: newFrameId(),
-    seriesIds: labels.map((_, s) => `s${s}`),
-    seriesStart,
-    seriesOf,
-    length,
-    time: Float64Array.from({ length }, (_, i) => i - seriesStart[seriesOf[i]]),
-    timeKind: 'number',
-    columns: new Map(),
-    columnInfo: [],
-    label: Float64Array.from(labels.flat(), (v) => (v === null ? Number.NaN : v)),
-    categories: new Map(),
-    text: new Map(),
-    lineOf: (p) => p + 2,
-  };
+  return scoringFrame(
+    labels.map((l) => l.length),
+    labels.flat().map((v) => (v === null ? Number.NaN : v)),
+    { source: 'hand' },
+  );
 }
 
 const scenario = fc
